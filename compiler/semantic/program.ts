@@ -1,0 +1,48 @@
+import type { Decl, ImportDecl, Module } from "../syntax/ast.js";
+import type { LineMap } from "../diagnostics/line-map.js";
+
+/** Where the compiler gets text from. The CLI and LSP implement it; the compiler does no IO itself. */
+export interface SourceHost {
+  /** The text of a file id, or undefined when there is no such file. */
+  read(file: string): string | undefined;
+  /**
+   * Resolves an import as written (`"std/pii"`, `"./tools.awr"`) in file `from` to a file id,
+   * or undefined when it cannot be resolved.
+   */
+  resolve(spec: string, from: string): string | undefined;
+}
+
+export interface ModuleInfo {
+  file: string;
+  text: string;
+  lines: LineMap;
+  ast: Module;
+  /** Each import with the file it resolved to (undefined: not found). */
+  imports: { decl: ImportDecl; file: string | undefined }[];
+}
+
+/** A top-level declaration and the module that declares it. */
+export interface Sym {
+  name: string;
+  decl: Decl;
+  file: string;
+}
+
+/**
+ * What the front end knows about a whole program. Names are global: two declarations with one name
+ * anywhere in the program are an error (AWR2002), and the plan indexes declarations by name.
+ * Visibility is per module: a module sees its own declarations and those of the modules it imports.
+ */
+export interface Program {
+  /** Modules in load order (entries first, then imports depth-first). */
+  modules: Map<string, ModuleInfo>;
+  entries: string[];
+  /** Every declaration by name (the first one wins when duplicated). */
+  globals: Map<string, Sym>;
+  /** Names visible in each module. */
+  scopes: Map<string, Map<string, Sym>>;
+}
+
+export function lookup(program: Program, file: string, name: string): Sym | undefined {
+  return program.scopes.get(file)?.get(name);
+}
