@@ -55,6 +55,7 @@ export const CODES = {
   AWR4008: { severity: "error", title: "graph without return" },
   AWR4009: { severity: "error", title: "invalid node body" },
   AWR4010: { severity: "error", title: "unknown node" },
+  AWR4011: { severity: "error", title: "reserved or duplicate node name" },
 
   // tools, policies, contexts, tests
   AWR5001: { severity: "error", title: "unknown tag" },

@@ -10,6 +10,8 @@ export interface SourceHost {
    * or undefined when it cannot be resolved.
    */
   resolve(spec: string, from: string): string | undefined;
+  /** True for library modules (the stdlib): their unused declarations are not reported. */
+  isLibrary?(file: string): boolean;
 }
 
 export interface ModuleInfo {
@@ -19,6 +21,7 @@ export interface ModuleInfo {
   ast: Module;
   /** Each import with the file it resolved to (undefined: not found). */
   imports: { decl: ImportDecl; file: string | undefined }[];
+  library: boolean;
 }
 
 /** A top-level declaration and the module that declares it. */

@@ -236,7 +236,7 @@ function attachDocs(decl: A.Decl, comments: A.Comment[], text: string) {
   }
 }
 
-/** The `///` lines directly above an offset (only whitespace between them), markers stripped. */
+/** The `///` lines directly above an offset (no blank line between them), markers stripped. */
 export function docBefore(offset: number, comments: A.Comment[], text: string): string | undefined {
   let lo = 0;
   let hi = comments.length;
@@ -249,7 +249,9 @@ export function docBefore(offset: number, comments: A.Comment[], text: string): 
   let pos = offset;
   for (let i = lo - 1; i >= 0; i--) {
     const c = comments[i]!;
-    if (c.kind !== "doc" || text.slice(c.span.end, pos).trim() !== "") break;
+    const gap = text.slice(c.span.end, pos);
+    // Only whitespace, and no blank line: a blank line ends a doc block (a file header stays apart).
+    if (c.kind !== "doc" || gap.trim() !== "" || (gap.match(/\n/g)?.length ?? 0) > 1) break;
     lines.unshift(c.text.replace(/^\/\/\/ ?/, ""));
     pos = c.span.start;
   }

@@ -1,0 +1,1120 @@
+import * as A from "../syntax/ast.js";
+import type { Program } from "./program.js";
+import { CheckContext, article, kindWord, type Reference } from "./scope.js";
+import { ExprChecker, widen, type Env } from "./expr.js";
+import * as Ty from "./types.js";
+import * as P from "./props.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  references: Reference[];
+  /** Named types, resolved (for hover, lowering and JSON Schema). */
+  types: Ty.TypeTable;
+}
+
+/** Name resolution and type checking of a loaded program (graph-shape analysis lives in analysis/). */
+export function checkProgram(program: Program): CheckResult {
+  const ctx = new CheckContext(program);
+  const checker = new DeclChecker(ctx);
+  for (const m of program.modules.values()) {
+    for (const d of m.ast.decls) checker.decl(m.file, d);
+  }
+  checker.unused();
+  return { diagnostics: ctx.diagnostics, references: ctx.references, types: ctx };
+}
+
+const CALLABLE: A.DeclKind[] = ["PromptDecl", "AgentDecl", "ToolDecl", "GraphDecl"];
+type Callable = A.PromptDecl | A.AgentDecl | A.ToolDecl | A.GraphDecl;
+
+class DeclChecker {
+  private readonly ex: ExprChecker;
+  private readonly tags: Set<string>;
+
+  constructor(private readonly ctx: CheckContext) {
+    this.ex = new ExprChecker(ctx);
+    this.tags = new Set();
+    for (const s of ctx.program.globals.values()) {
+      if (s.decl.kind !== "ToolDecl") continue;
+      const tags = A.prop(s.decl.props, "tags")?.value;
+      if (tags?.kind === "List") for (const t of tags.items) if (dotted(t)) this.tags.add(dotted(t)!);
+    }
+  }
+
+  decl(file: string, d: A.Decl) {
+    switch (d.kind) {
+      case "TypeDecl":
+        return this.typeDecl(file, d);
+      case "EnumDecl":
+        return this.enumDecl(file, d);
+      case "ModelDecl":
+        return this.modelDecl(file, d);
+      case "ToolDecl":
+        return this.toolDecl(file, d);
+      case "PromptDecl":
+        return this.promptDecl(file, d);
+      case "AgentDecl":
+        return this.agentDecl(file, d);
+      case "ContextDecl":
+        return this.contextDecl(file, d);
+      case "PolicyDecl":
+        return this.policyDecl(file, d);
+      case "GraphDecl":
+        return this.graphDecl(file, d);
+      case "TestDecl":
+        return this.testDecl(file, d);
+    }
+  }
+
+  // ------------------------------------------------------------ types
+
+  private typeDecl(file: string, d: A.TypeDecl) {
+    if (["string", "int", "float", "bool", "any", "json", "list", "map", "duration", "null"].includes(d.name.name)) {
+      this.ctx.report("AWR2002", file, d.name.span, `"${d.name.name}" is a builtin type and cannot be redeclared`);
+    }
+    if (d.alias) {
+      this.ctx.typeOf(file, d.alias);
+      return;
+    }
+    this.fields(file, d.fields, "type");
+  }
+
+  /** Fields of a type, a graph's state or a parameter list: duplicates, types, attributes, defaults. */
+  private fields(file: string, fields: A.Field[], where: "type" | "state" | "params"): Map<string, Ty.Ty> {
+    const out = new Map<string, Ty.Ty>();
+    for (const f of fields) {
+      const name = f.name.name;
+      if (name !== "" && out.has(name)) this.ctx.report("AWR2009", file, f.name.span, `"${name}" is declared twice`);
+      const ty = f.type ? this.ctx.typeOf(file, f.type) : Ty.ERROR;
+      if (name !== "") out.set(name, ty);
+      for (const a of f.attrs) this.attribute(file, a, ty, where);
+      if (f.default) {
+        const dt = this.ex.check(f.default, { file, vars: new Map() }, ty);
+        this.ex.expect(dt, ty, f.default, { file, vars: new Map() }, `the default of "${name}"`);
+      }
+    }
+    return out;
+  }
+
+  private attribute(file: string, a: A.Attribute, ty: Ty.Ty, where: "type" | "state" | "params") {
+    const ctx = this.ctx;
+    const name = a.name.name;
+    const r = ctx.resolve(Ty.nonNull(ty, ctx));
+    const misuse = (msg: string) => ctx.report("AWR3004", file, a.span, msg);
+    const spec = P.ATTRIBUTES[name];
+    if (!spec) {
+      ctx.unknown(file, a.name, Object.keys(P.ATTRIBUTES), "attribute", "AWR3004");
+      return;
+    }
+    const oneArg = (kind: "number" | "string" | "int"): A.Expr | undefined => {
+      if (a.args.length !== 1) {
+        misuse(`@${name} takes one argument: ${spec}`);
+        return undefined;
+      }
+      const v = a.args[0]!;
+      const ok = kind === "string" ? v.kind === "String" : v.kind === "Number" || (v.kind === "Unary" && v.op === "-" && v.operand.kind === "Number");
+      if (!ok || (kind === "int" && (v.kind !== "Number" || !v.integer || v.value < 0))) {
+        misuse(`@${name} needs ${kind === "int" ? "a whole number" : article(kind)} literal: ${spec}`);
+        return undefined;
+      }
+      return v;
+    };
+    const isList = r.k === "list";
+    const isStr = Ty.isStringy(r, ctx) && r.k !== "any";
+    const isNum = Ty.isNumeric(r, ctx) && r.k !== "any";
+    if (r.k === "error") return;
+    switch (name) {
+      case "format": {
+        if (!isStr) return misuse(`@format applies to strings, not ${Ty.show(ty)}`);
+        const v = a.args[0];
+        const fmt = v?.kind === "Name" ? v.name : v?.kind === "String" ? v.value : undefined;
+        if (a.args.length !== 1 || !fmt) return misuse(`@format takes one format name: ${spec}`);
+        if (!P.STRING_FORMATS.includes(fmt)) ctx.unknown(file, { name: fmt, span: v!.span }, P.STRING_FORMATS, "format", "AWR3004");
+        return;
+      }
+      case "min":
+      case "max":
+        if (!isNum) return misuse(`@${name} applies to numbers, not ${Ty.show(ty)}`);
+        oneArg("number");
+        return;
+      case "minLength":
+      case "maxLength":
+        if (!isStr && !isList) return misuse(`@${name} applies to strings and lists, not ${Ty.show(ty)}`);
+        oneArg("int");
+        return;
+      case "minItems":
+      case "maxItems":
+        if (!isList) return misuse(`@${name} applies to lists, not ${Ty.show(ty)}`);
+        oneArg("int");
+        return;
+      case "pattern": {
+        if (!isStr) return misuse(`@pattern applies to strings, not ${Ty.show(ty)}`);
+        const v = oneArg("string");
+        if (v?.kind === "String") {
+          try {
+            new RegExp(v.value, "u");
+          } catch (err) {
+            ctx.report("AWR3004", file, v.span, `@pattern is not a valid regular expression: ${(err as Error).message}`);
+          }
+        }
+        return;
+      }
+      case "description":
+        oneArg("string");
+        return;
+      case "reduce": {
+        if (where !== "state") return misuse("@reduce applies to graph state fields only");
+        const v = a.args[0];
+        const red = v?.kind === "Name" ? v.name : undefined;
+        if (a.args.length !== 1 || !red) return misuse(`@reduce takes one reducer: ${P.REDUCERS.join(", ")}`);
+        if (!(P.REDUCERS as readonly string[]).includes(red)) return ctx.unknown(file, { name: red, span: v!.span }, P.REDUCERS, "reducer", "AWR3004");
+        const fits =
+          red === "replace" ||
+          (red === "append" && isList) ||
+          (red === "merge" && (r.k === "record" || r.k === "map")) ||
+          ((red === "sum" || red === "max" || red === "min") && isNum);
+        if (!fits) {
+          const need = red === "append" ? "a list" : red === "merge" ? "a record or map" : "a number";
+          misuse(`@reduce(${red}) needs ${need} field, but this field is ${Ty.show(ty)}`);
+        }
+        return;
+      }
+    }
+  }
+
+  private enumDecl(file: string, d: A.EnumDecl) {
+    const seen = new Set<string>();
+    for (const m of d.members) {
+      if (seen.has(m.name)) this.ctx.report("AWR2009", file, m.span, `enum member "${m.name}" is declared twice`);
+      seen.add(m.name);
+    }
+  }
+
+  // ------------------------------------------------------------ property bodies
+
+  /** Unknown keys (with did-you-mean), duplicates and missing required keys. */
+  private props(file: string, d: { name: A.Ident; props: A.Property[] }, specs: Record<string, P.PropSpec>, what: string): Map<string, A.Property> {
+    const out = new Map<string, A.Property>();
+    for (const p of d.props) {
+      const k = p.key.name;
+      if (k === "") continue;
+      if (!specs[k]) {
+        this.ctx.unknown(file, p.key, Object.keys(specs), `${what} property`, "AWR2007");
+        continue;
+      }
+      if (out.has(k)) {
+        this.ctx.report("AWR2009", file, p.key.span, `property "${k}" is given twice`);
+        continue;
+      }
+      out.set(k, p);
+    }
+    for (const [k, spec] of Object.entries(specs)) {
+      if (spec.required && !out.has(k) && d.name.name !== "") {
+        this.ctx.report("AWR2008", file, d.name.span, `${what} "${d.name.name}" needs a "${k}" property (${spec.doc})`);
+      }
+    }
+    return out;
+  }
+
+  private bad(file: string, p: A.Property | A.Expr, msg: string) {
+    this.ctx.report("AWR2011", file, p.span, msg);
+  }
+
+  private literalString(file: string, p: A.Property): string | undefined {
+    if (p.value.kind === "String") return p.value.value;
+    this.bad(file, p.value, `"${p.key.name}" must be a string literal`);
+    return undefined;
+  }
+
+  private number(file: string, p: A.Property, opts: { int?: boolean; min?: number; max?: number }): number | undefined {
+    const v = p.value;
+    if (v.kind !== "Number" || (opts.int && !v.integer)) {
+      this.bad(file, v, `"${p.key.name}" must be ${opts.int ? "a whole number" : "a number"}`);
+      return undefined;
+    }
+    if ((opts.min !== undefined && v.value < opts.min) || (opts.max !== undefined && v.value > opts.max)) {
+      this.bad(file, v, `"${p.key.name}" must be between ${opts.min ?? "-∞"} and ${opts.max ?? "∞"}`);
+    }
+    return v.value;
+  }
+
+  private duration(file: string, e: A.Expr, what: string) {
+    if (e.kind !== "Duration") this.bad(file, e, `${what} must be a duration such as 250ms, 5s, 10m or 1h`);
+    else if (e.ms <= 0) this.bad(file, e, `${what} must be longer than zero`);
+  }
+
+  private bool(file: string, p: A.Property) {
+    if (p.value.kind !== "Bool") this.bad(file, p.value, `"${p.key.name}" must be true or false`);
+  }
+
+  private envOrString(file: string, p: A.Property, allowLiteral: boolean) {
+    const v = p.value;
+    if (v.kind === "Call" && v.callee.kind === "Name" && v.callee.name === "env") {
+      if (v.args.length !== 1 || v.args[0]!.value.kind !== "String") this.bad(file, v, 'env takes the name of an environment variable: env("OPENAI_API_KEY")');
+      return;
+    }
+    if (allowLiteral && v.kind === "String") return;
+    this.bad(file, v, allowLiteral ? `"${p.key.name}" must be a string or env("VAR")` : `"${p.key.name}" must come from the environment: env("VAR") (never a literal secret)`);
+  }
+
+  /** A list of names denoting declarations of one kind. */
+  private nameList<K extends A.DeclKind>(file: string, p: A.Property, kinds: K[], what: string): Extract<A.Decl, { kind: K }>[] {
+    if (p.value.kind !== "List") {
+      this.bad(file, p.value, `"${p.key.name}" must be a list of ${what}s, like [a, b]`);
+      return [];
+    }
+    const out: Extract<A.Decl, { kind: K }>[] = [];
+    const seen = new Set<string>();
+    for (const item of p.value.items) {
+      if (item.kind !== "Name") {
+        this.bad(file, item, `expected the name of ${article(what)}`);
+        continue;
+      }
+      if (seen.has(item.name)) this.ctx.report("AWR2009", file, item.span, `"${item.name}" is listed twice`);
+      seen.add(item.name);
+      const d = this.ctx.expectDecl(file, { kind: "Ident", name: item.name, span: item.span }, kinds, what);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  private oneName<K extends A.DeclKind>(file: string, p: A.Property, kinds: K[], what: string): Extract<A.Decl, { kind: K }> | undefined {
+    if (p.value.kind !== "Name") {
+      this.bad(file, p.value, `"${p.key.name}" must name ${article(what)}`);
+      return undefined;
+    }
+    return this.ctx.expectDecl(file, { kind: "Ident", name: p.value.name, span: p.value.span }, kinds, what);
+  }
+
+  /** A record-valued property with known keys, each checked by `check`. */
+  private block(file: string, p: A.Property, keys: Record<string, (e: A.Expr, key: string) => void>) {
+    if (p.value.kind !== "Record") {
+      this.bad(file, p.value, `"${p.key.name}" must be a block: ${p.key.name} { ${Object.keys(keys).join(", ")} }`);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const f of p.value.fields) {
+      const check = keys[f.key.name];
+      if (!check) {
+        this.ctx.unknown(file, f.key, Object.keys(keys), `key of "${p.key.name}"`, "AWR2007");
+        continue;
+      }
+      if (seen.has(f.key.name)) this.ctx.report("AWR2009", file, f.key.span, `"${f.key.name}" is given twice`);
+      seen.add(f.key.name);
+      check(f.value, f.key.name);
+    }
+  }
+
+  private numberExpr(file: string, what: string, opts: { int?: boolean; min?: number; max?: number }) {
+    return (e: A.Expr, key: string) => {
+      if (e.kind !== "Number" || (opts.int && !e.integer)) return this.bad(file, e, `${what} "${key}" must be ${opts.int ? "a whole number" : "a number"}`);
+      if ((opts.min !== undefined && e.value < opts.min) || (opts.max !== undefined && e.value > opts.max)) {
+        this.bad(file, e, `${what} "${key}" must be between ${opts.min ?? "-∞"} and ${opts.max ?? "∞"}`);
+      }
+    };
+  }
+
+  /** `retry 3` or `retry { max: 3, backoff: exponential(500ms, 8s), jitter: true }` (models, tools, nodes). */
+  retryValue(file: string, e: A.Expr) {
+    if (e.kind === "Number") {
+      if (!e.integer || e.value < 0) this.bad(file, e, "retry must be a whole number of retries (0 or more)");
+      return;
+    }
+    if (e.kind !== "Record") {
+      this.bad(file, e, "retry must be a number or { max: N, backoff: exponential(initial, cap), jitter: true }");
+      return;
+    }
+    const p: A.Property = { kind: "Property", key: { kind: "Ident", name: "retry", span: e.span }, value: e, span: e.span };
+    this.block(file, p, {
+      max: this.numberExpr(file, "retry", { int: true, min: 0 }),
+      jitter: (v) => v.kind !== "Bool" && this.bad(file, v, "jitter must be true or false"),
+      backoff: (v) => {
+        if (v.kind !== "Call" || v.callee.kind !== "Name" || !["exponential", "fixed", "linear"].includes(v.callee.name)) {
+          return this.bad(file, v, "backoff must be exponential(initial, cap), linear(step, cap) or fixed(delay)");
+        }
+        const want = v.callee.name === "fixed" ? 1 : 2;
+        if (v.args.length !== want) return this.bad(file, v, `${v.callee.name} takes ${want} duration${want > 1 ? "s" : ""}`);
+        v.args.forEach((a) => this.duration(file, a.value, `an argument of ${v.callee.kind === "Name" ? v.callee.name : "backoff"}`));
+      },
+    });
+  }
+
+  private modelDecl(file: string, d: A.ModelDecl) {
+    const ps = this.props(file, d, P.MODEL_PROPS, "model");
+    for (const [k, p] of ps) {
+      switch (k) {
+        case "provider":
+        case "name":
+          this.literalString(file, p);
+          break;
+        case "base_url":
+          this.envOrString(file, p, true);
+          break;
+        case "api_key":
+          this.envOrString(file, p, false);
+          break;
+        case "temperature":
+          this.number(file, p, { min: 0, max: 2 });
+          break;
+        case "top_p":
+          this.number(file, p, { min: 0, max: 1 });
+          break;
+        case "seed":
+          this.number(file, p, { int: true });
+          break;
+        case "max_tokens":
+          this.number(file, p, { int: true, min: 1 });
+          break;
+        case "timeout":
+          this.duration(file, p.value, '"timeout"');
+          break;
+        case "retry":
+          this.retryValue(file, p.value);
+          break;
+        case "fallback": {
+          const models = this.nameList(file, p, ["ModelDecl"], "model");
+          for (const m of models) {
+            if (m === d) this.bad(file, p.value, `model "${d.name.name}" cannot fall back to itself`);
+          }
+          this.fallbackCycle(file, d, p);
+          break;
+        }
+        case "price":
+          this.block(file, p, { input: this.numberExpr(file, "price", { min: 0 }), output: this.numberExpr(file, "price", { min: 0 }) });
+          break;
+      }
+    }
+    if (!ps.has("timeout") && d.name.name !== "") {
+      this.ctx.report("AWR6002", file, d.name.span, `model "${d.name.name}" has no timeout: a hung endpoint would stall the run (add timeout: 30s)`);
+    }
+  }
+
+  private fallbackCycle(file: string, d: A.ModelDecl, p: A.Property) {
+    const seen = new Set<string>([d.name.name]);
+    const walk = (m: A.ModelDecl): boolean => {
+      const fb = A.prop(m.props, "fallback")?.value;
+      if (fb?.kind !== "List") return false;
+      for (const i of fb.items) {
+        if (i.kind !== "Name") continue;
+        if (i.name === d.name.name && m !== d) return true;
+        if (seen.has(i.name)) continue;
+        seen.add(i.name);
+        const s = this.ctx.program.globals.get(i.name);
+        if (s?.decl.kind === "ModelDecl" && walk(s.decl)) return true;
+      }
+      return false;
+    };
+    if (walk(d)) this.bad(file, p.value, `the fallback chain of "${d.name.name}" leads back to it`);
+  }
+
+  private paramsEnv(file: string, params: A.Field[]): Map<string, Ty.Ty> {
+    return this.fields(file, params, "params");
+  }
+
+  private toolDecl(file: string, d: A.ToolDecl) {
+    const vars = this.paramsEnv(file, d.params);
+    const ret = d.returns ? this.ctx.typeOf(file, d.returns) : Ty.ANY;
+    const ps = this.props(file, d, P.TOOL_PROPS, "tool");
+    for (const [k, p] of ps) {
+      switch (k) {
+        case "description":
+          if (p.value.kind !== "String" && p.value.kind !== "Template") this.bad(file, p.value, '"description" must be a string');
+          break;
+        case "impl":
+          this.impl(file, p.value);
+          break;
+        case "tags":
+          if (p.value.kind !== "List") this.bad(file, p.value, '"tags" must be a list such as [pii.read, payments.write]');
+          else for (const t of p.value.items) if (!dotted(t)) this.bad(file, t, "a tag is a dotted name such as pii.read");
+          break;
+        case "timeout":
+          this.duration(file, p.value, '"timeout"');
+          break;
+        case "rate":
+          rate(p.value) ?? this.bad(file, p.value, '"rate" must be calls per unit, such as 20/s, 100/m or 1000/h');
+          break;
+        case "concurrency":
+          this.number(file, p, { int: true, min: 1 });
+          break;
+        case "idempotent":
+          this.bool(file, p);
+          break;
+        case "retry":
+          this.retryValue(file, p.value);
+          break;
+        case "compensate": {
+          const env: Env = { file, vars: new Map([...vars, ["result", ret]]), hint: "a compensation sees the tool's parameters and `result`" };
+          this.callTool(file, p.value, env, "compensate");
+          break;
+        }
+      }
+    }
+  }
+
+  /** A compensation: a call of a tool with its arguments checked in `env`. */
+  private callTool(file: string, e: A.Expr, env: Env, what: string) {
+    if (e.kind !== "Call" || e.callee.kind !== "Name") {
+      this.ctx.report("AWR5006", file, e.span, `${what} must call a tool, such as cancel_refund(receipt_id: result.id)`);
+      return;
+    }
+    const t = this.ctx.expectDecl(file, { kind: "Ident", name: e.callee.name, span: e.callee.span }, ["ToolDecl"], "tool");
+    if (t) this.args(t, this.declFile(t), e, env);
+    else e.args.forEach((a) => this.ex.check(a.value, env));
+  }
+
+  private impl(file: string, e: A.Expr) {
+    if (e.kind !== "Call" || e.callee.kind !== "Name" || !(P.TOOL_IMPLS as readonly string[]).includes(e.callee.name)) {
+      this.ctx.report("AWR5003", file, e.span, 'impl must be js("./file.mjs#export"), http("METHOD url" or { method, url, headers }), mcp(server, "tool") or builtin("std.name")');
+      return;
+    }
+    const kind = e.callee.name;
+    const str = (i: number) => {
+      const a = e.args[i]?.value;
+      return a?.kind === "String" ? a.value : undefined;
+    };
+    switch (kind) {
+      case "js": {
+        const s = str(0);
+        if (e.args.length !== 1 || !s || !/^[^#]+#[A-Za-z_$][\w$]*$/.test(s)) {
+          this.ctx.report("AWR5003", file, e.span, 'js takes "path#export", such as js("./tools/crm.mjs#lookupOrders")');
+        }
+        break;
+      }
+      case "http": {
+        const a = e.args[0]?.value;
+        const ok = (e.args.length === 1 && a?.kind === "String" && /^(GET|POST|PUT|PATCH|DELETE)\s+\S+$/.test(a.value)) || (e.args.length === 1 && a?.kind === "Record");
+        if (!ok) this.ctx.report("AWR5003", file, e.span, 'http takes "METHOD url" (the url may hold {param} holes) or { method, url, headers }');
+        break;
+      }
+      case "mcp": {
+        const server = e.args[0]?.value;
+        if (e.args.length !== 2 || !(server?.kind === "Name" || server?.kind === "String") || !str(1)) {
+          this.ctx.report("AWR5003", file, e.span, 'mcp takes a server and a tool name: mcp(github, "create_issue")');
+        }
+        break;
+      }
+      case "builtin":
+        if (e.args.length !== 1 || !str(0)?.startsWith("std.")) this.ctx.report("AWR5003", file, e.span, 'builtin takes a std name: builtin("std.http.get")');
+        break;
+    }
+  }
+
+  private declFile(d: A.Decl): string {
+    return this.ctx.program.globals.get(d.name.name)?.file ?? "";
+  }
+
+  private messages(file: string, ps: Map<string, A.Property>, keys: string[], env: Env) {
+    for (const k of keys) {
+      const p = ps.get(k);
+      if (!p) continue;
+      if (p.value.kind === "Template") this.ex.template(p.value, env);
+      else if (p.value.kind !== "String") this.bad(file, p.value, `"${k}" must be a template #"..."# or a string`);
+    }
+  }
+
+  private promptDecl(file: string, d: A.PromptDecl) {
+    const vars = this.paramsEnv(file, d.params);
+    if (d.returns) this.ctx.typeOf(file, d.returns);
+    const ps = this.props(file, d, P.PROMPT_PROPS, "prompt");
+    const model = ps.get("model");
+    if (model) this.oneName(file, model, ["ModelDecl"], "model");
+    const ctxProp = ps.get("context");
+    if (ctxProp) this.oneName(file, ctxProp, ["ContextDecl"], "context");
+    const env: Env = {
+      file,
+      vars: new Map([...vars, ["output_format", Ty.STRING], ...(ctxProp ? ([["context", Ty.STRING]] as const) : [])]),
+      hint: "template holes can use the prompt's parameters and output_format",
+    };
+    this.messages(file, ps, ["system", "user", "assistant"], env);
+    if (!ps.has("system") && !ps.has("user") && d.name.name !== "") {
+      this.ctx.report("AWR2008", file, d.name.span, `prompt "${d.name.name}" has no message: add a user #"..."# (or system) template`);
+    }
+    const t = ps.get("temperature");
+    if (t) this.number(file, t, { min: 0, max: 2 });
+    const mt = ps.get("max_tokens");
+    if (mt) this.number(file, mt, { int: true, min: 1 });
+  }
+
+  private agentDecl(file: string, d: A.AgentDecl) {
+    const vars = this.paramsEnv(file, d.params);
+    if (d.returns) this.ctx.typeOf(file, d.returns);
+    const ps = this.props(file, d, P.AGENT_PROPS, "agent");
+    for (const [k, p] of ps) {
+      switch (k) {
+        case "model":
+          this.oneName(file, p, ["ModelDecl"], "model");
+          break;
+        case "role":
+        case "goal":
+          if (p.value.kind !== "String" && p.value.kind !== "Template") this.bad(file, p.value, `"${k}" must be a string`);
+          else if (p.value.kind === "Template") this.ex.template(p.value, { file, vars });
+          break;
+        case "rules":
+          if (p.value.kind !== "List" || p.value.items.some((i) => i.kind !== "String")) this.bad(file, p.value, '"rules" must be a list of strings');
+          break;
+        case "instructions":
+          this.messages(file, ps, ["instructions"], { file, vars: new Map([...vars, ["output_format", Ty.STRING]]), hint: "template holes can use the agent's parameters" });
+          break;
+        case "tools":
+          this.nameList(file, p, ["ToolDecl"], "tool");
+          break;
+        case "handoffs":
+          for (const a of this.nameList(file, p, ["AgentDecl"], "agent")) {
+            if (a === d) this.bad(file, p.value, `agent "${d.name.name}" cannot hand off to itself`);
+          }
+          break;
+        case "context":
+        case "memory":
+          this.oneName(file, p, ["ContextDecl"], "context");
+          break;
+        case "limits":
+          this.block(file, p, {
+            turns: this.numberExpr(file, "limits", { int: true, min: 1 }),
+            tokens: this.numberExpr(file, "limits", { int: true, min: 1 }),
+            cost: this.numberExpr(file, "limits", { min: 0 }),
+            time: (e) => this.duration(file, e, 'limits "time"'),
+          });
+          break;
+      }
+    }
+    if (!ps.has("limits") && d.name.name !== "") {
+      this.ctx.report("AWR6003", file, d.name.span, `agent "${d.name.name}" has no limits: its tool loop and cost are unbounded (add limits { turns: 6, tokens: 8000, cost: 0.05 })`);
+    }
+  }
+
+  private contextDecl(file: string, d: A.ContextDecl) {
+    const names = new Set<string>();
+    for (const s of d.sources) {
+      if (names.has(s.name.name)) this.ctx.report("AWR2009", file, s.name.span, `source "${s.name.name}" is declared twice`);
+      names.add(s.name.name);
+      const v = s.value;
+      if (v.kind !== "Call" || v.callee.kind !== "Name" || !P.SOURCE_KINDS[v.callee.name]) {
+        this.ctx.report("AWR5004", file, v.span, `a source is ${Object.keys(P.SOURCE_KINDS).map((k) => `${k}("...")`).join(", ")}`);
+        continue;
+      }
+      const kind = P.SOURCE_KINDS[v.callee.name]!;
+      if (v.args.length !== 1 || v.args[0]!.value.kind !== "String") {
+        this.ctx.report("AWR5004", file, v.span, kind.doc);
+      }
+      for (const f of s.options?.fields ?? []) {
+        const t = kind.options[f.key.name];
+        if (!t) this.ctx.unknown(file, f.key, Object.keys(kind.options), `option of ${v.callee.name} sources`, "AWR5004");
+        else if (t === "int" && (f.value.kind !== "Number" || !f.value.integer || f.value.value < 0)) this.bad(file, f.value, `"${f.key.name}" must be a whole number`);
+        else if (t === "string" && f.value.kind !== "String") this.bad(file, f.value, `"${f.key.name}" must be a string`);
+        else if (t === "list of strings" && (f.value.kind !== "List" || f.value.items.some((i) => i.kind !== "String"))) this.bad(file, f.value, `"${f.key.name}" must be a list of strings`);
+      }
+    }
+    if (d.sources.length === 0 && d.name.name !== "") this.ctx.report("AWR5004", file, d.name.span, `context "${d.name.name}" has no source: add source docs = vector("./kb/*.md")`);
+    const ps = this.props(file, d, P.CONTEXT_PROPS, "context");
+    for (const [k, p] of ps) {
+      switch (k) {
+        case "fuse":
+          if (p.value.kind !== "Name" || !["rrf", "concat"].includes(p.value.name)) this.bad(file, p.value, '"fuse" must be rrf or concat');
+          break;
+        case "top":
+        case "budget":
+          this.number(file, p, { int: true, min: 1 });
+          break;
+        case "dedup":
+          this.number(file, p, { min: 0, max: 1 });
+          break;
+        case "cache":
+          this.duration(file, p.value, '"cache"');
+          break;
+        case "embed":
+          this.oneName(file, p, ["ModelDecl"], "model");
+          break;
+        case "summarize":
+          this.oneName(file, p, ["PromptDecl"], "prompt");
+          break;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ policies
+
+  private policyDecl(file: string, d: A.PolicyDecl) {
+    const principal: Ty.Ty = Ty.record([
+      { name: "id", ty: Ty.STRING, optional: false },
+      { name: "roles", ty: Ty.list(Ty.STRING), optional: false },
+      { name: "attrs", ty: { k: "map", of: Ty.STRING }, optional: false },
+    ]);
+    for (const h of d.hooks) {
+      const targets: A.HookTarget[] = ["model", "tool", "agent", "output"];
+      if (!targets.includes(h.target)) {
+        if (h.target as string) this.ctx.unknown(file, { name: h.target, span: h.targetSpan }, targets, "hook target", "AWR5002");
+        continue;
+      }
+      let input: Ty.Ty = Ty.ANY;
+      let output: Ty.Ty = Ty.ANY;
+      if (h.selector?.kind === "tagged") {
+        const tag = h.selector.tag.parts.join(".");
+        if (h.target !== "tool") this.ctx.report("AWR5002", file, h.selector.tag.span, "only tools have tags: use before tool tagged ...");
+        else if (!this.tagExists(tag) && !this.ctx.program.modules.get(file)?.library) {
+          // A library policy may select a tag only user tools carry; user code must name a real one.
+          const best = Ty.closest(tag, this.tags);
+          this.ctx.report("AWR5001", file, h.selector.tag.span, `no tool is tagged "${tag}"${best ? `; did you mean "${best}"?` : ""}`, best ? [{ kind: "replace", span: h.selector.tag.span, text: best, title: `Change to "${best}"` }] : undefined);
+        }
+      } else if (h.selector?.kind === "name") {
+        const kinds: Record<A.HookTarget, A.DeclKind> = { model: "ModelDecl", tool: "ToolDecl", agent: "AgentDecl", output: "GraphDecl" };
+        const target = this.ctx.expectDecl(file, h.selector.name, [kinds[h.target]], h.target === "output" ? "graph" : h.target);
+        if (target && (target.kind === "ToolDecl" || target.kind === "AgentDecl" || target.kind === "GraphDecl")) {
+          const tf = this.declFile(target);
+          input = Ty.record(target.params.map((p) => this.ctx.fieldTy(tf, p, false)));
+          output = target.returns ? this.ctx.typeOf(tf, target.returns, false) : Ty.ANY;
+          if (target.kind === "GraphDecl") input = Ty.ANY;
+        }
+      }
+      if (h.target === "model") {
+        input = Ty.record([
+          { name: "model", ty: Ty.STRING, optional: false },
+          { name: "text", ty: Ty.STRING, optional: false },
+        ]);
+        output = Ty.record([{ name: "text", ty: Ty.STRING, optional: false }]);
+      }
+      const vars = new Map<string, Ty.Ty>([
+        ["input", input],
+        ["principal", principal],
+        ["tool", Ty.record([{ name: "name", ty: Ty.STRING, optional: false }, { name: "tags", ty: Ty.list(Ty.STRING), optional: false }])],
+      ]);
+      if (h.phase === "after") vars.set("output", output);
+      const env: Env = { file, vars, hint: `a ${h.phase} ${h.target} rule sees input, principal${h.phase === "after" ? ", output" : ""} and tool` };
+      for (const r of h.rules) {
+        if (r.action === "approve" && h.phase === "after") this.ctx.report("AWR5002", file, r.span, "approve only makes sense before the call: use it in a before hook");
+        if (r.action === "redact") {
+          for (const k of r.kinds) {
+            if (!(P.PII_KINDS as readonly string[]).includes(k.name)) this.ctx.unknown(file, k, P.PII_KINDS, "kind of data to redact", "AWR5002");
+          }
+        }
+        if (r.when) this.ex.requireBool(r.when, env, "a rule's condition");
+        if (r.because) {
+          const t = this.ex.check(r.because, env);
+          this.ex.expect(t, Ty.STRING, r.because, env, "the reason after 'because'");
+        }
+        if ((r.action === "deny" || r.action === "allow") && !r.when && h.rules.length > 1 && r.action === "deny") {
+          // An unconditional deny makes the other rules of the hook pointless; that is legal but odd.
+        }
+      }
+    }
+  }
+
+  private tagExists(tag: string): boolean {
+    for (const t of this.tags) if (t === tag || t.startsWith(tag + ".")) return true;
+    return false;
+  }
+
+  // ------------------------------------------------------------ calls
+
+  private calleeReturn(d: Callable): Ty.Ty {
+    const f = this.declFile(d);
+    if (d.returns) return this.ctx.typeOf(f, d.returns, false);
+    return d.kind === "PromptDecl" || d.kind === "AgentDecl" ? Ty.STRING : Ty.ANY;
+  }
+
+  /** Checks a call's arguments against a declaration's parameters: positional first, then named. */
+  args(d: Callable, declFile: string, call: A.CallExpr, env: Env) {
+    const params = d.params;
+    const given = new Map<string, A.Arg>();
+    let positional = 0;
+    let named = false;
+    for (const a of call.args) {
+      if (a.name) {
+        named = true;
+        const p = params.find((x) => x.name.name === a.name!.name);
+        if (!p) {
+          this.ctx.unknown(env.file, a.name, params.map((x) => x.name.name), `parameter of ${d.name.name}`, "AWR3002");
+          this.ex.check(a.value, env);
+          continue;
+        }
+        if (given.has(p.name.name)) this.ctx.report("AWR3002", env.file, a.name.span, `"${p.name.name}" is given twice`);
+        given.set(p.name.name, a);
+      } else {
+        if (named) this.ctx.report("AWR3002", env.file, a.span, "positional arguments must come before named ones");
+        const p = params[positional++];
+        if (!p) {
+          this.ctx.report("AWR3002", env.file, a.span, `${d.name.name} takes ${params.length} argument${params.length === 1 ? "" : "s"}, got ${call.args.length}`);
+          this.ex.check(a.value, env);
+          continue;
+        }
+        given.set(p.name.name, a);
+      }
+    }
+    for (const p of params) {
+      const pt = this.ctx.fieldTy(declFile, p, false);
+      const a = given.get(p.name.name);
+      if (!a) {
+        if (!pt.optional && p.name.name !== "") {
+          this.ctx.report("AWR3002", env.file, call.span, `missing argument "${p.name.name}" (${Ty.show(pt.ty)}) for ${d.name.name}`);
+        }
+        continue;
+      }
+      const at = this.ex.check(a.value, env, pt.ty);
+      this.ex.expect(at, pt.ty, a.value, env, `argument "${p.name.name}" of ${d.name.name}`);
+    }
+  }
+
+  // ------------------------------------------------------------ graphs
+
+  private graphDecl(file: string, g: A.GraphDecl) {
+    const params = this.paramsEnv(file, g.params);
+    const retTy = g.returns ? this.ctx.typeOf(file, g.returns) : undefined;
+    const stateFields = A.graphState(g);
+    if (g.members.filter((m) => m.kind === "State").length > 1) {
+      const second = g.members.filter((m) => m.kind === "State")[1]!;
+      this.ctx.report("AWR2009", file, second.span, "a graph has one state block");
+    }
+    const state = this.fields(file, stateFields, "state");
+    for (const f of stateFields) {
+      if (params.has(f.name.name)) this.ctx.report("AWR2009", file, f.name.span, `state field "${f.name.name}" has the name of a parameter`);
+    }
+    const reducer = (name: string): string => {
+      const f = stateFields.find((x) => x.name.name === name);
+      const a = f?.attrs.find((x) => x.name.name === "reduce")?.args[0];
+      return a?.kind === "Name" ? a.name : "replace";
+    };
+    const vars = new Map<string, Ty.Ty>([...params, ...state]);
+    const env: Env = { file, vars, hint: "graph expressions see the graph's parameters and state fields" };
+    // Node names (reserved, duplicate), edge shapes and `max` are graph analysis's (AWR40xx).
+    for (const n of A.graphNodes(g)) this.node(file, n, env, state, reducer);
+    for (const e of A.graphEdges(g)) if (e.when) this.ex.requireBool(e.when, env, "an edge condition");
+    this.exhaustive(file, g, env);
+    const rets = g.members.filter((m): m is A.ReturnStmt => m.kind === "Return");
+    for (const [i, r] of rets.entries()) {
+      if (i > 0) this.ctx.report("AWR2009", file, r.span, "a graph has one return");
+      const t = this.ex.check(r.value, env, retTy);
+      if (retTy) this.ex.expect(t, retTy, r.value, env, `the result of graph ${g.name.name}`);
+    }
+    for (const f of stateFields) {
+      const n = f.name.name;
+      const written = A.graphNodes(g).some((node) => node.stmts.some((s) => writeTarget(s)?.name === n));
+      const read = this.ctx.program.modules.get(file) && mentions(g, n);
+      if (!written && !read && n !== "") this.ctx.report("AWR6004", file, f.name.span, `state field "${n}" is never written or read`);
+    }
+  }
+
+  private node(file: string, n: A.NodeDecl, env: Env, state: Map<string, Ty.Ty>, reducer: (f: string) => string) {
+    const ctx = this.ctx;
+    let compensations = 0;
+    for (const s of n.stmts) {
+      // Two retry/timeout/on error statements are graph analysis's AWR4009; compensate is ours.
+      if (s.kind === "Compensate" && compensations++ > 0) ctx.report("AWR4009", file, s.span, `node "${n.name.name}" has more than one compensate`);
+      switch (s.kind) {
+        case "Run": {
+          const ret = this.runCall(file, s.call, env);
+          if (s.target) this.write(file, s.target, ret, "one", s.call, env, state, reducer);
+          break;
+        }
+        case "Map": {
+          const src = ctx.resolve(this.ex.check(s.source, env));
+          let elem: Ty.Ty = Ty.ERROR;
+          if (src.k === "list") elem = src.of;
+          else if (src.k === "optional") ctx.report("AWR3001", file, s.source.span, `${this.ex.text(s.source, env)} may be null: map over ${this.ex.text(s.source, env)}! or give it a default`);
+          else if (src.k === "any") elem = Ty.ANY;
+          else if (src.k !== "error") ctx.report("AWR3001", file, s.source.span, `map needs a list, but ${this.ex.text(s.source, env)} is ${Ty.show(src)}`);
+          if (s.concurrency && (s.concurrency.kind !== "Number" || !s.concurrency.integer || s.concurrency.value < 1)) {
+            ctx.report("AWR3001", file, s.concurrency.span, "concurrency must be a whole number of at least 1");
+          }
+          if (env.vars.has(s.variable.name)) ctx.report("AWR2009", file, s.variable.span, `"${s.variable.name}" already names a parameter or state field`);
+          const inner: Env = { ...env, vars: new Map([...env.vars, [s.variable.name, elem]]) };
+          const ret = this.runCall(file, s.call, inner);
+          if (s.target) this.write(file, s.target, ret, "each", s.call, env, state, reducer);
+          break;
+        }
+        case "Await": {
+          const c = s.call;
+          const name = c.callee.kind === "Name" ? c.callee.name : "";
+          if (name !== "human" && name !== "event") {
+            ctx.report("AWR3008", file, c.callee.span, 'await takes human("reason") or event("name")');
+            break;
+          }
+          if (c.args.length !== 1 || c.args[0]!.name) ctx.report("AWR3002", file, c.span, `${name} takes one string: ${name}("${name === "human" ? "why a person is needed" : "event-name"}")`);
+          else this.ex.expect(this.ex.check(c.args[0]!.value, env), Ty.STRING, c.args[0]!.value, env, `the argument of ${name}()`);
+          if (s.target) {
+            const ft = state.get(s.target.name);
+            if (!ft) this.write(file, s.target, Ty.ANY, "one", c, env, state, reducer);
+            else if (ctx.resolve(Ty.nonNull(ft, ctx)).k === "any") {
+              // untyped fields take whatever arrives
+            }
+          } else if (name === "human") {
+            ctx.report("AWR3007", file, s.span, "the answer of await human(...) is lost: write it to a state field with -> field");
+          }
+          break;
+        }
+        case "Set": {
+          const ft = state.get(s.target.name);
+          const t = this.ex.check(s.value, env, ft);
+          this.write(file, s.target, t, "one", s.value, env, state, reducer);
+          break;
+        }
+        case "Retry":
+          this.retryValue(file, s.value);
+          break;
+        case "Timeout":
+          this.duration(file, s.value, "timeout");
+          break;
+        case "OnError":
+          break; // the target node is checked by graph analysis
+        case "Compensate":
+          this.callTool(file, s.call, env, "compensate");
+          break;
+      }
+    }
+    const work = n.stmts.filter((s) => s.kind === "Run" || s.kind === "Map" || s.kind === "Await" || s.kind === "Set");
+    if (work.length === 0 && n.name.name !== "") {
+      ctx.report("AWR4009", file, n.name.span, `node "${n.name.name}" does nothing: give it a run, map, await or set statement`);
+    }
+  }
+
+  /** Checks `name(args)` in a node and returns what the call produces. */
+  private runCall(file: string, c: A.CallExpr, env: Env): Ty.Ty {
+    if (c.callee.kind !== "Name") {
+      if (c.callee.kind !== "ErrorExpr") this.ctx.report("AWR3008", file, c.callee.span, "run takes the name of a prompt, agent, tool or graph");
+      return Ty.ERROR;
+    }
+    const d = this.ctx.expectDecl(file, { kind: "Ident", name: c.callee.name, span: c.callee.span }, CALLABLE, "prompt, agent, tool or graph") as Callable | undefined;
+    if (!d) {
+      c.args.forEach((a) => this.ex.check(a.value, env));
+      return Ty.ERROR;
+    }
+    this.args(d, this.declFile(d), c, env);
+    return this.calleeReturn(d);
+  }
+
+  /** A write of `value` to state field `target` through its reducer ("each": once per map result). */
+  private write(file: string, target: A.Ident, value: Ty.Ty, mode: "one" | "each", at: A.Expr, env: Env, state: Map<string, Ty.Ty>, reducer: (f: string) => string) {
+    const ctx = this.ctx;
+    const ft = state.get(target.name);
+    if (!ft) {
+      if (target.name !== "") ctx.unknown(file, target, state.keys(), "state field", "AWR2005");
+      return;
+    }
+    const red = reducer(target.name);
+    const fr = ctx.resolve(Ty.nonNull(ft, ctx));
+    const fail = (expected: string, actual: Ty.Ty) =>
+      ctx.report("AWR3006", file, target.span, `"${target.name}" (${Ty.show(ft)}, @reduce(${red})) cannot take ${this.ex.text(at, env)}: ${expected}, but it produces ${Ty.show(actual)}${this.ex.whyNot(actual, ft)}`);
+    const whole = mode === "each" && red === "replace" ? Ty.list(value) : value;
+    switch (red) {
+      case "replace":
+        if (!Ty.assignable(whole, ft, ctx)) fail(`it needs ${Ty.show(ft)}`, whole);
+        return;
+      case "append": {
+        if (fr.k !== "list") return;
+        const v = ctx.resolve(value);
+        if (!Ty.assignable(value, fr.of, ctx) && !(v.k === "list" && Ty.assignable(v.of, fr.of, ctx))) fail(`appending needs ${Ty.show(fr.of)} or ${Ty.show(fr)}`, value);
+        return;
+      }
+      case "merge": {
+        const v = ctx.resolve(value);
+        if (v.k !== "record" && v.k !== "map" && v.k !== "any" && v.k !== "error") fail("merging needs a record or map", value);
+        return;
+      }
+      default:
+        if (!Ty.isNumeric(value, ctx)) fail(`@reduce(${red}) needs a number`, value);
+    }
+  }
+
+  /**
+   * Edges out of one node that branch only on `x == member` of an enum or literal union, with no
+   * `otherwise`, must cover every member: a value that no edge takes would end the branch silently.
+   */
+  private exhaustive(file: string, g: A.GraphDecl, env: Env) {
+    const bySource = new Map<string, A.EdgeDecl[]>();
+    for (const e of A.graphEdges(g)) {
+      if (e.from.length !== 1) continue;
+      const k = e.from[0]!.name;
+      bySource.set(k, [...(bySource.get(k) ?? []), e]);
+    }
+    const text = this.ctx.program.modules.get(file)?.text ?? "";
+    for (const [src, edges] of bySource) {
+      if (edges.some((e) => !e.when)) continue; // an unconditional or otherwise edge catches the rest
+      let subject: string | undefined;
+      let subjectExpr: A.Expr | undefined;
+      const covered = new Set<string | number | boolean>();
+      let analyzable = true;
+      const collect = (c: A.Expr): boolean => {
+        if (c.kind === "Binary" && c.op === "||") return collect(c.left) && collect(c.right);
+        if (c.kind === "Binary" && c.op === "==") {
+          const [subj, val] = isLiteralish(c.right) ? [c.left, c.right] : [c.right, c.left];
+          const s = text.slice(subj.span.start, subj.span.end).replace(/\s+/g, "");
+          if (subject !== undefined && s !== subject) return false;
+          subject = s;
+          subjectExpr = subj;
+          const v = val.kind === "Name" ? val.name : val.kind === "String" || val.kind === "Number" || val.kind === "Bool" ? val.value : undefined;
+          if (v === undefined) return false;
+          covered.add(v);
+          return true;
+        }
+        return false;
+      };
+      for (const e of edges) if (!collect(e.when!)) analyzable = false;
+      if (!analyzable || !subjectExpr) continue;
+      const t = this.ctx.resolve(Ty.nonNull(this.ex.check(subjectExpr, { ...env, vars: env.vars }), this.ctx));
+      const domain = t.k === "enum" ? t.members : t.k === "union" ? t.members.map((m) => this.ctx.resolve(m)).flatMap((m) => (m.k === "literal" ? [m.value] : [])) : t.k === "bool" ? [true, false] : undefined;
+      if (!domain) continue;
+      const missing = domain.filter((v) => !covered.has(v));
+      if (missing.length) {
+        const last = edges[edges.length - 1]!;
+        this.ctx.report(
+          "AWR3005",
+          file,
+          last.span,
+          `no edge from "${src}" handles ${subject} == ${missing.map((m) => (typeof m === "string" && t.k === "enum" ? m : JSON.stringify(m))).join(", ")}; add an edge for ${missing.length > 1 ? "them" : "it"} or an otherwise edge`,
+          [{ kind: "insert", offset: last.span.end, text: `\n  edge ${src} -> end otherwise`, title: `Add "edge ${src} -> end otherwise"` }],
+        );
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ tests
+
+  private testDecl(file: string, t: A.TestDecl) {
+    const ctx = this.ctx;
+    const runs = t.stmts.filter((s): s is A.TestRun => s.kind === "TestRun");
+    if (runs.length !== 1 && t.name.name !== "") {
+      ctx.report("AWR5005", file, runs[1]?.span ?? t.name.span, runs.length === 0 ? `test "${t.name.name}" runs nothing: add run graph_name(args)` : "a test has exactly one run");
+    }
+    let graph: A.GraphDecl | undefined;
+    const empty: Env = { file, vars: new Map() };
+    for (const r of runs.slice(0, 1)) {
+      const c = r.call;
+      if (c.callee.kind !== "Name") continue;
+      graph = ctx.expectDecl(file, { kind: "Ident", name: c.callee.name, span: c.callee.span }, ["GraphDecl"], "graph");
+      if (graph) this.args(graph, this.declFile(graph), c, empty);
+    }
+    const mocked = new Set<string>();
+    for (const m of t.stmts) {
+      if (m.kind !== "TestMock") continue;
+      if (mocked.has(m.target.name)) ctx.report("AWR5005", file, m.target.span, `"${m.target.name}" is mocked twice; chain answers with then`);
+      mocked.add(m.target.name);
+      let ret: Ty.Ty = Ty.ANY;
+      if (m.target.name !== "human" && m.target.name !== "event") {
+        const d = ctx.expectDecl(file, m.target, CALLABLE, "prompt, agent, tool or graph") as Callable | undefined;
+        if (!d) continue;
+        ret = this.calleeReturn(d);
+      }
+      for (const v of m.values) {
+        if (v.kind === "Call" && v.callee.kind === "Name" && v.callee.name === "fail") {
+          const k = v.args[0]?.value;
+          if (v.args.length !== 1 || k?.kind !== "String" || !(P.FAILURE_KINDS as readonly string[]).includes(k.value)) {
+            ctx.report("AWR5005", file, v.span, `fail takes a failure kind: ${P.FAILURE_KINDS.map((x) => `"${x}"`).join(", ")}`);
+          }
+          continue;
+        }
+        const vt = this.ex.check(v, empty, ret);
+        this.ex.expect(vt, ret, v, empty, `a mocked answer of ${m.target.name}`);
+      }
+    }
+    const stateTy = graph
+      ? Ty.record(A.graphState(graph).map((f) => ctx.fieldTy(this.declFile(graph!), f, false)))
+      : Ty.ANY;
+    const outTy = graph?.returns ? ctx.typeOf(this.declFile(graph), graph.returns, false) : Ty.ANY;
+    const nameArg = (what: A.DeclKind[], label: string) => (c: A.CallExpr, env: Env): Ty.Ty => {
+      const a = c.args[0]?.value;
+      if (c.args.length !== 1 || a?.kind !== "Name") {
+        ctx.report("AWR3002", file, c.span, `${c.callee.kind === "Name" ? c.callee.name : ""}() takes the name of ${article(label)}`);
+        return Ty.ERROR;
+      }
+      ctx.expectDecl(env.file, { kind: "Ident", name: a.name, span: a.span }, what, label);
+      return label === "policy" ? Ty.list(auditRecord) : Ty.INT;
+    };
+    const env: Env = {
+      file,
+      vars: new Map<string, Ty.Ty>([
+        ["status", { k: "union", members: ["completed", "failed", "suspended", "needs_attention"].map((value) => ({ k: "literal", value }) as Ty.Ty) }],
+        // Expectations are assertions: reading output or error of a run that has none fails the
+        // expectation at run time, so they are typed as present.
+        ["output", outTy],
+        ["state", stateTy],
+        ["error", (Ty.record([
+          { name: "kind", ty: { k: "union", members: P.FAILURE_KINDS.map((value) => ({ k: "literal", value }) as Ty.Ty) }, optional: false },
+          { name: "message", ty: Ty.STRING, optional: false },
+          { name: "step", ty: Ty.optional(Ty.STRING), optional: true },
+        ]))],
+      ]),
+      intrinsics: new Map([
+        ["calls", nameArg(CALLABLE, "prompt, agent, tool or graph")],
+        ["audit", nameArg(["PolicyDecl"], "policy")],
+      ]),
+      hint: "expect sees status, output, state, error, calls(name) and audit(policy)",
+    };
+    for (const s of t.stmts) if (s.kind === "TestExpect") this.ex.requireBool(s.expr, env, "an expectation");
+  }
+
+  // ------------------------------------------------------------ usage
+
+  unused() {
+    const ctx = this.ctx;
+    const reported: A.DeclKind[] = ["TypeDecl", "EnumDecl", "ModelDecl", "ToolDecl", "PromptDecl", "AgentDecl", "ContextDecl"];
+    for (const m of ctx.program.modules.values()) {
+      if (m.library) continue;
+      for (const d of m.ast.decls) {
+        if (!reported.includes(d.kind) || d.name.name === "" || ctx.used.has(d.name.name)) continue;
+        if (ctx.program.globals.get(d.name.name)?.decl !== d) continue;
+        ctx.report("AWR6001", m.file, d.name.span, `${kindWord(d.kind)} "${d.name.name}" is never used`);
+      }
+    }
+  }
+}
+
+const auditRecord: Ty.Ty = Ty.record([
+  { name: "rule", ty: Ty.STRING, optional: false },
+  { name: "outcome", ty: Ty.STRING, optional: false },
+  { name: "step", ty: Ty.STRING, optional: false },
+]);
+
+function isLiteralish(e: A.Expr): boolean {
+  return e.kind === "String" || e.kind === "Number" || e.kind === "Bool" || e.kind === "Name";
+}
+
+/** `pii.read` written as an expression → "pii.read". */
+export function dotted(e: A.Expr): string | undefined {
+  if (e.kind === "Name") return e.name;
+  if (e.kind === "Member" && !e.optional) {
+    const o = dotted(e.object);
+    return o && e.name.name ? `${o}.${e.name.name}` : undefined;
+  }
+  return undefined;
+}
+
+/** `20/s` → { count: 20, perMs: 1000 } */
+export function rate(e: A.Expr): { count: number; perMs: number } | undefined {
+  if (e.kind !== "Binary" || e.op !== "/" || e.left.kind !== "Number" || e.right.kind !== "Name") return undefined;
+  const per: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+  const ms = per[e.right.name];
+  return ms && e.left.value > 0 ? { count: e.left.value, perMs: ms } : undefined;
+}
+
+export function writeTarget(s: A.NodeStmt): A.Ident | undefined {
+  switch (s.kind) {
+    case "Run":
+    case "Map":
+    case "Await":
+      return s.target;
+    case "Set":
+      return s.target;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a graph's expressions mention a name (reads of a state field). */
+function mentions(g: A.GraphDecl, name: string): boolean {
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || !x || typeof x !== "object") return;
+    const n = x as { kind?: string; name?: unknown };
+    if (n.kind === "Name" && n.name === name) {
+      found = true;
+      return;
+    }
+    for (const [k, v] of Object.entries(x)) {
+      if (k === "span" || k === "target") continue;
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === "object") visit(v);
+    }
+  };
+  for (const m of g.members) if (m.kind !== "State") visit(m);
+  return found;
+}
+
+export { widen };
