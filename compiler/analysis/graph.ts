@@ -12,6 +12,7 @@
 //   mostly repeat the unknown-name error.
 import type { Diagnostic, FixData, Related } from "../diagnostics/diagnostic.js";
 import { diag } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
 import type { Program } from "../semantic/program.js";
 import type { EdgeDecl, Expr, Field, GraphDecl, Ident, NodeDecl, Span } from "../syntax/ast.js";
 import { graphEdges, graphNodes, graphReturn, graphState } from "../syntax/ast.js";
@@ -128,37 +129,12 @@ function nodeNames(model: GraphModel): string[] {
 }
 
 function unknownNode(file: string, id: Ident, names: string[]): Diagnostic {
-  const guess = closestName(id.name, names);
+  const guess = closest(id.name, names);
   return diag("AWR4010", file, id.span, `unknown node "${id.name}"${guess ? `; did you mean "${guess}"?` : ""}`, {
     fixes: guess ? [{ kind: "replace", span: id.span, text: guess, title: `Change to "${guess}"` }] : [],
   });
 }
 
-/** The closest candidate by edit distance, when close enough to be a likely typo. */
-export function closestName(name: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDist) {
-      best = c;
-      bestDist = d;
-    }
-  }
-  const allowed = Math.max(1, Math.floor(name.length / 3));
-  return best !== undefined && bestDist <= allowed && best !== name ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** Returns whether some edge names an unknown node. */
 function checkEdges(file: string, model: GraphModel, out: Diagnostic[]): boolean {

@@ -6,7 +6,7 @@ import { analyzeGraph } from "./graph.js";
 
 export { analyzeGraph } from "./graph.js";
 export * from "./graph-model.js";
-export { fieldReducer, nodeWrites, closestName, type Reducer } from "./graph.js";
+export { fieldReducer, nodeWrites, type Reducer } from "./graph.js";
 export { graphCost, graphCostDetail, costDiagnostics, explainCost, formatCost, type CostBound, type GraphCostDetail, type NodeCost } from "./cost.js";
 export { graphToMermaid, graphToDot } from "./export.js";
 

@@ -36,7 +36,6 @@ export class ExprChecker {
       case "Null":
         return Ty.NULL;
       case "Duration":
-        if (!Number.isFinite(e.ms)) ctx.report("AWR1005", env.file, e.span, `malformed duration "${e.text}"`);
         return Ty.DURATION;
       case "Template":
         this.template(e, env);

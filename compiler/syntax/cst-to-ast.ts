@@ -477,8 +477,18 @@ export class CstToAst {
     if (!n) return { kind: "ErrorExpr", ...b, recovered: true };
     let t: IToken | undefined;
     if ((t = tok(n, "StringLiteral"))) return { kind: "String", value: unquote(t.image), ...b };
-    if ((t = tok(n, "NumberLiteral"))) return { kind: "Number", value: Number(t.image), integer: !/[.eE]/.test(t.image), ...b };
-    if ((t = tok(n, "Duration"))) return { kind: "Duration", ms: durationMs(t.image), text: t.image, ...b };
+    if ((t = tok(n, "NumberLiteral"))) {
+      const value = Number(t.image);
+      if (!Number.isFinite(value) || (!/[.eE]/.test(t.image) && !Number.isSafeInteger(value))) {
+        this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `number ${t.image} is too large to represent exactly`));
+      }
+      return { kind: "Number", value, integer: !/[.eE]/.test(t.image), ...b };
+    }
+    if ((t = tok(n, "Duration"))) {
+      const ms = durationMs(t.image);
+      if (!Number.isSafeInteger(ms)) this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `duration ${t.image} is too long`));
+      return { kind: "Duration", ms, text: t.image, ...b };
+    }
     if (tok(n, "True")) return { kind: "Bool", value: true, ...b };
     if (tok(n, "False")) return { kind: "Bool", value: false, ...b };
     if (tok(n, "Null")) return { kind: "Null", ...b };

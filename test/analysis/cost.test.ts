@@ -191,7 +191,7 @@ graph ok(s: string) {
   test("AWR7001 names the reasons of an unbounded graph; a bounded graph has none", () => {
     const p = programOf(SRC);
     expect(render(p, costDiagnostics(p, FILE, graphOf(p, "g")))).toEqual([
-      "AWR7001 30:7 g | graph `g` has no static bound on tokens, USD: node check: prompt p_bare: model m_bare has no max_tokens",
+      "AWR7001 30:7 g | graph \"g\" has no static bound on tokens, USD: node check: prompt p_bare: model m_bare has no max_tokens",
     ]);
     expect(costDiagnostics(p, FILE, graphOf(p, "ok"))).toEqual([]);
   });

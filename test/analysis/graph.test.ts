@@ -30,7 +30,7 @@ graph support(ticket: Ticket) -> string {
 }
 `;
 
-/** Diagnostics of graph `g` declared with `body`, as `CODE line:col span-text | message`. */
+/** Diagnostics of graph \"g\" declared with \"body\", as `CODE line:col span-text | message`. */
 function check(body: string, header = "graph g(n: int) -> string"): string[] {
   const p = programOf(`${header} {\n${body}\n}\n`);
   return render(p, analyzeGraph(p, FILE, graphOf(p, "g")));
@@ -52,16 +52,16 @@ describe("a well-formed graph", () => {
 describe("node names (AWR4010, AWR4006, AWR4011)", () => {
   test("an edge naming an unknown node suggests the close name and does not cascade into AWR4001", () => {
     const src = `node classify {}\nedge start -> clasify\nedge classify -> end\n${RETURN}`;
-    expect(check(src)).toEqual(["AWR4010 3:15 clasify | unknown node `clasify`; did you mean `classify`?"]);
+    expect(check(src)).toEqual(["AWR4010 3:15 clasify | unknown node \"clasify\"; did you mean \"classify\"?"]);
     const p = programOf(`graph g() -> int {\n${src}\n}`);
     const [d] = analyzeGraph(p, FILE, graphOf(p));
-    expect(d!.fixes).toEqual([{ kind: "replace", span: d!.span, text: "classify", title: "Change to `classify`" }]);
+    expect(d!.fixes).toEqual([{ kind: "replace", span: d!.span, text: "classify", title: "Change to \"classify\"" }]);
   });
 
   test("no suggestion when nothing is close", () => {
     const p = programOf(`graph g() -> int {\nnode a {}\nedge start -> a\nedge a -> zebra\nreturn 1\n}`);
     const ds = analyzeGraph(p, FILE, graphOf(p));
-    expect(ds.map((d) => [d.code, d.message, d.fixes])).toEqual([["AWR4010", "unknown node `zebra`", undefined]]);
+    expect(ds.map((d) => [d.code, d.message, d.fixes])).toEqual([["AWR4010", "unknown node \"zebra\"", undefined]]);
   });
 
   test("`on error` naming an unknown node", () => {
@@ -92,7 +92,7 @@ describe("conditions (AWR4007)", () => {
   test("two `otherwise` edges from one source", () => {
     const out = check(`node a {}\nnode b {}\nnode c {}\nedge start -> a\nedge a -> b when n > 1\nedge a -> c otherwise\nedge a -> end otherwise\n${RETURN}`);
     expect(out).toEqual([
-      "AWR4007 8:1 edge a -> end otherwise | more than one `otherwise` edge leaves `a`: at most one is allowed per source",
+      "AWR4007 8:1 edge a -> end otherwise | more than one `otherwise` edge leaves \"a\": at most one is allowed per source",
     ]);
   });
 
@@ -104,7 +104,7 @@ describe("conditions (AWR4007)", () => {
 describe("reachability (AWR4001, AWR4002)", () => {
   test("a node no edge leads to", () => {
     expect(check(`node a {}\nnode lost {}\nedge start -> a\nedge a -> end\n${RETURN}`)).toEqual([
-      "AWR4001 3:6 lost | node `lost` can never run",
+      "AWR4001 3:6 lost | node \"lost\" can never run",
     ]);
   });
 
@@ -113,7 +113,7 @@ describe("reachability (AWR4001, AWR4002)", () => {
   });
 
   test("no edge leaves start", () => {
-    expect(check(`node a {}\nedge a -> end\n${RETURN}`)).toEqual(["AWR4001 2:6 a | node `a` can never run (no edge leaves `start`)"]);
+    expect(check(`node a {}\nedge a -> end\n${RETURN}`)).toEqual(["AWR4001 2:6 a | node \"a\" can never run (no edge leaves `start`)"]);
   });
 
   test("a join whose sources are on exclusive branches never fires", () => {
@@ -134,8 +134,8 @@ describe("reachability (AWR4001, AWR4002)", () => {
   test("a closed loop cannot reach end", () => {
     const out = check(`node a {}\nnode b {}\nedge start -> a\nedge a -> b\nedge b -> a max 3\n${RETURN}`);
     expect(out).toEqual([
-      "AWR4002 2:6 a | node `a` cannot reach `end`: every path from it stays in a loop; from it the run can only go to `b`, so the run stops when the loop's `max` is spent. Add an edge out of the loop (e.g. `edge a -> end otherwise`)",
-      "AWR4002 3:6 b | node `b` cannot reach `end`: every path from it stays in a loop; from it the run can only go to `a`, so the run stops when the loop's `max` is spent. Add an edge out of the loop (e.g. `edge b -> end otherwise`)",
+      "AWR4002 2:6 a | node \"a\" cannot reach `end`: every path from it stays in a loop; from it the run can only go to \"b\", so the run stops when the loop's `max` is spent. Add an edge out of the loop (e.g. `edge a -> end otherwise`)",
+      "AWR4002 3:6 b | node \"b\" cannot reach `end`: every path from it stays in a loop; from it the run can only go to \"a\", so the run stops when the loop's `max` is spent. Add an edge out of the loop (e.g. `edge b -> end otherwise`)",
     ]);
   });
 
@@ -179,15 +179,15 @@ describe("parallel writes (AWR4004)", () => {
   test("two nodes of one fan-out write a replace field", () => {
     const out = check(`${STATE}\nnode a { run p() -> out }\nnode b { set out = "b" }\nedge start -> [a, b]\nedge a -> end\nedge b -> end\n${RETURN}`);
     expect(out).toEqual([
-      "AWR4004 5:14 out | nodes `a` and `b` can run in the same superstep and both write `out`, whose reducer is `replace`: make their edges exclusive (`when` / `otherwise`) or give `out` a reducer such as @reduce(append)",
+      "AWR4004 5:14 out | nodes \"a\" and \"b\" can run in the same superstep and both write \"out\", whose reducer is `replace`: make their edges exclusive (`when` / `otherwise`) or give \"out\" a reducer such as @reduce(append)",
     ]);
   });
 
   test("three writers of one fan-out: one finding per later writer", () => {
     const src = `${STATE}\nnode a { set out = "a" }\nnode b { set out = "b" }\nnode c { set out = "c" }\nedge start -> [a, b, c]\n${RETURN}`;
     expect(check(src).map((l) => l.replace(/, whose.*$/, ""))).toEqual([
-      "AWR4004 5:14 out | nodes `a` and `b` can run in the same superstep and both write `out`",
-      "AWR4004 6:14 out | nodes `a`, `b` and `c` can run in the same superstep and all write `out`",
+      "AWR4004 5:14 out | nodes \"a\" and \"b\" can run in the same superstep and both write \"out\"",
+      "AWR4004 6:14 out | nodes \"a\", \"b\" and \"c\" can run in the same superstep and all write \"out\"",
     ]);
   });
 
@@ -236,8 +236,8 @@ describe("`!` on a field nothing writes (AWR4005)", () => {
   test("reported where asserted", () => {
     const out = check(`state { x: string?\n y: string? }\nnode a { run p(x!) -> y }\nedge start -> a\nedge a -> end when x! == "z"\nreturn y!`);
     expect(out).toEqual([
-      "AWR4005 4:16 x! | `x!` asserts a value, but no node writes state field `x` and it has no default",
-      "AWR4005 6:20 x! | `x!` asserts a value, but no node writes state field `x` and it has no default",
+      "AWR4005 4:16 x! | `x!` asserts a value, but no node writes state field \"x\" and it has no default",
+      "AWR4005 6:20 x! | `x!` asserts a value, but no node writes state field \"x\" and it has no default",
     ]);
   });
 
@@ -254,7 +254,7 @@ describe("`!` on a field nothing writes (AWR4005)", () => {
 describe("return and node bodies (AWR4008, AWR4009)", () => {
   test("a declared return type needs a return", () => {
     expect(check(`node a {}\nedge start -> a`)).toEqual([
-      "AWR4008 1:7 g | graph `g` declares a return type but has no `return`",
+      "AWR4008 1:7 g | graph \"g\" declares a return type but has no `return`",
     ]);
     expect(codes(`node a {}\nedge start -> a`, "graph g(n: int)")).toEqual([]);
   });

@@ -1,0 +1,66 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
+import { type Command, onePositional } from "../command.js";
+import { existingFile } from "../files.js";
+import { FileHost, packageVersion } from "../host.js";
+import { Exit, UsageError, displayPath } from "../io.js";
+import { printDiagnostics, summaryLine } from "../report.js";
+
+export const build: Command = {
+  name: "build",
+  summary: "Compile an entry file into a plan (.awrp)",
+  options: {
+    out: { type: "string", short: "o" },
+  },
+  help: `Compile an entry file and the files it imports into a plan (.awrp).
+
+Usage: awr build <entry.awr> [-o out.awrp]
+
+Diagnostics are printed on stderr. The plan is written only when there are no errors.
+
+Options:
+  -o, --out <file>  Where to write the plan (default: the entry's path with .awrp)
+  -h, --help        Show this help
+
+Examples:
+  awr build main.awr -o dist/support.awrp
+  awr build main.awr && awr inspect main.awrp
+
+Exit codes:
+  0  plan written (warnings allowed)
+  1  the sources have errors; nothing written
+  2  usage error or a missing entry file
+`,
+  async run(args, io) {
+    const entryArg = onePositional("build", args, "entry file");
+    const entry = existingFile(entryArg, io.cwd);
+    const outArg = args.values.out;
+    if (outArg === "") throw new UsageError('option "--out" needs a file name');
+    const out = typeof outArg === "string" ? resolve(io.cwd, outArg) : entry.slice(0, entry.length - extname(entry).length) + ".awrp";
+    if (out === entry) throw new UsageError(`refusing to overwrite the entry file ${entryArg} with the plan`);
+
+    const host = new FileHost();
+    if (host.read(entry) === undefined) throw new UsageError(`cannot read ${entryArg}`);
+    const { compile } = await import("../../compiler/compile.js");
+    const { diagnostics, plan } = compile([entry], host, { plan: true, compilerVersion: packageVersion() });
+    printDiagnostics(io.stderr, diagnostics, host, io.cwd);
+    if (hasErrors(diagnostics)) {
+      io.stderr.write(`${summaryLine(diagnostics, 1)}; no plan written\n`);
+      return Exit.errors;
+    }
+    if (!plan) throw new Error("compile() returned no plan for a program without errors");
+
+    const { encodePlan } = await import("../../compiler/plan/codec.js");
+    const bytes = encodePlan(plan);
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, bytes);
+    } catch (e) {
+      throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (diagnostics.length > 0) io.stderr.write(`${summaryLine(diagnostics, 1)}\n`);
+    io.stderr.write(`wrote ${displayPath(out, io.cwd)} (${bytes.length} bytes)\n`);
+    return Exit.ok;
+  },
+};

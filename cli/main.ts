@@ -1,0 +1,107 @@
+// The `awr` command: dispatches to one command per file in commands/, and turns failures into exit
+// codes. Architecture Invariant: a user's mistake never shows a stack trace; only a bug (exit 70) does.
+import { PlanError } from "../compiler/plan/errors.js";
+import { type Command, parseCommandArgs } from "./command.js";
+import { build } from "./commands/build.js";
+import { check } from "./commands/check.js";
+import { graph } from "./commands/graph.js";
+import { inspect } from "./commands/inspect.js";
+import { packageVersion } from "./host.js";
+import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
+import { closest } from "./suggest.js";
+
+const COMMANDS: readonly Command[] = [check, build, inspect, graph];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `awr ${packageVersion()}: the Agent Workflow Runtime compiler
+
+Usage: awr <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     Show this help; "awr <command> --help" shows a command's help
+  -v, --version  Print the version
+
+Examples:
+  awr check src/
+  awr build main.awr -o main.awrp
+  awr inspect main.awrp
+  awr graph main.awr --format dot
+
+Exit codes:
+  0   success (warnings allowed)
+  1   the sources have errors
+  2   usage error, missing file, or a plan that cannot be read
+  70  internal error (a bug in awr)
+
+Set NO_COLOR to turn colours off.
+`;
+}
+
+/** Runs `awr` with `argv` (without the node and script paths) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printError(io, e.message, e.hint);
+      return Exit.usage;
+    }
+    if (e instanceof PlanError) {
+      printError(io, e.message);
+      return Exit.usage;
+    }
+    const stack = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+    io.stderr.write(`internal error: this is a bug in awr ${safeVersion()}; please report it with the command you ran\n${stack}\n`);
+    return Exit.internal;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help") {
+    (first === undefined ? io.stderr : io.stdout).write(mainHelp());
+    return first === undefined ? Exit.usage : Exit.ok;
+  }
+  if (first === "-v" || first === "--version") {
+    io.stdout.write(`${packageVersion()}\n`);
+    return Exit.ok;
+  }
+  if (first === "help") {
+    const topic = rest[0];
+    if (topic === undefined) {
+      io.stdout.write(mainHelp());
+      return Exit.ok;
+    }
+    io.stdout.write(findCommand(topic).help);
+    return Exit.ok;
+  }
+  if (first.startsWith("-")) {
+    throw new UsageError(`unknown option "${first}"`, 'options go after the command; run "awr --help" for the list of commands');
+  }
+  const command = findCommand(first);
+  const args = parseCommandArgs(command.name, rest, command.options);
+  if (args.values.help) {
+    io.stdout.write(command.help);
+    return Exit.ok;
+  }
+  return await command.run(args, io);
+}
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  const guess = closest(name, COMMANDS.map((c) => c.name));
+  throw new UsageError(`unknown command "${name}"`, guess ? `did you mean "awr ${guess}"?` : 'run "awr --help" for the list of commands');
+}
+
+function safeVersion(): string {
+  try {
+    return packageVersion();
+  } catch {
+    return "(unknown version)";
+  }
+}

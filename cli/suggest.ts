@@ -1,0 +1,1 @@
+export { closest } from "../compiler/diagnostics/suggest.js";
