@@ -199,7 +199,7 @@ class DeclChecker {
       const k = p.key.name;
       if (k === "") continue;
       if (!specs[k]) {
-        this.ctx.unknown(file, p.key, Object.keys(specs), `${what} property`, "AWR2007");
+        this.ctx.unknown(file, p.key, Object.keys(specs), "property", "AWR2007", `${article(what)}`);
         continue;
       }
       if (out.has(k)) {
@@ -296,7 +296,7 @@ class DeclChecker {
     for (const f of p.value.fields) {
       const check = keys[f.key.name];
       if (!check) {
-        this.ctx.unknown(file, f.key, Object.keys(keys), `key of "${p.key.name}"`, "AWR2007");
+        this.ctx.unknown(file, f.key, Object.keys(keys), "key", "AWR2007", `"${p.key.name}"`);
         continue;
       }
       if (seen.has(f.key.name)) this.ctx.report("AWR2009", file, f.key.span, `"${f.key.name}" is given twice`);
@@ -598,7 +598,7 @@ class DeclChecker {
       }
       for (const f of s.options?.fields ?? []) {
         const t = kind.options[f.key.name];
-        if (!t) this.ctx.unknown(file, f.key, Object.keys(kind.options), `option of ${v.callee.name} sources`, "AWR5004");
+        if (!t) this.ctx.unknown(file, f.key, Object.keys(kind.options), "option", "AWR5004", `a ${v.callee.name} source`);
         else if (t === "int" && (f.value.kind !== "Number" || !f.value.integer || f.value.value < 0)) this.bad(file, f.value, `"${f.key.name}" must be a whole number`);
         else if (t === "string" && f.value.kind !== "String") this.bad(file, f.value, `"${f.key.name}" must be a string`);
         else if (t === "list of strings" && (f.value.kind !== "List" || f.value.items.some((i) => i.kind !== "String"))) this.bad(file, f.value, `"${f.key.name}" must be a list of strings`);
@@ -722,7 +722,7 @@ class DeclChecker {
         named = true;
         const p = params.find((x) => x.name.name === a.name!.name);
         if (!p) {
-          this.ctx.unknown(env.file, a.name, params.map((x) => x.name.name), `parameter of ${d.name.name}`, "AWR3002");
+          this.ctx.unknown(env.file, a.name, params.map((x) => x.name.name), "parameter", "AWR3002", `${kindWord(d.kind)} "${d.name.name}"`);
           this.ex.check(a.value, env);
           continue;
         }
@@ -885,7 +885,7 @@ class DeclChecker {
     const ctx = this.ctx;
     const ft = state.get(target.name);
     if (!ft) {
-      if (target.name !== "") ctx.unknown(file, target, state.keys(), "state field", "AWR2005");
+      if (target.name !== "") ctx.unknown(file, target, state.keys(), "state field", "AWR2005", "the graph");
       return;
     }
     const red = reducer(target.name);

@@ -115,7 +115,12 @@ export class ExprChecker {
   /** Reports when `actual` does not fit `expected`. Returns whether it fits. */
   expect(actual: Ty.Ty, expected: Ty.Ty, at: A.Expr, env: Env, what: string): boolean {
     if (Ty.assignable(actual, expected, this.ctx)) return true;
-    this.ctx.report("AWR3001", env.file, at.span, `${what} must be ${Ty.show(expected)}, but ${this.text(at, env)} is ${Ty.show(actual)}${this.whyNot(actual, expected)}`);
+    const text = this.text(at, env);
+    // `"3" is "3"` says nothing: name the literal's type instead.
+    const shown = Ty.show(actual) === text ? Ty.show(widen(actual)) : Ty.show(actual);
+    const r = this.ctx.resolve(actual);
+    const but = r.k === "record" && !r.name && at.kind === "Record" ? "the record does not fit" : `${text} is ${shown}`;
+    this.ctx.report("AWR3001", env.file, at.span, `${what} must be ${Ty.show(expected)}, but ${but}${this.whyNot(actual, expected)}`);
     return false;
   }
 
@@ -127,7 +132,11 @@ export class ExprChecker {
       for (const f of x.fields) {
         const af = a.fields.find((y) => y.name === f.name);
         if (!af && !f.optional) return ` (field "${f.name}" is missing)`;
-        if (af && !Ty.assignable(af.ty, f.ty, this.ctx)) return ` (field "${f.name}" is ${Ty.show(af.ty)}, expected ${Ty.show(f.ty)}${this.whyNot(af.ty, f.ty).replace(/^ \((.*)\)$/, ": $1")})`;
+        if (af && !Ty.assignable(af.ty, f.ty, this.ctx)) {
+          const want = this.ctx.resolve(Ty.nonNull(f.ty, this.ctx));
+          if (af.ty.k === "literal" && want.k === "enum") return ` (field "${f.name}": ${Ty.show(af.ty)} is not one of ${want.name} (${want.members.join(", ")}))`;
+          return ` (field "${f.name}" is ${Ty.show(af.ty)}, expected ${Ty.show(f.ty)}${this.whyNot(af.ty, f.ty).replace(/^ \((.*)\)$/, ": $1")})`;
+        }
       }
       if (!a.name) {
         const extra = a.fields.find((y) => !x.fields.some((f) => f.name === y.name));
@@ -219,7 +228,7 @@ export class ExprChecker {
       case "record": {
         const f = t.fields.find((x) => x.name === e.name.name);
         if (!f) {
-          ctx.unknown(env.file, e.name, t.fields.map((x) => x.name), `field of ${t.name ?? "this record"}`, "AWR2005");
+          ctx.unknown(env.file, e.name, t.fields.map((x) => x.name), "field", "AWR2005", t.name ?? this.text(e.object, env));
           return Ty.ERROR;
         }
         return out(f.ty);

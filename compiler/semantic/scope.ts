@@ -70,13 +70,17 @@ export class CheckContext implements Ty.TypeTable {
     return sym.decl as Extract<A.Decl, { kind: K }>;
   }
 
-  unknown(file: string, id: { name: string; span: A.Span }, candidates: Iterable<string>, what: string, code: Code = "AWR2001") {
+  /**
+   * Reports a name that does not exist, with the closest candidate as a fix. `what` reads
+   * "unknown WHAT "x""; a `container` makes it read "CONTAINER has no WHAT "x"".
+   */
+  unknown(file: string, id: { name: string; span: A.Span }, candidates: Iterable<string>, what: string, code: Code = "AWR2001", container?: string) {
     const best = Ty.closest(id.name, candidates);
     this.report(
       code,
       file,
       id.span,
-      `unknown ${what} "${id.name}"${best ? `; did you mean "${best}"?` : ""}`,
+      `${container ? `${container} has no ${what}` : `unknown ${what}`} "${id.name}"${best ? `; did you mean "${best}"?` : ""}`,
       best ? [{ kind: "replace", span: id.span, text: best, title: `Change to "${best}"` }] : undefined,
     );
   }
