@@ -8,8 +8,8 @@
 // - Two nodes conflict (AWR4004) when some superstep can have both ready (see `supersteps`) and
 //   both write the same state field whose reducer is `replace`.
 // - Reachability (AWR4001) honours joins: a join whose sources never all finish in one run never fires.
-// - When an edge names an unknown node, AWR4001/AWR4002 are not reported for the graph: they would
-//   mostly repeat the unknown-name error.
+// - When an edge names an unknown node or is malformed, AWR4001/AWR4002 are not reported for the
+//   graph: they would mostly repeat that error.
 import type { Diagnostic, FixData, Related } from "../diagnostics/diagnostic.js";
 import { diag } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
@@ -136,12 +136,17 @@ function unknownNode(file: string, id: Ident, names: string[]): Diagnostic {
 }
 
 
-/** Returns whether some edge names an unknown node. */
+/**
+ * Returns whether some edge is unusable (an unknown node, a malformed or half-written edge): the
+ * graph model then lacks it, so reachability findings would be noise.
+ */
 function checkEdges(file: string, model: GraphModel, out: Diagnostic[]): boolean {
   const names = nodeNames(model);
   let unknown = false;
   const otherwiseOf = new Map<string, EdgeDecl>();
   for (const e of graphEdges(model.graph)) {
+    if (e.recovered || e.from.length === 0 || e.to.length === 0 || [...e.from, ...e.to].some((i) => !i.name)) unknown = true;
+    const before = out.length;
     for (const list of [e.from, e.to]) {
       const seen = new Set<string>();
       for (const id of list) {
@@ -162,8 +167,7 @@ function checkEdges(file: string, model: GraphModel, out: Diagnostic[]): boolean
         if (id.name === START) out.push(diag("AWR4006", file, id.span, "`start` cannot be part of a join"));
     if (e.max && edgeMax(e.max) === undefined)
       out.push(diag("AWR4006", file, e.max.span, "`max` needs a positive integer literal (how many times the edge can be taken)"));
-    if (e.when && e.otherwise)
-      out.push(diag("AWR4007", file, e.span, "an edge is either conditional (`when`) or the fallback (`otherwise`), not both"));
+    if (out.length > before) unknown = true;
     if (e.otherwise && !e.when) {
       const key = [...e.from.map((i) => i.name)].sort().join(",");
       const prev = otherwiseOf.get(key);

@@ -31,6 +31,7 @@ export const CODES = {
   AWR2009: { severity: "error", title: "duplicate field or property" },
   AWR2010: { severity: "error", title: "unknown type" },
   AWR2011: { severity: "error", title: "invalid property value" },
+  AWR2012: { severity: "error", title: "type alias cycle" },
 
   // types and expressions
   AWR3001: { severity: "error", title: "type mismatch" },
@@ -39,7 +40,7 @@ export const CODES = {
   AWR3004: { severity: "error", title: "attribute misuse" },
   AWR3005: { severity: "error", title: "non-exhaustive comparison" },
   AWR3006: { severity: "error", title: "field write does not fit the field" },
-  AWR3007: { severity: "error", title: "await result does not fit the field" },
+  AWR3007: { severity: "error", title: "await result is not stored" },
   AWR3008: { severity: "error", title: "not callable here" },
   AWR3009: { severity: "error", title: "wrong type arguments" },
   AWR3010: { severity: "error", title: "unknown enum member or literal" },

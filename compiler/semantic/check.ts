@@ -74,9 +74,28 @@ class DeclChecker {
     }
     if (d.alias) {
       this.ctx.typeOf(file, d.alias);
+      const chain = this.aliasCycle(d);
+      if (chain) this.ctx.report("AWR2012", file, d.name.span, `type alias "${d.name.name}" refers to itself (${chain.join(" = ")}): an alias must end in a real type`);
       return;
     }
     this.fields(file, d.fields, "type");
+  }
+
+  /** `type A = B`, `type B = A?`: the chain of aliases leading back to `d`, if any. */
+  private aliasCycle(d: A.TypeDecl): string[] | undefined {
+    const chain = [d.name.name];
+    let t: A.TypeExpr | undefined = d.alias;
+    while (t) {
+      while (t.kind === "OptionalType") t = t.inner;
+      if (t.kind !== "NamedType" || t.args.length) return undefined;
+      const next = this.ctx.program.globals.get(t.name.name)?.decl;
+      if (next?.kind !== "TypeDecl" || !next.alias) return undefined;
+      chain.push(next.name.name);
+      if (next === d) return chain;
+      if (chain.length > 50) return undefined;
+      t = next.alias;
+    }
+    return undefined;
   }
 
   /** Fields of a type, a graph's state or a parameter list: duplicates, types, attributes, defaults. */
@@ -210,7 +229,7 @@ class DeclChecker {
     }
     for (const [k, spec] of Object.entries(specs)) {
       if (spec.required && !out.has(k) && d.name.name !== "") {
-        this.ctx.report("AWR2008", file, d.name.span, `${what} "${d.name.name}" needs a "${k}" property (${spec.doc})`);
+        this.ctx.report("AWR2008", file, d.name.span, `${what} "${d.name.name}" needs ${k}, such as ${spec.example ?? `${k}: ...`} (${spec.doc})`);
       }
     }
     return out;
@@ -233,7 +252,7 @@ class DeclChecker {
       return undefined;
     }
     if ((opts.min !== undefined && v.value < opts.min) || (opts.max !== undefined && v.value > opts.max)) {
-      this.bad(file, v, `"${p.key.name}" must be between ${opts.min ?? "-∞"} and ${opts.max ?? "∞"}`);
+      this.bad(file, v, `"${p.key.name}" must be ${range(opts)}`);
     }
     return v.value;
   }
@@ -309,15 +328,15 @@ class DeclChecker {
     return (e: A.Expr, key: string) => {
       if (e.kind !== "Number" || (opts.int && !e.integer)) return this.bad(file, e, `${what} "${key}" must be ${opts.int ? "a whole number" : "a number"}`);
       if ((opts.min !== undefined && e.value < opts.min) || (opts.max !== undefined && e.value > opts.max)) {
-        this.bad(file, e, `${what} "${key}" must be between ${opts.min ?? "-∞"} and ${opts.max ?? "∞"}`);
+        this.bad(file, e, `${what} "${key}" must be ${range(opts)}`);
       }
     };
   }
 
   /** `retry 3` or `retry { max: 3, backoff: exponential(500ms, 8s), jitter: true }` (models, tools, nodes). */
   retryValue(file: string, e: A.Expr) {
-    if (e.kind === "Number") {
-      if (!e.integer || e.value < 0) this.bad(file, e, "retry must be a whole number of retries (0 or more)");
+    if (e.kind === "Number" || (e.kind === "Unary" && e.op === "-" && e.operand.kind === "Number")) {
+      if (e.kind !== "Number" || !e.integer) this.bad(file, e, "retry must be a whole number of retries (0 or more)");
       return;
     }
     if (e.kind !== "Record") {
@@ -776,7 +795,14 @@ class DeclChecker {
     const env: Env = { file, vars, hint: "graph expressions see the graph's parameters and state fields" };
     // Node names (reserved, duplicate), edge shapes and `max` are graph analysis's (AWR40xx).
     for (const n of A.graphNodes(g)) this.node(file, n, env, state, reducer);
-    for (const e of A.graphEdges(g)) if (e.when) this.ex.requireBool(e.when, env, "an edge condition");
+    for (const e of A.graphEdges(g)) {
+      if (!e.when) continue;
+      this.ex.requireBool(e.when, env, "an edge condition");
+      const k = constantBool(e.when);
+      if (k !== undefined) {
+        this.ctx.report("AWR6005", file, e.when.span, k ? "this condition is always true: write the edge without when" : "this condition is always false: the edge is never taken");
+      }
+    }
     this.exhaustive(file, g, env);
     const rets = g.members.filter((m): m is A.ReturnStmt => m.kind === "Return");
     for (const [i, r] of rets.entries()) {
@@ -872,6 +898,7 @@ class DeclChecker {
       return Ty.ERROR;
     }
     const d = this.ctx.expectDecl(file, { kind: "Ident", name: c.callee.name, span: c.callee.span }, CALLABLE, "prompt, agent, tool or graph") as Callable | undefined;
+    if (c.recovered) return d ? this.calleeReturn(d) : Ty.ERROR; // `run f -> x`: AWR4009 already said a call is missing
     if (!d) {
       c.args.forEach((a) => this.ex.check(a.value, env));
       return Ty.ERROR;
@@ -1056,11 +1083,41 @@ class DeclChecker {
   }
 }
 
+function range(opts: { min?: number; max?: number }): string {
+  if (opts.max === undefined) return `at least ${opts.min}`;
+  if (opts.min === undefined) return `at most ${opts.max}`;
+  return `between ${opts.min} and ${opts.max}`;
+}
+
 const auditRecord: Ty.Ty = Ty.record([
   { name: "rule", ty: Ty.STRING, optional: false },
   { name: "outcome", ty: Ty.STRING, optional: false },
   { name: "step", ty: Ty.STRING, optional: false },
 ]);
+
+/** The value of a condition that does not depend on anything (`true`, `1 > 2`, `!false`). */
+function constantBool(e: A.Expr): boolean | undefined {
+  if (e.kind === "Bool") return e.value;
+  if (e.kind === "Unary" && e.op === "!") {
+    const v = constantBool(e.operand);
+    return v === undefined ? undefined : !v;
+  }
+  if (e.kind === "Binary" && ["==", "!=", "<", "<=", ">", ">="].includes(e.op)) {
+    const lit = (x: A.Expr) => (x.kind === "Number" || x.kind === "String" || x.kind === "Bool" ? x.value : undefined);
+    const l = lit(e.left);
+    const r = lit(e.right);
+    if (l === undefined || r === undefined) return undefined;
+    switch (e.op) {
+      case "==": return l === r;
+      case "!=": return l !== r;
+      case "<": return l < r;
+      case "<=": return l <= r;
+      case ">": return l > r;
+      default: return l >= r;
+    }
+  }
+  return undefined;
+}
 
 function isLiteralish(e: A.Expr): boolean {
   return e.kind === "String" || e.kind === "Number" || e.kind === "Bool" || e.kind === "Name";

@@ -10,6 +10,8 @@ export interface Env {
   intrinsics?: Map<string, (call: A.CallExpr, env: Env) => Ty.Ty>;
   /** Extra text for unknown names, e.g. "template holes can use the prompt's parameters". */
   hint?: string;
+  /** The code of an unknown bare name (template holes use AWR3003). */
+  unknownCode?: "AWR2001" | "AWR3003";
 }
 
 export const BUILTIN_FUNCTIONS = ["len", "contains", "lower", "upper", "join", "keys", "round"] as const;
@@ -116,6 +118,12 @@ export class ExprChecker {
   expect(actual: Ty.Ty, expected: Ty.Ty, at: A.Expr, env: Env, what: string): boolean {
     if (Ty.assignable(actual, expected, this.ctx)) return true;
     const text = this.text(at, env);
+    const want = this.ctx.resolve(Ty.nonNull(expected, this.ctx));
+    if (actual.k === "literal" && typeof actual.value === "string" && want.k === "enum") {
+      const best = Ty.closest(actual.value, want.members);
+      this.ctx.report("AWR3010", env.file, at.span, `${what}: ${text} is not one of ${want.name} (${want.members.join(", ")})${best ? `; did you mean "${best}"?` : ""}`);
+      return false;
+    }
     // `"3" is "3"` says nothing: name the literal's type instead.
     const shown = Ty.show(actual) === text ? Ty.show(widen(actual)) : Ty.show(actual);
     const r = this.ctx.resolve(actual);
@@ -156,9 +164,13 @@ export class ExprChecker {
     this.expect(t, Ty.BOOL, e, env, what);
   }
 
-  /** Holes are type-checked like any expression; a null value renders as the empty string. */
+  /**
+   * Holes are type-checked like any expression (a null value renders as the empty string); a hole
+   * naming nothing in scope is AWR3003, the check the prompt author most needs.
+   */
   template(t: A.TemplateLit, env: Env) {
-    for (const p of t.parts) if (p.kind === "Hole") this.check(p.expr, env);
+    const holeEnv: Env = { ...env, unknownCode: "AWR3003" };
+    for (const p of t.parts) if (p.kind === "Hole") this.check(p.expr, holeEnv);
   }
 
   text(e: A.Expr, env: Env): string {
@@ -195,7 +207,7 @@ export class ExprChecker {
       return { k: "literal", value: e.name };
     }
     const before = this.ctx.diagnostics.length;
-    this.ctx.unknown(env.file, { name: e.name, span: e.span }, [...env.vars.keys(), ...enumMembers], "name");
+    this.ctx.unknown(env.file, { name: e.name, span: e.span }, [...env.vars.keys(), ...enumMembers], env.unknownCode === "AWR3003" ? "parameter" : "name", env.unknownCode);
     if (env.hint && this.ctx.diagnostics.length > before) this.ctx.diagnostics[this.ctx.diagnostics.length - 1]!.message += ` (${env.hint})`;
     return Ty.ERROR;
   }

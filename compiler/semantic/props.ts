@@ -6,11 +6,13 @@ export interface PropSpec {
   type: string;
   doc: string;
   required?: boolean;
+  /** How a required property is written (shown when it is missing). */
+  example?: string;
 }
 
 export const MODEL_PROPS: Record<string, PropSpec> = {
-  provider: { type: "string", doc: 'The gateway: "openai" (any OpenAI-compatible endpoint).', required: true },
-  name: { type: "string", doc: "The provider's model name, e.g. \"gpt-4o-mini\".", required: true },
+  provider: { type: "string", doc: 'the gateway: "openai" (any OpenAI-compatible endpoint)', required: true, example: 'provider: "openai"' },
+  name: { type: "string", doc: "the provider's model name", required: true, example: 'name: "gpt-4o-mini"' },
   base_url: { type: 'string | env("VAR")', doc: "Endpoint base URL; defaults to OPENAI_BASE_URL or the provider's." },
   api_key: { type: 'env("VAR")', doc: "Where the key comes from; defaults to OPENAI_API_KEY. Never a literal key." },
   temperature: { type: "number 0..2", doc: "Sampling temperature." },
@@ -25,7 +27,7 @@ export const MODEL_PROPS: Record<string, PropSpec> = {
 
 export const TOOL_PROPS: Record<string, PropSpec> = {
   description: { type: "string", doc: "Shown to models that may call the tool." },
-  impl: { type: 'js("file#export") | http(...) | mcp(server, "tool") | builtin("std.…")', doc: "The implementation.", required: true },
+  impl: { type: 'js("file#export") | http(...) | mcp(server, "tool") | builtin("std.…")', doc: "how the tool runs: js, http, mcp or builtin", required: true, example: 'impl: js("./tools/x.mjs#export")' },
   tags: { type: "list of dotted names", doc: "Labels policies select on, e.g. [pii.read]." },
   timeout: { type: "duration", doc: "Per-call timeout." },
   rate: { type: "N/s | N/m | N/h", doc: "Rate limit, e.g. 20/s." },
@@ -36,7 +38,7 @@ export const TOOL_PROPS: Record<string, PropSpec> = {
 };
 
 export const PROMPT_PROPS: Record<string, PropSpec> = {
-  model: { type: "model", doc: "The model that answers.", required: true },
+  model: { type: "model", doc: "the model that answers", required: true, example: "model: fast" },
   system: { type: "template", doc: "The system message." },
   user: { type: "template", doc: "The user message." },
   assistant: { type: "template", doc: "A prefilled assistant message." },
@@ -46,7 +48,7 @@ export const PROMPT_PROPS: Record<string, PropSpec> = {
 };
 
 export const AGENT_PROPS: Record<string, PropSpec> = {
-  model: { type: "model", doc: "The model driving the agent.", required: true },
+  model: { type: "model", doc: "the model driving the agent", required: true, example: "model: fast" },
   role: { type: "string", doc: "Who the agent is (first line of its system prompt)." },
   goal: { type: "string", doc: "What it must achieve." },
   rules: { type: "list of strings", doc: "Rules it must follow." },

@@ -14,6 +14,8 @@ export interface AstContext {
   diagnostics: Diagnostic[];
   /** Parses the expression inside a template hole; offsets are absolute in the file. */
   parseHole(text: string, offset: number): A.Expr;
+  /** The code of syntax errors found while building (AWR1004 inside template holes). */
+  syntaxCode?: "AWR1002" | "AWR1004";
 }
 
 const isToken = (c: Child | undefined): c is IToken => c !== undefined && "image" in c;
@@ -407,7 +409,7 @@ export class CstToAst {
     if (!n) return { kind: "ErrorExpr", span: { start: at, end: at }, recovered: true };
     switch (n.name) {
       case "expression":
-        return this.expr(sub(n, "coalesceExpr"), nodeSpan(n, at).start);
+        return this.expr(sub(n, "orExpr"), nodeSpan(n, at).start);
       case "coalesceExpr":
       case "orExpr":
       case "andExpr":
@@ -451,7 +453,11 @@ export class CstToAst {
       const end = Math.max(opSpan.end, e.span.end);
       const span = { start: e.span.start, end };
       if (tok(op, "Dot") || tok(op, "QDot")) {
-        e = { kind: "Member", object: e, name: this.name(sub(op, "name"), end), optional: tok(op, "QDot") !== undefined, span };
+        const name = this.name(sub(op, "name"), end);
+        if (name.recovered && !sub(op, "name")) {
+          this.ctx.diagnostics.push(diag(this.ctx.syntaxCode ?? "AWR1002", this.ctx.file, { start: end - 1, end }, "expected a field name after '.'"));
+        }
+        e = { kind: "Member", object: e, name, optional: tok(op, "QDot") !== undefined, span };
       } else if (tok(op, "LSquare")) {
         e = { kind: "Index", object: e, index: this.expr(sub(op, "expression"), end), span };
       } else if (tok(op, "LParen")) {
@@ -486,7 +492,9 @@ export class CstToAst {
     }
     if ((t = tok(n, "Duration"))) {
       const ms = durationMs(t.image);
-      if (!Number.isSafeInteger(ms)) this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `duration ${t.image} is too long`));
+      if (Number.isNaN(ms)) {
+        this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `malformed duration "${t.image}": write a number followed by ms, s, m or h (250ms, 5s, 10m, 1h)`));
+      } else if (!Number.isSafeInteger(ms)) this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `duration ${t.image} is too long`));
       return { kind: "Duration", ms, text: t.image, ...b };
     }
     if (tok(n, "True")) return { kind: "Bool", value: true, ...b };

@@ -11,6 +11,16 @@ class AwrGrammar extends CstParser {
     this.performSelfAnalysis();
   }
 
+  /**
+   * A half-written line (`run f(ticket.` or `edge a ->`) must not swallow the statement keyword
+   * that starts the next line: names that begin a statement are not taken across a line break.
+   */
+  private startsNextLine(): boolean {
+    const next = this.LA(1);
+    const prev = this.LA(0);
+    return STATEMENT_STARTS.has(next.tokenType) && (next.startLine ?? 0) > (prev.endLine ?? prev.startLine ?? 0);
+  }
+
   private sep() {
     this.OPTION9(() => this.CONSUME9(T.Comma));
   }
@@ -411,7 +421,7 @@ class AwrGrammar extends CstParser {
           this.CONSUME(T.RSquare);
         },
       },
-      { ALT: () => this.SUBRULE3(this.name) },
+      { GATE: () => !this.startsNextLine(), ALT: () => this.SUBRULE3(this.name) },
     ]);
   });
 
@@ -485,7 +495,7 @@ class AwrGrammar extends CstParser {
 
   // ---------------------------------------------------------------- expressions
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.coalesceExpr);
+    this.SUBRULE(this.orExpr);
   });
 
   // One rule per precedence level, loosest first; operands and operators keep their order
@@ -499,11 +509,13 @@ class AwrGrammar extends CstParser {
       });
     });
   }
-  private coalesceExpr = this.binaryLevel("coalesceExpr", () => this.orExpr, [T.QQ]);
+  // `??` binds tighter than comparisons (as in Swift and Kotlin): `reply ?? "" != ""` compares the
+  // defaulted value.
   private orExpr = this.binaryLevel("orExpr", () => this.andExpr, [T.OrOr]);
   private andExpr = this.binaryLevel("andExpr", () => this.eqExpr, [T.AndAnd]);
   private eqExpr = this.binaryLevel("eqExpr", () => this.relExpr, [T.EqEq, T.NotEq]);
-  private relExpr = this.binaryLevel("relExpr", () => this.addExpr, [T.LtEq, T.GtEq, T.Lt, T.Gt, T.In]);
+  private relExpr = this.binaryLevel("relExpr", () => this.coalesceExpr, [T.LtEq, T.GtEq, T.Lt, T.Gt, T.In]);
+  private coalesceExpr = this.binaryLevel("coalesceExpr", () => this.addExpr, [T.QQ]);
   private addExpr = this.binaryLevel("addExpr", () => this.mulExpr, [T.Plus, T.Minus]);
   private mulExpr = this.binaryLevel("mulExpr", () => this.unary, [T.Star, T.Slash, T.Percent]);
 
@@ -529,13 +541,13 @@ class AwrGrammar extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Dot);
-          this.SUBRULE(this.name);
+          this.OPTION({ GATE: () => !this.startsNextLine(), DEF: () => this.SUBRULE(this.name) });
         },
       },
       {
         ALT: () => {
           this.CONSUME(T.QDot);
-          this.SUBRULE2(this.name);
+          this.OPTION2({ GATE: () => !this.startsNextLine(), DEF: () => this.SUBRULE2(this.name) });
         },
       },
       {
@@ -628,6 +640,12 @@ class AwrGrammar extends CstParser {
     this.SUBRULE(this.expression);
   });
 }
+
+const STATEMENT_STARTS = new Set<TokenType>([
+  ...T.declarationKeywords,
+  T.State, T.Node, T.Edge, T.Return, T.Run, T.Map, T.Await, T.Set, T.Retry, T.Timeout, T.On, T.Compensate,
+  T.Mock, T.Expect, T.Before, T.After, T.Deny, T.Allow, T.Approve, T.Redact, T.Source,
+]);
 
 export const grammar = new AwrGrammar();
 export type { IToken };

@@ -87,15 +87,29 @@ export const UnterminatedComment = createToken({
 });
 
 export const Template = createToken({ name: "Template", pattern: /#"[\s\S]*?"#/, line_breaks: true, label: "a template string" });
+/** An unterminated `#"` runs to the next line that starts a declaration (or the end of the file). */
+const NEXT_DECLARATION = /\n(?=(?:import|type|enum|model|tool|prompt|agent|context|policy|graph|test)\b)/g;
 export const UnterminatedTemplate = createToken({
   name: "UnterminatedTemplate",
-  pattern: /#"[\s\S]*/,
+  pattern: {
+    exec(text: string, offset: number): RegExpExecArray | null {
+      if (!text.startsWith('#"', offset)) return null;
+      NEXT_DECLARATION.lastIndex = offset;
+      const m = NEXT_DECLARATION.exec(text);
+      const end = m ? m.index : text.length;
+      const r = [text.slice(offset, end)] as unknown as RegExpExecArray;
+      return r;
+    },
+  },
+  start_chars_hint: ["#"],
   line_breaks: true,
   label: "a template string",
 });
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: "a string" });
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/, label: "a string" });
 export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(?:ms|s|m|h)(?![A-Za-z0-9_])/, label: "a duration" });
+/** `30sec`, `5min`: a number glued to a name; reported as a malformed duration (AWR1005). */
+export const BadDuration = createToken({ name: "BadDuration", pattern: /\d+(?:\.\d+)?(?![eE][+-]?\d)[A-Za-z_][A-Za-z0-9_]*/, label: "a duration" });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: "a number" });
 
 const punct = (name: string, pattern: RegExp, label: string) => createToken({ name, pattern, label: `'${label}'` });
@@ -151,6 +165,7 @@ export const allTokens: TokenType[] = [
   StringLiteral,
   UnterminatedString,
   Duration,
+  BadDuration,
   NumberLiteral,
   Arrow,
   FatArrow,

@@ -27,6 +27,8 @@ export function parse(file: string, text: string): ParseResult {
       diag("AWR1001", file, { start: e.offset, end: e.offset + e.length }, `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(ch)}`),
     );
   }
+  // An unterminated template swallows the rest of its declaration: errors after it are noise.
+  const swallowed = lexed.tokens.filter((t) => t.tokenType === T.UnterminatedTemplate).map((t) => t.startOffset);
   const tokens = lexed.tokens.map((t) => normalizeUnterminated(t, file, diagnostics));
   const comments: A.Comment[] = lexed.comments.map((c) => {
     if (c.tokenType === T.UnterminatedComment) {
@@ -63,7 +65,8 @@ export function parse(file: string, text: string): ParseResult {
     }
     grammar.input = seg.tokens;
     const cst = grammar.declaration();
-    reportParseErrors(grammar.errors, file, seg.tokens, text, diagnostics);
+    const cut = swallowed.find((o) => o >= seg.tokens[0]!.startOffset && o <= seg.tokens[seg.tokens.length - 1]!.startOffset);
+    reportParseErrors(grammar.errors, file, seg.tokens, text, diagnostics, "AWR1002", cut);
     const node = cst ? builder.declaration(cst as CstNode) : undefined;
     if (!node) continue;
     if (node.kind === "Import") module.imports.push(node);
@@ -89,7 +92,7 @@ export function parseExpressionAt(file: string, text: string, offset: number, di
   const errs = grammar.errors;
   reportParseErrors(errs, file, tokens, "", diagnostics, "AWR1004");
   if (!cst) return fallback;
-  const builder = new CstToAst({ file, text, diagnostics, parseHole: () => fallback });
+  const builder = new CstToAst({ file, text, diagnostics, parseHole: () => fallback, syntaxCode: "AWR1004" });
   return builder.expr(cst as CstNode, offset);
 }
 
@@ -98,16 +101,23 @@ function shift(t: IToken, by: number): IToken {
   return { ...t, startOffset: t.startOffset + by, endOffset: (t.endOffset ?? t.startOffset) + by };
 }
 
+/** Reports unterminated strings/templates once, then hands the parser a well-formed token. */
 function normalizeUnterminated(t: IToken, file: string, diagnostics: Diagnostic[], offset = 0): IToken {
   if (t.tokenType === T.UnterminatedString) {
     diagnostics.push(diag("AWR1003", file, { start: offset + t.startOffset, end: offset + t.startOffset + t.image.length }, "string is never closed: add a '\"' before the end of the line"));
-    return { ...t, tokenType: T.StringLiteral };
+    return retype(t, T.StringLiteral);
   }
   if (t.tokenType === T.UnterminatedTemplate) {
     diagnostics.push(diag("AWR1003", file, { start: offset + t.startOffset, end: offset + t.startOffset + 2 }, "template string '#\"' is never closed with '\"#'"));
-    return { ...t, tokenType: T.Template };
+    return retype(t, T.Template);
   }
+  // Reported by the AST builder as a malformed duration (AWR1005).
+  if (t.tokenType === T.BadDuration) return retype(t, T.Duration);
   return t;
+}
+
+function retype(t: IToken, type: TokenType): IToken {
+  return { ...t, tokenType: type, tokenTypeIdx: type.tokenTypeIdx! };
 }
 
 interface Segment {
@@ -188,6 +198,7 @@ function reportParseErrors(
   _text: string,
   diagnostics: Diagnostic[],
   code: "AWR1002" | "AWR1004" = "AWR1002",
+  ignoreFrom = Infinity,
 ) {
   const last = tokens[tokens.length - 1];
   const endOffset = last ? (last.endOffset ?? last.startOffset) + 1 : 0;
@@ -196,9 +207,10 @@ function reportParseErrors(
     const t = e.token;
     const atEnd = !t || !Number.isFinite(t.startOffset) || t.tokenType.name === "EOF";
     const span = atEnd ? { start: endOffset, end: endOffset } : { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
-    if (seen.has(span.start)) continue; // one message per place: recovery can report a token twice
+    if (seen.has(span.start) || span.start > ignoreFrom) continue; // one message per place: recovery can report a token twice
     seen.add(span.start);
-    diagnostics.push(diag(code, file, span, messageFor(e)));
+    const message = messageFor(e);
+    diagnostics.push(diag(code, file, span, code === "AWR1004" ? message.replace("the end of the declaration", "the end of the hole") : message));
   }
 }
 

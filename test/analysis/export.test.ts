@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { graphToDot, graphToMermaid } from "../../compiler/analysis/export.js";
 import { analyzeGraph } from "../../compiler/analysis/graph.js";
-import { expectGolden } from "../plan/golden.js";
+import { expectGolden } from "../helpers/golden.js";
 import { graphOf, programOf } from "./helpers.js";
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;

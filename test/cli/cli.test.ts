@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectGolden } from "./golden.js";
+import { expectGolden } from "../helpers/golden.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "bin", "awr.mjs");
@@ -114,7 +114,7 @@ describe.concurrent("awr check", () => {
   it("exits 1 and renders the error with its source line and underline", async () => {
     const r = await awr(["check", "unknown-name.awr"]);
     expect(r.code).toBe(1);
-    expectGolden(r.stdout, join(FIXTURES, "unknown-name.check.txt"));
+    expectGolden(join(FIXTURES, "unknown-name.check.txt"), r.stdout);
     expect(r.stdout).toMatch(/^unknown-name\.awr:17:21: error AWR\d{4}: /m);
     expect(r.stdout).toContain("17 |   node answer { run answer_promt(ticket) -> reply }");
     expect(r.stdout).toContain("   |                     ^^^^^^^^^^^^");

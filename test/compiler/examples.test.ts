@@ -5,7 +5,7 @@ import { checkFiles, compile } from "../../compiler/compile.js";
 import { decodePlan, encodePlan, planToText } from "../../compiler/plan/index.js";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.js";
 import { FileHost } from "../../cli/host.js";
-import { expectGolden } from "../plan/golden.js";
+import { expectGolden } from "../helpers/golden.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const host = new FileHost();

@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import { planToText } from "../../compiler/plan/inspect.js";
-import { expectGolden } from "./golden.js";
+import { expectGolden } from "../helpers/golden.js";
 import { samplePlan } from "./sample-plan.js";
 
 const golden = (name: string) => new URL(`./golden/${name}`, import.meta.url).pathname;

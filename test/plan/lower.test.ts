@@ -4,7 +4,7 @@ import { z } from "zod";
 import { decodePlan, encodePlan } from "../../compiler/plan/codec.js";
 import { planToText } from "../../compiler/plan/inspect.js";
 import type { ExprIR } from "../../compiler/plan/types.js";
-import { expectGolden } from "./golden.js";
+import { expectGolden } from "../helpers/golden.js";
 import { lowerSources } from "./lower-helpers.js";
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
