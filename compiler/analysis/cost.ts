@@ -68,8 +68,13 @@ function unbounded(reason: string): CostBound {
   return { modelCalls: null, tokens: null, usd: null, reasons: [reason] };
 }
 
+/** A bound past 2^53 is no bound anyone can act on (and past that, arithmetic is not exact). */
+function finite(x: number | null): number | null {
+  return x === null || !Number.isFinite(x) || x > Number.MAX_SAFE_INTEGER ? null : x;
+}
+
 function addN(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : a + b;
+  return a === null || b === null ? null : finite(a + b);
 }
 
 export function addCost(a: CostBound, b: CostBound): CostBound {
@@ -84,7 +89,7 @@ export function addCost(a: CostBound, b: CostBound): CostBound {
 /** `c` repeated `k` times (k may be Infinity; then `why` explains the unbounded result). */
 export function scaleCost(c: CostBound, k: number, why?: string): CostBound {
   if (k === 0) return ZERO_COST;
-  const mul = (x: number | null) => (x === null ? null : x === 0 ? 0 : k === Infinity ? null : x * k);
+  const mul = (x: number | null) => (x === null ? null : x === 0 ? 0 : k === Infinity ? null : finite(x * k));
   const r = { modelCalls: mul(c.modelCalls), tokens: mul(c.tokens), usd: mul(c.usd), reasons: c.reasons };
   const newlyUnbounded =
     (r.modelCalls === null && c.modelCalls !== null) || (r.tokens === null && c.tokens !== null) || (r.usd === null && c.usd !== null);
@@ -111,7 +116,17 @@ export function graphCost(program: Program, graph: GraphDecl): CostBound {
 }
 
 export function graphCostDetail(program: Program, graph: GraphDecl): GraphCostDetail {
-  return new CostContext(program).graph(graph);
+  const d = new CostContext(program).graph(graph);
+  return { ...d, total: representable(d.total), nodes: d.nodes.map((n) => ({ ...n, each: representable(n.each), total: representable(n.total) })) };
+}
+
+/** Figures too large to be exact (or infinite, from a huge price) become unbounded, with the reason. */
+function representable(c: CostBound): CostBound {
+  const out = { ...c, modelCalls: finite(c.modelCalls), tokens: finite(c.tokens), usd: finite(c.usd) };
+  // Also fields that overflowed earlier, inside the sums: unbounded with no reason given.
+  const lost = (["modelCalls", "tokens", "usd"] as const).filter((k) => (c[k] !== null || c.reasons.length === 0) && out[k] === null);
+  if (lost.length) out.reasons = dedupe([...c.reasons, `the worst case of ${lost.join(", ")} exceeds 2^53 (check prices, limits and max values)`]);
+  return out;
 }
 
 /** AWR7001 (info) when a graph's bound is unbounded, naming the reasons. */

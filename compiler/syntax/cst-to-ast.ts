@@ -488,7 +488,7 @@ export class CstToAst {
       if (!Number.isFinite(value) || (!/[.eE]/.test(t.image) && !Number.isSafeInteger(value))) {
         this.ctx.diagnostics.push(diag("AWR1005", this.ctx.file, tokSpan(t), `number ${t.image} is too large to represent exactly`));
       }
-      return { kind: "Number", value, integer: !/[.eE]/.test(t.image), ...b };
+      return { kind: "Number", value, integer: !t.image.includes(".") && Number.isInteger(value), ...b };
     }
     if ((t = tok(n, "Duration"))) {
       const ms = durationMs(t.image);

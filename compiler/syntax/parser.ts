@@ -63,12 +63,28 @@ export function parse(file: string, text: string): ParseResult {
       );
       continue;
     }
-    grammar.input = seg.tokens;
-    const cst = grammar.declaration();
-    const cut = swallowed.find((o) => o >= seg.tokens[0]!.startOffset && o <= seg.tokens[seg.tokens.length - 1]!.startOffset);
-    reportParseErrors(grammar.errors, file, seg.tokens, text, diagnostics, "AWR1002", cut);
-    const node = cst ? builder.declaration(cst as CstNode) : undefined;
+    const tooDeep = deepestBracket(seg.tokens);
+    if (tooDeep) {
+      diagnostics.push(diag("AWR1002", file, tokSpan(tooDeep), `brackets nest more than ${MAX_NESTING} levels deep here; split the expression`));
+      continue;
+    }
+    let node: A.ImportDecl | A.Decl | undefined;
+    try {
+      grammar.input = seg.tokens;
+      const cst = grammar.declaration();
+      const cut = swallowed.find((o) => o >= seg.tokens[0]!.startOffset && o <= seg.tokens[seg.tokens.length - 1]!.startOffset);
+      reportParseErrors(grammar.errors, file, seg.tokens, text, diagnostics, "AWR1002", cut);
+      node = cst ? builder.declaration(cst as CstNode) : undefined;
+    } catch (err) {
+      // Pathological nesting the bracket limit does not catch (list<list<...>> hundreds deep)
+      // exhausts the stack; that is the user's input, not a crash.
+      if (!(err instanceof RangeError)) throw err;
+      diagnostics.push(diag("AWR1002", file, tokSpan(seg.tokens[0]!), "this declaration nests too deeply to parse; split it up"));
+      continue;
+    }
     if (!node) continue;
+    // Every level of nesting takes at least one token: short declarations cannot be too deep.
+    if (seg.tokens.length > MAX_DEPTH) limitDepth(node, file, diagnostics);
     if (node.kind === "Import") module.imports.push(node);
     else {
       attachDocs(node, comments, text);
@@ -77,6 +93,60 @@ export function parse(file: string, text: string): ParseResult {
   }
   return { module, diagnostics };
 }
+
+/** Deepest bracket nesting a declaration may have (far beyond hand-written code). */
+const MAX_NESTING = 64;
+/** Deepest expression or type nesting (a chain `a.b.c...` or `1 + 1 + ...` counts one per link). */
+const MAX_DEPTH = 256;
+
+function tokSpan(t: IToken): A.Span {
+  return { start: t.startOffset, end: t.startOffset + t.image.length };
+}
+
+/** The bracket that opens nesting level MAX_NESTING + 1, if any. */
+function deepestBracket(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.tokenType === T.LCurly || t.tokenType === T.LParen || t.tokenType === T.LSquare) {
+      if (++depth > MAX_NESTING) return t;
+    } else if (t.tokenType === T.RCurly || t.tokenType === T.RParen || t.tokenType === T.RSquare) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+/**
+ * Replaces expressions and types nested deeper than MAX_DEPTH by error nodes (with AWR1002), so
+ * that every later pass — checker, lowering, plan validation — can recurse without exhausting the
+ * stack. Iterative on purpose.
+ */
+function limitDepth(root: object, file: string, diagnostics: Diagnostic[]) {
+  const isDeep = (k: unknown) => typeof k === "string" && (EXPR_KINDS.has(k) || TYPE_KINDS.has(k));
+  const stack: { node: Record<string, unknown>; depth: number; parent?: Record<string, unknown> | unknown[]; key?: string | number }[] = [
+    { node: root as Record<string, unknown>, depth: 0 },
+  ];
+  while (stack.length) {
+    const { node, depth, parent, key } = stack.pop()!;
+    const counts = isDeep(node["kind"]);
+    const d = counts ? depth + 1 : 0;
+    if (d > MAX_DEPTH && parent !== undefined && key !== undefined) {
+      const span = node["span"] as A.Span;
+      const replacement = TYPE_KINDS.has(node["kind"] as string)
+        ? { kind: "NamedType", name: { kind: "Ident", name: "", span, recovered: true }, args: [], span, recovered: true }
+        : { kind: "ErrorExpr", span, recovered: true };
+      (parent as Record<string | number, unknown>)[key] = replacement;
+      diagnostics.push(diag("AWR1002", file, span, `this nests more than ${MAX_DEPTH} levels deep; split it up`));
+      continue;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "span" || !v || typeof v !== "object") continue;
+      if (Array.isArray(v)) v.forEach((x, i) => x && typeof x === "object" && stack.push({ node: x, depth: d, parent: v, key: i }));
+      else stack.push({ node: v as Record<string, unknown>, depth: d, parent: node, key: k });
+    }
+  }
+}
+
+const EXPR_KINDS = new Set(["String", "Number", "Bool", "Null", "Duration", "Template", "Name", "Member", "Index", "NonNull", "Call", "Unary", "Binary", "Record", "List", "ErrorExpr", "Arg", "RecordField"]);
+const TYPE_KINDS = new Set(["NamedType", "LiteralType", "UnionType", "OptionalType"]);
 
 /** Parses a single expression (used for template holes); offsets are made absolute. */
 export function parseExpressionAt(file: string, text: string, offset: number, diagnostics: Diagnostic[]): A.Expr {
