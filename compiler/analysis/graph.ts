@@ -15,7 +15,8 @@ import { diag } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
 import type { Program } from "../semantic/program.js";
 import type { EdgeDecl, Expr, Field, GraphDecl, Ident, NodeDecl, Span } from "../syntax/ast.js";
-import { graphEdges, graphNodes, graphReturn, graphState } from "../syntax/ast.js";
+import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState, writeTarget } from "../syntax/ast.js";
+export { fieldReducer, type Reducer } from "../syntax/ast.js";
 import { nameValue, walkExpr } from "./expr.js";
 import {
   END,
@@ -31,22 +32,11 @@ import {
   type Supersteps,
 } from "./graph-model.js";
 
-export type Reducer = "replace" | "append" | "merge" | "sum" | "max" | "min";
-const REDUCERS: readonly string[] = ["replace", "append", "merge", "sum", "max", "min"];
-
-/** The reducer of a state field: `@reduce(append|merge|sum|max|min)`, `replace` by default. */
-export function fieldReducer(f: Field): Reducer {
-  const attr = f.attrs.find((a) => a.name.name === "reduce");
-  const arg = attr?.args[0];
-  const name = arg?.kind === "Name" ? arg.name : arg?.kind === "String" ? arg.value : undefined;
-  return name && REDUCERS.includes(name) ? (name as Reducer) : "replace";
-}
-
 /** The state fields a node writes (`run/map/await ... -> f`, `set f = ...`), each with its first write. */
 export function nodeWrites(node: NodeDecl): Map<string, Ident> {
   const writes = new Map<string, Ident>();
   for (const s of node.stmts) {
-    const target = s.kind === "Run" || s.kind === "Map" || s.kind === "Await" || s.kind === "Set" ? s.target : undefined;
+    const target = writeTarget(s);
     if (target?.name && !writes.has(target.name)) writes.set(target.name, target);
   }
   return writes;

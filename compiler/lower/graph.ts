@@ -2,7 +2,7 @@
 // parameters and state fields (and a `map` statement's variable) by name.
 
 import type { CallExpr, EdgeDecl, Field, GraphDecl, NodeDecl } from "../syntax/ast.js";
-import { graphEdges, graphNodes, graphReturn, graphState } from "../syntax/ast.js";
+import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState } from "../syntax/ast.js";
 import type { CallTarget, Compensate, EdgePlan, GraphPlan, NodePlan, Reducer, Retry, StateFieldPlan, Stmt } from "../plan/types.js";
 import { defaultRetry } from "../plan/types.js";
 import { edgeId, nodeId, stmtId } from "../plan/ids.js";
@@ -12,7 +12,6 @@ import { argsToIR, calleeName, exprToIR, type Locals } from "./expr.js";
 import { compensateCall, durationMs, retryOf } from "./props.js";
 import { fieldSchema, paramsSchema, typeSchema } from "./schema.js";
 
-const REDUCERS: readonly Reducer[] = ["replace", "append", "merge", "sum", "max", "min"];
 
 export function lowerGraph(ctx: LowerCtx, d: GraphDecl): GraphPlan {
   const graph = d.name.name;
@@ -32,7 +31,7 @@ export function lowerGraph(ctx: LowerCtx, d: GraphDecl): GraphPlan {
 
 function lowerStateField(ctx: LowerCtx, f: Field): StateFieldPlan {
   const reduce = f.attrs.find((a) => a.name.name === "reduce");
-  const reducer = REDUCERS.find((r) => r === constString(reduce?.args[0])) ?? "replace";
+  const reducer = fieldReducer(f);
   const fieldNoReduce: Field = { ...f, attrs: f.attrs.filter((a) => a !== reduce) };
   return {
     name: f.name.name,

@@ -788,8 +788,7 @@ class DeclChecker {
     }
     const reducer = (name: string): string => {
       const f = stateFields.find((x) => x.name.name === name);
-      const a = f?.attrs.find((x) => x.name.name === "reduce")?.args[0];
-      return a?.kind === "Name" ? a.name : "replace";
+      return f ? A.fieldReducer(f) : "replace";
     };
     const vars = new Map<string, Ty.Ty>([...params, ...state]);
     const env: Env = { file, vars, hint: "graph expressions see the graph's parameters and state fields" };
@@ -812,7 +811,7 @@ class DeclChecker {
     }
     for (const f of stateFields) {
       const n = f.name.name;
-      const written = A.graphNodes(g).some((node) => node.stmts.some((s) => writeTarget(s)?.name === n));
+      const written = A.graphNodes(g).some((node) => node.stmts.some((s) => A.writeTarget(s)?.name === n));
       const read = this.ctx.program.modules.get(file) && mentions(g, n);
       if (!written && !read && n !== "") this.ctx.report("AWR6004", file, f.name.span, `state field "${n}" is never written or read`);
     }
@@ -1141,18 +1140,6 @@ export function rate(e: A.Expr): { count: number; perMs: number } | undefined {
   return ms && e.left.value > 0 ? { count: e.left.value, perMs: ms } : undefined;
 }
 
-export function writeTarget(s: A.NodeStmt): A.Ident | undefined {
-  switch (s.kind) {
-    case "Run":
-    case "Map":
-    case "Await":
-      return s.target;
-    case "Set":
-      return s.target;
-    default:
-      return undefined;
-  }
-}
 
 /** Whether a graph's expressions mention a name (reads of a state field). */
 function mentions(g: A.GraphDecl, name: string): boolean {

@@ -82,7 +82,7 @@ export const PII_KINDS = ["pii", "email", "phone", "card", "iban", "ssn", "ip"] 
 
 export const FAILURE_KINDS = ["timeout", "rate_limit", "transport", "schema", "refusal", "policy", "tool", "budget", "cancelled"] as const;
 
-export const REDUCERS = ["replace", "append", "merge", "sum", "max", "min"] as const;
+export { REDUCERS } from "../syntax/ast.js";
 
 export const ATTRIBUTES: Record<string, string> = {
   format: "@format(email|uri|date|date-time|time|uuid|ipv4|ipv6|hostname) on strings",

@@ -414,3 +414,18 @@ export function graphReturn(g: GraphDecl): ReturnStmt | undefined {
 export function prop(props: Property[], key: string): Property | undefined {
   return props.find((p) => p.key.name === key);
 }
+
+export type Reducer = "replace" | "append" | "merge" | "sum" | "max" | "min";
+export const REDUCERS: readonly Reducer[] = ["replace", "append", "merge", "sum", "max", "min"];
+
+/** The reducer of a state field: `@reduce(append|merge|sum|max|min)`, `replace` by default. */
+export function fieldReducer(f: Field): Reducer {
+  const arg = f.attrs.find((a) => a.name.name === "reduce")?.args[0];
+  const name = arg?.kind === "Name" ? arg.name : arg?.kind === "String" ? arg.value : undefined;
+  return (REDUCERS as readonly string[]).includes(name ?? "") ? (name as Reducer) : "replace";
+}
+
+/** The state field a statement writes (`run/map/await ... -> f`, `set f = ...`), if any. */
+export function writeTarget(s: NodeStmt): Ident | undefined {
+  return s.kind === "Run" || s.kind === "Map" || s.kind === "Await" || s.kind === "Set" ? s.target : undefined;
+}
