@@ -318,3 +318,28 @@ describe.concurrent("awr graph", () => {
     expect(r.stderr).toContain("no graph exported");
   });
 });
+
+describe("the README's newcomer command on the shipped examples", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "awr-readme-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("awr check examples stdlib exits 0", async () => {
+    const r = await awr(["check", "examples", "stdlib"], { cwd: ROOT });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^0 errors, 0 warnings in \d+ files/m);
+  });
+
+  for (const name of ["support-triage", "research-pipeline", "multi-agent-handoff"]) {
+    it(`awr build examples/${name}/main.awr writes a plan awr inspect reads back`, async () => {
+      const out = join(dir, `${name}.awrp`);
+      const b = await awr(["build", `examples/${name}/main.awr`, "-o", out], { cwd: ROOT });
+      expect(b.code, b.stderr).toBe(0);
+      const i = await awr(["inspect", out], { cwd: ROOT });
+      expect(i.code, i.stderr).toBe(0);
+      expect(i.stdout).toBe(readFileSync(join(ROOT, "test", "fixtures", "plans", `${name}.txt`), "utf8"));
+    });
+  }
+});
