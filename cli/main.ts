@@ -6,15 +6,20 @@ import { build } from "./commands/build.js";
 import { check } from "./commands/check.js";
 import { graph } from "./commands/graph.js";
 import { inspect } from "./commands/inspect.js";
+import { test } from "./commands/test.js";
+import { run } from "./commands/run.js";
+import { resume } from "./commands/resume.js";
+import { runs } from "./commands/runs.js";
+import { replay } from "./commands/replay.js";
 import { packageVersion } from "./host.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, graph];
+const COMMANDS: readonly Command[] = [check, build, inspect, graph, run, resume, runs, replay, test];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return `awr ${packageVersion()}: the Agent Workflow Runtime compiler
+  return `awr ${packageVersion()}: the Agent Workflow Runtime
 
 Usage: awr <command> [options]
 
@@ -30,10 +35,12 @@ Examples:
   awr build main.awr -o main.awrp
   awr inspect main.awrp
   awr graph main.awr --format dot
+  awr test examples/
+  awr run main.awr --input @input.json
 
 Exit codes:
-  0   success (warnings allowed)
-  1   the sources have errors
+  0   success (warnings allowed; a run that completed or waits for an answer)
+  1   the sources have errors, a test failed, or a run failed
   2   usage error, missing file, or a plan that cannot be read
   70  internal error (a bug in awr)
 

@@ -16,7 +16,8 @@ export function lowerModel(ctx: LowerCtx, d: ModelDecl): ModelPlan {
   return {
     provider: constString(p.get("provider")) ?? "openai",
     name: constString(p.get("name")) ?? d.name.name,
-    base_url: constString(p.get("base_url")) ?? null,
+    // A literal URL, or `env:NAME` for base_url: env("NAME") (read from the environment at run time).
+    base_url: p.get("base_url")?.kind === "Call" ? `env:${envName(p.get("base_url"))}` : (constString(p.get("base_url")) ?? null),
     api_key_env: envName(p.get("api_key")),
     temperature: constNumber(p.get("temperature")) ?? null,
     max_tokens: nonNegInt(p.get("max_tokens")),
@@ -56,7 +57,7 @@ export function lowerTool(ctx: LowerCtx, d: ToolDecl): ToolPlan {
   };
 }
 
-/** `js("./m.mjs#fn")`, `http("POST", url)` / `http(url)`, `mcp(server, "tool")`, `builtin("std.x")`. */
+/** `js("./m.mjs#fn")`, `http("METHOD url")` / `http({ method, url, headers })`, `mcp(server, "tool")`, `builtin("std.x")`. */
 function implOf(e: Expr | undefined): ToolImpl | null {
   if (!e || e.kind !== "Call") return null;
   const args = e.args.map((a) => a.value);
@@ -67,10 +68,21 @@ function implOf(e: Expr | undefined): ToolImpl | null {
       return hash < 0 ? { kind: "js", module: spec, export: "default" } : { kind: "js", module: spec.slice(0, hash), export: spec.slice(hash + 1) };
     }
     case "http": {
-      const strings = args.map(constString).filter((s): s is string => s !== undefined);
-      return strings.length >= 2
-        ? { kind: "http", method: strings[0]!.toUpperCase(), url: strings[1]! }
-        : { kind: "http", method: "POST", url: strings[0] ?? "" };
+      // http("GET https://…/{id}") or http({ method, url, headers }); headers values are literal strings.
+      const arg = args[0];
+      if (arg?.kind === "Record") {
+        const field = (k: string) => arg.fields.find((f) => f.key.name === k)?.value;
+        const headers = field("headers");
+        return {
+          kind: "http",
+          method: (constString(field("method")) ?? "GET").toUpperCase(),
+          url: constString(field("url")) ?? "",
+          headers: headers?.kind === "Record" ? Object.fromEntries(headers.fields.map((f) => [f.key.name, constString(f.value) ?? ""])) : {},
+        };
+      }
+      const spec = constString(arg) ?? "";
+      const m = /^([A-Za-z]+)\s+(\S+)$/.exec(spec);
+      return m ? { kind: "http", method: m[1]!.toUpperCase(), url: m[2]!, headers: {} } : { kind: "http", method: "GET", url: spec, headers: {} };
     }
     case "mcp":
       return { kind: "mcp", server: (args[0] && (dottedName(args[0]) ?? constString(args[0]))) ?? "", tool: constString(args[1]) ?? "" };

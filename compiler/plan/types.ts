@@ -113,7 +113,7 @@ export const ModelSchema = z.strictObject({
 
 export const ToolImplSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("js"), module: z.string(), export: z.string() }),
-  z.strictObject({ kind: z.literal("http"), method: z.string(), url: z.string() }),
+  z.strictObject({ kind: z.literal("http"), method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()) }),
   z.strictObject({ kind: z.literal("mcp"), server: z.string(), tool: z.string() }),
   z.strictObject({ kind: z.literal("builtin"), name: z.string() }),
 ]);

@@ -1,0 +1,57 @@
+import { type Command, onePositional } from "../command.js";
+import { existingFile } from "../files.js";
+import { Exit, UsageError } from "../io.js";
+import { loadPlanFrom } from "../programs.js";
+import { STORE_HELP, openRunStore } from "../runs.js";
+
+export const replay: Command = {
+  name: "replay",
+  summary: "Re-execute a run from its journal offline and verify it is deterministic",
+  options: {
+    store: { type: "string" },
+    plan: { type: "string" },
+    json: { type: "boolean" },
+  },
+  help: `Re-execute a finished (or waiting) run from its journal alone: no model, tool or person is
+asked. The replay must take the same path to the same outcome; a step that asks for something else
+than the journal recorded is a NonDeterminism failure naming it. The store is not changed.
+
+Usage: awr replay <run-id> [--plan <file.awr|plan.awrp>]
+
+Options:
+  --plan <file>  Replay against another version of the program (default: the plan the run used)
+${STORE_HELP}
+  --json         Print the report as JSON
+  -h, --help     Show this help
+
+Exit codes:
+  0  the replay reproduced the run
+  1  it diverged (the problems are listed)
+  2  usage error, an unknown run, or an unreadable store
+`,
+  async run(args, io) {
+    const runId = onePositional("replay", args, "run id");
+    const store = await openRunStore(args.values.store as string | undefined, io);
+    try {
+      if (!store.load(runId)) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      const { planOfRun } = await import("../../vm/runtime.js");
+      const { replayRun } = await import("../../vm/replay.js");
+      let plan = planOfRun(store, runId);
+      if (typeof args.values.plan === "string") {
+        const loaded = await loadPlanFrom(existingFile(args.values.plan, io.cwd), io);
+        if (!loaded) return Exit.errors;
+        plan = loaded.plan;
+      }
+      const r = await replayRun(store, runId, plan);
+      if (args.values.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else if (r.ok) io.stdout.write(`run ${runId}: replay reproduced it (${r.replayed.status})\n`);
+      else {
+        io.stdout.write(`run ${runId}: replay diverged\n`);
+        for (const p of r.problems) io.stdout.write(`  ${p}\n`);
+      }
+      return r.ok ? Exit.ok : Exit.errors;
+    } finally {
+      store.close();
+    }
+  },
+};

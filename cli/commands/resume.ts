@@ -1,0 +1,70 @@
+import { type Command, onePositional } from "../command.js";
+import { Exit, UsageError } from "../io.js";
+import { MODELS_HELP, STORE_HELP, jsonArg, modelProvider, openRunStore, progress, report, toolProvider } from "../runs.js";
+
+export const resume: Command = {
+  name: "resume",
+  summary: "Answer a waiting run (or continue one that stopped) and run it on",
+  options: {
+    value: { type: "string" },
+    interrupt: { type: "string" },
+    store: { type: "string" },
+    models: { type: "string" },
+    root: { type: "string" },
+    json: { type: "boolean" },
+  },
+  help: `Continue a run from its journal. With --value, the answer goes to the run's pending interrupt
+(await human / await event / an approval); without it, a run that stopped (a crash, a cancel)
+continues. Finished steps are not repeated: their results come from the journal.
+
+Usage: awr resume <run-id> [--value <json|@file>] [--interrupt ID] [options]
+
+Options:
+  --value <json>        The answer (JSON, or @file.json); approvals take true/false or { "approved": true }
+  --interrupt <id>      Which pending interrupt to answer (default: the first)
+  --root <dir>          Where the run's js tool modules are (default: the current directory)
+${STORE_HELP}
+${MODELS_HELP}
+  --json                Print { runId, status, output?, error?, pending? } on stdout
+  -h, --help            Show this help
+
+Examples:
+  awr resume 6f1c… --value '{"subject": "Re: refund", "text": "Done."}'
+  awr resume 6f1c… --interrupt '…/approval' --value true --json
+
+Exit codes:
+  0  the run completed, or waits for another answer
+  1  the run failed or needs attention
+  2  usage error, an unknown run, or an unreadable store
+`,
+  async run(args, io) {
+    const runId = onePositional("resume", args, "run id");
+    const store = await openRunStore(args.values.store as string | undefined, io);
+    try {
+      const { createRuntime, planOfRun } = await import("../../vm/runtime.js");
+      if (!store.load(runId)) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      const plan = planOfRun(store, runId);
+      const rt = createRuntime({
+        plan,
+        store,
+        models: await modelProvider(args.values.models as string | undefined, io),
+        tools: await toolProvider(typeof args.values.root === "string" ? args.values.root : io.cwd),
+        onEvent: progress(io),
+      });
+      const value = jsonArg(args.values.value, "--value", io);
+      let o;
+      try {
+        o =
+          value === undefined
+            ? await rt.recover(runId)
+            : await rt.resume(runId, value, typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {});
+      } catch (e) {
+        if (e instanceof Error && /not waiting|no pending interrupt/.test(e.message)) throw new UsageError(e.message);
+        throw e;
+      }
+      return report(o, io, args.values.json === true, args.values.store as string | undefined);
+    } finally {
+      store.close();
+    }
+  },
+};

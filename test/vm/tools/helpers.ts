@@ -1,0 +1,51 @@
+// Shared pieces of the tool provider tests: tool plans built from a few fields, failure capture.
+import type { Json, FailureInfo, ToolRequest } from "../../../vm/types.js";
+import { VmFailure } from "../../../vm/types.js";
+
+export type ToolPlan = ToolRequest["plan"];
+
+export const NUM = { type: "number" } as const;
+export const STR = { type: "string" } as const;
+
+/** An object schema of named properties, all required unless listed in `optional`. */
+export function obj(props: Record<string, unknown>, optional: string[] = []): Record<string, unknown> {
+  return {
+    type: "object",
+    properties: props,
+    required: Object.keys(props).filter((k) => !optional.includes(k)),
+    additionalProperties: false,
+  };
+}
+
+export function toolPlan(over: Partial<ToolPlan>): ToolPlan {
+  return {
+    params: obj({}),
+    returns: {},
+    description: null,
+    impl: null,
+    tags: [],
+    timeout_ms: null,
+    rate: null,
+    idempotent: false,
+    compensate: null,
+    loc: { file: "tools/main.awr", line: 1, column: 1 },
+    ...over,
+  };
+}
+
+export function request(tool: string, plan: ToolPlan, args: Record<string, Json> = {}, idempotencyKey = "run-1/n1.s0"): ToolRequest {
+  return { tool, plan, args, idempotencyKey };
+}
+
+/** The FailureInfo a promise rejects with; fails the test if it resolves or rejects with something else. */
+export async function failure(p: Promise<unknown>): Promise<FailureInfo> {
+  try {
+    const v = await p;
+    throw new Error(`expected a VmFailure, got the value ${JSON.stringify(v)}`);
+  } catch (e) {
+    if (!(e instanceof VmFailure)) throw e;
+    return e.info;
+  }
+}
+
+export const never: AbortSignal = new AbortController().signal;

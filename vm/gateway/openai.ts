@@ -1,0 +1,288 @@
+// The live model gateway: any OpenAI-compatible chat-completions endpoint (OpenAI, Azure's
+// compatible endpoint, vLLM, Ollama, llama.cpp server) through the official `openai` SDK.
+//
+// One `call` = one or two HTTP round-trips: the answer, and at most one repair round-trip when the
+// answer is not valid JSON or does not match the schema. Nothing else is retried here: the SDK's
+// own retries are off (`maxRetries: 0`) because the VM retries with the plan's schedule and
+// journals every attempt; failures come back as classified `VmFailure`s (see errors.ts).
+//
+// Configuration per model (docs/plan.md `models.<name>`):
+// - base URL: `base_url` when it is a URL; when it names an environment variable (`env("X")`,
+//   `env:X`, or a bare `UPPER_CASE` name) that variable; else `OPENAI_BASE_URL`; else OpenAI's.
+// - API key: the variable named by `api_key_env`, else `OPENAI_API_KEY`. A missing key is an `auth`
+//   failure naming the variable, raised before any request.
+// - `max_tokens` is sent as `max_tokens` (what vLLM, Ollama, llama.cpp and most compatible servers
+//   accept) except against api.openai.com, where it is sent as `max_completion_tokens` (OpenAI
+//   deprecated `max_tokens` and its reasoning models reject it). `maxTokensParam` overrides.
+// - `timeout_ms` bounds each round-trip, including reading a streamed body: it is both the SDK's
+//   `timeout` and a timer on our own AbortController.
+import OpenAI from "openai";
+import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions/completions.js";
+import { VmFailure, type ChatMessage, type Json, type ModelProvider, type ModelRequest, type ModelResponse } from "../types.js";
+import { costOf, estimateMessages, estimateTokens, type Usage } from "./cost.js";
+import { classify, type AbortState } from "./errors.js";
+import { parseJsonAnswer } from "./json.js";
+import { prepareSchema, schemaName, unwrap, type PreparedSchema, type SchemaValidator } from "./structured.js";
+
+export interface DeltaInfo {
+  caller: string;
+  model: string;
+  /** 1: the answer; 2: the repair round-trip. */
+  round: 1 | 2;
+}
+
+export interface OpenAIGatewayOptions {
+  /** Validates answers against the plan's JSON Schema (`vm/schema.ts`). */
+  validate: SchemaValidator;
+  /** Where keys and base URLs are read from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Receives streamed text as it arrives. Setting it turns streaming on unless `stream: false`. */
+  onDelta?: (text: string, info: DeltaInfo) => void;
+  /** Stream answers (`stream: true` + `stream_options.include_usage`). Default: on when `onDelta` is set. */
+  stream?: boolean;
+  /** How `max_tokens` is sent; "auto" (default): `max_completion_tokens` for api.openai.com, `max_tokens` elsewhere. */
+  maxTokensParam?: "auto" | "max_tokens" | "max_completion_tokens";
+  /** Sent when set (the plan has no such fields yet; a plan entry's own `seed`/`top_p` win if it ever has them). */
+  seed?: number;
+  topP?: number;
+}
+
+const OPENAI_URL = "https://api.openai.com/v1";
+
+interface RoundResult {
+  text: string;
+  refusal: string | null;
+  finishReason: string | null;
+  usage: Usage | null;
+}
+
+type Checked = { ok: true; value: Json; fixes: string[] } | { ok: false; errors: string[] };
+
+export class OpenAIGateway implements ModelProvider {
+  private readonly clients = new Map<string, OpenAI>();
+  private readonly env: Record<string, string | undefined>;
+
+  constructor(private readonly opts: OpenAIGatewayOptions) {
+    this.env = opts.env ?? process.env;
+  }
+
+  async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
+    if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
+    const baseURL = this.baseUrl(req);
+    const client = this.client(baseURL, this.apiKey(req));
+    const prepared = prepareSchema(req.schema);
+    const repaired: string[] = [];
+    const usage: Usage = { input: 0, output: 0 };
+    let estimated = false;
+
+    const round = async (messages: ChatMessage[], n: 1 | 2): Promise<RoundResult> => {
+      const r = await this.round(client, baseURL, req, prepared, messages, signal, n);
+      if (r.usage) {
+        usage.input += r.usage.input;
+        usage.output += r.usage.output;
+      } else {
+        estimated = true;
+        usage.input += estimateMessages(messages);
+        usage.output += estimateTokens(r.text);
+      }
+      if (r.refusal || r.finishReason === "content_filter")
+        throw new VmFailure({
+          kind: "refusal",
+          message: `model ${req.model} refused: ${r.refusal ?? "the answer was blocked by the content filter"}`,
+          retryable: false,
+        });
+      return r;
+    };
+
+    const first = await round(req.messages, 1);
+    let checked = this.check(req, prepared, first);
+    if (!checked.ok) {
+      const messages: ChatMessage[] = [
+        ...req.messages,
+        { role: "assistant", content: first.text },
+        { role: "user", content: repairMessage(checked.errors, prepared) },
+      ];
+      const second = await round(messages, 2);
+      repaired.push("one repair round-trip");
+      checked = this.check(req, prepared, second);
+      if (!checked.ok)
+        // Retryable: a fresh attempt (another sample, maybe a fallback model) may well answer correctly.
+        throw new VmFailure({
+          kind: "schema",
+          message: `model ${req.model} (${req.caller}): the answer does not match the schema after one repair: ${checked.errors.join("; ")}`,
+          retryable: true,
+        });
+    }
+    repaired.push(...checked.fixes);
+    if (estimated) repaired.push("token usage estimated (chars/4): the server reported none");
+    const response: ModelResponse = { output: checked.value, usage, costUsd: costOf(req.plan.price, usage) };
+    if (repaired.length > 0) response.repaired = repaired;
+    return response;
+  }
+
+  // ------------------------------------------------------------ configuration
+
+  private baseUrl(req: ModelRequest): string {
+    const configured = req.plan.base_url;
+    if (configured !== null && configured !== "") {
+      const name = envNameOf(configured);
+      if (name === undefined) return configured;
+      const value = this.env[name];
+      if (!value)
+        throw new VmFailure({
+          kind: "transport",
+          message: `model ${req.model}: base_url names the environment variable ${name}, which is not set`,
+          retryable: false,
+        });
+      return value;
+    }
+    return this.env.OPENAI_BASE_URL || OPENAI_URL;
+  }
+
+  private apiKey(req: ModelRequest): string {
+    const name = req.plan.api_key_env ?? "OPENAI_API_KEY";
+    const key = this.env[name];
+    if (!key)
+      throw new VmFailure({
+        kind: "auth",
+        message: `model ${req.model}: no API key: the environment variable ${name} is not set`,
+        retryable: false,
+      });
+    return key;
+  }
+
+  private client(baseURL: string, apiKey: string): OpenAI {
+    const id = `${baseURL}\u0000${apiKey}`;
+    let c = this.clients.get(id);
+    if (!c) {
+      c = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+
+  private maxTokensParam(baseURL: string): "max_tokens" | "max_completion_tokens" {
+    const p = this.opts.maxTokensParam ?? "auto";
+    if (p !== "auto") return p;
+    try {
+      return new URL(baseURL).hostname === "api.openai.com" ? "max_completion_tokens" : "max_tokens";
+    } catch {
+      return "max_tokens";
+    }
+  }
+
+  // ------------------------------------------------------------ one round-trip
+
+  private async round(
+    client: OpenAI,
+    baseURL: string,
+    req: ModelRequest,
+    prepared: PreparedSchema,
+    messages: ChatMessage[],
+    caller: AbortSignal,
+    n: 1 | 2,
+  ): Promise<RoundResult> {
+    const plan = req.plan as ModelRequest["plan"] & { seed?: unknown; top_p?: unknown };
+    const body: ChatCompletionCreateParamsBase = { model: plan.name, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
+    if (plan.temperature !== null) body.temperature = plan.temperature;
+    if (plan.max_tokens !== null) body[this.maxTokensParam(baseURL)] = plan.max_tokens;
+    const seed = typeof plan.seed === "number" ? plan.seed : this.opts.seed;
+    if (seed !== undefined) body.seed = seed;
+    const topP = typeof plan.top_p === "number" ? plan.top_p : this.opts.topP;
+    if (topP !== undefined) body.top_p = topP;
+    if (prepared.mode === "json")
+      body.response_format = { type: "json_schema", json_schema: { name: schemaName(req.caller), schema: prepared.sent!, strict: false } };
+
+    const timeoutMs = plan.timeout_ms && plan.timeout_ms > 0 ? plan.timeout_ms : null;
+    const controller = new AbortController();
+    const abort: AbortState = { caller, timedOut: false, timeoutMs };
+    const onCancel = () => controller.abort(caller.reason);
+    caller.addEventListener("abort", onCancel, { once: true });
+    const timer =
+      timeoutMs === null
+        ? undefined
+        : setTimeout(() => {
+            abort.timedOut = true;
+            controller.abort(new Error(`timeout after ${timeoutMs} ms`));
+          }, timeoutMs);
+    const options = { signal: controller.signal, maxRetries: 0, ...(timeoutMs !== null ? { timeout: timeoutMs } : {}) };
+    try {
+      if (this.opts.stream ?? this.opts.onDelta !== undefined) {
+        const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options);
+        let text = "";
+        let refusal: string | null = null;
+        let finishReason: string | null = null;
+        let usage: Usage | null = null;
+        for await (const chunk of stream) {
+          for (const choice of chunk.choices ?? []) {
+            if (choice.index !== 0) continue;
+            const piece = choice.delta?.content;
+            if (piece) {
+              text += piece;
+              this.opts.onDelta?.(piece, { caller: req.caller, model: req.model, round: n });
+            }
+            if (choice.delta?.refusal) refusal = (refusal ?? "") + choice.delta.refusal;
+            if (choice.finish_reason) finishReason = choice.finish_reason;
+          }
+          if (chunk.usage) usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+        }
+        if (finishReason === null && refusal === null)
+          throw new VmFailure({ kind: "transport", message: `model ${req.model}: the stream ended before the model finished`, retryable: true });
+        return { text, refusal, finishReason, usage };
+      }
+      const completion = await client.chat.completions.create(body as ChatCompletionCreateParamsBase & { stream?: false }, options);
+      const choice = completion.choices?.[0];
+      if (!choice) throw new VmFailure({ kind: "transport", message: `model ${req.model}: the response has no choices`, retryable: true });
+      const usage = completion.usage ? { input: completion.usage.prompt_tokens, output: completion.usage.completion_tokens } : null;
+      return { text: choice.message?.content ?? "", refusal: choice.message?.refusal ?? null, finishReason: choice.finish_reason ?? null, usage };
+    } catch (err) {
+      throw classify(err, req.model, abort);
+    } finally {
+      if (timer) clearTimeout(timer);
+      caller.removeEventListener("abort", onCancel);
+    }
+  }
+
+  // ------------------------------------------------------------ output
+
+  private check(req: ModelRequest, prepared: PreparedSchema, r: RoundResult): Checked {
+    const cut = r.finishReason === "length" ? ["the answer was cut off at the token limit (finish_reason: length)"] : [];
+    let value: Json;
+    const fixes: string[] = [];
+    if (prepared.mode === "text") {
+      value = r.text;
+    } else {
+      const parsed = parseJsonAnswer(r.text);
+      if (!parsed.ok) return { ok: false, errors: [parsed.error, ...cut] };
+      fixes.push(...parsed.fixes);
+      const u = unwrap(prepared, parsed.value);
+      if (u.fix) fixes.push(u.fix);
+      value = u.value;
+    }
+    if (req.schema === null) return { ok: true, value, fixes };
+    const v = this.opts.validate(req.schema, value);
+    if (!v.ok) return { ok: false, errors: [...v.errors, ...cut] };
+    return { ok: true, value: v.value as Json, fixes };
+  }
+}
+
+function repairMessage(errors: string[], prepared: PreparedSchema): string {
+  const lines = [
+    "Your previous answer could not be used:",
+    ...errors.map((e) => `- ${e}`),
+    "",
+    prepared.wrapped
+      ? 'Answer again with only a JSON object of the form { "value": ... }, no prose and no code fences.'
+      : "Answer again with only the corrected JSON, no prose and no code fences.",
+  ];
+  if (prepared.sent) lines.push(`It must match this JSON Schema: ${JSON.stringify(prepared.sent)}`);
+  return lines.join("\n");
+}
+
+/** The environment variable a `base_url` names: `env("X")`, `env:X`, `$X` or a bare `UPPER_CASE` name. */
+export function envNameOf(baseUrl: string): string | undefined {
+  const s = baseUrl.trim();
+  if (s.includes("://")) return undefined;
+  const m = /^env\(\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*\)$/.exec(s) ?? /^(?:env:|\$)([A-Za-z_][A-Za-z0-9_]*)$/.exec(s) ?? /^([A-Z_][A-Z0-9_]*)$/.exec(s);
+  return m ? m[1] : undefined;
+}

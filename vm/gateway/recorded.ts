@@ -1,0 +1,107 @@
+// Offline model providers: `RecordedModels` answers from a recordings file; `RecordingModels` wraps
+// a live provider and appends what it answers to such a file, so a real run is recorded once and
+// replayed offline (CI, demos, `awr run --models recorded:FILE`).
+//
+// The file is JSONL, one answer per line:
+//   { "caller": "triage_prompt", "model": "fast", "match"?: { "contains"?: "..." | [...] },
+//     "output": <the answer, already parsed>, "usage"?: { "input": 12, "output": 7 } }
+//
+// Picking an answer for a call by `caller`:
+// - the caller's lines are considered in file order; when some of them name the requested model,
+//   only those are (so the answers of a fallback model stay apart);
+// - a line with `match.contains` applies only when every given substring occurs in the request's
+//   message text;
+// - the first line not used yet is taken (a prompt called twice gets the second line); once all
+//   are used, the last applicable line answers again;
+// - no line for the caller → a non-retryable `transport` failure naming the prompt and the file.
+// Cost comes from the plan's price, exactly as for the live gateway.
+import { appendFileSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { JsonValueSchema } from "../../compiler/plan/index.js";
+import { VmFailure, type Json, type ModelProvider, type ModelRequest, type ModelResponse } from "../types.js";
+import { costOf } from "./cost.js";
+
+const RecordingSchema = z.object({
+  caller: z.string(),
+  model: z.string().optional(),
+  match: z.object({ contains: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
+  output: JsonValueSchema,
+  usage: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).optional(),
+});
+
+export type Recording = z.infer<typeof RecordingSchema>;
+
+/** Parses JSONL recordings; throws an Error naming the file and line on a bad line. */
+export function parseRecordings(text: string, file = "recordings"): Recording[] {
+  const out: Recording[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === "") return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${file}:${i + 1}: not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const r = RecordingSchema.safeParse(raw);
+    if (!r.success) throw new Error(`${file}:${i + 1}: not a recording: ${r.error.issues.map((x) => `${x.path.join(".") || "line"}: ${x.message}`).join("; ")}`);
+    out.push(r.data);
+  });
+  return out;
+}
+
+export class RecordedModels implements ModelProvider {
+  private readonly used = new Set<Recording>();
+
+  /** `file` is only used in messages. */
+  constructor(
+    private readonly recordings: readonly Recording[],
+    private readonly file = "recordings",
+  ) {}
+
+  static fromFile(path: string): RecordedModels {
+    return new RecordedModels(parseRecordings(readFileSync(path, "utf8"), path), path);
+  }
+
+  async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
+    if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
+    const mine = this.recordings.filter((r) => r.caller === req.caller);
+    const sameModel = mine.filter((r) => r.model === req.model);
+    const text = req.messages.map((m) => m.content).join("\n");
+    const applicable = (sameModel.length > 0 ? sameModel : mine).filter((r) => matches(r, text));
+    const pick = applicable.find((r) => !this.used.has(r)) ?? applicable[applicable.length - 1];
+    if (!pick)
+      throw new VmFailure({
+        kind: "transport",
+        message:
+          mine.length === 0
+            ? `no recorded response for prompt ${req.caller} in ${this.file}`
+            : `no recorded response for prompt ${req.caller} in ${this.file} matches the request`,
+        retryable: false,
+      });
+    this.used.add(pick);
+    const usage = pick.usage ?? { input: 0, output: 0 };
+    return { output: pick.output as Json, usage: { ...usage }, costUsd: costOf(req.plan.price, usage) };
+  }
+}
+
+function matches(r: Recording, text: string): boolean {
+  const c = r.match?.contains;
+  if (c === undefined) return true;
+  return (Array.isArray(c) ? c : [c]).every((s) => text.includes(s));
+}
+
+/** Wraps a provider and appends every successful answer to `file` as a recording line. */
+export class RecordingModels implements ModelProvider {
+  constructor(
+    private readonly inner: ModelProvider,
+    private readonly file: string,
+  ) {}
+
+  async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
+    const res = await this.inner.call(req, signal);
+    const line: Recording = { caller: req.caller, model: req.model, output: res.output, usage: res.usage };
+    // Synchronous append: concurrent calls (map fan-out) never interleave within a line.
+    appendFileSync(this.file, JSON.stringify(line) + "\n", "utf8");
+    return res;
+  }
+}

@@ -1,0 +1,568 @@
+// The interpreter: a pure function of plan + input + journal. Graphs run in supersteps (every
+// ready node against one snapshot, writes applied through reducers in step-id order); every source
+// of non-determinism goes through the journal (journal.ts), so a resumed or replayed run takes the
+// same path and never repeats a finished side effect.
+import { Duration, Effect, Exit } from "effect";
+import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
+import { evaluate, type Scope } from "./expr.js";
+import { Journal, NeedsAttention, Suspended, failureOf } from "./journal.js";
+import { evaluatePolicies, redact, type AuditRecord, type HookTarget } from "./policy.js";
+import { applyWrite, applyWrites, initialState } from "./reducers.js";
+import { decide, withRetries } from "./retry.js";
+import { validate } from "./schema.js";
+import { outputFormatInstructions, renderSegments } from "./template.js";
+import type { ChatMessage, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, ToolProvider, VmEvent } from "./types.js";
+import { VmFailure } from "./types.js";
+
+type Graph = Plan["graphs"][string];
+type Node = Graph["nodes"][number];
+type Stmt = Node["stmts"][number];
+type Edge = Graph["edges"][number];
+type Target = { kind: "prompt" | "agent" | "tool" | "graph"; name: string };
+type Stop = VmFailure | Suspended | NeedsAttention;
+
+/** Canned answers of a test block: each call of NAME takes the next value (the last one repeats). */
+export class Mocks {
+  private readonly used = new Map<string, number>();
+  constructor(private readonly table: Map<string, ({ value: Json } | { fail: string })[]>) {}
+  has(name: string): boolean {
+    return this.table.has(name);
+  }
+  take(name: string): { value: Json } | { fail: string } {
+    const values = this.table.get(name)!;
+    const i = this.used.get(name) ?? 0;
+    this.used.set(name, i + 1);
+    return values[Math.min(i, values.length - 1)]!;
+  }
+}
+
+export interface ExecContext {
+  plan: Plan;
+  runId: string;
+  journal: Journal;
+  models: ModelProvider;
+  tools: ToolProvider;
+  mocks?: Mocks;
+  principal: Json;
+  /** Retry delays and backoffs are skipped (tests, replay). */
+  instant: boolean;
+  emit(e: VmEvent): void;
+  now(): number;
+}
+
+export type ExecResult =
+  | { status: "completed"; output: Json; state: Record<string, Json> }
+  | { status: "failed"; error: FailureInfo; state: Record<string, Json> }
+  | { status: "suspended"; pending: PendingInterrupt[]; state: Record<string, Json> }
+  | { status: "needs_attention"; error: FailureInfo; state: Record<string, Json> };
+
+/** What an execution observed besides its result (for tests and reports). */
+export interface Observations {
+  calls: Map<string, number>;
+  audit: AuditRecord[];
+}
+
+interface Undo {
+  key: string;
+  tool: string;
+  args: Json;
+}
+
+interface NodeResult {
+  writes: { field: string; value: Json; mode: "one" | "each"; order: string }[];
+  undo: Undo[];
+}
+
+const MAX_SUPERSTEPS = 100_000;
+
+export class Interpreter {
+  readonly observed: Observations = { calls: new Map(), audit: [] };
+  /** The state of the top-level graph as the last superstep left it. */
+  private topState: Record<string, Json> = {};
+
+  constructor(private readonly cx: ExecContext) {}
+
+  /** Runs a graph to completion, suspension or failure. Never fails: the outcome is the result. */
+  run(graphName: string, input: Json): Effect.Effect<ExecResult> {
+    return this.graph(graphName, input, "").pipe(
+      Effect.map(({ output, state }): ExecResult => ({ status: "completed", output, state })),
+      Effect.catch((e: Stop) => Effect.succeed(this.stopped(e))),
+    );
+  }
+
+  private stopped(e: Stop): ExecResult {
+    const state = this.topState;
+    if (e instanceof Suspended) return { status: "suspended", pending: e.pending, state };
+    if (e instanceof NeedsAttention) return { status: "needs_attention", error: { kind: "tool", message: e.message, step: e.step, retryable: false }, state };
+    return { status: "failed", error: e.info, state };
+  }
+
+  // ------------------------------------------------------------------ graphs
+
+  private graph(name: string, input: Json, prefix: string): Effect.Effect<{ output: Json; state: Record<string, Json>; undo: Undo[] }, Stop> {
+    const cx = this.cx;
+    const g = cx.plan.graphs[name];
+    if (!g) return Effect.fail(new VmFailure({ kind: "tool", message: `the plan has no graph "${name}"`, retryable: false }));
+    const checked = validate(g.params as JsonSchema, input ?? {});
+    if (!checked.ok) return Effect.fail(new VmFailure({ kind: "schema", message: `input of graph ${name}: ${checked.errors.join("; ")}`, retryable: false }));
+    const params = checked.value as Record<string, Json>;
+    const self = this;
+    return Effect.gen(function* () {
+      let state = initialState(g.state);
+      if (prefix === "") self.topState = state;
+      const order = new Map(g.nodes.map((n, i) => [n.name, i]));
+      const runs = new Map<string, number>();
+      const taken = new Map<string, number>();
+      const groups = edgeGroups(g.edges);
+      const arrived = new Map<string, Set<string>>();
+      const undo: Undo[] = [];
+      const parked: PendingInterrupt[] = [];
+      let ready = self.fire(g, groups, arrived, taken, ["start"], state, params);
+      let steps = 0;
+      while (ready.length) {
+        if (++steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
+        const nodes = ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+        const snapshot = state;
+        const exits = yield* Effect.forEach(
+          nodes,
+          (node) => {
+            const iter = runs.get(node.name) ?? 0;
+            runs.set(node.name, iter + 1);
+            return Effect.exit(self.node(g, node, order.get(node.name)!, iter, snapshot, params, prefix));
+          },
+          { concurrency: "unbounded" },
+        );
+        const finished: string[] = [];
+        const routed: string[] = [];
+        let fatal: VmFailure | undefined;
+        const writes: NodeResult["writes"] = [];
+        for (const [i, exit] of exits.entries()) {
+          const node = nodes[i]!;
+          if (Exit.isSuccess(exit)) {
+            writes.push(...exit.value.writes);
+            undo.push(...exit.value.undo);
+            finished.push(node.name);
+            continue;
+          }
+          const err = Exit.isFailure(exit) ? errorOf(exit) : undefined;
+          if (err instanceof Suspended) {
+            parked.push(...err.pending);
+            writes.push(...err.writes);
+          }
+          else if (err instanceof NeedsAttention) return yield* Effect.fail(err);
+          else if (err instanceof VmFailure) {
+            if (decide(err.info, { level: "node", hasOnError: node.on_error !== null }) === "route") routed.push(node.on_error!);
+            else fatal ??= err;
+          } else return yield* Effect.die(exit);
+        }
+        state = applyWrites(state, g.state, writes);
+        if (prefix === "") self.topState = state;
+        if (fatal) {
+          yield* self.compensate(undo);
+          return yield* Effect.fail(fatal);
+        }
+        const next = new Set([...self.fire(g, groups, arrived, taken, finished, state, params), ...routed]);
+        ready = [...next].filter((n) => n !== "end");
+      }
+      if (parked.length) return yield* Effect.fail(new Suspended(parked));
+      const scope = scopeOf(params, state);
+      let output: Json = null;
+      if (g.return) {
+        output = yield* tryEval(g.return, scope, `the return of graph ${name}`);
+        const ok = validate(g.returns as JsonSchema, output);
+        if (!ok.ok) {
+          yield* self.compensate(undo);
+          return yield* Effect.fail(new VmFailure({ kind: "schema", message: `graph ${name} returned a value that does not fit its type: ${ok.errors.join("; ")}`, retryable: false }));
+        }
+        output = ok.value;
+      }
+      output = yield* self.guarded({ phase: "after", target: "output", name, tags: [], input: params, output }, `${prefix}graph:${name}/output`);
+      return { output, state, undo };
+    });
+  }
+
+  /** The nodes made ready when `finishedNodes` finished (edges evaluated against `state`). */
+  private fire(
+    g: Graph,
+    groups: Map<string, Edge[]>,
+    arrived: Map<string, Set<string>>,
+    taken: Map<string, number>,
+    finishedNodes: string[],
+    state: Record<string, Json>,
+    params: Record<string, Json>,
+  ): string[] {
+    const out: string[] = [];
+    const scope = scopeOf(params, state);
+    for (const [key, edges] of groups) {
+      const from = edges[0]!.from;
+      const hits = finishedNodes.filter((n) => from.includes(n));
+      if (!hits.length) continue;
+      const seen = arrived.get(key) ?? new Set<string>();
+      hits.forEach((h) => seen.add(h));
+      if (!from.every((f) => seen.has(f))) {
+        arrived.set(key, seen);
+        continue;
+      }
+      arrived.delete(key);
+      const canTake = (e: Edge) => e.max === null || (taken.get(e.id) ?? 0) < e.max;
+      const take = (e: Edge) => {
+        taken.set(e.id, (taken.get(e.id) ?? 0) + 1);
+        out.push(...e.to);
+      };
+      let anyWhen = false;
+      for (const e of edges) {
+        if (e.otherwise) continue;
+        if (!e.when) {
+          if (canTake(e)) take(e);
+          continue;
+        }
+        let hold = false;
+        try {
+          hold = evaluate(e.when, scope) === true;
+        } catch {
+          hold = false; // a condition that cannot be evaluated (a missing value) does not hold
+        }
+        if (hold && canTake(e)) {
+          anyWhen = true;
+          take(e);
+        }
+      }
+      if (!anyWhen) for (const e of edges) if (e.otherwise && canTake(e)) take(e);
+    }
+    return [...new Set(out)];
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  private node(g: Graph, node: Node, index: number, iter: number, snapshot: Record<string, Json>, params: Record<string, Json>, prefix: string): Effect.Effect<NodeResult, Stop> {
+    const cx = this.cx;
+    const self = this;
+    const started = cx.now();
+    const stepBase = `${prefix}${node.id}#${iter}`;
+    cx.emit({ type: "step.started", runId: cx.runId, step: stepBase, node: node.name, at: started });
+    const attempt = (n: number): Effect.Effect<NodeResult, VmFailure | Suspended | NeedsAttention> => {
+      const result: NodeResult = { writes: [], undo: [] };
+      const body = Effect.gen(function* () {
+        let local = { ...snapshot };
+        for (const [si, s] of node.stmts.entries()) {
+          const key = `${prefix}${s.id}#${iter}${n ? `@${n}` : ""}`;
+          const order = `${String(index).padStart(6, "0")}:${String(si).padStart(4, "0")}`;
+          const write = (field: string, value: Json, mode: "one" | "each") => {
+            const f = g.state.find((x) => x.name === field);
+            if (!f) return;
+            local = { ...local, [field]: applyWrite(f.reducer, local[field] ?? null, value, mode) };
+            result.writes.push({ field, value, mode, order });
+          };
+          const scope = scopeOf(params, local);
+          switch (s.op) {
+            case "run": {
+              const args = yield* tryEval(s.args, scope, `the arguments of ${s.call.name}`);
+              const r = yield* self.call(s.call, args as Record<string, Json>, key, s.id, prefix);
+              result.undo.push(...r.undo);
+              if (s.into) write(s.into, r.value, "one");
+              break;
+            }
+            case "map": {
+              const over = yield* tryEval(s.over, scope, `the list of map ${s.var}`);
+              if (!Array.isArray(over)) return yield* Effect.fail(new VmFailure({ kind: "expression", message: `map over ${s.var}: expected a list, got ${typeof over}`, step: key, retryable: false }));
+              const results = yield* Effect.forEach(
+                over.map((item, i) => [item, i] as const),
+                ([item, i]) =>
+                  Effect.gen(function* () {
+                    const args = yield* tryEval(s.args, { get: (nm) => (nm === s.var ? item : scope.get(nm)) }, `the arguments of ${s.call.name}`);
+                    return yield* self.call(s.call, args as Record<string, Json>, `${key}[${i}]`, s.id, prefix);
+                  }),
+                { concurrency: s.concurrency ?? "unbounded" },
+              );
+              for (const r of results) result.undo.push(...r.undo);
+              if (s.into) write(s.into, results.map((r) => r.value), "each");
+              break;
+            }
+            case "await": {
+              const reason = String((yield* tryEval(s.arg, scope, "the reason of await")) ?? "");
+              const field = g.state.find((x) => x.name === s.into);
+              const value = yield* self.await(s.kind, reason, key, s.id, field ? awaitSchema(field) : null);
+              if (s.into) write(s.into, value, "one");
+              break;
+            }
+            case "set": {
+              const value = yield* tryEval(s.value, scope, `set ${s.field}`);
+              write(s.field, value, "one");
+              break;
+            }
+          }
+        }
+        if (node.compensate) {
+          const args = yield* tryEval(node.compensate.args, scopeOf(params, local), `the compensation of node ${node.name}`);
+          result.undo.push({ key: `${stepBase}${n ? `@${n}` : ""}/compensate`, tool: node.compensate.tool, args });
+        }
+        return result;
+      }).pipe(Effect.mapError((e: Stop) => (e instanceof Suspended && !e.writes.length ? new Suspended(e.pending, [...result.writes]) : e)));
+      if (node.timeout_ms === null) return body;
+      return body.pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(node.timeout_ms),
+          orElse: () => Effect.fail(new VmFailure({ kind: "timeout", message: `node ${node.name} took longer than ${node.timeout_ms} ms`, step: stepBase, retryable: true })),
+        }),
+      );
+    };
+    return withRetries(node.retry, attempt as (n: number) => Effect.Effect<NodeResult, VmFailure>, {
+      instant: cx.instant,
+      onRetry: (n, error) => cx.emit({ type: "retry", runId: cx.runId, key: stepBase, attempt: n, delayMs: 0, error, at: cx.now() }),
+    }).pipe(
+      Effect.tap(() => Effect.sync(() => cx.emit({ type: "step.finished", runId: cx.runId, step: stepBase, node: node.name, at: cx.now(), durationMs: cx.now() - started, status: "ok" }))),
+      Effect.tapError((e) =>
+        Effect.sync(() =>
+          cx.emit({ type: "step.finished", runId: cx.runId, step: stepBase, node: node.name, at: cx.now(), durationMs: cx.now() - started, status: e instanceof Suspended ? "suspended" : "failed" }),
+        ),
+      ),
+      Effect.mapError((e: Stop) => (e instanceof VmFailure && !e.info.step ? new VmFailure({ ...e.info, step: stepBase }) : e)),
+    );
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  private count(name: string) {
+    this.observed.calls.set(name, (this.observed.calls.get(name) ?? 0) + 1);
+  }
+
+  /** A call of a prompt, agent, tool or graph: policies, mocks, the journal, compensation. */
+  private call(target: Target, args: Record<string, Json>, key: string, step: string, prefix: string): Effect.Effect<{ value: Json; undo: Undo[] }, Stop> {
+    const cx = this.cx;
+    const self = this;
+    return Effect.gen(function* () {
+      const tool = target.kind === "tool" ? cx.plan.tools[target.name] : undefined;
+      const hook: HookTarget | undefined = target.kind === "tool" ? "tool" : target.kind === "agent" ? "agent" : undefined;
+      if (hook) yield* self.guarded({ phase: "before", target: hook, name: target.name, tags: tool?.tags ?? [], input: args }, key);
+      self.count(target.name);
+      let value: Json;
+      if (cx.mocks?.has(target.name)) {
+        value = yield* self.effect(key, step, target.kind, target.name, { mock: target.name, args }, true, () => {
+          const m = cx.mocks!.take(target.name);
+          return "fail" in m
+            ? Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${target.name} failed (mocked: ${m.fail})`, retryable: true }))
+            : self.fits(target, m.value);
+        });
+      } else if (target.kind === "tool") {
+        value = yield* self.effect(key, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
+          Effect.tryPromise({
+            try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}` }, signal),
+            catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+          }),
+        );
+      } else if (target.kind === "graph") {
+        const sub = yield* self.graph(target.name, args, `${key}/`);
+        return { value: sub.output, undo: sub.undo };
+      } else {
+        value = yield* self.model(target.kind, target.name, args, key, step);
+      }
+      if (hook) value = yield* self.guarded({ phase: "after", target: hook, name: target.name, tags: tool?.tags ?? [], input: args, output: value }, key);
+      const undo: Undo[] = [];
+      if (tool?.compensate) {
+        const scope: Scope = { get: (n) => (n === "result" ? value : args[n]) };
+        const cargs = yield* tryEval(tool.compensate.args, scope, `the compensation of ${target.name}`);
+        undo.push({ key, tool: tool.compensate.tool, args: cargs });
+      }
+      return { value, undo };
+    });
+  }
+
+  /** A mocked answer goes through the callee's output type like a real one (defaults filled in). */
+  private fits(target: Target, value: Json): Effect.Effect<Json, VmFailure> {
+    const plan = this.cx.plan;
+    const decl = target.kind === "prompt" ? plan.prompts[target.name] : target.kind === "agent" ? plan.agents[target.name] : target.kind === "tool" ? plan.tools[target.name] : plan.graphs[target.name];
+    if (!decl) return Effect.succeed(value);
+    const ok = validate(decl.returns as JsonSchema, value);
+    return ok.ok
+      ? Effect.succeed(ok.value)
+      : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `the mocked answer of ${target.name} does not fit its type: ${ok.errors.join("; ")}` }));
+  }
+
+  /** One journaled effect with events. */
+  private effect(key: string, step: string, kind: EffectKind, name: string, request: Json, idempotent: boolean, perform: () => Effect.Effect<Json, VmFailure>) {
+    const cx = this.cx;
+    let t0 = 0;
+    return cx.journal.run(
+      { key, step, kind, name, request, idempotent, perform },
+      {
+        requested: (replayed) => {
+          t0 = cx.now();
+          cx.emit({ type: "effect.requested", runId: cx.runId, key, kind, name, at: t0, replayed });
+        },
+        completed: (replayed, ok) => cx.emit({ type: "effect.completed", runId: cx.runId, key, kind, name, at: cx.now(), durationMs: cx.now() - t0, replayed, ok }),
+      },
+    );
+  }
+
+  /** A prompt or agent: messages from the plan, the model chain with retries and fallbacks. */
+  private model(kind: "prompt" | "agent", name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<Json, Stop> {
+    const cx = this.cx;
+    const self = this;
+    const decl = kind === "prompt" ? cx.plan.prompts[name] : cx.plan.agents[name];
+    if (!decl) return Effect.fail(new VmFailure({ kind: "tool", message: `the plan has no ${kind} "${name}"`, retryable: false }));
+    const returns = decl.returns as JsonSchema;
+    const schema = returns["type"] === "string" && Object.keys(returns).length === 1 ? null : returns;
+    const scope: Scope = { get: (n) => args[n] };
+    const builtins = { output_format: schema ? outputFormatInstructions(schema) : "" };
+    let messages: ChatMessage[];
+    if (kind === "prompt") {
+      messages = cx.plan.prompts[name]!.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
+    } else {
+      const a = cx.plan.agents[name]!;
+      const system = [a.role && `You are ${a.role}.`, a.goal && `Goal: ${a.goal}`, a.rules.length ? `Rules:\n${a.rules.map((r) => `- ${r}`).join("\n")}` : "", builtins.output_format]
+        .filter(Boolean)
+        .join("\n\n");
+      const task = a.instructions.length ? renderSegments(a.instructions, scope, builtins) : `Input:\n${JSON.stringify(args, null, 2)}`;
+      messages = [
+        { role: "system", content: system },
+        { role: "user", content: task },
+      ];
+    }
+    const chain = modelChain(cx.plan, decl.model);
+    if (!chain.length) return Effect.fail(new VmFailure({ kind: "transport", message: `${kind} ${name} has no model`, retryable: false }));
+    const tryModel = (i: number): Effect.Effect<Json, Stop> => {
+      const m = chain[i]!;
+      const plan = cx.plan.models[m]!;
+      const attempt = (n: number) =>
+        self.effect(`${key}/${m}@${n}`, step, kind, name, { model: m, messages: messages as unknown as Json, schema: schema as Json }, true, () =>
+          Effect.tryPromise({
+            try: (signal) => cx.models.call({ model: m, plan, messages, schema, caller: name }, signal),
+            catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+          }).pipe(Effect.map((r: ModelResponse) => r as unknown as Json)),
+        );
+      return withRetries(plan.retry, attempt as (n: number) => Effect.Effect<Json, VmFailure>, {
+        instant: cx.instant,
+        onRetry: (n, error) => cx.emit({ type: "retry", runId: cx.runId, key, attempt: n, delayMs: 0, error, at: cx.now() }),
+      }).pipe(
+        Effect.catch((e: Stop) => {
+          if (!(e instanceof VmFailure) || decide(e.info, { level: "model", hasFallback: i + 1 < chain.length }) !== "fallback") return Effect.fail(e);
+          cx.emit({ type: "fallback", runId: cx.runId, key, from: m, to: chain[i + 1]!, at: cx.now() });
+          return tryModel(i + 1);
+        }),
+      );
+    };
+    return tryModel(0).pipe(Effect.map((r) => ((r as { output?: Json }).output ?? null) as Json));
+  }
+
+  /** Policies at a hook: deny fails, approve suspends until answered, redact rewrites the value. */
+  private guarded(call: { phase: "before" | "after"; target: HookTarget; name: string; tags: string[]; input: Json; output?: Json }, key: string): Effect.Effect<Json, Stop> {
+    const cx = this.cx;
+    const d = evaluatePolicies(cx.plan, { ...call, principal: cx.principal });
+    for (const m of d.matched) this.observed.audit.push({ runId: cx.runId, step: key, policy: m.policy, rule: m.rule, outcome: m.action === "redact" ? "redact" : d.outcome, at: cx.now() });
+    const value = call.phase === "after" ? (call.output ?? null) : call.input;
+    if (d.outcome === "deny") {
+      return Effect.fail(
+        new VmFailure({ kind: "policy", retryable: false, step: key, message: `${call.phase} ${call.target} ${call.name}: denied by ${d.policy} (${d.rules.join(", ")})${d.reason ? `: ${d.reason}` : ""}` }),
+      );
+    }
+    if (d.outcome === "approve") {
+      return this.await("approval", d.reason ?? `${call.target} ${call.name} needs approval (${d.rules.join(", ")})`, `${key}/approval`, d.rules[0]!, null).pipe(
+        Effect.flatMap((answer) =>
+          answer === true || (answer !== null && typeof answer === "object" && !Array.isArray(answer) && answer["approved"] === true)
+            ? Effect.succeed(redact(value, d.redact))
+            : Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: `${call.target} ${call.name} was not approved` })),
+        ),
+      );
+    }
+    return Effect.succeed(redact(value, d.redact));
+  }
+
+  /** `await human/event` and approvals: the journal's answer, a mock, or a durable suspension. */
+  private await(kind: "human" | "event" | "approval", reason: string, key: string, step: string, schema: JsonSchema | null): Effect.Effect<Json, Stop> {
+    const cx = this.cx;
+    const done = cx.journal.outcome(key);
+    const check = (value: Json): Effect.Effect<Json, VmFailure> => {
+      if (!schema) return Effect.succeed(value);
+      const ok = validate(schema, value);
+      return ok.ok ? Effect.succeed(ok.value) : Effect.fail(new VmFailure({ kind: "schema", step: key, retryable: false, message: `the answer to ${kind}("${reason}") does not fit: ${ok.errors.join("; ")}` }));
+    };
+    if (done) return check(done.value ?? null);
+    const mockName = kind === "approval" ? "human" : kind;
+    if (cx.mocks?.has(mockName)) {
+      return this.effect(key, step, kind === "event" ? "event" : "human", mockName, { await: kind, reason }, true, () => {
+        const m = cx.mocks!.take(mockName);
+        return "fail" in m ? Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${mockName} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
+      }).pipe(Effect.flatMap(check));
+    }
+    cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", { await: kind, reason });
+    return Effect.fail(new Suspended([{ id: key, kind, reason, step }]));
+  }
+
+  /** Runs the undo steps in reverse order, each journaled (exactly once, also across a crash). */
+  private compensate(undo: Undo[]): Effect.Effect<void, NeedsAttention> {
+    const cx = this.cx;
+    const self = this;
+    return Effect.gen(function* () {
+      for (const u of [...undo].reverse()) {
+        const tool = cx.plan.tools[u.tool];
+        cx.emit({ type: "compensation", runId: cx.runId, key: u.key, tool: u.tool, at: cx.now() });
+        self.count(u.tool);
+        const perform = () =>
+          cx.mocks?.has(u.tool)
+            ? Effect.suspend(() => {
+                const m = cx.mocks!.take(u.tool);
+                return "fail" in m ? Effect.fail(new VmFailure({ kind: "tool", message: `${u.tool} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
+              })
+            : Effect.tryPromise({
+                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args: u.args as Record<string, Json>, idempotencyKey: `${cx.runId}/${u.key}/undo` }, signal),
+                catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+              });
+        // A failed compensation is recorded in the journal; the others still run.
+        yield* self.effect(`${u.key}/undo`, u.key, "compensation", u.tool, { tool: u.tool, args: u.args }, tool?.idempotent ?? false, perform).pipe(
+          Effect.catch((e: VmFailure | NeedsAttention) => (e instanceof NeedsAttention ? Effect.fail(e) : Effect.void)),
+        );
+      }
+    });
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+function errorOf(exit: Exit.Exit<unknown, Stop>): Stop | undefined {
+  if (!Exit.isFailure(exit)) return undefined;
+  const found = exit.cause.reasons.find((r) => r._tag === "Fail");
+  return found && found._tag === "Fail" ? (found.error as Stop) : undefined;
+}
+
+function scopeOf(params: Record<string, Json>, state: Record<string, Json>): Scope {
+  return { get: (n) => (n in state ? state[n] : n in params ? params[n] : undefined) };
+}
+
+function tryEval(e: ExprIR, scope: Scope, what: string): Effect.Effect<Json, VmFailure> {
+  return Effect.try({
+    try: () => evaluate(e, scope),
+    catch: (err) => (err instanceof VmFailure ? err : new VmFailure({ kind: "expression", message: `${what}: ${err instanceof Error ? err.message : String(err)}`, retryable: false })),
+  });
+}
+
+/** Edges grouped by their (sorted) source set: a group with several sources is a join. */
+function edgeGroups(edges: Edge[]): Map<string, Edge[]> {
+  const groups = new Map<string, Edge[]>();
+  for (const e of edges) {
+    const k = [...e.from].sort().join(",");
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  return groups;
+}
+
+/** A model and its fallbacks, depth-first, each once. */
+export function modelChain(plan: Plan, model: string | null): string[] {
+  const out: string[] = [];
+  const visit = (m: string | null) => {
+    if (!m || out.includes(m) || !plan.models[m]) return;
+    out.push(m);
+    plan.models[m]!.fallback.forEach(visit);
+  };
+  visit(model);
+  return out;
+}
+
+/** What an await into a field must supply: the field's type (an element of it for append). */
+function awaitSchema(field: Graph["state"][number]): JsonSchema {
+  const s = field.schema as JsonSchema;
+  if (field.reducer === "append" && s["type"] === "array" && s["items"]) return { ...(s["items"] as JsonSchema), ...(s["$defs"] ? { $defs: s["$defs"] } : {}) };
+  // An optional field (anyOf with null) must still receive a value.
+  const any = s["anyOf"] as JsonSchema[] | undefined;
+  if (any?.length === 2 && any.some((x) => x["type"] === "null")) return { ...any.find((x) => x["type"] !== "null")!, ...(s["$defs"] ? { $defs: s["$defs"] } : {}) };
+  return s;
+}

@@ -1,0 +1,336 @@
+// The row shapes both stores keep, and the one place that turns runs, journal entries and
+// dispatches into rows and back. MemoryStore holds exactly the rows SqliteStore writes (JSON text,
+// blob references), so both have the same semantics — what `JSON.stringify` drops is dropped by
+// both, and nothing a caller holds aliases stored state.
+import { createHash } from "node:crypto";
+import type { CommitRequest, Dispatch, EffectKind, FailureInfo, Json, JournalEntry, RunRecord, RunStatus } from "../types.js";
+import { StoreError } from "./errors.js";
+
+/** Journal values whose JSON is larger than this many bytes go to the blob table. */
+export const DEFAULT_BLOB_THRESHOLD = 8 * 1024;
+
+export const RUN_STATUSES: readonly RunStatus[] = ["running", "completed", "failed", "suspended", "needs_attention", "cancelled"];
+export const EFFECT_KINDS: readonly EffectKind[] = ["prompt", "agent", "tool", "graph", "human", "event", "time", "random", "compensation"];
+
+/** A run as stored: the record's JSON fields as text; `null` = absent. */
+export interface RunRow {
+  run_id: string;
+  graph: string;
+  plan_hash: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  /** Number of successful commits (the optimistic-concurrency version). */
+  version: number;
+  /** Journal length = the seq of the next entry. */
+  next_seq: number;
+  input: string;
+  principal: string;
+  output: string | null;
+  error: string | null;
+  pending: string | null;
+}
+
+/** A journal entry as stored: `value` is inline JSON text or `value_blob`, a blob's sha256. */
+export interface JournalRow {
+  seq: number;
+  key: string;
+  step: string;
+  kind: string;
+  phase: string;
+  hash: string;
+  at: number;
+  value: string | null;
+  value_blob: string | null;
+  error: string | null;
+}
+
+export interface DispatchRow {
+  kind: string;
+  run_id: string;
+  payload: string | null;
+}
+
+/** The columns of `runs` a commit's `update` may set (version and next_seq are the store's). */
+export type RunUpdateColumns = Partial<Pick<RunRow, "graph" | "plan_hash" | "status" | "updated_at" | "input" | "principal" | "output" | "error" | "pending">>;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+const utf8 = new TextEncoder();
+const utf8Decode = new TextDecoder("utf-8", { fatal: true });
+
+export function jsonBytes(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+
+export function bytesToJson(bytes: Uint8Array, what: string): Json {
+  try {
+    return JSON.parse(utf8Decode.decode(bytes)) as Json;
+  } catch (e) {
+    throw new StoreError(`${what}: the stored blob is not JSON (${(e as Error).message})`, undefined, { cause: e });
+  }
+}
+
+// ---------------------------------------------------------------- JSON
+
+/** JSON text of a value that must be present and serialisable. */
+export function toJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new StoreError(`${what} is not JSON (${(e as Error).message})`, undefined, { cause: e });
+  }
+  if (text === undefined) throw new StoreError(`${what} is not JSON (${value === undefined ? "undefined" : typeof value})`);
+  return text;
+}
+
+/** JSON text of an optional value: `undefined` ↦ `null` (absent). */
+export function toJsonOpt(value: unknown, what: string): string | null {
+  return value === undefined ? null : toJson(value, what);
+}
+
+function parseJson(text: string, what: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (e) {
+    throw new StoreError(`${what}: the stored text is not JSON (${(e as Error).message})`, undefined, { cause: e });
+  }
+}
+
+// ---------------------------------------------------------------- validation
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, what: string, nonEmpty = false): string {
+  if (typeof v !== "string" || (nonEmpty && v === "")) throw new StoreError(`${what} must be a ${nonEmpty ? "non-empty " : ""}string`);
+  return v;
+}
+
+function num(v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new StoreError(`${what} must be a finite number`);
+  return v;
+}
+
+export function checkStatus(v: unknown, what: string): RunStatus {
+  if (!RUN_STATUSES.includes(v as RunStatus)) throw new StoreError(`${what} must be one of ${RUN_STATUSES.join(", ")} (got ${JSON.stringify(v)})`);
+  return v as RunStatus;
+}
+
+function failureJson(v: unknown, what: string): string | null {
+  if (v === undefined) return null;
+  if (!isObject(v) || typeof v.kind !== "string" || typeof v.message !== "string") {
+    throw new StoreError(`${what} must be a failure ({ kind, message, ... })`);
+  }
+  return toJson(v, what);
+}
+
+function pendingJson(v: unknown, what: string): string | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v)) throw new StoreError(`${what} must be an array of pending interrupts`);
+  return toJson(v, what);
+}
+
+export function checkLimit(limit: unknown, what: string): number | undefined {
+  if (limit === undefined) return undefined;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) throw new StoreError(`${what} must be a non-negative integer`);
+  return limit;
+}
+
+export function checkExpectVersion(req: CommitRequest): void {
+  if (!isObject(req)) throw new StoreError("commit: the request must be an object");
+  str(req.runId, "commit: runId", true);
+  if (typeof req.expectVersion !== "number" || !Number.isInteger(req.expectVersion) || req.expectVersion < 0) {
+    throw new StoreError(`commit ${req.runId}: expectVersion must be a non-negative integer`);
+  }
+  if (req.append !== undefined && !Array.isArray(req.append)) throw new StoreError(`commit ${req.runId}: append must be an array`);
+  if (req.dispatch !== undefined && !Array.isArray(req.dispatch)) throw new StoreError(`commit ${req.runId}: dispatch must be an array`);
+}
+
+// ---------------------------------------------------------------- runs
+
+export function encodeRun(run: RunRecord): RunRow {
+  if (!isObject(run)) throw new StoreError("create: the run must be an object");
+  const id = str(run.runId, "create: runId", true);
+  const w = `run ${id}`;
+  return {
+    run_id: id,
+    graph: str(run.graph, `${w}: graph`),
+    plan_hash: str(run.planHash, `${w}: planHash`),
+    status: checkStatus(run.status, `${w}: status`),
+    created_at: num(run.createdAt, `${w}: createdAt`),
+    updated_at: num(run.updatedAt, `${w}: updatedAt`),
+    version: 0,
+    next_seq: 0,
+    input: toJson(run.input, `${w}: input`),
+    principal: toJson(run.principal, `${w}: principal`),
+    output: toJsonOpt(run.output, `${w}: output`),
+    error: failureJson(run.error, `${w}: error`),
+    pending: pendingJson(run.pending, `${w}: pending`),
+  };
+}
+
+export function decodeRun(row: RunRow): RunRecord {
+  const w = `run ${row.run_id}`;
+  const run: RunRecord = {
+    runId: row.run_id,
+    graph: row.graph,
+    planHash: row.plan_hash,
+    input: parseJson(row.input, `${w}: input`),
+    principal: parseJson(row.principal, `${w}: principal`),
+    status: row.status as RunStatus,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.output !== null) run.output = parseJson(row.output, `${w}: output`);
+  if (row.error !== null) run.error = parseJson(row.error, `${w}: error`) as unknown as FailureInfo;
+  if (row.pending !== null) run.pending = parseJson(row.pending, `${w}: pending`) as unknown as RunRecord["pending"];
+  return run;
+}
+
+/**
+ * The columns a commit's `update` sets. The semantics are those of `{ ...run, ...update }`: a
+ * field present with `undefined` clears an optional field (output, error, pending); a required
+ * field cannot be cleared; unknown fields (typos, runId, createdAt) are refused.
+ */
+export function encodeUpdate(runId: string, update: unknown): RunUpdateColumns {
+  if (update === undefined) return {};
+  if (!isObject(update)) throw new StoreError(`commit ${runId}: update must be an object`);
+  const w = `commit ${runId}: update`;
+  const cols: RunUpdateColumns = {};
+  for (const [k, v] of Object.entries(update)) {
+    const required = (): void => {
+      if (v === undefined) throw new StoreError(`${w}.${k} cannot be unset (it is required)`);
+    };
+    switch (k) {
+      case "graph":
+        required();
+        cols.graph = str(v, `${w}.graph`);
+        break;
+      case "planHash":
+        required();
+        cols.plan_hash = str(v, `${w}.planHash`);
+        break;
+      case "status":
+        required();
+        cols.status = checkStatus(v, `${w}.status`);
+        break;
+      case "updatedAt":
+        required();
+        cols.updated_at = num(v, `${w}.updatedAt`);
+        break;
+      case "input":
+        required();
+        cols.input = toJson(v, `${w}.input`);
+        break;
+      case "principal":
+        required();
+        cols.principal = toJson(v, `${w}.principal`);
+        break;
+      case "output":
+        cols.output = toJsonOpt(v, `${w}.output`);
+        break;
+      case "error":
+        cols.error = failureJson(v, `${w}.error`);
+        break;
+      case "pending":
+        cols.pending = pendingJson(v, `${w}.pending`);
+        break;
+      default:
+        throw new StoreError(`${w}: ${JSON.stringify(k)} is not a field a commit can update`);
+    }
+  }
+  return cols;
+}
+
+// ---------------------------------------------------------------- journal
+
+/**
+ * The row of one appended entry. `putBlob` stores a large value's JSON bytes and returns their
+ * sha256; it is called only for values over `threshold` bytes. The entry's own `seq` is ignored:
+ * the store assigns positions.
+ */
+export function encodeEntry(
+  runId: string,
+  entry: JournalEntry,
+  seq: number,
+  threshold: number,
+  putBlob: (bytes: Uint8Array) => string,
+): JournalRow {
+  const w = `commit ${runId}: journal entry ${seq}`;
+  if (!isObject(entry)) throw new StoreError(`${w} must be an object`);
+  if (!EFFECT_KINDS.includes(entry.kind)) throw new StoreError(`${w}: kind must be one of ${EFFECT_KINDS.join(", ")} (got ${JSON.stringify(entry.kind)})`);
+  if (entry.phase !== "intent" && entry.phase !== "outcome") throw new StoreError(`${w}: phase must be "intent" or "outcome" (got ${JSON.stringify(entry.phase)})`);
+  const key = str(entry.key, `${w}: key`, true);
+  const step = str(entry.step, `${w}: step`);
+  const hash = str(entry.hash, `${w}: hash`);
+  const at = num(entry.at, `${w}: at`);
+  const error = failureJson(entry.error, `${w}: error`);
+  let value = toJsonOpt(entry.value, `${w}: value`);
+  let valueBlob: string | null = null;
+  // UTF-8 is at most 3 bytes per UTF-16 unit, so short strings skip the byte count. The blob is
+  // put last, once the entry is known to be valid.
+  if (value !== null && value.length * 3 > threshold) {
+    const bytes = jsonBytes(value);
+    if (bytes.length > threshold) {
+      valueBlob = putBlob(bytes);
+      value = null;
+    }
+  }
+  return { seq, key, step, kind: entry.kind, phase: entry.phase, hash, at, value, value_blob: valueBlob, error };
+}
+
+export function decodeEntry(runId: string, row: JournalRow, getBlob: (hash: string) => Uint8Array | undefined): JournalEntry {
+  const w = `run ${runId}: journal entry ${row.seq}`;
+  const e: JournalEntry = {
+    seq: row.seq,
+    key: row.key,
+    step: row.step,
+    kind: row.kind as EffectKind,
+    phase: row.phase as JournalEntry["phase"],
+    hash: row.hash,
+    at: row.at,
+  };
+  if (row.value_blob !== null) {
+    const bytes = getBlob(row.value_blob);
+    if (!bytes) throw new StoreError(`${w}: its value is blob ${row.value_blob}, which is missing from the store`);
+    e.value = bytesToJson(bytes, w);
+  } else if (row.value !== null) {
+    e.value = parseJson(row.value, `${w}: value`);
+  }
+  if (row.error !== null) e.error = parseJson(row.error, `${w}: error`) as unknown as FailureInfo;
+  return e;
+}
+
+// ---------------------------------------------------------------- dispatch
+
+export function encodeDispatch(runId: string, d: Dispatch, i: number): DispatchRow {
+  const w = `commit ${runId}: dispatch ${i}`;
+  if (!isObject(d)) throw new StoreError(`${w} must be an object`);
+  return {
+    kind: str(d.kind, `${w}: kind`, true),
+    run_id: str(d.runId, `${w}: runId`, true),
+    payload: toJsonOpt(d.payload, `${w}: payload`),
+  };
+}
+
+export function decodeDispatch(row: DispatchRow): Dispatch {
+  const d: Dispatch = { kind: row.kind, runId: row.run_id };
+  if (row.payload !== null) d.payload = parseJson(row.payload, `dispatch for run ${row.run_id}: payload`);
+  return d;
+}
+
+export function checkBlobInput(bytes: unknown): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new StoreError("putBlob: the blob must be a Uint8Array");
+  return bytes;
+}
+
+export function checkThreshold(t: unknown): number {
+  if (t === undefined) return DEFAULT_BLOB_THRESHOLD;
+  if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new StoreError("blobThreshold must be a non-negative integer (bytes)");
+  return t;
+}

@@ -1,0 +1,135 @@
+// The in-memory run store (`--store memory:` and tests). It keeps the same rows SqliteStore writes
+// (JSON text, large journal values as blob references) and follows the same rules — the version
+// is the number of commits, a stale `expectVersion` is a VersionConflict that changes nothing, a
+// failing commit leaves nothing behind, blobs are content-addressed — so a test against it tells
+// the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
+// state, and stored state never aliases what a caller passed in.
+import type { CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore } from "../types.js";
+import { VersionConflict } from "../types.js";
+import {
+  checkBlobInput,
+  checkExpectVersion,
+  checkLimit,
+  checkStatus,
+  checkThreshold,
+  decodeDispatch,
+  decodeEntry,
+  decodeRun,
+  encodeDispatch,
+  encodeEntry,
+  encodeRun,
+  encodeUpdate,
+  sha256Hex,
+  type DispatchRow,
+  type JournalRow,
+  type RunRow,
+} from "./codec.js";
+import { StoreError } from "./errors.js";
+
+export interface MemoryStoreOptions {
+  /** Journal values whose JSON exceeds this many bytes are kept as blobs (default 8 KiB). */
+  blobThreshold?: number;
+}
+
+interface RunSlot {
+  row: RunRow;
+  journal: JournalRow[];
+  /** Insertion order, the tie-break of `list` (SQLite's rowid). */
+  order: number;
+}
+
+export class MemoryStore implements RunStore {
+  private readonly runs = new Map<string, RunSlot>();
+  private readonly blobs = new Map<string, Uint8Array>();
+  private dispatches: DispatchRow[] = [];
+  private readonly threshold: number;
+  private order = 0;
+  private closed = false;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.threshold = checkThreshold(opts.blobThreshold);
+  }
+
+  create(run: RunRecord): void {
+    this.open();
+    const row = encodeRun(run);
+    if (this.runs.has(row.run_id)) throw new StoreError(`run ${row.run_id} already exists`);
+    this.runs.set(row.run_id, { row, journal: [], order: this.order++ });
+  }
+
+  load(runId: string): LoadedRun | undefined {
+    this.open();
+    const slot = this.runs.get(runId);
+    if (!slot) return undefined;
+    const getBlob = (h: string): Uint8Array | undefined => this.blobs.get(h);
+    return {
+      snapshot: decodeRun(slot.row),
+      journal: slot.journal.map((r) => decodeEntry(runId, r, getBlob)),
+      version: slot.row.version,
+    };
+  }
+
+  commit(req: CommitRequest): number {
+    this.open();
+    checkExpectVersion(req);
+    const slot = this.runs.get(req.runId);
+    if (!slot) throw new StoreError(`commit: no run ${req.runId} in the store`);
+    if (slot.row.version !== req.expectVersion) throw new VersionConflict(req.runId, req.expectVersion, slot.row.version);
+
+    // Stage everything first; apply only when every part encoded (the transaction of SQLite).
+    const newBlobs = new Map<string, Uint8Array>();
+    const putBlob = (bytes: Uint8Array): string => {
+      const h = sha256Hex(bytes);
+      if (!this.blobs.has(h)) newBlobs.set(h, bytes);
+      return h;
+    };
+    let seq = slot.row.next_seq;
+    const rows = (req.append ?? []).map((e) => encodeEntry(req.runId, e, seq++, this.threshold, putBlob));
+    const cols = encodeUpdate(req.runId, req.update);
+    const outbox = (req.dispatch ?? []).map((d, i) => encodeDispatch(req.runId, d, i));
+
+    for (const [h, b] of newBlobs) this.blobs.set(h, b);
+    slot.journal.push(...rows);
+    slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq };
+    this.dispatches.push(...outbox);
+    return slot.row.version;
+  }
+
+  list(opts: { limit?: number; status?: RunStatus } = {}): RunRecord[] {
+    this.open();
+    const limit = checkLimit(opts.limit, "list: limit");
+    const status = opts.status === undefined ? undefined : checkStatus(opts.status, "list: status");
+    const slots = [...this.runs.values()]
+      .filter((s) => status === undefined || s.row.status === status)
+      .sort((a, b) => b.row.created_at - a.row.created_at || b.order - a.order);
+    return slots.slice(0, limit).map((s) => decodeRun(s.row));
+  }
+
+  putBlob(bytes: Uint8Array): string {
+    this.open();
+    const b = checkBlobInput(bytes);
+    const h = sha256Hex(b);
+    if (!this.blobs.has(h)) this.blobs.set(h, Uint8Array.from(b));
+    return h;
+  }
+
+  getBlob(hash: string): Uint8Array | undefined {
+    this.open();
+    const b = this.blobs.get(hash);
+    return b && Uint8Array.from(b);
+  }
+
+  takeDispatches(limit?: number): Dispatch[] {
+    this.open();
+    const n = checkLimit(limit, "takeDispatches: limit") ?? this.dispatches.length;
+    return this.dispatches.splice(0, n).map(decodeDispatch);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreError("the run store is closed");
+  }
+}

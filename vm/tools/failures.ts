@@ -1,0 +1,33 @@
+// Failure helpers of the tool provider: every way a tool call can fail becomes a classified
+// VmFailure (DESIGN §5) carrying the tool's name in its message.
+import { VmFailure, type FailureInfo, type FailureKind } from "../types.js";
+
+export function fail(kind: FailureKind, message: string, retryable: boolean, extra: Partial<FailureInfo> = {}): VmFailure {
+  return new VmFailure({ kind, message, retryable, ...extra });
+}
+
+/** True for a VmFailure, also one from another copy of this module (a tool may throw one). */
+export function isVmFailure(e: unknown): e is VmFailure {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as { _tag?: unknown })._tag === "VmFailure" &&
+    typeof (e as { info?: { kind?: unknown } }).info?.kind === "string"
+  );
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (typeof e === "string") return e;
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
+}
+
+/** Shortens text quoted in a message (a response body, a value). */
+export function clip(text: string, max = 200): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
