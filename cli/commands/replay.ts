@@ -24,6 +24,10 @@ ${STORE_HELP}
   --json         Print the report as JSON
   -h, --help     Show this help
 
+Examples:
+  awr replay 6f1c2b9e-…
+  awr replay 6f1c2b9e-… --plan main.awr     # would today's program take the same path?
+
 Exit codes:
   0  the replay reproduced the run
   1  it diverged (the problems are listed)

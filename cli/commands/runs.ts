@@ -21,6 +21,10 @@ ${STORE_HELP}
   --json            Print JSON
   -h, --help        Show this help
 
+Examples:
+  awr runs
+  awr runs show 6f1c2b9e-… --store .awr/runs.db
+
 Exit codes:
   0  printed
   2  usage error, an unknown run, or an unreadable store

@@ -6,30 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectGolden } from "../helpers/golden.js";
+import { BIN, ROOT, type Result, awr as awrAt } from "../helpers/awr-cli.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const BIN = join(ROOT, "bin", "awr.mjs");
 const FIXTURES = join(import.meta.dirname, "fixtures");
+const awr = (args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) => awrAt(args, { cwd: FIXTURES, ...opts });
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function awr(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "", ...opts.env };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? FIXTURES, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-  child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A user error: exit 2, one `error:` line (and maybe a `hint:` line) on stderr, no stack trace. */
 function expectUsageError(r: Result, message: RegExp): void {
@@ -66,9 +47,10 @@ describe.concurrent("awr (no command), --version, --help", () => {
     const r = await awr(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
-    for (const text of ["Usage: awr <command>", "check", "build", "inspect", "graph", "Exit codes:", "--version"]) expect(r.stdout).toContain(text);
+    for (const cmd of ["check", "build", "inspect", "graph", "run", "resume", "runs", "replay", "test"]) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
+    for (const text of ["Usage: awr <command>", "Exit codes:", "--version"]) expect(r.stdout).toContain(text);
     // Commands that later versions add are not advertised yet.
-    for (const later of ["resume", "replay", "lsp", "fmt"]) expect(r.stdout).not.toMatch(new RegExp(`^  ${later}\\b`, "m"));
+    for (const later of ["lsp", "fmt", "audit"]) expect(r.stdout).not.toMatch(new RegExp(`^  ${later}\\b`, "m"));
     expect((await awr(["help"])).stdout).toBe(r.stdout);
   });
 
@@ -79,7 +61,7 @@ describe.concurrent("awr (no command), --version, --help", () => {
     expect(r.stderr).toContain("Usage: awr <command>");
   });
 
-  it.each(["check", "build", "inspect", "graph"])("has real help for %s", async (cmd) => {
+  it.each(["check", "build", "inspect", "graph", "run", "resume", "runs", "replay", "test"])("has real help for %s", async (cmd) => {
     const r = await awr([cmd, "--help"]);
     expect(r.code).toBe(0);
     for (const section of [`Usage: awr ${cmd}`, "Options:", "Examples:", "Exit codes:"]) expect(r.stdout).toContain(section);
@@ -90,7 +72,7 @@ describe.concurrent("awr (no command), --version, --help", () => {
   it("rejects an unknown command with a suggestion", async () => {
     expectUsageError(await awr(["chek", "x.awr"]), /unknown command "chek"/);
     expect((await awr(["chek"])).stderr).toContain('did you mean "awr check"?');
-    expectUsageError(await awr(["run", "x.awr"]), /unknown command "run"/);
+    expectUsageError(await awr(["deploy", "x.awr"]), /unknown command "deploy"/);
     expectUsageError(await awr(["help", "chek"]), /unknown command "chek"/);
   });
 
