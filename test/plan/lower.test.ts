@@ -268,7 +268,7 @@ graph g(x: string) -> string {
   it("lowers tool impl kinds, rates per minute and node-level recovery", () => {
     const plan = lowerSources({
       "t.awr": `
-tool a(q: string) -> string { impl: http("GET", "https://x.test/a"), rate: 5/min }
+tool a(q: string) -> string { impl: http("GET https://x.test/a"), rate: 5/min }
 tool b(q: string) -> string { impl: mcp(search, "find") }
 tool c(q: string) -> string { impl: builtin("std.echo") }
 tool undo(q: string) -> bool { impl: js("./u.mjs") }
@@ -287,7 +287,7 @@ graph g(q: string) -> string {
   return r ?? "none"
 }`,
     });
-    expect(plan.tools.a!.impl).toEqual({ kind: "http", method: "GET", url: "https://x.test/a" });
+    expect(plan.tools.a!.impl).toEqual({ kind: "http", method: "GET", url: "https://x.test/a", headers: {} });
     expect(plan.tools.a!.rate).toEqual({ count: 5, per_ms: 60_000 });
     expect(plan.tools.b!.impl).toEqual({ kind: "mcp", server: "search", tool: "find" });
     expect(plan.tools.c!.impl).toEqual({ kind: "builtin", name: "std.echo" });
@@ -348,5 +348,20 @@ test z { run (); mock => then; expect }
 `;
     const { program } = loadProgram(["b.awr"], memoryHost({ "b.awr": broken }));
     expect(() => lowerProgram(program, { compilerVersion: "x" })).not.toThrow();
+  });
+});
+
+describe("lowering of http tools and environment base URLs", () => {
+  it("keeps the method, url and headers of both http forms, and env(...) base URLs by name", () => {
+    const plan = lowerSources({
+      "main.awr": `
+model m { provider: "openai" name: "x" base_url: env("MY_GATEWAY_URL") timeout: 5s }
+tool get_user(id: string) -> string { impl: http("GET https://api.test/users/{id}") }
+tool post_note(text: string) -> string { impl: http({ method: "post", url: "https://api.test/notes", headers: { "x-team": "support" } }) }
+`,
+    });
+    expect(plan.models.m!.base_url).toBe("env:MY_GATEWAY_URL");
+    expect(plan.tools.get_user!.impl).toEqual({ kind: "http", method: "GET", url: "https://api.test/users/{id}", headers: {} });
+    expect(plan.tools.post_note!.impl).toEqual({ kind: "http", method: "POST", url: "https://api.test/notes", headers: { "x-team": "support" } });
   });
 });
