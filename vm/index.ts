@@ -12,6 +12,7 @@ export { runTests, type TestResult, type ExpectResult } from "./testing.js";
 export { replayRun, type ReplayReport } from "./replay.js";
 export { validate } from "./schema.js";
 export { decide, isRetryable, retrySchedule } from "./retry.js";
+export { AwrRuntime, AwrStore, AwrModels, AwrTools, AwrRuntimeError } from "./services.js";
 export * from "./types.js";
 
 /** Decodes a `.awrp` file: header checked first, body validated against the plan schema. */

@@ -44,7 +44,10 @@ export interface Runtime {
   recover(runId: string): Promise<RunOutcome>;
   /** Interrupts a run executing in this process; it stays resumable. */
   cancel(runId: string): Promise<void>;
-  /** Events of a run from now on, until it stops. */
+  /**
+   * Events of a run's current or next execution (start, resume, recover), from the moment of this
+   * call until that execution stops.
+   */
   events(runId: string): AsyncIterable<VmEvent>;
 }
 
@@ -140,15 +143,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (f) await Effect.runPromise(Fiber.interrupt(f));
     },
     events(runId) {
+      // Subscribe now, not when iteration starts: events emitted in between are buffered.
+      const queue: (VmEvent | null)[] = [];
+      let wake: (() => void) | undefined;
+      const l = (e: VmEvent | null) => {
+        queue.push(e);
+        wake?.();
+      };
+      listeners.set(runId, new Set([...(listeners.get(runId) ?? []), l]));
       return {
         [Symbol.asyncIterator]() {
-          const queue: (VmEvent | null)[] = [];
-          let wake: (() => void) | undefined;
-          const l = (e: VmEvent | null) => {
-            queue.push(e);
-            wake?.();
-          };
-          listeners.set(runId, new Set([...(listeners.get(runId) ?? []), l]));
           return {
             async next(): Promise<IteratorResult<VmEvent>> {
               while (queue.length === 0) await new Promise<void>((r) => (wake = r));
