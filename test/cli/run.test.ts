@@ -123,3 +123,15 @@ describe("awr run, runs, replay, resume", () => {
     expect(bad.stderr).toMatch(/^error: the run store at .*garbage\.db is not a valid database/);
   });
 });
+
+describe("examples/embedding", () => {
+  it("service.mjs runs a compiled plan through awr/vm", async () => {
+    const plan = join(dir, "support.awrp");
+    expect((await awr(["build", "examples/support-triage/main.awr", "-o", plan])).code).toBe(0);
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(process.execPath, [join(ROOT, "examples", "embedding", "service.mjs"), plan], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "completed", output: { receipt_id: "RF-S-5521-6490" } });
+    expect(r.stderr).toContain("step classify: ok");
+  });
+});
