@@ -4,6 +4,7 @@ import { validate as realValidate } from "../../../vm/schema.js";
 import { VmFailure, type FailureInfo } from "../../../vm/types.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../../helpers/fake-openai.js";
 import { modelPlan, request, triageSchema, validate } from "./helpers.js";
+import { failure } from "../../helpers/failure.js";
 
 let fake: FakeOpenAI;
 beforeEach(async () => {
@@ -18,15 +19,6 @@ const gateway = (over: Partial<OpenAIGatewayOptions> = {}) =>
 
 const signal = () => new AbortController().signal;
 
-async function failure(p: Promise<unknown>): Promise<FailureInfo> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VmFailure);
-    return (e as VmFailure).info;
-  }
-  throw new Error("expected a failure");
-}
 
 const triage = { priority: "urgent", summary: "outage" };
 

@@ -6,6 +6,7 @@ import { costOf } from "../../../vm/gateway/cost.js";
 import { parseRecordings, RecordedModels, RecordingModels } from "../../../vm/gateway/recorded.js";
 import { VmFailure, type FailureInfo, type ModelProvider } from "../../../vm/types.js";
 import { modelPlan, request } from "./helpers.js";
+import { failure } from "../../helpers/failure.js";
 
 const signal = () => new AbortController().signal;
 const dirs: string[] = [];
@@ -18,15 +19,6 @@ const tempFile = (name: string) => {
   return join(d, name);
 };
 
-async function failure(p: Promise<unknown>): Promise<FailureInfo> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VmFailure);
-    return (e as VmFailure).info;
-  }
-  throw new Error("expected a failure");
-}
 
 const lines = [
   { caller: "triage_prompt", model: "fast", output: { n: 1 }, usage: { input: 10, output: 2 } },

@@ -37,15 +37,6 @@ export function request(tool: string, plan: ToolPlan, args: Record<string, Json>
   return { tool, plan, args, idempotencyKey };
 }
 
-/** The FailureInfo a promise rejects with; fails the test if it resolves or rejects with something else. */
-export async function failure(p: Promise<unknown>): Promise<FailureInfo> {
-  try {
-    const v = await p;
-    throw new Error(`expected a VmFailure, got the value ${JSON.stringify(v)}`);
-  } catch (e) {
-    if (!(e instanceof VmFailure)) throw e;
-    return e.info;
-  }
-}
+export { failure } from "../../helpers/failure.js";
 
 export const never: AbortSignal = new AbortController().signal;
