@@ -80,7 +80,11 @@ export class Interpreter {
   /** The state of the top-level graph as the last superstep left it. */
   private topState: Record<string, Json> = {};
 
-  constructor(private readonly cx: ExecContext) {}
+  private readonly hasPolicies: boolean;
+
+  constructor(private readonly cx: ExecContext) {
+    this.hasPolicies = Object.keys(cx.plan.policies).length > 0;
+  }
 
   /** Runs a graph to completion, suspension or failure. Never fails: the outcome is the result. */
   run(graphName: string, input: Json): Effect.Effect<ExecResult> {
@@ -123,15 +127,13 @@ export class Interpreter {
         if (++steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
         const nodes = ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
         const snapshot = state;
-        const exits = yield* Effect.forEach(
-          nodes,
-          (node) => {
-            const iter = runs.get(node.name) ?? 0;
-            runs.set(node.name, iter + 1);
-            return Effect.exit(self.node(g, node, order.get(node.name)!, iter, snapshot, params, prefix));
-          },
-          { concurrency: "unbounded" },
-        );
+        const runOne = (node: Node) => {
+          const iter = runs.get(node.name) ?? 0;
+          runs.set(node.name, iter + 1);
+          return Effect.exit(self.node(g, node, order.get(node.name)!, iter, snapshot, params, prefix));
+        };
+        // One ready node (loops, chains) needs no fibers.
+        const exits = nodes.length === 1 ? [yield* runOne(nodes[0]!)] : yield* Effect.forEach(nodes, runOne, { concurrency: "unbounded" });
         const finished: string[] = [];
         const routed: string[] = [];
         let fatal: VmFailure | undefined;
@@ -193,10 +195,13 @@ export class Interpreter {
   ): string[] {
     const out: string[] = [];
     const scope = scopeOf(params, state);
-    for (const [key, edges] of groups) {
+    // Only the groups a finished node is a source of, in declaration order.
+    const touched = new Set(finishedNodes.flatMap((n) => groupsBySource(groups).get(n) ?? []));
+    for (const key of groups.keys()) {
+      if (!touched.has(key)) continue;
+      const edges = groups.get(key)!;
       const from = edges[0]!.from;
       const hits = finishedNodes.filter((n) => from.includes(n));
-      if (!hits.length) continue;
       const seen = arrived.get(key) ?? new Set<string>();
       hits.forEach((h) => seen.add(h));
       if (!from.every((f) => seen.has(f))) {
@@ -248,7 +253,7 @@ export class Interpreter {
           const key = `${prefix}${s.id}#${iter}${n ? `@${n}` : ""}`;
           const order = `${String(index).padStart(6, "0")}:${String(si).padStart(4, "0")}`;
           const write = (field: string, value: Json, mode: "one" | "each") => {
-            const f = g.state.find((x) => x.name === field);
+            const f = fieldsOf(g).get(field);
             if (!f) return;
             local = { ...local, [field]: applyWrite(f.reducer, local[field] ?? null, value, mode) };
             result.writes.push({ field, value, mode, order });
@@ -280,7 +285,7 @@ export class Interpreter {
             }
             case "await": {
               const reason = String((yield* tryEval(s.arg, scope, "the reason of await")) ?? "");
-              const field = g.state.find((x) => x.name === s.into);
+              const field = s.into ? fieldsOf(g).get(s.into) : undefined;
               const value = yield* self.await(s.kind, reason, key, s.id, field ? awaitSchema(field) : null);
               if (s.into) write(s.into, value, "one");
               break;
@@ -447,9 +452,11 @@ export class Interpreter {
   /** Policies at a hook: deny fails, approve suspends until answered, redact rewrites the value. */
   private guarded(call: { phase: "before" | "after"; target: HookTarget; name: string; tags: string[]; input: Json; output?: Json }, key: string): Effect.Effect<Json, Stop> {
     const cx = this.cx;
+    const value0 = call.phase === "after" ? (call.output ?? null) : call.input;
+    if (!this.hasPolicies) return Effect.succeed(value0);
     const d = evaluatePolicies(cx.plan, { ...call, principal: cx.principal });
     for (const m of d.matched) this.observed.audit.push({ runId: cx.runId, step: key, policy: m.policy, rule: m.rule, outcome: m.action === "redact" ? "redact" : d.outcome, at: cx.now() });
-    const value = call.phase === "after" ? (call.output ?? null) : call.input;
+    const value = value0;
     if (d.outcome === "deny") {
       return Effect.fail(
         new VmFailure({ kind: "policy", retryable: false, step: key, message: `${call.phase} ${call.target} ${call.name}: denied by ${d.policy} (${d.rules.join(", ")})${d.reason ? `: ${d.reason}` : ""}` }),
@@ -536,6 +543,28 @@ function tryEval(e: ExprIR, scope: Scope, what: string): Effect.Effect<Json, VmF
 }
 
 /** Edges grouped by their (sorted) source set: a group with several sources is a join. */
+const FIELDS = new WeakMap<Graph, Map<string, Graph["state"][number]>>();
+
+/** A graph's state fields by name (computed once per plan graph). */
+function fieldsOf(g: Graph): Map<string, Graph["state"][number]> {
+  let m = FIELDS.get(g);
+  if (!m) FIELDS.set(g, (m = new Map(g.state.map((f) => [f.name, f]))));
+  return m;
+}
+
+const BY_SOURCE = new WeakMap<Map<string, Edge[]>, Map<string, string[]>>();
+
+/** For each node, the keys of the edge groups it is a source of. */
+function groupsBySource(groups: Map<string, Edge[]>): Map<string, string[]> {
+  let m = BY_SOURCE.get(groups);
+  if (!m) {
+    m = new Map();
+    for (const [key, edges] of groups) for (const n of edges[0]!.from) m.set(n, [...(m.get(n) ?? []), key]);
+    BY_SOURCE.set(groups, m);
+  }
+  return m;
+}
+
 function edgeGroups(edges: Edge[]): Map<string, Edge[]> {
   const groups = new Map<string, Edge[]>();
   for (const e of edges) {

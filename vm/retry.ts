@@ -58,6 +58,7 @@ export function withRetries<A, R>(
   attempt: (n: number) => Effect.Effect<A, VmFailure, R>,
   opts: { instant?: boolean; onRetry?: (n: number, f: FailureInfo) => void } = {},
 ): Effect.Effect<A, VmFailure, R> {
+  if (r.max === 0) return attempt(0); // the common case: no schedule, no wrapper
   let n = 0;
   // Only failures are retried: a suspension or a stop for attention passes through untouched.
   const retryable = (e: unknown) => e instanceof VmFailure && isRetryable(e.info);
