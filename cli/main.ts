@@ -4,6 +4,7 @@ import { PlanError } from "../compiler/plan/errors.js";
 import { type Command, parseCommandArgs } from "./command.js";
 import { build } from "./commands/build.js";
 import { check } from "./commands/check.js";
+import { fmt } from "./commands/fmt.js";
 import { graph } from "./commands/graph.js";
 import { inspect } from "./commands/inspect.js";
 import { test } from "./commands/test.js";
@@ -11,11 +12,12 @@ import { run } from "./commands/run.js";
 import { resume } from "./commands/resume.js";
 import { runs } from "./commands/runs.js";
 import { replay } from "./commands/replay.js";
+import { lsp } from "./commands/lsp.js";
 import { packageVersion } from "./host.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, graph, run, resume, runs, replay, test];
+const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, runs, replay, test, lsp];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,43 @@
+import type { Command } from "../command.js";
+import { UsageError } from "../io.js";
+
+export const lsp: Command = {
+  name: "lsp",
+  summary: "Start the language server (for editors)",
+  options: {
+    stdio: { type: "boolean" },
+  },
+  help: `Start the AWR language server.
+
+Usage: awr lsp --stdio
+
+Speaks the Language Server Protocol over stdin/stdout until the client sends "exit" (or closes
+stdin). Editors start it themselves; the VS Code extension does. Features: diagnostics, hover,
+go to definition, find references, document symbols, completion and quick fixes.
+
+Options:
+  --stdio     Use stdin/stdout for the protocol (the only transport)
+  -h, --help  Show this help
+
+Examples:
+  awr lsp --stdio
+
+Exit codes:
+  0  the client sent shutdown, then exit
+  1  the client exited without shutdown, or closed the connection
+  2  usage error
+`,
+  async run(args) {
+    if (!args.values.stdio) throw new UsageError("awr lsp needs --stdio", "the language server speaks LSP over stdin/stdout; editors start it as: awr lsp --stdio");
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, 'run "awr lsp --help" for usage');
+    const { createConnection, StreamMessageReader, StreamMessageWriter } = await import("vscode-languageserver/node");
+    const { startServer } = await import("../../lsp/server.js");
+    // stdout carries the protocol: anything else printed there would corrupt it.
+    for (const m of ["log", "info", "warn", "error", "debug"] as const) console[m] = (...a: unknown[]) => void process.stderr.write(`${a.map(String).join(" ")}\n`);
+    const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    startServer(connection);
+    connection.listen();
+    // The connection ends the process (exit notification, or stdin closing).
+    return await new Promise<number>(() => {});
+  },
+};

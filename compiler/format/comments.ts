@@ -1,0 +1,99 @@
+// Re-attaching comments to the AST for printing. The parser keeps every comment in `Module.comments`
+// with its span; here each one is given to a node: the node it trails on the same line, the node it
+// precedes, or (inside an empty construct) the enclosing node as a dangling comment. The printers
+// then print a node's comments around it, so a comment stays where it was relative to its code.
+import type { Comment, Module, Span } from "../syntax/ast.js";
+
+/** Anything printed with comments around it: every AST node (they all carry a span). */
+export interface Located {
+  span: Span;
+}
+
+export interface Attached {
+  leading: Comment[];
+  trailing: Comment[];
+  dangling: Comment[];
+}
+
+export type CommentMap = Map<Located, Attached>;
+
+/** Gives every comment of `module` to one node; the result lists each comment exactly once. */
+export function attachComments(module: Module, text: string): CommentMap {
+  const map: CommentMap = new Map();
+  const add = (node: Located, where: keyof Attached, c: Comment) => {
+    let a = map.get(node);
+    if (!a) map.set(node, (a = { leading: [], trailing: [], dangling: [] }));
+    a[where].push(c);
+  };
+  for (const c of module.comments) {
+    const { enclosing, preceding, following } = locate(module, c.span);
+    // `f(/* nothing */)`: a comment inside empty parentheses stays inside them.
+    if (isEmptyCall(enclosing) && preceding && c.span.start >= preceding.span.end) {
+      add(enclosing, "dangling", c);
+      continue;
+    }
+    const ownLine = /^[ \t]*$/.test(text.slice(lineStart(text, c.span.start), c.span.start));
+    const endOfLine = c.kind !== "block" || /^[ \t]*(\r?\n|$)/.test(text.slice(c.span.end));
+    if (ownLine) {
+      if (following) add(following, "leading", c);
+      else if (preceding) add(preceding, "trailing", c);
+      else add(enclosing, "dangling", c);
+    } else if (endOfLine) {
+      if (preceding) add(preceding, "trailing", c);
+      else if (following) add(following, "leading", c);
+      else add(enclosing, "dangling", c);
+    } else if (following && (!preceding || /^\s*$/.test(text.slice(c.span.end, following.span.start)))) {
+      add(following, "leading", c);
+    } else if (preceding) add(preceding, "trailing", c);
+    else add(enclosing, "dangling", c);
+  }
+  return map;
+}
+
+function isEmptyCall(node: Located): boolean {
+  const n = node as { kind?: string; args?: unknown[] };
+  return n.kind === "Call" && n.args?.length === 0;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** The innermost node containing `span`, and its children just before and just after it. */
+function locate(root: Located, span: Span): { enclosing: Located; preceding?: Located; following?: Located } {
+  let enclosing = root;
+  for (;;) {
+    const kids = children(enclosing);
+    const inside = kids.find((k) => k.span.start <= span.start && span.end <= k.span.end && k.span.start < k.span.end);
+    if (inside) {
+      enclosing = inside;
+      continue;
+    }
+    let preceding: Located | undefined;
+    let following: Located | undefined;
+    for (const k of kids) {
+      if (k.span.end <= span.start) preceding = k;
+      else if (k.span.start >= span.end && !following) following = k;
+    }
+    return { enclosing, ...(preceding ? { preceding } : {}), ...(following ? { following } : {}) };
+  }
+}
+
+const SKIPPED_KEYS = new Set(["span", "pathSpan", "targetSpan", "comments", "parts"]);
+
+/** The child nodes of an AST node in source order (template holes excluded: a template is one token). */
+export function children(node: Located): Located[] {
+  const out: Located[] = [];
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    const v = value as Record<string, unknown>;
+    if ("span" in v && "kind" in v) out.push(v as unknown as Located);
+    else for (const [k, x] of Object.entries(v)) if (!SKIPPED_KEYS.has(k)) visit(x);
+  };
+  for (const [k, v] of Object.entries(node)) if (!SKIPPED_KEYS.has(k)) visit(v);
+  return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+}

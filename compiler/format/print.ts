@@ -1,0 +1,52 @@
+// `formatSource`: the AWR formatter (DESIGN §6 `awr fmt`, the prettier plugin, the LSP). Pure.
+//
+// Architecture Invariant: formatting never changes what a file means. A file with syntax errors is
+// refused (its AST is a guess), and every output is re-parsed and compared with the input —
+// same AST up to spans, every comment printed — before it is returned; a mismatch is a bug in the
+// printer and throws rather than hand back corrupted text.
+import { printer } from "prettier/doc";
+import { type Diagnostic, hasErrors } from "../diagnostics/diagnostic.js";
+import { parse } from "../syntax/parser.js";
+import { sameAst } from "./ast-equal.js";
+import { attachComments } from "./comments.js";
+import { PrintContext } from "./doc.js";
+import { printModule } from "./print-decls.js";
+
+export interface FormatOptions {
+  /** The line width lists, records and arguments break at (default 100). */
+  width?: number;
+  /** Spaces per indentation level (default 2). */
+  indent?: number;
+}
+
+export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
+
+export const DEFAULT_WIDTH = 100;
+
+export function formatSource(file: string, text: string, opts: FormatOptions = {}): FormatResult {
+  const { module, diagnostics } = parse(file, text);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (hasErrors(diagnostics)) return { ok: false, diagnostics: errors };
+
+  const ctx = new PrintContext(text, attachComments(module, text));
+  const doc = printModule(ctx, module);
+  const out = printer.printDocToString(doc, {
+    printWidth: opts.width ?? DEFAULT_WIDTH,
+    tabWidth: opts.indent ?? 2,
+  }).formatted;
+
+  const missing = module.comments.filter((c) => !ctx.printed.has(c));
+  if (missing.length > 0) throw new FormatterBug(file, `comment ${JSON.stringify(missing[0]!.text)} was not printed`);
+  const again = parse(file, out);
+  if (hasErrors(again.diagnostics)) throw new FormatterBug(file, `the output does not parse: ${again.diagnostics[0]!.message}`);
+  if (!sameAst(module, again.module)) throw new FormatterBug(file, "the output parses to a different program");
+  return { ok: true, text: out };
+}
+
+/** The printer produced text that would change the file's meaning (never a user error). */
+export class FormatterBug extends Error {
+  constructor(file: string, detail: string) {
+    super(`awr fmt refused to rewrite ${file}: ${detail} (a bug in the formatter; please report it with the file)`);
+    this.name = "FormatterBug";
+  }
+}

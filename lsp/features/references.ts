@@ -1,0 +1,72 @@
+// Find references: every name in the open documents' programs that resolves to the same declaring
+// name as the one under the cursor. Candidates are the identifiers spelled like it; each is resolved
+// with the same `targetAt` that definition uses, so the two features always agree.
+import type { Location, ReferenceParams } from "vscode-languageserver/node";
+import type { CompileResult } from "../../compiler/compile.js";
+import type { Span } from "../../compiler/syntax/ast.js";
+import { type AnyNode, descendants } from "../ast-path.js";
+import { toOffset, toRange, uriToPath } from "../convert.js";
+import { type Target, defKey, defOf, targetAt } from "../target.js";
+import type { Workspace } from "../workspace.js";
+
+export function references(ws: Workspace, params: ReferenceParams): Location[] | null {
+  const file = uriToPath(params.textDocument.uri);
+  const own = ws.analyse(file);
+  const module = own.program.modules.get(file);
+  if (!module) return null;
+  const t = targetAt(own, file, toOffset(module.lines, params.position));
+  const def = t && defOf(t);
+  if (!t || !def) return null;
+  const key = defKey(def);
+  const declName = nameOf(t);
+  if (!declName) return null;
+
+  // Each module once, resolved in the first program that loads it (its scope is the same in all).
+  const where = new Map<string, CompileResult>();
+  for (const r of [own, ...ws.openResults().map((x) => x.result)]) {
+    for (const f of r.program.modules.keys()) if (!where.has(f) && !r.program.modules.get(f)!.library) where.set(f, r);
+  }
+  if (!where.has(def.file)) {
+    const r = ws.analyse(def.file);
+    if (r.program.modules.has(def.file)) where.set(def.file, r);
+  }
+
+  const out: Location[] = [];
+  const seen = new Set<string>();
+  for (const [f, r] of where) {
+    const m = r.program.modules.get(f)!;
+    const spans: Span[] = r.check.references.filter((x) => x.file === f && x.name === declName).map((x) => x.span);
+    for (const n of descendants(m.ast as unknown as AnyNode)) {
+      if ((n.kind === "Ident" || n.kind === "Name") && n["name"] === declName) spans.push(n.span);
+    }
+    for (const span of spans) {
+      const id = `${f}\0${span.start}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const isDecl = f === def.file && span.start === def.span.start;
+      if (isDecl && !params.context.includeDeclaration) continue;
+      const other = isDecl ? t : targetAt(r, f, span.start);
+      const d = other && defOf(other);
+      if (!d || defKey(d) !== key) continue;
+      out.push({ uri: ws.uriOf(f), range: toRange(m.lines, span) });
+    }
+  }
+  return out;
+}
+
+function nameOf(t: Target): string | undefined {
+  switch (t.kind) {
+    case "decl":
+      return t.sym.name;
+    case "field":
+      return t.field.name.name;
+    case "node":
+      return t.node.name.name;
+    case "member":
+      return t.member.name;
+    case "variable":
+      return t.ident.name;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+// The language server: wires a connection to the workspace model and the features (one per file in
+// features/). Handlers never let an exception escape: a compiler bug is logged to the client and the
+// request answers null, so one bad keystroke cannot take the editor's language support down.
+import type { Connection, InitializeParams, InitializeResult } from "vscode-languageserver/node";
+import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind, TextDocuments } from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { VERSION } from "../compiler/version.js";
+import { uriToPath } from "./convert.js";
+import { Workspace, type WorkspaceOptions } from "./workspace.js";
+import { diagnostics } from "./features/diagnostics.js";
+import { hover } from "./features/hover.js";
+import { definition } from "./features/definition.js";
+import { references } from "./features/references.js";
+import { documentSymbols } from "./features/document-symbols.js";
+import { completion } from "./features/completion.js";
+import { codeActions } from "./features/code-actions.js";
+
+export interface ServerOptions extends WorkspaceOptions {
+  /**
+   * Milliseconds to wait after the last change before publishing diagnostics (default 150). The
+   * client may override it with `initializationOptions.diagnosticsDelay`.
+   */
+  diagnosticsDelay?: number;
+}
+
+/** Registers every handler on `connection`; the caller calls `connection.listen()`. */
+export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
+  const ws = new Workspace(options);
+  const documents = new TextDocuments(TextDocument);
+  let delay = options.diagnosticsDelay ?? 150;
+  let watchFiles = false;
+
+  const guard =
+    <P, R>(name: string, fn: (p: P) => R) =>
+    (p: P): R | null => {
+      try {
+        return fn(p);
+      } catch (e) {
+        connection.console.error(`awr lsp: internal error in ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return null;
+      }
+    };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
+    if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) delay = init.diagnosticsDelay;
+    watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        completionProvider: { triggerCharacters: [".", "@", ":", "["] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: "awr", version: VERSION },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }] });
+  });
+
+  // ---------------------------------------------------------------- diagnostics, debounced
+
+  /** Files changed since the last publication; `all` when every open file must be re-checked. */
+  const changed = new Set<string>();
+  let all = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const schedule = (file: string | undefined) => {
+    if (file === undefined) all = true;
+    else changed.add(file);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(publish, delay);
+  };
+
+  const publish = guard("diagnostics", () => {
+    timer = undefined;
+    const open = ws.openFiles();
+    const targets = new Set<string>();
+    for (const f of open) {
+      // Before recompiling: what the file's program loaded last time (a dependency that changed).
+      const before = ws.lastResult(f)?.program.modules;
+      if (all || changed.has(f) || !before || [...changed].some((c) => before.has(c))) targets.add(f);
+    }
+    changed.clear();
+    all = false;
+    // Files loaded by a re-checked program may change too ("unused" depends on importers).
+    for (const f of [...targets]) for (const m of ws.analyse(f).program.modules.keys()) if (ws.isOpen(m)) targets.add(m);
+    for (const f of targets) {
+      const d = guard(`diagnostics of ${f}`, () => diagnostics(ws, f))(undefined);
+      if (d) void connection.sendDiagnostics({ uri: ws.uriOf(f), diagnostics: d });
+    }
+  });
+
+  documents.onDidOpen((e) => {
+    ws.setText(uriToPath(e.document.uri), e.document.uri, e.document.getText());
+    schedule(undefined); // a new buffer may resolve an import another file could not
+  });
+  documents.onDidChangeContent((e) => {
+    const file = uriToPath(e.document.uri);
+    ws.setText(file, e.document.uri, e.document.getText());
+    schedule(file);
+  });
+  documents.onDidClose((e) => {
+    const file = uriToPath(e.document.uri);
+    ws.setText(file, e.document.uri, undefined);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    schedule(undefined);
+  });
+  connection.onDidChangeWatchedFiles(() => {
+    ws.diskChanged();
+    schedule(undefined);
+  });
+
+  // ---------------------------------------------------------------- requests
+
+  connection.onHover(guard("hover", (p) => hover(ws, p)));
+  connection.onDefinition(guard("definition", (p) => definition(ws, p)));
+  connection.onReferences(guard("references", (p) => references(ws, p)));
+  connection.onDocumentSymbol(guard("documentSymbol", (p) => documentSymbols(ws, p)));
+  connection.onCompletion(guard("completion", (p) => completion(ws, p)));
+  connection.onCodeAction(guard("codeAction", (p) => codeActions(ws, p)));
+
+  connection.onShutdown(() => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  });
+
+  documents.listen(connection);
+  return { workspace: ws };
+}
