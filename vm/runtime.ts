@@ -31,6 +31,8 @@ export interface RunOutcome {
 
 export interface StartOptions {
   principal?: Json;
+  /** Stored with the run (e.g. `{ root }` so another process can find its js tools). */
+  meta?: Json;
   runId?: string;
   mocks?: Mocks;
 }
@@ -116,7 +118,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (!opts.plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(opts.plan.graphs).join(", ") || "none"})`);
       const runId = so.runId ?? randomUUID();
       const t = now();
-      opts.store.create({ runId, graph, planHash, input, principal: so.principal ?? { id: "anonymous", roles: [], attrs: {} }, status: "running", createdAt: t, updatedAt: t });
+      opts.store.create({
+        runId,
+        graph,
+        planHash,
+        input,
+        principal: so.principal ?? { id: "anonymous", roles: [], attrs: {} },
+        status: "running",
+        createdAt: t,
+        updatedAt: t,
+        ...(so.meta === undefined ? {} : { meta: so.meta }),
+      });
       const r = await execute(runId, so.mocks);
       return { ...r.outcome, observed: r.observed, state: r.state };
     },

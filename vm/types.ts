@@ -91,6 +91,8 @@ export interface RunRecord {
   output?: Json;
   error?: FailureInfo;
   pending?: PendingInterrupt[];
+  /** Where the run came from, for whoever resumes it: e.g. `{ root }`, the directory of its js tools. */
+  meta?: Json;
   createdAt: number;
   updatedAt: number;
 }

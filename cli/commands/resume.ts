@@ -22,7 +22,7 @@ Usage: awr resume <run-id> [--value <json|@file>] [--interrupt ID] [options]
 Options:
   --value <json>        The answer (JSON, or @file.json); approvals take true/false or { "approved": true }
   --interrupt <id>      Which pending interrupt to answer (default: the first)
-  --root <dir>          Where the run's js tool modules are (default: the current directory)
+  --root <dir>          Where the run's js tool modules are (default: where awr run compiled it from)
 ${STORE_HELP}
 ${MODELS_HELP}
   --json                Print { runId, status, output?, error?, pending? } on stdout
@@ -42,13 +42,17 @@ Exit codes:
     const store = await openRunStore(args.values.store as string | undefined, io);
     try {
       const { createRuntime, planOfRun } = await import("../../vm/runtime.js");
-      if (!store.load(runId)) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      const record = store.load(runId)?.snapshot;
+      if (!record) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
       const plan = planOfRun(store, runId);
+      // js tools live where the program was compiled from: recorded by `awr run`, or --root.
+      const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
+      const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
       const rt = createRuntime({
         plan,
         store,
         models: await modelProvider(args.values.models as string | undefined, io),
-        tools: await toolProvider(typeof args.values.root === "string" ? args.values.root : io.cwd),
+        tools: await toolProvider(root),
         onEvent: progress(io),
       });
       const value = jsonArg(args.values.value, "--value", io);

@@ -62,7 +62,7 @@ Exit codes:
         tools: await toolProvider(loaded.baseDir),
         onEvent: progress(io),
       });
-      const o = await rt.start(graph, input, principal === undefined ? {} : { principal });
+      const o = await rt.start(graph, input, { meta: { root: loaded.baseDir }, ...(principal === undefined ? {} : { principal }) });
       const { observed: _o, state: _s, ...outcome } = o;
       return report(outcome, io, args.values.json === true, args.values.store as string | undefined);
     } finally {

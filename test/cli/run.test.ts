@@ -99,7 +99,7 @@ describe("awr run, runs, replay, resume", () => {
     expect(s.status).toBe("suspended");
     expect(s.pending).toEqual([expect.objectContaining({ kind: "approval" })]);
     const resumed = await awr(
-      ["resume", s.runId, "--interrupt", s.pending[0]!.id, "--value", "true", "--store", store(), "--models", `recorded:${rec}`, "--root", join(dir, "support"), "--json"],
+      ["resume", s.runId, "--interrupt", s.pending[0]!.id, "--value", "true", "--store", store(), "--models", `recorded:${rec}`, "--json"],
       { cwd: dir },
     );
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -29,6 +29,7 @@ export interface RunRow {
   output: string | null;
   error: string | null;
   pending: string | null;
+  meta: string | null;
 }
 
 /** A journal entry as stored: `value` is inline JSON text or `value_blob`, a blob's sha256. */
@@ -171,6 +172,7 @@ export function encodeRun(run: RunRecord): RunRow {
     output: toJsonOpt(run.output, `${w}: output`),
     error: failureJson(run.error, `${w}: error`),
     pending: pendingJson(run.pending, `${w}: pending`),
+    meta: toJsonOpt(run.meta, `${w}: meta`),
   };
 }
 
@@ -189,6 +191,7 @@ export function decodeRun(row: RunRow): RunRecord {
   if (row.output !== null) run.output = parseJson(row.output, `${w}: output`);
   if (row.error !== null) run.error = parseJson(row.error, `${w}: error`) as unknown as FailureInfo;
   if (row.pending !== null) run.pending = parseJson(row.pending, `${w}: pending`) as unknown as RunRecord["pending"];
+  if (row.meta !== null && row.meta !== undefined) run.meta = parseJson(row.meta, `${w}: meta`);
   return run;
 }
 

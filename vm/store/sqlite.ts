@@ -79,7 +79,8 @@ const MIGRATIONS: readonly string[] = [
     principal  TEXT NOT NULL,               -- JSON
     output     TEXT,                        -- JSON; NULL = absent
     error      TEXT,                        -- JSON FailureInfo
-    pending    TEXT                         -- JSON PendingInterrupt[]
+    pending    TEXT,                        -- JSON PendingInterrupt[]
+    meta       TEXT                         -- JSON: where the run came from (e.g. { root })
   );
   CREATE INDEX runs_by_created ON runs (created_at);
   CREATE INDEX runs_by_status ON runs (status, created_at);
@@ -199,8 +200,8 @@ export class SqliteStore implements RunStore {
 
     this.s = {
       insertRun: db.prepare(
-        `INSERT INTO runs (run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, input, principal, output, error, pending)
-         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending)`,
+        `INSERT INTO runs (run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, input, principal, output, error, pending, meta)
+         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending, @meta)`,
       ),
       selectRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
       selectHead: db.prepare(`SELECT version, next_seq FROM runs WHERE run_id = ?`),

@@ -68,6 +68,13 @@ describe.each(kinds)("%s", (_name, makeFixture) => {
       expect(store.load("r1")).toEqual({ snapshot: r, journal: [], version: 0 });
     });
 
+    it("keeps a run's meta (where it came from) and leaves it out when absent", () => {
+      store.create(run("m1", { meta: { root: "/srv/agents" } }));
+      expect(store.load("m1")!.snapshot.meta).toEqual({ root: "/srv/agents" });
+      store.create(run("m2"));
+      expect("meta" in store.load("m2")!.snapshot).toBe(false);
+    });
+
     it("load of an unknown run is undefined", () => {
       expect(store.load("nope")).toBeUndefined();
     });
