@@ -1,6 +1,7 @@
 // Small helpers over expressions shared by the graph analyses: a walker, structural equality,
 // literal reading and a compact printer (used when the source text is not at hand).
 import type { Expr } from "../syntax/ast.js";
+import { BINARY_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from "../plan/precedence.js";
 
 /** Calls `visit` on `e` and every sub-expression, outside-in. Stops descending where `visit` returns false. */
 export function walkExpr(e: Expr | undefined, visit: (e: Expr) => boolean | void): void {
@@ -55,10 +56,7 @@ export function nameValue(e: Expr | undefined): string | undefined {
   return e?.kind === "Name" ? e.name : undefined;
 }
 
-const PRECEDENCE: Record<string, number> = {
-  "??": 1, "||": 2, "&&": 3, "==": 4, "!=": 4, "<": 5, "<=": 5, ">": 5, ">=": 5, in: 5,
-  "+": 6, "-": 6, "*": 7, "/": 7, "%": 7,
-};
+const PRECEDENCE: Record<string, number> = BINARY_PRECEDENCE;
 
 /** A canonical one-line rendering of an expression (templates are abbreviated). */
 export function printExpr(e: Expr, parent = 0): string {
@@ -78,15 +76,15 @@ export function printExpr(e: Expr, parent = 0): string {
     case "Name":
       return e.name;
     case "Member":
-      return `${printExpr(e.object, 9)}${e.optional ? "?." : "."}${e.name.name}`;
+      return `${printExpr(e.object, POSTFIX_PRECEDENCE)}${e.optional ? "?." : "."}${e.name.name}`;
     case "Index":
-      return `${printExpr(e.object, 9)}[${printExpr(e.index)}]`;
+      return `${printExpr(e.object, POSTFIX_PRECEDENCE)}[${printExpr(e.index)}]`;
     case "NonNull":
-      return `${printExpr(e.expr, 9)}!`;
+      return `${printExpr(e.expr, POSTFIX_PRECEDENCE)}!`;
     case "Call":
-      return `${printExpr(e.callee, 9)}(${e.args.map((a) => (a.name ? `${a.name.name}: ` : "") + printExpr(a.value)).join(", ")})`;
+      return `${printExpr(e.callee, POSTFIX_PRECEDENCE)}(${e.args.map((a) => (a.name ? `${a.name.name}: ` : "") + printExpr(a.value)).join(", ")})`;
     case "Unary":
-      return `${e.op}${printExpr(e.operand, 8)}`;
+      return `${e.op}${printExpr(e.operand, UNARY_PRECEDENCE)}`;
     case "Binary": {
       const p = PRECEDENCE[e.op] ?? 0;
       const s = `${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`;

@@ -6,28 +6,13 @@
 // on the AST alone, never on how it was written); a trailing record or list argument hugs the call's
 // parentheses.
 import type * as A from "../syntax/ast.js";
+import { BINARY_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from "../plan/precedence.js";
 import { unquote } from "../syntax/cst-to-ast.js";
 import { type Doc, type PrintContext, conditionalGroup, group, indent, join, line, softline, verbatim, willBreak } from "./doc.js";
 
-const BINARY_PREC: Record<A.BinaryOp, number> = {
-  "||": 1,
-  "&&": 2,
-  "==": 3,
-  "!=": 3,
-  "<": 4,
-  "<=": 4,
-  ">": 4,
-  ">=": 4,
-  in: 4,
-  "??": 5,
-  "+": 6,
-  "-": 6,
-  "*": 7,
-  "/": 7,
-  "%": 7,
-};
-const UNARY = 8;
-const POSTFIX = 9;
+const BINARY_PREC = BINARY_PRECEDENCE;
+const UNARY = UNARY_PRECEDENCE;
+const POSTFIX = POSTFIX_PRECEDENCE;
 const ATOM = 10;
 
 function precedence(e: A.Expr): number {

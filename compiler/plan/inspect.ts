@@ -3,6 +3,7 @@
 // Deterministic: the same plan always prints the same text (tests snapshot it).
 
 import type { ExprIR, JsonValue, Loc, Plan, Retry, Segment, Stmt } from "./types.js";
+import { BINARY_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from "./precedence.js";
 
 export function planToText(plan: Plan): string {
   const out: string[] = [];
@@ -184,25 +185,9 @@ function argsText(args: ExprIR): string {
 
 // ---------------------------------------------------------------- expressions
 
-const PREC: Record<string, number> = {
-  "??": 1,
-  "||": 2,
-  "&&": 3,
-  "==": 4,
-  "!=": 4,
-  "<": 5,
-  "<=": 5,
-  ">": 5,
-  ">=": 5,
-  in: 5,
-  "+": 6,
-  "-": 6,
-  "*": 7,
-  "/": 7,
-  "%": 7,
-};
-const UNARY = 8;
-const POSTFIX = 9;
+const PREC: Record<string, number> = BINARY_PRECEDENCE;
+const UNARY = UNARY_PRECEDENCE;
+const POSTFIX = POSTFIX_PRECEDENCE;
 
 function prec(e: ExprIR): number {
   if (e.k === "binary") return PREC[e.op]!;
