@@ -1,0 +1,93 @@
+// The extension's pure helpers (vscode-extension/src/awr.ts, graph-view.ts): how awr is invoked,
+// which graphs a file declares, the test summary, and the graph preview drawn from `awr graph`.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { awrInvocation, blankNonCode, graphNames, testSummary } from "../../vscode-extension/src/awr.js";
+import { decodeEntities, graphHtml, layoutGraph, parseMermaid, renderSvg } from "../../vscode-extension/src/graph-view.js";
+import { awr } from "../helpers/awr-cli.js";
+
+describe("awrInvocation", () => {
+  const ctx = { extensionPath: "/ext", execPath: "/vscode/code", workspaceFolder: "/ws", env: { PATH: "/bin" } };
+  it("runs the bundled server on VS Code's Node.js", () => {
+    const inv = awrInvocation({ serverPath: "", serverArgs: ["--max-old-space-size=4096"], runtime: "" }, ["lsp", "--stdio"], ctx);
+    expect(inv).toEqual({ command: "/vscode/code", args: ["--max-old-space-size=4096", join("/ext", "server", "awr.mjs"), "lsp", "--stdio"], env: { PATH: "/bin", ELECTRON_RUN_AS_NODE: "1" }, bundled: true });
+  });
+  it("uses a configured node runtime without ELECTRON_RUN_AS_NODE", () => {
+    const inv = awrInvocation({ serverPath: "", serverArgs: [], runtime: "/usr/bin/node" }, ["test", "a.awr"], ctx);
+    expect(inv.command).toBe("/usr/bin/node");
+    expect(inv.env.ELECTRON_RUN_AS_NODE).toBeUndefined();
+  });
+  it("runs a configured awr as is, relative paths from the workspace folder", () => {
+    expect(awrInvocation({ serverPath: "node_modules/.bin/awr", serverArgs: [], runtime: "" }, ["lsp", "--stdio"], ctx)).toMatchObject({
+      command: join("/ws", "node_modules/.bin/awr"),
+      args: ["lsp", "--stdio"],
+      bundled: false,
+    });
+    expect(awrInvocation({ serverPath: "awr", serverArgs: [], runtime: "" }, ["lsp", "--stdio"], ctx).command).toBe("awr");
+  });
+});
+
+describe("graphNames", () => {
+  it("lists graph declarations, not words in comments, strings or templates", () => {
+    const src = [
+      "// graph not_this",
+      "/* graph nor_this */",
+      'prompt p() { system #"',
+      "graph inside_template",
+      '"# }',
+      "graph first(x: int) -> int { return x }",
+      '  graph second { state { s: string = "graph no" } }',
+    ].join("\n");
+    expect(graphNames(src)).toEqual(["first", "second"]);
+    expect(blankNonCode(src).split("\n")).toHaveLength(7);
+  });
+});
+
+describe("testSummary", () => {
+  it("reads the last summary line", () => {
+    expect(testSummary("a.awr\n  ✓ t (1 ms)\n3 passed, 1 failed\n")).toEqual({ passed: 3, failed: 1 });
+    expect(testSummary("error: no\n")).toBeUndefined();
+  });
+});
+
+describe("the graph preview", () => {
+  it("parses the Mermaid flowchart awr graph prints", async () => {
+    const r = await awr(["graph", "examples/support-triage/main.awr", "--format", "mermaid"]);
+    expect(r.code).toBe(0);
+    const g = parseMermaid(r.stdout);
+    expect(g.name).toBe("support_case");
+    expect(g.nodes.map((n) => n.label)).toEqual(["start", "classify", "fetch_orders", "decide", "refund", "respond", "escalate", "notify", "end", "join"]);
+    expect(g.nodes.map((n) => n.shape)).toEqual(["start", "node", "node", "node", "node", "node", "node", "node", "end", "join"]);
+    expect(g.edges).toHaveLength(13);
+    expect(g.edges[0]).toEqual({ from: "__start", to: "n_classify", style: "thick" });
+    expect(g.edges.find((e) => e.to === "n_refund")?.label).toBe('when !needs_human && decision!.action == "refund" && decision!.order_id != null');
+    expect(g.edges.find((e) => e.label === "on error")).toMatchObject({ from: "n_refund", to: "n_escalate", style: "dashed" });
+    expect(decodeEntities("a #38;#38; #34;b#34;")).toBe('a && "b"');
+  });
+
+  it("lays graphs out top-down, with loops as back edges", async () => {
+    const r = await awr(["graph", "examples/research-pipeline/main.awr"]);
+    const layout = layoutGraph(parseMermaid(r.stdout));
+    const at = new Map(layout.nodes.map((n) => [n.id, n]));
+    expect(at.get("__start")!.layer).toBe(0);
+    expect(at.get("__end")!.layer).toBe(Math.max(...layout.nodes.map((n) => n.layer)));
+    const back = layout.edges.filter((e) => e.back);
+    expect(back.map((e) => `${e.from}->${e.to}`)).toEqual(["n_review->n_write"]);
+    for (const e of layout.edges.filter((e) => !e.back)) expect(at.get(e.to)!.layer, `${e.from}->${e.to}`).toBeGreaterThan(at.get(e.from)!.layer);
+    // nodes of a layer do not overlap
+    for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b && a.layer === b.layer) expect(a.x + a.width <= b.x || b.x + b.width <= a.x).toBe(true);
+    const svg = renderSvg(layout);
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain('class="edge normal back"');
+    expect((svg.match(/<g class="node step"/g) ?? []).length).toBe(layout.nodes.filter((n) => n.shape === "node").length);
+  });
+
+  it("renders a page with a strict CSP and escaped labels", () => {
+    const html = graphHtml({ title: "graph <g>", mermaid: 'flowchart TD\n  %% graph g\n  n_a("a")\n  n_b("b")\n  n_a -->|"when x #60; 1"| n_b\n', cspSource: "vscode-resource:", nonce: "abc" });
+    expect(html).toContain("script-src 'nonce-abc'");
+    expect(html).toContain("default-src 'none'");
+    expect(html).toContain("graph &#60;g&#62;");
+    expect(html).toContain("when x &#60; 1");
+    expect(html).not.toContain("when x < 1");
+  });
+});
