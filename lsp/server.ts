@@ -14,6 +14,11 @@ import { references } from "./features/references.js";
 import { documentSymbols } from "./features/document-symbols.js";
 import { completion } from "./features/completion.js";
 import { codeActions } from "./features/code-actions.js";
+import { prepareRename, rename } from "./features/rename.js";
+import { semanticTokens, semanticTokensLegend } from "./features/semantic-tokens.js";
+import { foldingRanges } from "./features/folding.js";
+import { formatting } from "./features/formatting.js";
+import { signatureHelp } from "./features/signature-help.js";
 
 export interface ServerOptions extends WorkspaceOptions {
   /**
@@ -54,6 +59,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentSymbolProvider: true,
         completionProvider: { triggerCharacters: [".", "@", ":", "["] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        renameProvider: { prepareProvider: true },
+        semanticTokensProvider: { legend: semanticTokensLegend, full: true },
+        foldingRangeProvider: true,
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
       },
       serverInfo: { name: "awr", version: VERSION },
     };
@@ -124,6 +135,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDocumentSymbol(guard("documentSymbol", (p) => documentSymbols(ws, p)));
   connection.onCompletion(guard("completion", (p) => completion(ws, p)));
   connection.onCodeAction(guard("codeAction", (p) => codeActions(ws, p)));
+  connection.onPrepareRename(guard("prepareRename", (p) => prepareRename(ws, p)));
+  connection.onRenameRequest(guard("rename", (p) => rename(ws, p)));
+  connection.languages.semanticTokens.on(guard("semanticTokens", (p) => semanticTokens(ws, p) ?? { data: [] }));
+  connection.onSignatureHelp(guard("signatureHelp", (p) => signatureHelp(ws, p)));
+  connection.onFoldingRanges(guard("foldingRanges", (p) => foldingRanges(ws, p)));
+  // Formatting needs only the buffer's text, not a checked program.
+  const format = (uri: string) => {
+    const text = documents.get(uri)?.getText();
+    return text === undefined ? null : formatting(uriToPath(uri), text);
+  };
+  connection.onDocumentFormatting(guard("formatting", (p) => format(p.textDocument.uri)));
+  connection.onDocumentRangeFormatting(guard("rangeFormatting", (p) => format(p.textDocument.uri)));
 
   connection.onShutdown(() => {
     if (timer) clearTimeout(timer);

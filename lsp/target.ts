@@ -9,6 +9,10 @@ import * as P from "../compiler/semantic/props.js";
 import * as Ty from "../compiler/semantic/types.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
 import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
+import { builtinSignature } from "./builtins.js";
+import { BUILTIN_FUNCTIONS } from "../compiler/semantic/expr.js";
+
+const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set(BUILTIN_FUNCTIONS);
 
 /** Where a symbol is declared: the file and the span of its declaring name. */
 export interface Def {
@@ -61,16 +65,6 @@ export function propsOf(kind: A.DeclKind): Record<string, P.PropSpec> | undefine
   return PROPS_OF[kind];
 }
 
-/** The expression builtins (compiler/semantic/expr.ts types them). */
-const BUILTIN_SIGNATURES: Record<string, string> = {
-  len: "len(value: list | map | string) -> int",
-  contains: "contains(haystack: list | string, needle) -> bool",
-  lower: "lower(text: string) -> string",
-  upper: "upper(text: string) -> string",
-  join: "join(items: list, separator?: string) -> string",
-  keys: "keys(value: map | record) -> list<string>",
-  round: "round(value: float, digits?: int) -> float",
-};
 
 const within = (s: A.Span, o: number) => s.start <= o && o <= s.end;
 
@@ -165,7 +159,7 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
     const s = scope();
     const local = s.locals.get(e.name);
     if (local) return localTarget(local, file, e.span);
-    const fn = BUILTIN_SIGNATURES[e.name];
+    const fn = EXPRESSION_BUILTINS.has(e.name) ? builtinSignature(e.name) : undefined;
     if (fn && parent?.kind === "Call" && (parent as unknown as A.CallExpr).callee === e) return { kind: "function", signature: fn, at: e.span };
     for (const sym of program.scopes.get(file)?.values() ?? []) {
       if (sym.decl.kind !== "EnumDecl") continue;

@@ -1,12 +1,12 @@
-// The workspace model: open buffers overlay the file system, one ParseCache across edits, and one
+// The workspace model: open buffers overlay the file system, one (incremental) ParseCache across edits, and one
 // compiled program per open document (the document as entry). Results are cached per generation:
 // any text change anywhere bumps the generation, so a result is never older than the buffers.
 import { compile, type CompileResult } from "../compiler/compile.js";
-import { ParseCache } from "../compiler/semantic/load.js";
 import type { ModuleInfo } from "../compiler/semantic/program.js";
 import { LineMap } from "../compiler/diagnostics/line-map.js";
 import { FileHost } from "../cli/host.js";
 import { pathToUri } from "./convert.js";
+import { IncrementalParseCache } from "./incremental-parse.js";
 
 /** Unsaved buffers win over the disk; everything else (imports, std/) resolves like the CLI's. */
 class OverlayHost extends FileHost {
@@ -31,7 +31,8 @@ export class Workspace {
   private readonly overlay = new Map<string, string>();
   /** The URI each open file was opened with (published diagnostics must use the client's URI). */
   private readonly uris = new Map<string, string>();
-  private readonly cache = new ParseCache();
+  /** Re-parses only the declaration an edit touched (see incremental-parse.ts). */
+  private readonly cache = new IncrementalParseCache();
   private host: OverlayHost;
   private generation = 0;
   private readonly results = new Map<string, { generation: number; result: CompileResult }>();

@@ -1,25 +1,40 @@
 // Find references: every name in the open documents' programs that resolves to the same declaring
 // name as the one under the cursor. Candidates are the identifiers spelled like it; each is resolved
-// with the same `targetAt` that definition uses, so the two features always agree.
+// with the same `targetAt` that definition uses, so the two features always agree. Rename edits
+// exactly the occurrences `findReferences` returns.
 import type { Location, ReferenceParams } from "vscode-languageserver/node";
 import type { CompileResult } from "../../compiler/compile.js";
 import type { Span } from "../../compiler/syntax/ast.js";
 import { type AnyNode, descendants } from "../ast-path.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
-import { type Target, defKey, defOf, targetAt } from "../target.js";
+import { type Def, type Target, defKey, defOf, targetAt } from "../target.js";
 import type { Workspace } from "../workspace.js";
 
-export function references(ws: Workspace, params: ReferenceParams): Location[] | null {
-  const file = uriToPath(params.textDocument.uri);
+export interface Occurrence {
+  file: string;
+  span: Span;
+  /** True for the declaring name itself. */
+  isDecl: boolean;
+}
+
+export interface FoundReferences {
+  target: Target;
+  def: Def;
+  name: string;
+  /** Every module searched, with the program it was resolved in. */
+  searched: Map<string, CompileResult>;
+  occurrences: Occurrence[];
+}
+
+/** The target at `offset` of `file` and every occurrence of it across the open programs. */
+export function findReferences(ws: Workspace, file: string, offset: number): FoundReferences | undefined {
   const own = ws.analyse(file);
-  const module = own.program.modules.get(file);
-  if (!module) return null;
-  const t = targetAt(own, file, toOffset(module.lines, params.position));
+  const t = targetAt(own, file, offset);
   const def = t && defOf(t);
-  if (!t || !def) return null;
+  if (!t || !def) return undefined;
   const key = defKey(def);
   const declName = nameOf(t);
-  if (!declName) return null;
+  if (!declName) return undefined;
 
   // Each module once, resolved in the first program that loads it (its scope is the same in all).
   const where = new Map<string, CompileResult>();
@@ -31,7 +46,7 @@ export function references(ws: Workspace, params: ReferenceParams): Location[] |
     if (r.program.modules.has(def.file)) where.set(def.file, r);
   }
 
-  const out: Location[] = [];
+  const occurrences: Occurrence[] = [];
   const seen = new Set<string>();
   for (const [f, r] of where) {
     const m = r.program.modules.get(f)!;
@@ -44,17 +59,31 @@ export function references(ws: Workspace, params: ReferenceParams): Location[] |
       if (seen.has(id)) continue;
       seen.add(id);
       const isDecl = f === def.file && span.start === def.span.start;
-      if (isDecl && !params.context.includeDeclaration) continue;
       const other = isDecl ? t : targetAt(r, f, span.start);
       const d = other && defOf(other);
       if (!d || defKey(d) !== key) continue;
-      out.push({ uri: ws.uriOf(f), range: toRange(m.lines, span) });
+      occurrences.push({ file: f, span, isDecl });
     }
+  }
+  return { target: t, def, name: declName, searched: where, occurrences };
+}
+
+export function references(ws: Workspace, params: ReferenceParams): Location[] | null {
+  const file = uriToPath(params.textDocument.uri);
+  const module = ws.module(file);
+  if (!module) return null;
+  const found = findReferences(ws, file, toOffset(module.lines, params.position));
+  if (!found) return null;
+  const out: Location[] = [];
+  for (const o of found.occurrences) {
+    if (o.isDecl && !params.context.includeDeclaration) continue;
+    const lines = found.searched.get(o.file)?.program.modules.get(o.file)?.lines;
+    if (lines) out.push({ uri: ws.uriOf(o.file), range: toRange(lines, o.span) });
   }
   return out;
 }
 
-function nameOf(t: Target): string | undefined {
+export function nameOf(t: Target): string | undefined {
   switch (t.kind) {
     case "decl":
       return t.sym.name;

@@ -1,0 +1,40 @@
+// The call-like builtins of the language — expression functions, tool implementations, sources,
+// backoffs, awaits, test intrinsics — with their parameters: signature help and hover share them.
+
+export interface Builtin {
+  params: [label: string, doc?: string][];
+  returns?: string;
+  doc: string;
+}
+
+export const BUILTINS: Record<string, Builtin> = {
+  len: { params: [["value: list | map | string"]], returns: "int", doc: "The number of items, entries or characters." },
+  contains: { params: [["haystack: list | string"], ["needle"]], returns: "bool", doc: "Whether a list holds an item or a string a substring." },
+  lower: { params: [["text: string"]], returns: "string", doc: "The text in lower case." },
+  upper: { params: [["text: string"]], returns: "string", doc: "The text in upper case." },
+  join: { params: [["items: list"], ["separator?: string"]], returns: "string", doc: "The items joined into one string." },
+  keys: { params: [["value: map | record"]], returns: "list<string>", doc: "The keys of a map or record." },
+  round: { params: [["value: float"], ["digits?: int"]], returns: "float", doc: "The value rounded to `digits` decimals." },
+  js: { params: [['"path#export"', "A module relative to the file and the function it exports."]], doc: "A tool implemented by a JavaScript function." },
+  http: { params: [['"METHOD url" | { method, url, headers }', "The url may hold {param} holes."]], doc: "A tool implemented by an HTTP request." },
+  mcp: { params: [["server", "The MCP server."], ['"tool"', "The tool's name on that server."]], doc: "A tool served by an MCP server." },
+  builtin: { params: [['"std.name"']], doc: "A tool of the runtime's standard library." },
+  exponential: { params: [["initial: duration"], ["cap: duration"]], doc: "Retry backoff doubling from `initial` up to `cap`." },
+  linear: { params: [["step: duration"], ["cap: duration"]], doc: "Retry backoff growing by `step` up to `cap`." },
+  fixed: { params: [["delay: duration"]], doc: "Retry backoff with the same delay each time." },
+  vector: { params: [['"glob"']], doc: 'vector("glob"): files chunked, embedded and searched by similarity.' },
+  keyword: { params: [['"file"']], doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.' },
+  structured: { params: [['"file.jsonl"']], doc: 'structured("file.jsonl"): records filtered by field.' },
+  human: { params: [['"reason"', "Why a person is needed (shown to them)."]], doc: "Suspends the run until a person answers." },
+  event: { params: [['"event-name"']], doc: "Suspends the run until the named event arrives." },
+  fail: { params: [['"kind"', "timeout, rate_limit, transport, schema, refusal, policy, tool, budget or cancelled"]], doc: "A mocked failure." },
+  calls: { params: [["name", "A prompt, agent, tool or graph."]], returns: "int", doc: "How many times the run called it." },
+  audit: { params: [["policy"]], doc: "The decisions a policy took during the run." },
+};
+
+
+/** `len(value: list | map | string) -> int` */
+export function builtinSignature(name: string): string | undefined {
+  const b = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+  return b && `${name}(${b.params.map((p) => p[0]).join(", ")})${b.returns ? ` -> ${b.returns}` : ""}`;
+}

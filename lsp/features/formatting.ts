@@ -1,0 +1,28 @@
+// Formatting through `formatSource`, the printer of `awr fmt`: the whole document (range formatting
+// formats the whole document too, since the printer has no partial mode). The style is always
+// `awr fmt`'s (2-space indent, width 100) whatever the editor's tab settings, so the editor and
+// `awr fmt --check` agree. A file with syntax errors gets no edits. The answer is one edit covering
+// only the span between the first and the last changed character, so the cursor and folds outside
+// it stay put.
+import type { TextEdit } from "vscode-languageserver/node";
+import { formatSource } from "../../compiler/format/print.js";
+import { LineMap } from "../../compiler/diagnostics/line-map.js";
+import { toPosition } from "../convert.js";
+
+export function formatting(file: string, text: string, width?: number): TextEdit[] {
+  const r = formatSource(file, text, width ? { width } : {});
+  if (!r.ok || r.text === text) return [];
+  const out = r.text;
+  let head = 0;
+  const max = Math.min(text.length, out.length);
+  while (head < max && text.charCodeAt(head) === out.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail < max - head && text.charCodeAt(text.length - 1 - tail) === out.charCodeAt(out.length - 1 - tail)) tail++;
+  // Never split a surrogate pair or a CRLF.
+  while (head > 0 && (isLow(text.charCodeAt(head)) || text.charCodeAt(head - 1) === 13)) head--;
+  while (tail > 0 && (isLow(text.charCodeAt(text.length - tail)) || text.charCodeAt(text.length - tail - 1) === 13)) tail--;
+  const lines = new LineMap(text);
+  return [{ range: { start: toPosition(lines, head), end: toPosition(lines, text.length - tail) }, newText: out.slice(head, out.length - tail) }];
+}
+
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
