@@ -12,6 +12,7 @@ import { hover } from "./features/hover.js";
 import { definition } from "./features/definition.js";
 import { references } from "./features/references.js";
 import { documentSymbols } from "./features/document-symbols.js";
+import { workspaceSymbols } from "./features/workspace-symbols.js";
 import { completion } from "./features/completion.js";
 import { codeActions } from "./features/code-actions.js";
 import { prepareRename, rename } from "./features/rename.js";
@@ -57,6 +58,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         definitionProvider: true,
         referencesProvider: true,
         documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
         completionProvider: { triggerCharacters: [".", "@", ":", "["] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         renameProvider: { prepareProvider: true },
@@ -133,6 +135,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDefinition(guard("definition", (p) => definition(ws, p)));
   connection.onReferences(guard("references", (p) => references(ws, p)));
   connection.onDocumentSymbol(guard("documentSymbol", (p) => documentSymbols(ws, p)));
+  connection.onWorkspaceSymbol(guard("workspaceSymbol", (p) => workspaceSymbols(ws, p)));
   connection.onCompletion(guard("completion", (p) => completion(ws, p)));
   connection.onCodeAction(guard("codeAction", (p) => codeActions(ws, p)));
   connection.onPrepareRename(guard("prepareRename", (p) => prepareRename(ws, p)));

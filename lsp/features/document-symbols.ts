@@ -8,7 +8,7 @@ import { signature } from "../describe.js";
 import { toRange, uriToPath } from "../convert.js";
 import type { Workspace } from "../workspace.js";
 
-const KINDS: Record<A.DeclKind, SymbolKind> = {
+export const SYMBOL_KINDS: Record<A.DeclKind, SymbolKind> = {
   TypeDecl: SymbolKind.Struct,
   EnumDecl: SymbolKind.Enum,
   ModelDecl: SymbolKind.Object,
@@ -62,7 +62,7 @@ export function documentSymbols(ws: Workspace, params: DocumentSymbolParams): Do
         break;
     }
     const detail = d.kind === "TypeDecl" && !d.alias ? "type" : signature(d, module.text).split("\n")[0]!.replace(/^\S+ \S+/, "").trim() || undefined;
-    push(out, lines, d.name.name, KINDS[d.kind], d.span, d.name.span, detail, children);
+    push(out, lines, d.name.name, SYMBOL_KINDS[d.kind], d.span, d.name.span, detail, children);
   }
   return out;
 }

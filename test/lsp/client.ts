@@ -11,6 +11,7 @@ import {
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
+  WorkspaceSymbolRequest,
   ExitNotification,
   HoverRequest,
   InitializeRequest,
@@ -172,6 +173,10 @@ export class LspClient {
 
   documentSymbols(file: string): Promise<DocumentSymbol[] | SymbolInformation[] | null> {
     return this.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: uriOf(file) } });
+  }
+
+  workspaceSymbols(query: string): Promise<unknown> {
+    return this.connection.sendRequest(WorkspaceSymbolRequest.type, { query });
   }
 
   /** shutdown + exit; kills the process if it does not leave on its own. Returns the exit code. */

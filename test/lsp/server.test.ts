@@ -227,6 +227,13 @@ describe("document symbols", () => {
     const graph = symbols.find((s) => s.name === "support")!;
     expect(graph.children!.map((c) => c.name)).toEqual(["ticket", "triage", "reply", "classify", "answer"]);
   });
+
+  it("finds declarations across the workspace by fuzzy query", async () => {
+    const found = (await client.workspaceSymbols("tkt")) as { name: string; location: { uri: string } }[];
+    expect(found.map((s) => s.name)).toContain("Ticket");
+    expect(found.find((s) => s.name === "Ticket")!.location.uri).toMatch(/types\.awr$/);
+    expect(((await client.workspaceSymbols("zzzz")) as unknown[]).length).toBe(0);
+  });
 });
 
 describe("completion", () => {
@@ -311,7 +318,7 @@ describe("code actions", () => {
 });
 
 describe("robustness", () => {
-  it("answers every request through 300 random edits and stays alive", async () => {
+  it("answers every request through 5,000 random edits and stays alive", async () => {
     const f = file("fuzz.awr");
     let text = MAIN.text;
     await client.open(f, text);
@@ -326,7 +333,7 @@ describe("robustness", () => {
       return { line: before.length - 1, character: before[before.length - 1]!.length };
     };
     const pending: Promise<unknown>[] = [];
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 5000; i++) {
       const a = rand(text.length + 1);
       const b = Math.min(text.length, a + rand(12));
       const kind = rand(3);
