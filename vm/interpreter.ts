@@ -245,6 +245,30 @@ export class Interpreter {
     const started = cx.now();
     const stepBase = `${prefix}${node.id}#${iter}`;
     cx.emit({ type: "step.started", runId: cx.runId, step: stepBase, node: node.name, at: started });
+    // A node of `set` statements only (no effect, retry, timeout or compensation) is a pure function
+    // of the snapshot: computed directly, without building an effect program per statement.
+    if (isPure(node)) {
+      return Effect.suspend(() => {
+        const result: NodeResult = { writes: [], undo: [] };
+        let local = snapshot;
+        try {
+          for (const [si, s] of node.stmts.entries()) {
+            if (s.op !== "set") continue;
+            const value = evaluate(s.value, scopeOf(params, local));
+            const f = fieldsOf(g).get(s.field);
+            if (!f) continue;
+            local = { ...local, [s.field]: applyWrite(f.reducer, local[s.field] ?? null, value, "one") };
+            result.writes.push({ field: s.field, value, mode: "one", order: `${String(index).padStart(6, "0")}:${String(si).padStart(4, "0")}` });
+          }
+        } catch (err) {
+          const f = err instanceof VmFailure ? err : new VmFailure({ kind: "expression", message: `set in node ${node.name}: ${err instanceof Error ? err.message : String(err)}`, retryable: false });
+          cx.emit({ type: "step.finished", runId: cx.runId, step: stepBase, node: node.name, at: cx.now(), durationMs: cx.now() - started, status: "failed" });
+          return Effect.fail(f.info.step ? f : new VmFailure({ ...f.info, step: stepBase }));
+        }
+        cx.emit({ type: "step.finished", runId: cx.runId, step: stepBase, node: node.name, at: cx.now(), durationMs: cx.now() - started, status: "ok" });
+        return Effect.succeed(result);
+      });
+    }
     const attempt = (n: number): Effect.Effect<NodeResult, VmFailure | Suspended | NeedsAttention> => {
       const result: NodeResult = { writes: [], undo: [] };
       const body = Effect.gen(function* () {
@@ -543,6 +567,10 @@ function tryEval(e: ExprIR, scope: Scope, what: string): Effect.Effect<Json, VmF
 }
 
 /** Edges grouped by their (sorted) source set: a group with several sources is a join. */
+function isPure(node: Node): boolean {
+  return node.retry.max === 0 && node.timeout_ms === null && node.compensate === null && node.stmts.every((s) => s.op === "set");
+}
+
 const FIELDS = new WeakMap<Graph, Map<string, Graph["state"][number]>>();
 
 /** A graph's state fields by name (computed once per plan graph). */

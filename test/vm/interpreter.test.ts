@@ -164,6 +164,25 @@ test answered_by_a_mock { run g() mock human => "go" expect output == "go" }
 `));
 });
 
+describe("nodes of set statements only", () => {
+  it("fail like any node: the expression's message and the step that failed", async () => {
+    const plan = planOf(`
+graph g(x: int?) -> int {
+  state { y: int? }
+  node compute { set y = x! + 1 }
+  edge start -> compute
+  edge compute -> end
+  return y!
+}`);
+    const rt = createRuntime({ plan, store: new MemoryStore(), models: noModels, tools: tools().provider, instant: true });
+    const ok = await rt.start("g", { x: 1 });
+    expect(ok).toMatchObject({ status: "completed", output: 2 });
+    const bad = await rt.start("g", { x: null });
+    expect(bad.status).toBe("failed");
+    expect(bad.error).toMatchObject({ kind: "expression", step: "graph:g/node:compute#0", message: expect.stringContaining("x! is null") });
+  });
+});
+
 describe("the runtime API", () => {
   it("resumes at the await without re-running the node's finished calls", async () => {
     const plan = planOf(`
