@@ -10,13 +10,13 @@
 // bench refuses to measure error paths. Three stages are timed after warm-up: parse only (every
 // file), parse + check (compile without a plan) and parse + check + lower (compile with
 // `plan: true`). The target: the whole 10k-line project checked in under 300 ms after warm-up.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { memoryHost } from "./lib/memory-host.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = join(HERE, "..", "dist", "compiler", "index.js");
-const STDLIB = join(HERE, "..", "stdlib", "std");
 const TARGET_MS = 300;
 
 const args = process.argv.slice(2);
@@ -600,27 +600,10 @@ function generate(targetLines) {
   return { files, lines, domains: entries.length };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The in-memory SourceHost: the generated files plus the stdlib (read once from disk).
-
-const std = {};
-for (const f of readdirSync(STDLIB)) if (f.endsWith(".awr")) std[`std/${f}`] = readFileSync(join(STDLIB, f), "utf8");
-
-function hostOf(files) {
-  return {
-    read: (file) => files[file] ?? std[file],
-    resolve(spec, from) {
-      if (spec.startsWith("std/")) return spec.endsWith(".awr") ? spec : `${spec}.awr`;
-      const joined = posix.normalize(posix.join(posix.dirname(from), spec));
-      return joined.endsWith(".awr") ? joined : `${joined}.awr`;
-    },
-    isLibrary: (file) => file.startsWith("std/"),
-  };
-}
 
 const { files, lines, domains } = generate(TARGET_LINES);
 if (args.includes("--dump")) { const d = args[args.indexOf("--dump") + 1]; for (const [f, t] of Object.entries(files)) if (f.startsWith(d)) console.log(`===== ${f}\n${t}`); process.exit(0); }
-const host = hostOf(files);
+const host = memoryHost(files);
 const ENTRY = "app.awr";
 const fileList = Object.keys(files);
 

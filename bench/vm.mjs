@@ -27,14 +27,14 @@
 import { setMaxListeners } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
-import { dirname, join, posix } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { memoryHost } from "./lib/memory-host.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
 const DIST_COMPILER = join(ROOT, "dist", "compiler", "index.js");
 const DIST_VM = join(ROOT, "dist", "vm", "index.js");
-const STDLIB = join(ROOT, "stdlib", "std");
 const TARGET_RATIO = 30;
 const TARGET_JOURNALED_US = 100;
 
@@ -112,18 +112,7 @@ graph journaled() -> int {
 }
 `;
 
-const std = {};
-for (const f of ["time.awr"]) std[`std/${f}`] = readFileSync(join(STDLIB, f), "utf8");
-const files = { "main.awr": SOURCE };
-const host = {
-  read: (file) => files[file] ?? std[file],
-  resolve(spec, from) {
-    if (spec.startsWith("std/")) return spec.endsWith(".awr") ? spec : `${spec}.awr`;
-    const joined = posix.normalize(posix.join(posix.dirname(from), spec));
-    return joined.endsWith(".awr") ? joined : `${joined}.awr`;
-  },
-  isLibrary: (file) => file.startsWith("std/"),
-};
+const host = memoryHost({ "main.awr": SOURCE });
 const compiled = compile(["main.awr"], host, { plan: true });
 if (hasErrors(compiled.diagnostics) || !compiled.plan) {
   console.error("bench/vm.mjs: the generated AWR program does not compile:");
