@@ -46,13 +46,14 @@ export async function loadPlanFrom(file: string, io: CliIo): Promise<LoadedPlan 
  */
 export async function loadPrograms(files: string[], io: CliIo): Promise<LoadedPlan[] | undefined> {
   const host = new FileHost();
-  const { checkFiles, compile } = await import("../compiler/compile.js");
-  const { results } = checkFiles(files, host);
+  const { checkFiles } = await import("../compiler/compile.js");
+  const { ParseCache } = await import("../compiler/semantic/load.js");
+  // Each program is checked and lowered once.
+  const { results } = checkFiles(files, host, new ParseCache(), { plan: true, compilerVersion: packageVersion() });
   const out: LoadedPlan[] = [];
   let failed = false;
-  for (const r of results) {
-    const entry = r.program.entries[0]!;
-    const { diagnostics, plan } = compile([entry], host, { plan: true, compilerVersion: packageVersion() });
+  for (const { program, diagnostics, plan } of results) {
+    const entry = program.entries[0]!;
     if (hasErrors(diagnostics)) {
       printDiagnostics(io.stderr, diagnostics.filter((d) => d.severity === "error"), host, io.cwd);
       failed = true;

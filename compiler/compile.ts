@@ -65,7 +65,13 @@ export function compile(entries: string[], host: SourceHost, opts: CompileOption
  * to their importer's program; each remaining file is the root of its own program. Diagnostics are
  * deduplicated (a module shared by two programs is reported once).
  */
-export function checkFiles(files: string[], host: SourceHost, cache = new ParseCache()): { programs: Program[]; results: CompileResult[]; diagnostics: Diagnostic[] } {
+export function checkFiles(
+  files: string[],
+  host: SourceHost,
+  cache = new ParseCache(),
+  /** Forwarded to each program's `compile` (e.g. `plan: true` to lower them too). */
+  opts: Omit<CompileOptions, "cache"> = {},
+): { programs: Program[]; results: CompileResult[]; diagnostics: Diagnostic[] } {
   const imported = new Set<string>();
   for (const f of files) {
     const { program } = loadProgram([f], host, cache);
@@ -76,13 +82,13 @@ export function checkFiles(files: string[], host: SourceHost, cache = new ParseC
   const covered = new Set<string>();
   const results: CompileResult[] = [];
   for (const r of roots) {
-    const res = compile([r], host, { cache });
+    const res = compile([r], host, { ...opts, cache });
     results.push(res);
     for (const m of res.program.modules.keys()) covered.add(m);
   }
   for (const f of files) {
     if (covered.has(f)) continue;
-    const res = compile([f], host, { cache });
+    const res = compile([f], host, { ...opts, cache });
     results.push(res);
     for (const m of res.program.modules.keys()) covered.add(m);
   }
