@@ -254,11 +254,7 @@ export class Interpreter {
         try {
           for (const [si, s] of node.stmts.entries()) {
             if (s.op !== "set") continue;
-            const value = evaluate(s.value, scopeOf(params, local));
-            const f = fieldsOf(g).get(s.field);
-            if (!f) continue;
-            local = { ...local, [s.field]: applyWrite(f.reducer, local[s.field] ?? null, value, "one") };
-            result.writes.push({ field: s.field, value, mode: "one", order: `${String(index).padStart(6, "0")}:${String(si).padStart(4, "0")}` });
+            local = writeLocal(g, local, result, s.field, evaluate(s.value, scopeOf(params, local)), "one", writeOrder(index, si));
           }
         } catch (err) {
           const f = err instanceof VmFailure ? err : new VmFailure({ kind: "expression", message: `set in node ${node.name}: ${err instanceof Error ? err.message : String(err)}`, retryable: false });
@@ -275,12 +271,8 @@ export class Interpreter {
         let local = { ...snapshot };
         for (const [si, s] of node.stmts.entries()) {
           const key = `${prefix}${s.id}#${iter}${n ? `@${n}` : ""}`;
-          const order = `${String(index).padStart(6, "0")}:${String(si).padStart(4, "0")}`;
           const write = (field: string, value: Json, mode: "one" | "each") => {
-            const f = fieldsOf(g).get(field);
-            if (!f) return;
-            local = { ...local, [field]: applyWrite(f.reducer, local[field] ?? null, value, mode) };
-            result.writes.push({ field, value, mode, order });
+            local = writeLocal(g, local, result, field, value, mode, writeOrder(index, si));
           };
           const scope = scopeOf(params, local);
           switch (s.op) {
@@ -567,6 +559,23 @@ function tryEval(e: ExprIR, scope: Scope, what: string): Effect.Effect<Json, VmF
 }
 
 /** Edges grouped by their (sorted) source set: a group with several sources is a join. */
+/** The step-id order of a write: node declaration index, then statement index. */
+function writeOrder(node: number, stmt: number): string {
+  return `${String(node).padStart(6, "0")}:${String(stmt).padStart(4, "0")}`;
+}
+
+/**
+ * Applies a write to a node's local view (later statements of the node see it) and records it for
+ * the superstep, which applies every node's writes in step-id order.
+ */
+function writeLocal(g: Graph, local: Record<string, Json>, result: NodeResult, field: string, value: Json, mode: "one" | "each", order: string): Record<string, Json> {
+  const f = fieldsOf(g).get(field);
+  if (!f) return local;
+  const next = { ...local, [field]: applyWrite(f.reducer, local[field] ?? null, value, mode) };
+  result.writes.push({ field, value, mode, order });
+  return next;
+}
+
 function isPure(node: Node): boolean {
   return node.retry.max === 0 && node.timeout_ms === null && node.compensate === null && node.stmts.every((s) => s.op === "set");
 }
