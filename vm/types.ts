@@ -83,7 +83,7 @@ export interface PendingInterrupt {
 export interface RunRecord {
   runId: string;
   graph: string;
-  /** sha256 of the plan body (the plan itself is a blob in the store). */
+  /** The blob hash (sha256) of the encoded plan the run executes; the plan is a blob in the store. */
   planHash: string;
   input: Json;
   principal: Json;

@@ -710,9 +710,6 @@ class DeclChecker {
           const t = this.ex.check(r.because, env);
           this.ex.expect(t, Ty.STRING, r.because, env, "the reason after 'because'");
         }
-        if ((r.action === "deny" || r.action === "allow") && !r.when && h.rules.length > 1 && r.action === "deny") {
-          // An unconditional deny makes the other rules of the hook pointless; that is legal but odd.
-        }
       }
     }
   }
@@ -812,8 +809,7 @@ class DeclChecker {
     for (const f of stateFields) {
       const n = f.name.name;
       const written = A.graphNodes(g).some((node) => node.stmts.some((s) => A.writeTarget(s)?.name === n));
-      const read = this.ctx.program.modules.get(file) && mentions(g, n);
-      if (!written && !read && n !== "") this.ctx.report("AWR6004", file, f.name.span, `state field "${n}" is never written or read`);
+      if (!written && !mentions(g, n) && n !== "") this.ctx.report("AWR6004", file, f.name.span, `state field "${n}" is never written or read`);
     }
   }
 

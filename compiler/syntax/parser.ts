@@ -73,7 +73,7 @@ export function parse(file: string, text: string): ParseResult {
       grammar.input = seg.tokens;
       const cst = grammar.declaration();
       const cut = swallowed.find((o) => o >= seg.tokens[0]!.startOffset && o <= seg.tokens[seg.tokens.length - 1]!.startOffset);
-      reportParseErrors(grammar.errors, file, seg.tokens, text, diagnostics, "AWR1002", cut);
+      reportParseErrors(grammar.errors, file, seg.tokens, diagnostics, "AWR1002", cut);
       node = cst ? builder.declaration(cst as CstNode) : undefined;
     } catch (err) {
       // Pathological nesting the bracket limit does not catch (list<list<...>> hundreds deep)
@@ -160,7 +160,7 @@ export function parseExpressionAt(file: string, text: string, offset: number, di
   grammar.input = tokens;
   const cst = grammar.expression();
   const errs = grammar.errors;
-  reportParseErrors(errs, file, tokens, "", diagnostics, "AWR1004");
+  reportParseErrors(errs, file, tokens, diagnostics, "AWR1004");
   if (!cst) return fallback;
   const builder = new CstToAst({ file, text, diagnostics, parseHole: () => fallback, syntaxCode: "AWR1004" });
   return builder.expr(cst as CstNode, offset);
@@ -265,7 +265,6 @@ function reportParseErrors(
   errors: IRecognitionException[],
   file: string,
   tokens: IToken[],
-  _text: string,
   diagnostics: Diagnostic[],
   code: "AWR1002" | "AWR1004" = "AWR1002",
   ignoreFrom = Infinity,
