@@ -61,18 +61,34 @@ interface Frame {
   itemStart: number;
 }
 
-export function completionContext(text: string, offset: number): CompletionContext {
+/**
+ * `from` and `to`: offsets where a declaration keyword starts its line (only whitespace before it
+ * on the line), so no token spans across them — the starts of the declaration before the cursor
+ * and of the one after it. Only the text between is lexed: the answer is the same (`classify`
+ * restarts at such a keyword anyway), but a 2,000-line file is not lexed per keystroke.
+ */
+export function completionContext(text: string, offset: number, from = 0, to = text.length): CompletionContext {
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
   const word = /[A-Za-z0-9_]*$/.exec(text.slice(lineStart, offset))![0];
   const wordStart = offset - word.length;
   const none = (): CompletionContext => ({ slot: { k: "none" }, word, wordStart });
+  const startsLine = (o: number) => text.slice(text.lastIndexOf("\n", o - 1) + 1, o).trim() === "";
+  if (from > 0 && (from >= wordStart || !startsLine(from))) from = 0;
+  if (to < text.length && (to <= offset || !startsLine(to))) to = text.length;
 
-  const lexed = lex(text);
+  const lexed = lex(from > 0 || to < text.length ? text.slice(from, to) : text);
+  const moved = (t: IToken): Tok => {
+    const k = toTok(t);
+    return from > 0 ? { ...k, start: k.start + from, end: k.end + from } : k;
+  };
   for (const c of lexed.comments) {
-    const t = toTok(c);
+    const t = moved(c);
     if (t.start < offset && offset <= t.end) return none();
   }
-  const all = lexed.tokens.map(toTok);
+  const all = lexed.tokens.map(moved);
+  // The cut is only transparent when the full lexing restarts there: a keyword and its name, both
+  // before the cursor.
+  if (from > 0 && !(all[0] && DECL_KEYWORDS.has(all[0].image) && isName(all[1]) && all[1]!.end <= wordStart)) return completionContext(text, offset, 0, to);
   const inside = all.find((t) => t.start < offset && offset < t.end && t.type !== "Identifier" && !NAMEISH.test(t.image));
   if (inside) {
     // Inside a template: complete in the hole around the cursor, as an expression of this declaration.
@@ -81,7 +97,7 @@ export function completionContext(text: string, offset: number): CompletionConte
       const close = text.lastIndexOf("}}", offset - 2);
       if (open < inside.start || close > open) return none();
       const hole = holeContext(text, open + 2, word, wordStart);
-      const outer = completionContext(text, inside.start);
+      const outer = completionContext(text, inside.start, from, to);
       return { ...hole, ...(outer.declKw ? { declKw: outer.declKw } : {}) };
     }
     return none();

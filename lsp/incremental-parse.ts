@@ -1,8 +1,8 @@
 // A ParseCache that re-parses only the declaration an edit touched. Typing in a 2,000-line file
 // otherwise re-parses all of it on every keystroke (the largest share of a re-check). The region of
 // declaration k is the gap after declaration k-1 (its `///` docs and comments) plus k itself; when
-// an edit lies inside one region of a file that parsed cleanly, that region is parsed alone — the
-// rest of the text blanked to spaces, so offsets stay true — and spliced between the old
+// an edit lies inside one region of a file that parsed cleanly, that region is parsed alone — its
+// spans then moved to the region's offset — and spliced between the old
 // declarations before it and the old declarations after it (their spans shifted by the edit's
 // length). Anything else (imports, an edit across declarations, any diagnostic before or after)
 // falls back to a full parse, so the result always equals `parse(file, text)`.
@@ -51,17 +51,18 @@ export function reparse(file: string, prev: Entry, text: string): Entry | undefi
   if (p < lo || oldEnd > hi || lo < importsEnd || (idx === 0 && p <= importsEnd && prev.module.imports.length > 0)) return undefined;
   const newHi = hi + delta;
 
-  const blank = (t: string) => t.replace(/[^\r\n]/g, " ");
-  const r = parse(file, blank(text.slice(0, lo)) + text.slice(lo, newHi) + blank(text.slice(newHi)));
+  // The region alone, its spans moved to where it sits (the parser compares lines only between
+  // tokens of the region, and a region never starts inside a token).
+  const r = parse(file, text.slice(lo, newHi));
   if (r.diagnostics.length > 0) return undefined;
   const after = decls.slice(idx + 1).map((d) => shifted(d, delta));
   const module: A.Module = {
     ...prev.module,
     span: { start: 0, end: text.length },
-    decls: [...decls.slice(0, idx), ...r.module.decls, ...after],
+    decls: [...decls.slice(0, idx), ...r.module.decls.map((d) => shifted(d, lo)), ...after],
     comments: [
       ...prev.module.comments.filter((c) => c.span.end <= lo),
-      ...r.module.comments,
+      ...r.module.comments.map((c) => shifted(c, lo)),
       ...prev.module.comments.filter((c) => c.span.start >= hi && idx !== last).map((c) => shifted(c, delta)),
     ],
   };

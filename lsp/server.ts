@@ -21,6 +21,9 @@ import { foldingRanges } from "./features/folding.js";
 import { formatting } from "./features/formatting.js";
 import { signatureHelp } from "./features/signature-help.js";
 
+/** At most this many unopened files are re-checked per publication (the rest wait to be opened). */
+const MAX_CLOSED_CHECKED = 200;
+
 export interface ServerOptions extends WorkspaceOptions {
   /**
    * Milliseconds to wait after the last change before publishing diagnostics (default 150). The
@@ -51,6 +54,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
     if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) delay = init.diagnosticsDelay;
     watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    // The workspace folders: their files that import a changed or renamed module count even unopened.
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    ws.setRoots(folders.filter((u) => u.startsWith("file:")).map(uriToPath));
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -81,6 +87,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** Files changed since the last publication; `all` when every open file must be re-checked. */
   const changed = new Set<string>();
   let all = false;
+  /** Files of the workspace that are not open and were last published with diagnostics. */
+  const shownClosed = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const schedule = (file: string | undefined) => {
@@ -99,13 +107,31 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const before = ws.lastResult(f)?.program.modules;
       if (all || changed.has(f) || !before || [...changed].some((c) => before.has(c))) targets.add(f);
     }
+    const changedNow = [...changed];
+    const wasAll = all;
     changed.clear();
     all = false;
     // Files loaded by a re-checked program may change too ("unused" depends on importers).
     for (const f of [...targets]) for (const m of ws.analyse(f).program.modules.keys()) if (ws.isOpen(m)) targets.add(m);
+    // Files of the workspace that are not open but import a changed file (directly or not): a
+    // change can break them, and the editor lists their problems too. Those shown before are
+    // re-checked on any change, so fixed problems disappear.
+    const closed = new Set<string>(shownClosed);
+    for (const c of wasAll ? open : changedNow) for (const d of ws.dependentsOf(c)) if (!ws.isOpen(d) && closed.size < MAX_CLOSED_CHECKED) closed.add(d);
     for (const f of targets) {
       const d = guard(`diagnostics of ${f}`, () => diagnostics(ws, f))(undefined);
       if (d) void connection.sendDiagnostics({ uri: ws.uriOf(f), diagnostics: d });
+    }
+    for (const f of closed) {
+      if (ws.isOpen(f)) {
+        shownClosed.delete(f);
+        continue;
+      }
+      const d = guard(`diagnostics of ${f}`, () => diagnostics(ws, f))(undefined) ?? [];
+      if (d.length === 0 && !shownClosed.has(f)) continue; // nothing to show, nothing to clear
+      void connection.sendDiagnostics({ uri: ws.uriOf(f), diagnostics: d });
+      if (d.length) shownClosed.add(f);
+      else shownClosed.delete(f);
     }
   });
 

@@ -1,5 +1,6 @@
 // What the name under a cursor denotes: a top-level declaration (through the checker's references
-// or a declaration's own name), a field (type field, state field, parameter), a graph node, an enum
+// or a declaration's own name), a field (type field, state field, parameter; a record literal's key
+// through the checker's field references), a graph node, an enum
 // member, a property key or attribute (docs only), or an expression (its type). Hover, definition
 // and references all start here.
 import * as A from "../compiler/syntax/ast.js";
@@ -134,7 +135,15 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
       const doc = P.ATTRIBUTES[id.name];
       return doc ? { kind: "attribute", name: id.name, doc, at: id.span } : undefined;
     }
-    // 5. `a.b`: the field of a's record type.
+    // 5. A key of a record literal whose expected type the checker knew (`{ id: "1" }` passed
+    // where a Ticket is expected): that type's field.
+    if (parent.kind === "RecordField" && (parent as unknown as A.RecordField).key === id) {
+      const use = result.check.fieldReferences.find((r) => r.file === file && r.span.start === id.span.start && r.span.end === id.span.end);
+      const sym = use ? program.globals.get(use.type) : undefined;
+      const field = sym?.decl.kind === "TypeDecl" ? sym.decl.fields.find((f) => f.name.name === use!.field) : undefined;
+      return field ? { kind: "field", field, owner: use!.type, role: "field", file: sym!.file, at: id.span } : undefined;
+    }
+    // 6. `a.b`: the field of a's record type.
     if (parent.kind === "Member" && (parent as unknown as A.MemberExpr).name === id) {
       const m = parent as unknown as A.MemberExpr;
       const s = scope();
@@ -142,7 +151,7 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
       if (field) return field.decl ? { kind: "field", field: field.decl, owner: field.owner, role: "field", file: field.file, at: id.span } : { kind: "expr", expr: m, ty: field.ty, at: id.span };
       return undefined;
     }
-    // 6. A named argument: the callee's parameter.
+    // 7. A named argument: the callee's parameter.
     if (parent.kind === "Arg" && (parent as unknown as A.Arg).name === id) {
       const call = path[path.length - 3] as unknown as A.CallExpr | undefined;
       const callee = call?.kind === "Call" && call.callee.kind === "Name" ? program.scopes.get(file)?.get(call.callee.name) : undefined;
@@ -153,7 +162,7 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
     return undefined;
   }
 
-  // 7. A bare name in an expression: a local value, an enum member, or (via references) a declaration.
+  // 8. A bare name in an expression: a local value, an enum member, or (via references) a declaration.
   if (node.kind === "Name") {
     const e = node as unknown as A.NameExpr;
     const s = scope();
@@ -169,7 +178,7 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
     return undefined;
   }
 
-  // 8. Any other expression: its type.
+  // 9. Any other expression: its type.
   if (isExpr(node)) {
     const s = scope();
     return { kind: "expr", expr: node as unknown as A.Expr, ty: typeOf(s, node as unknown as A.Expr), at: node.span };

@@ -1,7 +1,9 @@
 import * as A from "../syntax/ast.js";
-import type { Program } from "./program.js";
-import { CheckContext, article, kindWord, type Reference } from "./scope.js";
+import type { ModuleInfo, Program } from "./program.js";
+import { readsHold, recordingProgram, type Reads } from "./reuse.js";
+import { CheckContext, article, kindWord, type FieldReference, type Reference } from "./scope.js";
 import { ExprChecker, widen, type Env } from "./expr.js";
+import { policyIntrinsics } from "./policy-intrinsics.js";
 import * as Ty from "./types.js";
 import * as P from "./props.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -9,19 +11,111 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 export interface CheckResult {
   diagnostics: Diagnostic[];
   references: Reference[];
+  /** Uses of record fields (member accesses, keys of record literals of a known type). */
+  fieldReferences: FieldReference[];
   /** Named types, resolved (for hover, lowering and JSON Schema). */
   types: Ty.TypeTable;
 }
 
-/** Name resolution and type checking of a loaded program (graph-shape analysis lives in analysis/). */
-export function checkProgram(program: Program): CheckResult {
+/**
+ * Name resolution and type checking of a loaded program (graph-shape analysis lives in analysis/).
+ * With a `CheckCache` (the LSP keeps one across edits), a module whose AST and whose reads of the
+ * program are unchanged since the last check is not checked again: its results are reused. The
+ * result is the same as without the cache (test/lsp/incremental-check.test.ts).
+ */
+export function checkProgram(program: Program, cache?: CheckCache): CheckResult {
   const ctx = new CheckContext(program);
   const checker = new DeclChecker(ctx);
   for (const m of program.modules.values()) {
-    for (const d of m.ast.decls) checker.decl(m.file, d);
+    if (cache) {
+      const r = cache.module(program, m);
+      ctx.diagnostics.push(...r.diagnostics);
+      ctx.references.push(...r.references);
+      ctx.fieldReferences.push(...r.fieldReferences);
+      for (const u of r.used) ctx.used.add(u);
+    } else for (const d of m.ast.decls) checker.decl(m.file, d);
   }
   checker.unused();
-  return { diagnostics: ctx.diagnostics, references: ctx.references, types: ctx };
+  return { diagnostics: ctx.diagnostics, references: ctx.references, fieldReferences: ctx.fieldReferences, types: ctx };
+}
+
+/** What checking one declaration produced, and what it read of the program to produce it. */
+interface DeclCheck {
+  reads: Reads;
+  diagnostics: Diagnostic[];
+  references: Reference[];
+  fieldReferences: FieldReference[];
+  used: ReadonlySet<string>;
+}
+
+interface ModuleEntry {
+  decls: DeclCheck[];
+  /** The union of the declarations' reads, made when first needed (an edited module never needs it). */
+  reads?: Reads;
+  result: Omit<DeclCheck, "reads">;
+}
+
+/** One map of every read of `all` (reads that currently hold agree where their keys agree). */
+function union(all: Reads[]): Reads {
+  const out = new Map<string, Reads extends ReadonlyMap<string, infer R> ? R : never>();
+  for (const reads of all) for (const [k, r] of reads) if (!out.has(k)) out.set(k, r);
+  return out;
+}
+
+/**
+ * Per-declaration check results kept across compiles of a changing program (see `checkProgram`).
+ * Keyed by the declaration's AST node: the parse cache hands back the same node for a declaration
+ * whose text and offset did not change, and a declaration's check reads nothing of its module but
+ * through the program (recorded). So an edit re-checks the declarations it touched, those after it
+ * in the same file (their offsets moved), and those that read a changed declaration.
+ */
+export class CheckCache {
+  /** Per declaration, the last few checks (a module shared by several programs reads different globals). */
+  private readonly byDecl = new WeakMap<A.Decl, DeclCheck[]>();
+  /** Declarations checked and declarations reused since the cache was made (for tests and benches). */
+  readonly stats = { checked: 0, reused: 0 };
+
+  /** Per module, the last few whole-module results (checked at once while the module is unchanged). */
+  private readonly byModule = new WeakMap<A.Module, ModuleEntry[]>();
+
+  /** The check of module `m` of `program`, declaration by declaration. */
+  module(program: Program, m: ModuleInfo): Omit<DeclCheck, "reads"> {
+    // An unchanged module: one pass over the union of its declarations' reads.
+    const kept = this.byModule.get(m.ast) ?? [];
+    for (const k of kept) {
+      k.reads ??= union(k.decls.map((d) => d.reads));
+      if (readsHold(k.reads, program)) {
+        this.stats.reused += k.decls.length;
+        return k.result;
+      }
+    }
+    const decls = m.ast.decls.map((d) => this.decl(program, m.file, d));
+    const result = { diagnostics: [] as Diagnostic[], references: [] as Reference[], fieldReferences: [] as FieldReference[], used: new Set<string>() };
+    for (const r of decls) {
+      result.diagnostics.push(...r.diagnostics);
+      result.references.push(...r.references);
+      result.fieldReferences.push(...r.fieldReferences);
+      for (const u of r.used) result.used.add(u);
+    }
+    this.byModule.set(m.ast, [{ decls, result }, ...kept].slice(0, 4));
+    return result;
+  }
+
+  private decl(program: Program, file: string, d: A.Decl): DeclCheck {
+    const kept = this.byDecl.get(d) ?? [];
+    const hit = kept.find((k) => readsHold(k.reads, program));
+    if (hit) {
+      this.stats.reused++;
+      return hit;
+    }
+    this.stats.checked++;
+    const { view, reads, derive } = recordingProgram(program);
+    const ctx = new CheckContext(view, derive);
+    new DeclChecker(ctx).decl(file, d);
+    const entry: DeclCheck = { reads, diagnostics: ctx.diagnostics, references: ctx.references, fieldReferences: ctx.fieldReferences, used: ctx.used };
+    this.byDecl.set(d, [entry, ...kept].slice(0, 4));
+    return entry;
+  }
 }
 
 const CALLABLE: A.DeclKind[] = ["PromptDecl", "AgentDecl", "ToolDecl", "GraphDecl"];
@@ -29,16 +123,16 @@ type Callable = A.PromptDecl | A.AgentDecl | A.ToolDecl | A.GraphDecl;
 
 class DeclChecker {
   private readonly ex: ExprChecker;
-  private readonly tags: Set<string>;
+  private tagSet: Set<string> | undefined;
 
   constructor(private readonly ctx: CheckContext) {
     this.ex = new ExprChecker(ctx);
-    this.tags = new Set();
-    for (const s of ctx.program.globals.values()) {
-      if (s.decl.kind !== "ToolDecl") continue;
-      const tags = A.prop(s.decl.props, "tags")?.value;
-      if (tags?.kind === "List") for (const t of tags.items) if (dotted(t)) this.tags.add(dotted(t)!);
-    }
+  }
+
+  /** Every tag of every tool of the program (read on first use: it depends on all modules). */
+  private get tags(): Set<string> {
+    this.tagSet ??= new Set(this.ctx.derive("tool tags", toolTags).split("\n").filter((t) => t !== ""));
+    return this.tagSet;
   }
 
   decl(file: string, d: A.Decl) {
@@ -669,7 +763,7 @@ class DeclChecker {
       if (h.selector?.kind === "tagged") {
         const tag = h.selector.tag.parts.join(".");
         if (h.target !== "tool") this.ctx.report("AWR5002", file, h.selector.tag.span, "only tools have tags: use before tool tagged ...");
-        else if (!this.tagExists(tag) && !this.ctx.program.modules.get(file)?.library) {
+        else if (!this.tagExists(tag) && !this.ctx.isLibrary(file)) {
           // A library policy may select a tag only user tools carry; user code must name a real one.
           const best = Ty.closest(tag, this.tags);
           this.ctx.report("AWR5001", file, h.selector.tag.span, `no tool is tagged "${tag}"${best ? `; did you mean "${best}"?` : ""}`, best ? [{ kind: "replace", span: h.selector.tag.span, text: best, title: `Change to "${best}"` }] : undefined);
@@ -697,7 +791,7 @@ class DeclChecker {
         ["tool", Ty.record([{ name: "name", ty: Ty.STRING, optional: false }, { name: "tags", ty: Ty.list(Ty.STRING), optional: false }])],
       ]);
       if (h.phase === "after") vars.set("output", output);
-      const env: Env = { file, vars, hint: `a ${h.phase} ${h.target} rule sees input, principal${h.phase === "after" ? ", output" : ""} and tool` };
+      const env: Env = { file, vars, intrinsics: policyIntrinsics(this.ctx, this.ex), hint: `a ${h.phase} ${h.target} rule sees input, principal${h.phase === "after" ? ", output" : ""} and tool` };
       for (const r of h.rules) {
         if (r.action === "approve" && h.phase === "after") this.ctx.report("AWR5002", file, r.span, "approve only makes sense before the call: use it in a before hook");
         if (r.action === "redact") {
@@ -946,7 +1040,6 @@ class DeclChecker {
       const k = e.from[0]!.name;
       bySource.set(k, [...(bySource.get(k) ?? []), e]);
     }
-    const text = this.ctx.program.modules.get(file)?.text ?? "";
     for (const [src, edges] of bySource) {
       if (edges.some((e) => !e.when)) continue; // an unconditional or otherwise edge catches the rest
       let subject: string | undefined;
@@ -957,7 +1050,7 @@ class DeclChecker {
         if (c.kind === "Binary" && c.op === "||") return collect(c.left) && collect(c.right);
         if (c.kind === "Binary" && c.op === "==") {
           const [subj, val] = isLiteralish(c.right) ? [c.left, c.right] : [c.right, c.left];
-          const s = text.slice(subj.span.start, subj.span.end).replace(/\s+/g, "");
+          const s = this.ctx.sourceText(file, subj.span).replace(/\s+/g, "");
           if (subject !== undefined && s !== subject) return false;
           subject = s;
           subjectExpr = subj;
@@ -1076,6 +1169,17 @@ class DeclChecker {
       }
     }
   }
+}
+
+/** The tags of every tool of the program, one per line, in declaration order. */
+function toolTags(program: Program): string {
+  const out = new Set<string>();
+  for (const s of program.globals.values()) {
+    if (s.decl.kind !== "ToolDecl") continue;
+    const tags = A.prop(s.decl.props, "tags")?.value;
+    if (tags?.kind === "List") for (const t of tags.items) if (dotted(t)) out.add(dotted(t)!);
+  }
+  return [...out].join("\n");
 }
 
 function range(opts: { min?: number; max?: number }): string {

@@ -92,7 +92,9 @@ export class ExprChecker {
         for (const f of e.fields) {
           if (seen.has(f.key.name)) ctx.report("AWR2009", env.file, f.key.span, `field "${f.key.name}" is given twice`);
           seen.add(f.key.name);
-          const fe = exp?.k === "record" ? exp.fields.find((x) => x.name === f.key.name)?.ty : exp?.k === "map" ? exp.of : undefined;
+          const ef = exp?.k === "record" ? exp.fields.find((x) => x.name === f.key.name) : undefined;
+          if (ef && exp?.k === "record" && exp.name) ctx.fieldReferences.push({ file: env.file, span: f.key.span, type: exp.name, field: ef.name });
+          const fe = ef ? ef.ty : exp?.k === "map" ? exp.of : undefined;
           fields.push({ name: f.key.name, ty: this.check(f.value, env, fe), optional: false });
         }
         return Ty.record(fields);
@@ -174,8 +176,7 @@ export class ExprChecker {
   }
 
   text(e: A.Expr, env: Env): string {
-    const src = this.ctx.program.modules.get(env.file)?.text;
-    const s = src ? src.slice(e.span.start, e.span.end) : "the value";
+    const s = this.ctx.program.modules.has(env.file) ? this.ctx.sourceText(env.file, e.span) : "the value";
     return s.length > 40 ? s.slice(0, 37) + "..." : s;
   }
 
@@ -243,6 +244,7 @@ export class ExprChecker {
           ctx.unknown(env.file, e.name, t.fields.map((x) => x.name), "field", "AWR2005", t.name ?? this.text(e.object, env));
           return Ty.ERROR;
         }
+        if (t.name) ctx.fieldReferences.push({ file: env.file, span: e.name.span, type: t.name, field: f.name });
         return out(f.ty);
       }
       case "map":

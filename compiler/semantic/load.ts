@@ -15,6 +15,16 @@ export class ParseCache {
     this.entries.set(file, entry);
     return entry;
   }
+
+  private readonly lineMaps = new Map<string, LineMap>();
+  /** The line map of (file, text), kept while the text does not change. */
+  lines(file: string, text: string): LineMap {
+    const hit = this.lineMaps.get(file);
+    if (hit && hit.text === text) return hit;
+    const lines = new LineMap(text);
+    this.lineMaps.set(file, lines);
+    return lines;
+  }
 }
 
 /**
@@ -38,7 +48,7 @@ export function loadProgram(entries: string[], host: SourceHost, cache = new Par
     const info: ModuleInfo = {
       file,
       text,
-      lines: new LineMap(text),
+      lines: cache.lines(file, text),
       ast: parsed.module,
       imports: [],
       library: host.isLibrary?.(file) ?? false,

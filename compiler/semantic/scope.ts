@@ -2,6 +2,7 @@ import type * as A from "../syntax/ast.js";
 import { diag, type Diagnostic, type FixData } from "../diagnostics/diagnostic.js";
 import type { Code } from "../diagnostics/codes.js";
 import type { Program, Sym } from "./program.js";
+import type { Derive } from "./reuse.js";
 import * as Ty from "./types.js";
 
 /** A resolved reference from a name in source to a top-level declaration (for the LSP). */
@@ -9,6 +10,18 @@ export interface Reference {
   file: string;
   span: A.Span;
   name: string;
+}
+
+/**
+ * A use of a field of a declared record type (for the LSP): `x.f` where x has that type, and the
+ * key `f` of a record literal `{ f: ... }` whose expected type is that type.
+ */
+export interface FieldReference {
+  file: string;
+  span: A.Span;
+  /** The record type declaring the field. */
+  type: string;
+  field: string;
 }
 
 const BUILTIN_TYPES: Record<string, Ty.Ty> = {
@@ -30,10 +43,25 @@ export const BUILTIN_TYPE_NAMES = [...Object.keys(BUILTIN_TYPES), "list", "map"]
 export class CheckContext implements Ty.TypeTable {
   readonly diagnostics: Diagnostic[] = [];
   readonly references: Reference[] = [];
+  readonly fieldReferences: FieldReference[] = [];
   readonly used = new Set<string>();
   private readonly namedCache = new Map<string, Ty.Ty | null>();
 
-  constructor(readonly program: Program) {}
+  constructor(
+    readonly program: Program,
+    /** Values computed from the whole program (see reuse.ts); by default from `program` itself. */
+    readonly derive: Derive = (_key, compute) => compute(program),
+  ) {}
+
+  /** The source text of `span` in `file` (a module of the program); "" when there is none. */
+  sourceText(file: string, span: A.Span): string {
+    return this.derive(`text\0${file}\0${span.start}\0${span.end}`, (p) => p.modules.get(file)?.text.slice(span.start, span.end) ?? "");
+  }
+
+  /** True when `file` is a library module (the stdlib). */
+  isLibrary(file: string): boolean {
+    return this.derive(`library\0${file}`, (p) => (p.modules.get(file)?.library ? "1" : "")) === "1";
+  }
 
   report(code: Code, file: string, span: A.Span, message: string, fixes?: FixData[]) {
     this.diagnostics.push(diag(code, file, span, message, fixes ? { fixes } : undefined));
@@ -94,8 +122,12 @@ export class CheckContext implements Ty.TypeTable {
     let t: Ty.Ty | null = null;
     if (sym?.decl.kind === "EnumDecl") t = { k: "enum", name, members: sym.decl.members.map((m) => m.name) };
     else if (sym?.decl.kind === "TypeDecl") {
-      this.namedCache.set(name, Ty.ERROR); // guards alias cycles
       const d = sym.decl;
+      // While a record's fields are typed, a field naming the record again (directly or through
+      // other records) must see a record — not the poison type, which would make the field
+      // optional — so the answer does not depend on which type was asked for first. An alias is
+      // typed without resolving anything, so its guard is never read.
+      this.namedCache.set(name, d.alias ? Ty.ERROR : Ty.record([], name));
       t = d.alias
         ? this.typeOf(sym.file, d.alias, false)
         : Ty.record(

@@ -59,7 +59,10 @@ export function completion(ws: Workspace, params: CompletionParams): CompletionI
   const module = program.modules.get(file);
   if (!module) return null;
   const offset = toOffset(module.lines, params.position);
-  const cc = completionContext(module.text, offset);
+  // Lex from the declaration before the cursor to the one after it (a declaration starts at a token).
+  const before = module.ast.decls.filter((d) => d.span.start < offset && d.name.name !== "").pop();
+  const after = module.ast.decls.find((d) => d.span.start > offset);
+  const cc = completionContext(module.text, offset, before?.span.start ?? 0, after?.span.start ?? module.text.length);
   const items = itemsFor(cc.slot, program, module, offset);
   const range = { start: toPosition(module.lines, cc.wordStart), end: toPosition(module.lines, offset) };
   const seen = new Set<string>();

@@ -12,10 +12,12 @@ const UNNECESSARY = new Set(["AWR6001", "AWR6004"]);
 
 /** The compiler's diagnostics for `file`, before conversion. */
 export function fileDiagnostics(ws: Workspace, file: string): Diagnostic[] {
-  const own = ws.analyse(file).diagnostics.filter((d) => d.file === file);
+  const own = ws.analyse(file).fileDiagnostics(file);
+  if (!own.some((d) => d.code === "AWR6001")) return own;
   const importers = ws.importersOf(file);
   if (importers.length === 0) return own;
-  const unusedIn = importers.map((r) => new Set(r.result.diagnostics.filter((d) => d.file === file && d.code === "AWR6001").map((d) => d.span.start)));
+  // "Unused" comes from the check alone: the importers' graphs need no analysis for it.
+  const unusedIn = importers.map((r) => new Set(r.result.check.diagnostics.filter((d) => d.file === file && d.code === "AWR6001").map((d) => d.span.start)));
   return own.filter((d) => d.code !== "AWR6001" || unusedIn.every((s) => s.has(d.span.start)));
 }
 

@@ -1,5 +1,6 @@
-// Find references: every name in the open documents' programs that resolves to the same declaring
-// name as the one under the cursor. Candidates are the identifiers spelled like it; each is resolved
+// Find references: every name in the open documents' programs, and in the workspace files that
+// import the declaring module (open or not), that resolves to the same declaring name as the one
+// under the cursor. Candidates are the identifiers spelled like it; each is resolved
 // with the same `targetAt` that definition uses, so the two features always agree. Rename edits
 // exactly the occurrences `findReferences` returns.
 import type { Location, ReferenceParams } from "vscode-languageserver/node";
@@ -45,6 +46,13 @@ export function findReferences(ws: Workspace, file: string, offset: number): Fou
     const r = ws.analyse(def.file);
     if (r.program.modules.has(def.file)) where.set(def.file, r);
   }
+  // Files of the workspace that are not open and no open program loads, but that import the
+  // declaring module (directly or not): each resolved in its own program.
+  for (const f of ws.dependentsOf(def.file)) {
+    if (where.has(f)) continue;
+    const r = ws.analyse(f);
+    for (const g of r.program.modules.keys()) if (!where.has(g) && !r.program.modules.get(g)!.library) where.set(g, r);
+  }
 
   const occurrences: Occurrence[] = [];
   const seen = new Set<string>();
@@ -62,7 +70,9 @@ export function findReferences(ws: Workspace, file: string, offset: number): Fou
       const other = isDecl ? t : targetAt(r, f, span.start);
       const d = other && defOf(other);
       if (!d || defKey(d) !== key) continue;
-      occurrences.push({ file: f, span, isDecl });
+      // A quoted record key ("email": ...) occurs inside its quotes (rename keeps them).
+      const quoted = m.text.slice(span.start, span.end) === `"${declName}"`;
+      occurrences.push({ file: f, span: quoted ? { start: span.start + 1, end: span.end - 1 } : span, isDecl });
     }
   }
   return { target: t, def, name: declName, searched: where, occurrences };

@@ -62,6 +62,34 @@ test support_works {
 }
 `);
 
+const RECORDS = markers(`import "./types.awr"
+
+graph records(t: Ticket) -> Reply {
+  state {
+    copy: Ticket?
+    out: Reply?
+    meta: map<string> = {}
+  }
+  node build { set copy = { id: t.id, em<|>ail: t.email, subject: "x" } }
+  node answer { set out = { te<|>xt: copy!.subject } }
+  node tag { set meta = { ki<|>nd: "note" } }
+  edge start -> build
+  edge build -> answer
+  edge answer -> tag
+  edge tag -> end
+  return out ?? { text: "none" }
+}
+
+prompt echo(r: Reply, raw: json) -> string {
+  user #"{{ r.text }}"#
+}
+
+test quoted {
+  run records(t: { id: "1", subject: "s", "email": "a quoted key is renamed in its quotes" })
+  expect status == "completed"
+}
+`);
+
 /** The markers of MAIN, in order. */
 const mark = (i: number): Position => MAIN.positions[i]!;
 const at = { param: mark(0), write: mark(1), named: mark(2), start: mark(3), node: mark(4), member: mark(5), builtinType: mark(6), key: mark(7), graph: mark(8) };
@@ -182,6 +210,37 @@ describe("rename", () => {
     const out = await renameAgreeing(file("main.awr"), at.named, "recipient");
     expect(out["tools.awr"]).toContain("tool send(recipient: string, ticket: Ticket)");
     expect(out["main.awr"]).toContain("run send(recipient: ticket.email");
+  });
+
+  it("renames a field from a record literal's key: keys where the type is expected, accesses, holes", async () => {
+    // An unsaved buffer: record literals built where a Ticket / Reply is expected (set, return).
+    const records = file("records.awr");
+    TEXTS[records] = RECORDS.text;
+    await client.open(records, RECORDS.text);
+    try {
+      const email = await renameAgreeing(records, RECORDS.positions[0]!, "address");
+      expect(email["types.awr"]).toContain("address: string @format(email)");
+      expect(email["tools.awr"]).toContain("{{ ticket.address }}");
+      expect(email["main.awr"]).toContain("to: ticket.address");
+      // The literal passed to the graph's Ticket parameter in main.awr's test.
+      expect(email["main.awr"]).toContain('run support(ticket: { id: "1", address: "a@b.c", subject: "hi" })');
+      expect(email["records.awr"]).toContain("set copy = { id: t.id, address: t.address, subject: \"x\" }");
+      expect(email["records.awr"]).toContain('"address": "a quoted key is renamed in its quotes"');
+
+      // From a key, a field whose type is only known through the expected type (Reply.text).
+      const text = await renameAgreeing(records, RECORDS.positions[1]!, "body");
+      expect(text["types.awr"]).toContain("type Reply { body: string }");
+      expect(text["main.awr"]).toContain('return reply ?? { body: "none" }');
+      expect(text["records.awr"]).toContain("set out = { body: copy!.subject }");
+      expect(text["records.awr"]).toContain('return out ?? { body: "none" }');
+      expect(text["records.awr"]).toContain("{{ r.body }}");
+
+      // A key of a record whose type nothing gives (a map literal, a json value) is no field.
+      expect(await failure(rename(records, RECORDS.positions[2]!, "other"))).toContain("nothing to rename");
+    } finally {
+      await client.close(records);
+      delete TEXTS[records];
+    }
   });
 
   it("renames a state field, a node and an enum member", async () => {

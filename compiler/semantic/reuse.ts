@@ -1,0 +1,288 @@
+// Reuse of work across compiles of a changing program (the LSP's incremental check).
+//
+// The check of one declaration (and the analysis of one graph) is a function of its AST node and of
+// what it reads from the `Program`: symbols looked up in scopes and in the globals, the scopes and
+// modules it iterates, source text of spans, values derived from the whole program (tool tags).
+// `recordingProgram` gives a view of a program that notes every such read with the answer it got
+// (declarations by identity); `readsHold` asks the same questions of a newer program and compares.
+// ASTs are immutable and the parse caches hand back the same node for a declaration whose text and
+// offset did not change, so when the node is the same object and every read gets the same answer, a
+// new check would do exactly what the old one did, and its results are reused.
+import type { Decl, Module } from "../syntax/ast.js";
+import type { ModuleInfo, Program, Sym } from "./program.js";
+
+/** One observation of the program, keyed so that repeated reads are noted once. */
+type Read =
+  | { k: "global"; name: string; decl: Decl | undefined; file: string | undefined }
+  | { k: "globals"; decls: Decl[] }
+  | { k: "hasScope"; file: string; has: boolean }
+  | { k: "scope"; file: string; name: string; decl: Decl | undefined; from: string | undefined }
+  | { k: "scopeAll"; file: string; decls: Decl[] }
+  | { k: "scopeFiles"; files: string }
+  | { k: "hasModule"; file: string; has: boolean }
+  | { k: "module"; file: string; ast: Module | undefined; text: string | undefined; library: boolean; imports: string }
+  | { k: "moduleAt"; index: number; file: string }
+  | { k: "moduleCount"; count: number }
+  | { k: "includes"; file: string; decl: Decl; has: boolean }
+  | { k: "entries"; entries: string }
+  | { k: "derived"; key: string; value: string; compute: (program: Program) => string };
+
+export type Reads = ReadonlyMap<string, Read>;
+
+const importsKey = (m: ModuleInfo | undefined) => (m ? m.imports.map((i) => i.file ?? "?").join("\0") : "");
+
+/** Same declarations, in the same order, by identity. */
+function sameDecls(a: readonly Decl[], b: readonly Decl[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Computes a value from the whole program on behalf of a checker. The default computes it from
+ * the program as given; a recording program's `derive` computes it from the real program and notes
+ * the value, so a dependency on, say, every tool's tags is "the same tags", not "the same
+ * declarations everywhere".
+ */
+export type Derive = (key: string, compute: (program: Program) => string) => string;
+
+/**
+ * A view of `program` that records what is read through it. Only what the checkers use is
+ * forwarded: `get`/`has`/iteration/`size` of the three maps, and `entries`. `derive` records a
+ * value computed from the whole program by its value.
+ */
+export function recordingProgram(program: Program): { view: Program; reads: Reads; derive: Derive } {
+  const reads = new Map<string, Read>();
+  const note = (key: string, make: () => Read) => {
+    if (!reads.has(key)) reads.set(key, make());
+  };
+  const derive: Derive = (key, compute) => {
+    const hit = reads.get(`d\0${key}`);
+    if (hit?.k === "derived") return hit.value;
+    const value = compute(program);
+    reads.set(`d\0${key}`, { k: "derived", key, value, compute });
+    return value;
+  };
+
+  const globals = new ReadMap(program.globals, {
+    get: (name, sym) => note(`g\0${name}`, () => ({ k: "global", name, decl: sym?.decl, file: sym?.file })),
+    all: () => note("G", () => ({ k: "globals", decls: [...program.globals.values()].map((s) => s.decl) })),
+  });
+
+  const scopeViews = new Map<string, ReadMap<string, Sym>>();
+  const scopes = new ReadMap(program.scopes, {
+    get: (file, scope) => note(`h\0${file}`, () => ({ k: "hasScope", file, has: scope !== undefined })),
+    all: () => {
+      note("H", () => ({ k: "scopeFiles", files: [...program.scopes.keys()].join("\0") }));
+      for (const [file, scope] of program.scopes) {
+        note(`h\0${file}`, () => ({ k: "hasScope", file, has: true }));
+        note(`S\0${file}`, () => ({ k: "scopeAll", file, decls: [...scope.values()].map((s) => s.decl) }));
+      }
+    },
+    wrap: (file, scope) => {
+      let v = scopeViews.get(file);
+      if (!v) {
+        v = new ReadMap(scope, {
+          get: (name, sym) => note(`s\0${file}\0${name}`, () => ({ k: "scope", file, name, decl: sym?.decl, from: sym?.file })),
+          all: () => note(`S\0${file}`, () => ({ k: "scopeAll", file, decls: [...scope.values()].map((s) => s.decl) })),
+        });
+        scopeViews.set(file, v);
+      }
+      return v;
+    },
+  });
+
+  // Modules: `get` and `has` note presence only; a module handed out is a view whose `ast.decls.includes(d)`
+  // is noted as such (analysis asks which module declares a graph), anything else read from it
+  // as "this module, exactly". Iteration notes the files at the positions actually reached.
+  const whole = (m: ModuleInfo) => note(`m\0${m.file}`, () => ({ k: "module", file: m.file, ast: m.ast, text: m.text, library: m.library, imports: importsKey(m) }));
+  const moduleViews = new Map<string, ModuleInfo>();
+  const moduleView = (m: ModuleInfo): ModuleInfo => {
+    let v = moduleViews.get(m.file);
+    if (v) return v;
+    const decls = new Proxy(m.ast.decls, {
+      get(target, prop) {
+        if (prop === "includes")
+          return (d: Decl) => {
+            const has = target.includes(d);
+            note(`i\0${m.file}\0${idOf(d)}`, () => ({ k: "includes", file: m.file, decl: d, has }));
+            return has;
+          };
+        whole(m);
+        return Reflect.get(target, prop) as unknown;
+      },
+    });
+    const ast = new Proxy(m.ast, {
+      get(target, prop) {
+        if (prop === "decls") return decls;
+        whole(m);
+        return Reflect.get(target, prop) as unknown;
+      },
+    });
+    v = new Proxy(m, {
+      get(target, prop) {
+        if (prop === "file") return target.file;
+        if (prop === "ast") return ast;
+        whole(m);
+        return Reflect.get(target, prop) as unknown;
+      },
+    });
+    moduleViews.set(m.file, v);
+    return v;
+  };
+  const modules = new ReadMap(program.modules, {
+    get: (file, m) => note(`hm\0${file}`, () => ({ k: "hasModule", file, has: m !== undefined })),
+    at: (index, file) => note(`ma\0${index}`, () => ({ k: "moduleAt", index, file })),
+    all: () => note("mc", () => ({ k: "moduleCount", count: program.modules.size })),
+    wrap: (_file, m) => moduleView(m),
+  });
+
+  const view: Program = {
+    modules,
+    globals,
+    scopes,
+    get entries() {
+      note("E", () => ({ k: "entries", entries: program.entries.join("\0") }));
+      return program.entries;
+    },
+  };
+  return { view, reads, derive };
+}
+
+/** True when every read in `reads` gives the same answer in `program`. */
+export function readsHold(reads: Reads, program: Program): boolean {
+  for (const r of reads.values()) {
+    switch (r.k) {
+      case "global": {
+        const s = program.globals.get(r.name);
+        if (s?.decl !== r.decl || s?.file !== r.file) return false;
+        break;
+      }
+      case "globals":
+        if (!sameDecls(r.decls, [...program.globals.values()].map((s) => s.decl))) return false;
+        break;
+      case "hasScope":
+        if (program.scopes.has(r.file) !== r.has) return false;
+        break;
+      case "scope": {
+        const s = program.scopes.get(r.file)?.get(r.name);
+        if (s?.decl !== r.decl || s?.file !== r.from) return false;
+        break;
+      }
+      case "scopeAll": {
+        const scope = program.scopes.get(r.file);
+        if (!scope || !sameDecls(r.decls, [...scope.values()].map((s) => s.decl))) return false;
+        break;
+      }
+      case "module": {
+        const m = program.modules.get(r.file);
+        if (m?.ast !== r.ast || m?.text !== r.text || (m?.library ?? false) !== r.library || importsKey(m) !== r.imports) return false;
+        break;
+      }
+      case "scopeFiles":
+        if ([...program.scopes.keys()].join("\0") !== r.files) return false;
+        break;
+      case "hasModule":
+        if (program.modules.has(r.file) !== r.has) return false;
+        break;
+      case "moduleAt":
+        if (fileAt(program, r.index) !== r.file) return false;
+        break;
+      case "moduleCount":
+        if (program.modules.size !== r.count) return false;
+        break;
+      case "includes":
+        if ((program.modules.get(r.file)?.ast.decls.includes(r.decl) ?? false) !== r.has) return false;
+        break;
+      case "entries":
+        if (program.entries.join("\0") !== r.entries) return false;
+        break;
+      case "derived":
+        if (r.compute(program) !== r.value) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+/** The file at position `index` of the program's module order. */
+function fileAt(program: Program, index: number): string | undefined {
+  let files = moduleOrder.get(program);
+  if (!files) moduleOrder.set(program, (files = [...program.modules.keys()]));
+  return files[index];
+}
+const moduleOrder = new WeakMap<Program, string[]>();
+
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
+
+interface ReadHooks<K, V> {
+  get(key: K, value: V | undefined): void;
+  /** `has` (defaults to `get`). */
+  has?(key: K, value: V | undefined): void;
+  /** Iteration reached position `index` (when set, iteration notes positions, not `all`). */
+  at?(index: number, key: K): void;
+  /** Everything was read (the size, or an iteration run to its end). */
+  all(): void;
+  wrap?(key: K, value: V): V;
+}
+
+/** A read-only Map over `inner` that reports each read to `hooks` (a Map, so it fits `Program`). */
+class ReadMap<K, V> extends Map<K, V> {
+  constructor(
+    private readonly inner: ReadonlyMap<K, V>,
+    private readonly hooks: ReadHooks<K, V>,
+  ) {
+    super();
+  }
+  override get(key: K): V | undefined {
+    const v = this.inner.get(key);
+    this.hooks.get(key, v);
+    return v === undefined || !this.hooks.wrap ? v : this.hooks.wrap(key, v);
+  }
+  override has(key: K): boolean {
+    const v = this.inner.get(key);
+    (this.hooks.has ?? this.hooks.get)(key, v);
+    return v !== undefined;
+  }
+  override get size(): number {
+    this.hooks.all();
+    return this.inner.size;
+  }
+  override *entries(): MapIterator<[K, V]> {
+    const at = this.hooks.at;
+    if (!at) this.hooks.all();
+    let i = 0;
+    for (const [k, v] of this.inner) {
+      at?.(i++, k);
+      yield [k, this.hooks.wrap ? this.hooks.wrap(k, v) : v];
+    }
+    if (at) this.hooks.all();
+  }
+  override *keys(): MapIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+  override *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+  override forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+  override set(): this {
+    throw new Error("internal: a recorded program is read-only");
+  }
+  override delete(): boolean {
+    throw new Error("internal: a recorded program is read-only");
+  }
+  override clear(): void {
+    throw new Error("internal: a recorded program is read-only");
+  }
+}
