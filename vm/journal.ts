@@ -3,7 +3,7 @@
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
 import { createHash } from "node:crypto";
 import { Effect } from "effect";
-import type { EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore } from "./types.js";
+import type { AuditRecord, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 
 /** A run (or a branch of it) stops, durably, until someone answers (human input, an event, an approval). */
@@ -55,12 +55,73 @@ export interface EffectSpec {
   perform: () => Effect.Effect<Json, VmFailure>;
 }
 
+/**
+ * What an execution persists besides the journal: its events and audit records, buffered and
+ * written with the next commit (never a commit of their own). A resumed or recovered execution
+ * replays the run from its start and so emits again what earlier executions already stored; those
+ * repeats are recognised by their fingerprint (the record without its timestamps and `replayed`
+ * flag) against what the store holds for the run — a multiset, each stored record matching one
+ * repeat — and not stored twice. Run-level events (`run.*`) are per execution and always stored.
+ */
+class TraceBuffer {
+  events: VmEvent[] = [];
+  audit: AuditRecord[] = [];
+  private readonly seenEvents = new Map<string, number>();
+  private readonly seenAudit = new Map<string, number>();
+
+  constructor(store: RunStore, runId: string) {
+    for (const e of store.events(runId)) if (!e.type.startsWith("run.")) bump(this.seenEvents, eventPrint(e));
+    for (const a of store.audit({ runId })) bump(this.seenAudit, auditPrint(a));
+  }
+
+  event(e: VmEvent) {
+    // A first execution has nothing stored: no fingerprints to compute.
+    if (this.seenEvents.size && !e.type.startsWith("run.") && take(this.seenEvents, eventPrint(e))) return;
+    this.events.push(e);
+  }
+
+  record(a: AuditRecord) {
+    if (this.seenAudit.size && take(this.seenAudit, auditPrint(a))) return;
+    this.audit.push(a);
+  }
+}
+
+function bump(m: Map<string, number>, k: string) {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+/** Consumes one stored occurrence of `k`; false when there is none left. */
+function take(m: Map<string, number>, k: string): boolean {
+  const n = m.get(k);
+  if (!n) return false;
+  if (n === 1) m.delete(k);
+  else m.set(k, n - 1);
+  return true;
+}
+
+function eventPrint(e: VmEvent): string {
+  const { at: _at, replayed: _r, durationMs: _d, ...rest } = e as VmEvent & { replayed?: boolean; durationMs?: number };
+  return canonical(rest);
+}
+
+function auditPrint(a: AuditRecord): string {
+  const { at: _at, ...rest } = a;
+  return canonical(rest);
+}
+
+/** Buffered events are written with a journal commit at most this often (ms), or when this many wait. */
+export const EVENT_FLUSH_MS = 100;
+export const EVENT_FLUSH_MAX = 1000;
+
 export class Journal {
   private readonly outcomes = new Map<string, JournalEntry>();
   private readonly intents = new Map<string, JournalEntry>();
   private version: number;
   /** Keys whose outcome was served from the journal in this execution (for `awr replay`). */
   readonly replayed = new Set<string>();
+  /** Set by `persistTrace`: events and audit records waiting for the next commit. */
+  private trace: TraceBuffer | undefined;
+  private eventsFlushedAt = 0;
 
   constructor(
     private readonly store: RunStore,
@@ -78,9 +139,48 @@ export class Journal {
     return this.outcomes.get(key);
   }
 
-  /** Appends entries and updates the run in one commit. */
+  /**
+   * From now on, events (`event`) and audit records (`audit`) of this execution are stored: each
+   * commit carries those buffered since the previous one, atomically with its journal entries.
+   * Not for `awr replay` (which must write nothing) — without this call both are ignored.
+   */
+  persistTrace() {
+    if (!this.replayOnly) this.trace ??= new TraceBuffer(this.store, this.runId);
+  }
+
+  /** Buffers an event for the next commit (when persisting the trace). */
+  event(e: VmEvent) {
+    this.trace?.event(e);
+  }
+
+  /** Buffers an audit record (a policy decision, a tool call) for the next commit (when persisting the trace). */
+  audit(record: AuditRecord) {
+    this.trace?.record(record);
+  }
+
+  /** Appends entries and updates the run in one commit, with the buffered events and audit records. */
   commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>) {
-    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append, update: update ? { ...update, updatedAt: this.now() } : undefined });
+    const t = this.trace;
+    // Events ride on a commit at most every EVENT_FLUSH_MS (and always on a status commit): a crash
+    // loses at most that much of the trace, and the recovery's replay emits those steps again, so
+    // they are stored then (with the replay's timestamps). Audit records ride on the next commit.
+    const flushEvents = t !== undefined && t.events.length > 0 && (update !== undefined || t.events.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
+    const events = flushEvents ? t!.events : undefined;
+    const audit = t && t.audit.length ? t.audit : undefined;
+    this.version = this.store.commit({
+      runId: this.runId,
+      expectVersion: this.version,
+      append,
+      update: update ? { ...update, updatedAt: this.now() } : undefined,
+      ...(events ? { events } : {}),
+      ...(audit ? { audit } : {}),
+    });
+    // Only a commit that succeeded empties the buffers.
+    if (events) {
+      t!.events = [];
+      this.eventsFlushedAt = this.now();
+    }
+    if (audit) t!.audit = [];
     for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
   }
 
@@ -128,14 +228,22 @@ export class Journal {
           ),
         );
       }
-      if (!started) this.commit([{ key: spec.key, step: spec.step, kind: spec.kind, phase: "intent", hash, at: this.now(), value: spec.request }]);
+      // The intent is made durable BEFORE the effect only where that changes what a recovery does:
+      // for an effect that may not be re-issued (a non-idempotent tool), a durable intent without
+      // an outcome is what stops the run in needs_attention instead of repeating it. An effect that
+      // may be re-issued (idempotent tools, model calls, clock and id reads) is re-issued after a
+      // crash whether or not its intent was stored, so its intent is appended in the same commit
+      // as its outcome: one commit per effect instead of two, the same journal (docs/vm.md).
+      const intent: JournalEntry | undefined = started ? undefined : { key: spec.key, step: spec.step, kind: spec.kind, phase: "intent", hash, at: this.now(), value: spec.request };
+      if (intent && !spec.idempotent) this.commit([intent]);
+      const withIntent = (outcome: JournalEntry): JournalEntry[] => (intent && spec.idempotent ? [intent, outcome] : [outcome]);
       events?.requested(false);
       return spec.perform().pipe(
-        Effect.tap((value) => Effect.sync(() => this.commit([{ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), value }]))),
+        Effect.tap((value) => Effect.sync(() => this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), value })))),
         Effect.tapError((f: VmFailure) =>
           Effect.sync(() => {
             // Cancellation is not an outcome: the effect may be re-issued when the run resumes.
-            if (f.info.kind !== "cancelled") this.commit([{ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), error: f.info }]);
+            if (f.info.kind !== "cancelled") this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), error: f.info }));
           }),
         ),
         Effect.tap(() => Effect.sync(() => events?.completed(false, true))),

@@ -3,7 +3,20 @@
 // blob references), so both have the same semantics — what `JSON.stringify` drops is dropped by
 // both, and nothing a caller holds aliases stored state.
 import { createHash } from "node:crypto";
-import type { CommitRequest, Dispatch, EffectKind, FailureInfo, Json, JournalEntry, RunRecord, RunStatus } from "../types.js";
+import type {
+  AuditQuery,
+  AuditRecord,
+  CommitRequest,
+  Dispatch,
+  EffectKind,
+  FailureInfo,
+  Json,
+  JournalEntry,
+  RunRecord,
+  RunStatus,
+  SessionEntry,
+  VmEvent,
+} from "../types.js";
 import { StoreError } from "./errors.js";
 
 /** Journal values whose JSON is larger than this many bytes go to the blob table. */
@@ -24,6 +37,10 @@ export interface RunRow {
   version: number;
   /** Journal length = the seq of the next entry. */
   next_seq: number;
+  /** Number of stored events = the seq of the next event (schema 2). */
+  next_event: number;
+  /** Number of the run's audit records = the seq of the next one (schema 2). */
+  next_audit: number;
   input: string;
   principal: string;
   output: string | null;
@@ -150,6 +167,27 @@ export function checkExpectVersion(req: CommitRequest): void {
   }
   if (req.append !== undefined && !Array.isArray(req.append)) throw new StoreError(`commit ${req.runId}: append must be an array`);
   if (req.dispatch !== undefined && !Array.isArray(req.dispatch)) throw new StoreError(`commit ${req.runId}: dispatch must be an array`);
+  if (req.audit !== undefined && !Array.isArray(req.audit)) throw new StoreError(`commit ${req.runId}: audit must be an array`);
+  if (req.events !== undefined && !Array.isArray(req.events)) throw new StoreError(`commit ${req.runId}: events must be an array`);
+}
+
+export interface ListOptions {
+  limit?: number;
+  status?: RunStatus;
+  since?: number;
+  until?: number;
+}
+
+/** Validated `list` options; absent bounds are undefined. */
+export function checkListOptions(opts: unknown): { limit: number | undefined; status: RunStatus | undefined; since: number | undefined; until: number | undefined } {
+  if (opts === undefined) return { limit: undefined, status: undefined, since: undefined, until: undefined };
+  if (!isObject(opts)) throw new StoreError("list: the options must be an object");
+  return {
+    limit: checkLimit(opts.limit, "list: limit"),
+    status: opts.status === undefined ? undefined : checkStatus(opts.status, "list: status"),
+    since: opts.since === undefined ? undefined : num(opts.since, "list: since"),
+    until: opts.until === undefined ? undefined : num(opts.until, "list: until"),
+  };
 }
 
 // ---------------------------------------------------------------- runs
@@ -167,6 +205,8 @@ export function encodeRun(run: RunRecord): RunRow {
     updated_at: num(run.updatedAt, `${w}: updatedAt`),
     version: 0,
     next_seq: 0,
+    next_event: 0,
+    next_audit: 0,
     input: toJson(run.input, `${w}: input`),
     principal: toJson(run.principal, `${w}: principal`),
     output: toJsonOpt(run.output, `${w}: output`),
@@ -275,14 +315,12 @@ export function encodeEntry(
   const error = failureJson(entry.error, `${w}: error`);
   let value = toJsonOpt(entry.value, `${w}: value`);
   let valueBlob: string | null = null;
-  // UTF-8 is at most 3 bytes per UTF-16 unit, so short strings skip the byte count. The blob is
-  // put last, once the entry is known to be valid.
-  if (value !== null && value.length * 3 > threshold) {
-    const bytes = jsonBytes(value);
-    if (bytes.length > threshold) {
-      valueBlob = putBlob(bytes);
-      value = null;
-    }
+  // UTF-8 is at most 3 bytes per UTF-16 unit, so short strings skip the byte count, and the
+  // count itself allocates nothing: only a value that does go to the blob table is encoded. The
+  // blob is put last, once the entry is known to be valid.
+  if (value !== null && value.length * 3 > threshold && Buffer.byteLength(value, "utf8") > threshold) {
+    valueBlob = putBlob(jsonBytes(value));
+    value = null;
   }
   return { seq, key, step, kind: entry.kind, phase: entry.phase, hash, at, value, value_blob: valueBlob, error };
 }
@@ -336,4 +374,219 @@ export function checkThreshold(t: unknown): number {
   if (t === undefined) return DEFAULT_BLOB_THRESHOLD;
   if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new StoreError("blobThreshold must be a non-negative integer (bytes)");
   return t;
+}
+
+// ---------------------------------------------------------------- audit
+
+export const AUDIT_KINDS: readonly AuditRecord["kind"][] = ["policy", "tool"];
+
+/** An audit record as stored (append-only: no code path updates or deletes one). */
+export interface AuditRow {
+  run_id: string;
+  /** Position among the run's audit records (assigned by the store). */
+  seq: number;
+  step: string;
+  principal: string;
+  kind: string;
+  hook: string;
+  target: string;
+  policy: string | null;
+  rule: string | null;
+  outcome: string;
+  reason: string | null;
+  redacted: string | null;
+  at: number;
+}
+
+function strOrNull(v: unknown, what: string): string | null {
+  if (v === null || v === undefined) return null;
+  return str(v, what);
+}
+
+/** The row of the `i`-th audit record of a commit to `runId` (at position `seq` of the run's records); the record must be about that run. */
+export function encodeAudit(runId: string, a: AuditRecord, i: number, seq = 0): AuditRow {
+  const w = `commit ${runId}: audit record ${i}`;
+  if (!isObject(a)) throw new StoreError(`${w} must be an object`);
+  if (a.runId !== runId) throw new StoreError(`${w}: runId must be the run of the commit (${JSON.stringify(runId)}, got ${JSON.stringify(a.runId)})`);
+  if (!AUDIT_KINDS.includes(a.kind)) throw new StoreError(`${w}: kind must be one of ${AUDIT_KINDS.join(", ")} (got ${JSON.stringify(a.kind)})`);
+  let redacted: string | null = null;
+  if (a.redacted !== undefined) {
+    if (!Array.isArray(a.redacted) || !a.redacted.every((r) => isObject(r) && typeof r.path === "string" && typeof r.kind === "string")) {
+      throw new StoreError(`${w}: redacted must be an array of { path, kind }`);
+    }
+    redacted = toJson(a.redacted, `${w}: redacted`);
+  }
+  return {
+    run_id: runId,
+    seq,
+    step: str(a.step, `${w}: step`),
+    principal: toJson(a.principal ?? null, `${w}: principal`),
+    kind: a.kind,
+    hook: str(a.hook, `${w}: hook`, true),
+    target: str(a.target, `${w}: target`),
+    policy: strOrNull(a.policy, `${w}: policy`),
+    rule: strOrNull(a.rule, `${w}: rule`),
+    outcome: str(a.outcome, `${w}: outcome`, true),
+    reason: a.reason === undefined ? null : str(a.reason, `${w}: reason`),
+    redacted,
+    at: num(a.at, `${w}: at`),
+  };
+}
+
+export function decodeAudit(row: AuditRow): AuditRecord {
+  const w = `audit record of run ${row.run_id}`;
+  const a: AuditRecord = {
+    runId: row.run_id,
+    step: row.step,
+    principal: parseJson(row.principal, `${w}: principal`),
+    kind: row.kind as AuditRecord["kind"],
+    hook: row.hook,
+    target: row.target,
+    policy: row.policy,
+    rule: row.rule,
+    outcome: row.outcome,
+    at: row.at,
+  };
+  if (row.reason !== null) a.reason = row.reason;
+  if (row.redacted !== null) a.redacted = parseJson(row.redacted, `${w}: redacted`) as unknown as AuditRecord["redacted"];
+  return a;
+}
+
+/** A validated audit query: every filter present is of the right type. */
+export function checkAuditQuery(q: unknown): AuditQuery {
+  if (q === undefined) return {};
+  if (!isObject(q)) throw new StoreError("audit: the query must be an object");
+  const out: AuditQuery = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case "runId":
+      case "policy":
+      case "outcome":
+        out[k] = str(v, `audit: ${k}`);
+        break;
+      case "kind":
+        if (!AUDIT_KINDS.includes(v as AuditRecord["kind"])) throw new StoreError(`audit: kind must be one of ${AUDIT_KINDS.join(", ")} (got ${JSON.stringify(v)})`);
+        out.kind = v as AuditRecord["kind"];
+        break;
+      case "since":
+      case "until":
+        out[k] = num(v, `audit: ${k}`);
+        break;
+      case "limit":
+        out.limit = checkLimit(v, "audit: limit");
+        break;
+      default:
+        throw new StoreError(`audit: ${JSON.stringify(k)} is not a filter (runId, since, until, policy, outcome, kind, limit)`);
+    }
+  }
+  return out;
+}
+
+/** The order of `audit` results: oldest first (by `at`), ties by run id, then the run's append order. */
+export function auditOrder(a: AuditRow, b: AuditRow): number {
+  return a.at - b.at || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0) || a.seq - b.seq;
+}
+
+/** Whether a stored row passes a (checked) query's filters; `limit` is the caller's. */
+export function auditMatches(row: AuditRow, q: AuditQuery): boolean {
+  return (
+    (q.runId === undefined || row.run_id === q.runId) &&
+    (q.since === undefined || row.at >= q.since) &&
+    (q.until === undefined || row.at <= q.until) &&
+    (q.policy === undefined || row.policy === q.policy) &&
+    (q.outcome === undefined || row.outcome === q.outcome) &&
+    (q.kind === undefined || row.kind === q.kind)
+  );
+}
+
+// ---------------------------------------------------------------- events
+
+/** Checks the `i`-th event of a commit to `runId`: an object of that run with a type and a time. */
+function checkEvent(runId: string, e: VmEvent, i: number): string {
+  const w = `commit ${runId}: event ${i}`;
+  if (!isObject(e)) throw new StoreError(`${w} must be an object`);
+  if (typeof e.type !== "string" || (e.type as string) === "") throw new StoreError(`${w}: type must be a non-empty string`);
+  if (e.runId !== runId) throw new StoreError(`${w}: runId must be the run of the commit (${JSON.stringify(runId)}, got ${JSON.stringify(e.runId)})`);
+  num(e.at, `${w}: at`);
+  return w;
+}
+
+/** The JSON text of the `i`-th event of a commit to `runId` (stored inline, whatever its size). */
+export function encodeEvent(runId: string, e: VmEvent, i: number): string {
+  return toJson(e, checkEvent(runId, e, i));
+}
+
+export function decodeEvent(runId: string, seq: number, text: string): VmEvent {
+  return parseJson(text, `run ${runId}: event ${seq}`) as unknown as VmEvent;
+}
+
+/**
+ * The events of one commit as one JSON array (SQLite's row): each without its `runId`, which is
+ * the row's key — one row and one key per commit instead of per event.
+ */
+export function encodeEvents(runId: string, events: readonly VmEvent[]): string {
+  const bodies: Omit<VmEvent, "runId">[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    checkEvent(runId, e, i);
+    const { runId: _r, ...rest } = e;
+    bodies[i] = rest;
+  }
+  return toJson(bodies, `commit ${runId}: events`);
+}
+
+export function decodeEvents(runId: string, seq: number, count: number, text: string): VmEvent[] {
+  const what = `run ${runId}: events ${seq}–${seq + count - 1}`;
+  const arr = parseJson(text, what);
+  if (!Array.isArray(arr) || arr.length !== count) throw new StoreError(`${what}: the stored row is not an array of ${count} events`);
+  return arr.map((e) => ({ ...(e as object), runId }) as unknown as VmEvent);
+}
+
+// ---------------------------------------------------------------- sessions
+
+export const SESSION_ROLES: readonly SessionEntry["role"][] = ["system", "user", "assistant", "tool"];
+
+export interface SessionRow {
+  seq: number;
+  run_id: string;
+  agent: string;
+  role: string;
+  content: string;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  at: number;
+}
+
+export function checkSessionId(id: unknown, what: string): string {
+  return str(id, `${what}: the session id`, true);
+}
+
+/** The row of an appended session entry at position `seq` (the entry's own `seq` is ignored). */
+export function encodeSessionEntry(sessionId: string, e: SessionEntry, seq: number): SessionRow {
+  const w = `appendSession ${sessionId}: entry ${seq}`;
+  if (!isObject(e)) throw new StoreError(`${w} must be an object`);
+  if (!SESSION_ROLES.includes(e.role)) throw new StoreError(`${w}: role must be one of ${SESSION_ROLES.join(", ")} (got ${JSON.stringify(e.role)})`);
+  return {
+    seq,
+    run_id: str(e.runId, `${w}: runId`, true),
+    agent: str(e.agent, `${w}: agent`),
+    role: e.role,
+    content: str(e.content, `${w}: content`),
+    tool_calls: toJsonOpt(e.toolCalls, `${w}: toolCalls`),
+    tool_call_id: e.toolCallId === undefined ? null : str(e.toolCallId, `${w}: toolCallId`),
+    at: num(e.at, `${w}: at`),
+  };
+}
+
+export function decodeSessionEntry(sessionId: string, row: SessionRow): SessionEntry {
+  const e: SessionEntry = { seq: row.seq, runId: row.run_id, agent: row.agent, role: row.role as SessionEntry["role"], content: row.content, at: row.at };
+  if (row.tool_calls !== null) e.toolCalls = parseJson(row.tool_calls, `session ${sessionId}: entry ${row.seq}: toolCalls`);
+  if (row.tool_call_id !== null) e.toolCallId = row.tool_call_id;
+  return e;
+}
+
+export function checkSessionEntries(sessionId: string, entries: unknown): SessionEntry[] {
+  if (!Array.isArray(entries)) throw new StoreError(`appendSession ${sessionId}: entries must be an array`);
+  return entries as SessionEntry[];
 }

@@ -4,13 +4,26 @@
 // failing commit leaves nothing behind, blobs are content-addressed — so a test against it tells
 // the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
 // state, and stored state never aliases what a caller passed in.
-import type { CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore } from "../types.js";
+import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
+  auditMatches,
+  auditOrder,
+  checkAuditQuery,
+  checkListOptions,
+  checkSessionEntries,
+  checkSessionId,
+  decodeAudit,
+  decodeEvent,
+  decodeSessionEntry,
+  encodeAudit,
+  encodeEvent,
+  encodeSessionEntry,
+  type AuditRow,
+  type SessionRow,
   checkBlobInput,
   checkExpectVersion,
   checkLimit,
-  checkStatus,
   checkThreshold,
   decodeDispatch,
   decodeEntry,
@@ -34,6 +47,8 @@ export interface MemoryStoreOptions {
 interface RunSlot {
   row: RunRow;
   journal: JournalRow[];
+  /** The run's events as JSON text, in emission order (seq = index; SQLite packs a commit's events into one row). */
+  events: string[];
   /** Insertion order, the tie-break of `list` (SQLite's rowid). */
   order: number;
 }
@@ -42,6 +57,9 @@ export class MemoryStore implements RunStore {
   private readonly runs = new Map<string, RunSlot>();
   private readonly blobs = new Map<string, Uint8Array>();
   private dispatches: DispatchRow[] = [];
+  /** Append-only: commits push, nothing else touches it. */
+  private readonly auditRows: AuditRow[] = [];
+  private readonly sessions = new Map<string, SessionRow[]>();
   private readonly threshold: number;
   private order = 0;
   private closed = false;
@@ -54,7 +72,7 @@ export class MemoryStore implements RunStore {
     this.open();
     const row = encodeRun(run);
     if (this.runs.has(row.run_id)) throw new StoreError(`run ${row.run_id} already exists`);
-    this.runs.set(row.run_id, { row, journal: [], order: this.order++ });
+    this.runs.set(row.run_id, { row, journal: [], events: [], order: this.order++ });
   }
 
   load(runId: string): LoadedRun | undefined {
@@ -87,22 +105,59 @@ export class MemoryStore implements RunStore {
     const rows = (req.append ?? []).map((e) => encodeEntry(req.runId, e, seq++, this.threshold, putBlob));
     const cols = encodeUpdate(req.runId, req.update);
     const outbox = (req.dispatch ?? []).map((d, i) => encodeDispatch(req.runId, d, i));
+    const audit = (req.audit ?? []).map((a, i) => encodeAudit(req.runId, a, i, slot.row.next_audit + i));
+    const events = (req.events ?? []).map((e, i) => encodeEvent(req.runId, e, i));
 
     for (const [h, b] of newBlobs) this.blobs.set(h, b);
     slot.journal.push(...rows);
-    slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq };
+    slot.events.push(...events);
+    slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq, next_event: slot.row.next_event + events.length, next_audit: slot.row.next_audit + audit.length };
     this.dispatches.push(...outbox);
+    this.auditRows.push(...audit);
     return slot.row.version;
   }
 
-  list(opts: { limit?: number; status?: RunStatus } = {}): RunRecord[] {
+  list(opts?: { limit?: number; status?: RunStatus; since?: number; until?: number }): RunRecord[] {
     this.open();
-    const limit = checkLimit(opts.limit, "list: limit");
-    const status = opts.status === undefined ? undefined : checkStatus(opts.status, "list: status");
+    const { limit, status, since, until } = checkListOptions(opts);
     const slots = [...this.runs.values()]
-      .filter((s) => status === undefined || s.row.status === status)
+      .filter(
+        (s) =>
+          (status === undefined || s.row.status === status) &&
+          (since === undefined || s.row.created_at >= since) &&
+          (until === undefined || s.row.created_at <= until),
+      )
       .sort((a, b) => b.row.created_at - a.row.created_at || b.order - a.order);
     return slots.slice(0, limit).map((s) => decodeRun(s.row));
+  }
+
+  audit(query?: AuditQuery): AuditRecord[] {
+    this.open();
+    const q = checkAuditQuery(query);
+    const rows = this.auditRows.filter((r) => auditMatches(r, q)).sort(auditOrder);
+    return rows.slice(0, q.limit).map(decodeAudit);
+  }
+
+  events(runId: string): VmEvent[] {
+    this.open();
+    const slot = this.runs.get(runId);
+    return slot ? slot.events.map((t, i) => decodeEvent(runId, i, t)) : [];
+  }
+
+  session(sessionId: string): SessionEntry[] {
+    this.open();
+    const id = checkSessionId(sessionId, "session");
+    return (this.sessions.get(id) ?? []).map((r) => decodeSessionEntry(id, r));
+  }
+
+  appendSession(sessionId: string, entries: SessionEntry[]): number {
+    this.open();
+    const id = checkSessionId(sessionId, "appendSession");
+    const rows = this.sessions.get(id) ?? [];
+    const add = checkSessionEntries(id, entries).map((e, i) => encodeSessionEntry(id, e, rows.length + i));
+    rows.push(...add);
+    this.sessions.set(id, rows);
+    return rows.length;
   }
 
   putBlob(bytes: Uint8Array): string {

@@ -1,40 +1,65 @@
 // The embedded durable run store: one SQLite file (better-sqlite3, WAL). Shaped for several
-// workers (processes) sharing the file, and later a Postgres with the same tables:
+// workers (processes) sharing the file, and later a Postgres with the same tables (schema 2):
 //
 //   meta     (key PRIMARY KEY, value)                 schema_version — see MIGRATIONS
 //   runs     (run_id PRIMARY KEY, graph, plan_hash, status, created_at, updated_at,
-//             version, next_seq, input, principal, output, error, pending)      JSON as TEXT
+//             version, next_seq, next_event, next_audit, input, principal, output, error,
+//             pending, meta)                                                    JSON as TEXT
 //   journal  (run_id → runs, seq, key, step, kind, phase, hash, at,
-//             value (inline JSON) | value_blob (→ blobs), error)  PRIMARY KEY (run_id, seq),
-//             INDEX (run_id, key)
+//             value (inline JSON) | value_blob (→ blobs), error)
+//             PRIMARY KEY (run_id, seq) WITHOUT ROWID
+//   events   (run_id → runs, seq, count, body JSON)  PRIMARY KEY (run_id, seq) WITHOUT ROWID:
+//             one row per commit, `body` the array of its events, `seq` the first one's position
+//   audit    (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason,
+//             redacted, at)  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
+//             append-only: triggers refuse UPDATE and DELETE
+//   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at)
+//             PRIMARY KEY (session_id, seq) WITHOUT ROWID
 //   blobs    (hash = sha256 hex PRIMARY KEY, size, bytes)        content-addressed
 //   dispatch (id AUTOINCREMENT, kind, run_id, payload, created_at)  the outbox
 //
 // The version rule: a run's version is the NUMBER OF SUCCESSFUL COMMITS to it (0 after `create`),
 // kept in `runs.version`. Not the journal length: a commit that only updates the record (e.g.
 // suspended → running on resume) must also move the version, or two workers could both apply it.
-// `next_seq` (the journal length) is kept beside it so an append needs no MAX(seq) scan.
+// `next_seq`, `next_event` and `next_audit` (the lengths of the run's journal, events and audit
+// records) are kept beside it so an append needs no MAX(seq) scan.
 //
 // `commit` is one BEGIN IMMEDIATE transaction (the write lock is taken up front, so a concurrent
 // worker waits on busy_timeout instead of failing with SQLITE_BUSY on lock upgrade): update the
-// run and bump its version `WHERE version = expectVersion` (no row: VersionConflict, or "no run"),
-// append the entries with consecutive seq from the old journal length, insert the dispatches. Any
-// error (a value that is not JSON, an invalid field, an I/O error) rolls all of it back.
+// run and bump its version and lengths `WHERE version = expectVersion` (no row: VersionConflict,
+// or "no run"), append the entries, events and audit records with consecutive seqs from the old
+// lengths, insert the dispatches. Any error (a value that is not JSON, an invalid field, an I/O
+// error) rolls all of it back.
+//
+// Cost: a commit touches the run's row and the right-most leaf of each table it appends to; the
+// clustered (WITHOUT ROWID) tables make each of those one b-tree (schema 1's journal was three:
+// the rowid table, its primary-key index and an index by key that nothing read).
 //
 // Room for state as per-superstep deltas with periodic snapshots (DESIGN §5, not built yet): a
-// migration to schema 2 adds `state_deltas (run_id → runs, superstep, delta JSON | blob)` and
+// migration adds `state_deltas (run_id → runs, superstep, delta JSON | blob)` and
 // `state_snapshots (run_id, superstep, blob → blobs)`, written inside the same commit transaction
 // (an optional CommitRequest field); snapshots reuse the content-addressed blob table.
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore } from "../types.js";
+import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
+  checkAuditQuery,
+  checkListOptions,
+  checkSessionEntries,
+  checkSessionId,
+  decodeAudit,
+  decodeEvents,
+  decodeSessionEntry,
+  encodeAudit,
+  encodeEvents,
+  encodeSessionEntry,
+  type AuditRow,
+  type SessionRow,
   checkBlobInput,
   checkExpectVersion,
   checkLimit,
-  checkStatus,
   checkThreshold,
   decodeDispatch,
   decodeEntry,
@@ -55,7 +80,7 @@ import { StoreError } from "./errors.js";
 export const DEFAULT_STORE_PATH = ".awr/runs.db";
 
 /** The schema this build writes. A database with a higher version is refused, a lower one migrated. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
@@ -113,6 +138,70 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 1 → 2: the journal becomes a clustered (WITHOUT ROWID) table on (run_id, seq) — one b-tree
+  // per append instead of three (the rowid table, the primary-key index and journal_by_key, which
+  // nothing queried: loads read a whole journal in seq order); events, the audit log, sessions.
+  `
+  CREATE TABLE journal_v2 (
+    run_id     TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    phase      TEXT NOT NULL CHECK (phase IN ('intent', 'outcome')),
+    hash       TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    value      TEXT,
+    value_blob TEXT REFERENCES blobs (hash),
+    error      TEXT,
+    CHECK (value IS NULL OR value_blob IS NULL),
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO journal_v2 (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error)
+    SELECT run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error FROM journal;
+  DROP TABLE journal;
+  ALTER TABLE journal_v2 RENAME TO journal;
+  ALTER TABLE runs ADD COLUMN next_event INTEGER NOT NULL DEFAULT 0;  -- number of stored events
+  CREATE TABLE events (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,                -- the run's position (emission order, from 0) of the first event
+    count  INTEGER NOT NULL,                -- the events of one commit are one row
+    body   TEXT NOT NULL,                   -- JSON array of the VmEvents, without their runId (the key's)
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  ALTER TABLE runs ADD COLUMN next_audit INTEGER NOT NULL DEFAULT 0;  -- number of its audit records
+  CREATE TABLE audit (
+    run_id    TEXT NOT NULL,                -- no foreign key: the audit log outlives its runs
+    seq       INTEGER NOT NULL,             -- append order within the run, from 0
+    step      TEXT NOT NULL,
+    principal TEXT NOT NULL,                -- JSON
+    kind      TEXT NOT NULL CHECK (kind IN ('policy', 'tool')),
+    hook      TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    policy    TEXT,
+    rule      TEXT,
+    outcome   TEXT NOT NULL,
+    reason    TEXT,
+    redacted  TEXT,                         -- JSON [{ path, kind }]
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_by_at ON audit (at);
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TABLE sessions (
+    session_id   TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    run_id       TEXT NOT NULL,
+    agent        TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+    content      TEXT NOT NULL,
+    tool_calls   TEXT,                      -- JSON
+    tool_call_id TEXT,
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export interface SqliteStoreOptions {
@@ -147,12 +236,19 @@ export class SqliteStore implements RunStore {
     insertDispatch: Stmt;
     selectDispatches: Stmt;
     deleteDispatches: Stmt;
-    listAll: Stmt;
-    listByStatus: Stmt;
+    insertAudit: Stmt;
+    insertEvent: Stmt;
+    selectEvents: Stmt;
+    selectSession: Stmt;
+    sessionLength: Stmt;
+    insertSession: Stmt;
   };
+  /** Prepared `list` and `audit` queries, by the set of filters used. */
+  private readonly queries = new Map<string, Stmt>();
   private readonly commitTx: (req: CommitRequest) => number;
   private readonly loadTx: (runId: string) => LoadedRun | undefined;
   private readonly takeTx: (limit: number) => Dispatch[];
+  private readonly appendSessionTx: (sessionId: string, entries: SessionEntry[]) => number;
 
   constructor(path: string = DEFAULT_STORE_PATH, opts: SqliteStoreOptions = {}) {
     this.path = path === "" ? DEFAULT_STORE_PATH : path;
@@ -206,7 +302,10 @@ export class SqliteStore implements RunStore {
       selectRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
       selectHead: db.prepare(`SELECT version, next_seq FROM runs WHERE run_id = ?`),
       selectJournal: db.prepare(`SELECT seq, key, step, kind, phase, hash, at, value, value_blob, error FROM journal WHERE run_id = ? ORDER BY seq`),
-      bumpRun: db.prepare(`UPDATE runs SET version = version + 1, next_seq = next_seq + ? WHERE run_id = ? AND version = ? RETURNING version, next_seq`),
+      bumpRun: db.prepare(
+        `UPDATE runs SET version = version + 1, next_seq = next_seq + ?, next_event = next_event + ?, next_audit = next_audit + ?
+         WHERE run_id = ? AND version = ? RETURNING version, next_seq, next_event, next_audit`,
+      ),
       // One statement for every update: a column is set when its flag is 1.
       updateRun: db.prepare(
         `UPDATE runs SET
@@ -219,9 +318,9 @@ export class SqliteStore implements RunStore {
            output     = CASE WHEN @u_output     THEN @output     ELSE output     END,
            error      = CASE WHEN @u_error      THEN @error      ELSE error      END,
            pending    = CASE WHEN @u_pending    THEN @pending    ELSE pending    END,
-           version = version + 1, next_seq = next_seq + @appended
+           version = version + 1, next_seq = next_seq + @appended, next_event = next_event + @events, next_audit = next_audit + @audits
          WHERE run_id = @run_id AND version = @expect
-         RETURNING version, next_seq`,
+         RETURNING version, next_seq, next_event, next_audit`,
       ),
       insertEntry: db.prepare(
         `INSERT INTO journal (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -231,13 +330,22 @@ export class SqliteStore implements RunStore {
       insertDispatch: db.prepare(`INSERT INTO dispatch (kind, run_id, payload, created_at) VALUES (?, ?, ?, ?)`),
       selectDispatches: db.prepare(`SELECT id, kind, run_id, payload FROM dispatch ORDER BY id LIMIT ?`),
       deleteDispatches: db.prepare(`DELETE FROM dispatch WHERE id <= ?`),
-      listAll: db.prepare(`SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-      listByStatus: db.prepare(`SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+      insertAudit: db.prepare(
+        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertEvent: db.prepare(`INSERT INTO events (run_id, seq, count, body) VALUES (?, ?, ?, ?)`),
+      selectEvents: db.prepare(`SELECT seq, count, body FROM events WHERE run_id = ? ORDER BY seq`),
+      selectSession: db.prepare(`SELECT seq, run_id, agent, role, content, tool_calls, tool_call_id, at FROM sessions WHERE session_id = ? ORDER BY seq`),
+      sessionLength: db.prepare(`SELECT COALESCE(MAX(seq) + 1, 0) FROM sessions WHERE session_id = ?`).pluck(),
+      insertSession: db.prepare(
+        `INSERT INTO sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
     };
 
     this.commitTx = db.transaction((req: CommitRequest) => this.commitInTx(req)).immediate;
     this.loadTx = db.transaction((runId: string) => this.loadInTx(runId)).deferred;
     this.takeTx = db.transaction((limit: number) => this.takeInTx(limit)).immediate;
+    this.appendSessionTx = db.transaction((id: string, entries: SessionEntry[]) => this.appendSessionInTx(id, entries)).immediate;
   }
 
   create(run: RunRecord): void {
@@ -263,13 +371,55 @@ export class SqliteStore implements RunStore {
     });
   }
 
-  list(opts: { limit?: number; status?: RunStatus } = {}): RunRecord[] {
+  list(opts?: { limit?: number; status?: RunStatus; since?: number; until?: number }): RunRecord[] {
     return this.guard("list", () => {
-      const limit = checkLimit(opts.limit, "list: limit") ?? -1;
-      const rows = (
-        opts.status === undefined ? this.s.listAll.all(limit) : this.s.listByStatus.all(checkStatus(opts.status, "list: status"), limit)
-      ) as RunRow[];
-      return rows.map(decodeRun);
+      const o = checkListOptions(opts);
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (o.status !== undefined) where.push("status = ?"), params.push(o.status);
+      if (o.since !== undefined) where.push("created_at >= ?"), params.push(o.since);
+      if (o.until !== undefined) where.push("created_at <= ?"), params.push(o.until);
+      const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+      return (this.query(sql).all(...params, o.limit ?? -1) as RunRow[]).map(decodeRun);
+    });
+  }
+
+  audit(query?: AuditQuery): AuditRecord[] {
+    return this.guard("audit", () => {
+      const q = checkAuditQuery(query);
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const eq = (col: string, v: unknown) => {
+        if (v !== undefined) where.push(`${col} = ?`), params.push(v);
+      };
+      eq("run_id", q.runId);
+      eq("policy", q.policy);
+      eq("outcome", q.outcome);
+      eq("kind", q.kind);
+      if (q.since !== undefined) where.push("at >= ?"), params.push(q.since);
+      if (q.until !== undefined) where.push("at <= ?"), params.push(q.until);
+      const sql = `SELECT run_id, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at FROM audit ${
+        where.length ? `WHERE ${where.join(" AND ")}` : ""
+      } ORDER BY at, run_id, seq LIMIT ?`;
+      return (this.query(sql).all(...params, q.limit ?? -1) as AuditRow[]).map(decodeAudit);
+    });
+  }
+
+  events(runId: string): VmEvent[] {
+    return this.guard("events", () => (this.s.selectEvents.all(runId) as { seq: number; count: number; body: string }[]).flatMap((r) => decodeEvents(runId, r.seq, r.count, r.body)));
+  }
+
+  session(sessionId: string): SessionEntry[] {
+    return this.guard("session", () => {
+      const id = checkSessionId(sessionId, "session");
+      return (this.s.selectSession.all(id) as SessionRow[]).map((r) => decodeSessionEntry(id, r));
+    });
+  }
+
+  appendSession(sessionId: string, entries: SessionEntry[]): number {
+    return this.guard("appendSession", () => {
+      const id = checkSessionId(sessionId, "appendSession");
+      return this.appendSessionTx(id, checkSessionEntries(id, entries));
     });
   }
 
@@ -295,31 +445,42 @@ export class SqliteStore implements RunStore {
   // ------------------------------------------------------------ inside transactions
 
   private commitInTx(req: CommitRequest): number {
+    const runId = req.runId;
     const append = req.append ?? [];
+    const events = req.events ?? [];
+    const audit = req.audit ?? [];
     // The version check and the bump are one statement (`WHERE version = expect`); only when it
     // matches nothing do we look at why (no such run, or it moved).
-    const cols = req.update === undefined ? undefined : encodeUpdate(req.runId, req.update);
+    const cols = req.update === undefined ? undefined : encodeUpdate(runId, req.update);
     const head = (
       cols === undefined
-        ? this.s.bumpRun.get(append.length, req.runId, req.expectVersion)
-        : this.s.updateRun.get(updateParams(cols, req.runId, req.expectVersion, append.length))
-    ) as { version: number; next_seq: number } | undefined;
+        ? this.s.bumpRun.get(append.length, events.length, audit.length, runId, req.expectVersion)
+        : this.s.updateRun.get(updateParams(cols, runId, req.expectVersion, append.length, events.length, audit.length))
+    ) as { version: number; next_seq: number; next_event: number; next_audit: number } | undefined;
     if (!head) {
-      const now = this.s.selectHead.get(req.runId) as { version: number } | undefined;
-      if (!now) throw new StoreError(`commit: no run ${req.runId} in the store`, this.path);
-      throw new VersionConflict(req.runId, req.expectVersion, now.version);
+      const now = this.s.selectHead.get(runId) as { version: number } | undefined;
+      if (!now) throw new StoreError(`commit: no run ${runId} in the store`, this.path);
+      throw new VersionConflict(runId, req.expectVersion, now.version);
     }
     let seq = head.next_seq - append.length;
-    const putBlob = (b: Uint8Array): string => this.putBlobRow(b);
-    for (const e of append) {
-      const r = encodeEntry(req.runId, e, seq++, this.threshold, putBlob);
-      this.s.insertEntry.run(req.runId, r.seq, r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value, r.value_blob, r.error);
+    for (let i = 0; i < append.length; i++) {
+      const r = encodeEntry(runId, append[i]!, seq++, this.threshold, this.putBlobRow);
+      this.s.insertEntry.run(runId, r.seq, r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value, r.value_blob, r.error);
     }
-    const at = Date.now();
-    (req.dispatch ?? []).forEach((d, i) => {
-      const r = encodeDispatch(req.runId, d, i);
-      this.s.insertDispatch.run(r.kind, r.run_id, r.payload, at);
-    });
+    if (events.length > 0) this.s.insertEvent.run(runId, head.next_event - events.length, events.length, encodeEvents(runId, events));
+    let aseq = head.next_audit - audit.length;
+    for (let i = 0; i < audit.length; i++) {
+      const a = encodeAudit(runId, audit[i]!, i);
+      this.s.insertAudit.run(a.run_id, aseq++, a.step, a.principal, a.kind, a.hook, a.target, a.policy, a.rule, a.outcome, a.reason, a.redacted, a.at);
+    }
+    const dispatch = req.dispatch;
+    if (dispatch !== undefined && dispatch.length > 0) {
+      const at = Date.now();
+      for (let i = 0; i < dispatch.length; i++) {
+        const r = encodeDispatch(runId, dispatch[i]!, i);
+        this.s.insertDispatch.run(r.kind, r.run_id, r.payload, at);
+      }
+    }
     return head.version;
   }
 
@@ -337,10 +498,26 @@ export class SqliteStore implements RunStore {
     return rows.map(decodeDispatch);
   }
 
-  private putBlobRow(bytes: Uint8Array): string {
+  private appendSessionInTx(id: string, entries: SessionEntry[]): number {
+    let seq = this.s.sessionLength.get(id) as number;
+    for (const e of entries) {
+      const r = encodeSessionEntry(id, e, seq++);
+      this.s.insertSession.run(id, r.seq, r.run_id, r.agent, r.role, r.content, r.tool_calls, r.tool_call_id, r.at);
+    }
+    return seq;
+  }
+
+  /** Stores bytes under their sha256 (an arrow: passed to encodeEntry without a closure per commit). */
+  private readonly putBlobRow = (bytes: Uint8Array): string => {
     const h = sha256Hex(bytes);
     this.s.insertBlob.run(h, bytes.byteLength, bytes);
     return h;
+  };
+
+  private query(sql: string): Stmt {
+    let st = this.queries.get(sql);
+    if (!st) this.queries.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   // ------------------------------------------------------------ schema
@@ -406,8 +583,8 @@ export class SqliteStore implements RunStore {
   }
 }
 
-function updateParams(cols: RunUpdateColumns, runId: string, expect: number, appended: number): Record<string, unknown> {
-  const p: Record<string, unknown> = { run_id: runId, expect, appended };
+function updateParams(cols: RunUpdateColumns, runId: string, expect: number, appended: number, events: number, audits: number): Record<string, unknown> {
+  const p: Record<string, unknown> = { run_id: runId, expect, appended, events, audits };
   for (const c of ["graph", "plan_hash", "status", "updated_at", "input", "principal", "output", "error", "pending"] as const) {
     const set = Object.prototype.hasOwnProperty.call(cols, c);
     p[`u_${c}`] = set ? 1 : 0;

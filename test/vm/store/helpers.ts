@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JournalEntry, RunRecord } from "../../../vm/types.js";
+import type { AuditRecord, JournalEntry, RunRecord, SessionEntry, VmEvent } from "../../../vm/types.js";
 
 export function tempDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), "awr-store-"));
@@ -29,4 +29,28 @@ export function intent(key: string, value: JournalEntry["value"] = { q: key }, o
 
 export function outcome(key: string, value: JournalEntry["value"] = { ok: key }, over: Partial<JournalEntry> = {}): JournalEntry {
   return { key, step: key.split("#")[0]!, kind: "tool", phase: "outcome", hash: `h-${key}`, at: 1_700_000_000_200, value, ...over };
+}
+
+export function auditRecord(runId: string, over: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    runId,
+    step: "triage/lookup#0",
+    principal: { id: "ada", roles: ["agent"] },
+    kind: "policy",
+    hook: "before tool",
+    target: "lookup",
+    policy: "pii",
+    rule: "redact-email",
+    outcome: "allow",
+    at: 1_700_000_000_300,
+    ...over,
+  };
+}
+
+export function event(runId: string, step: string, at = 1_700_000_000_400): VmEvent {
+  return { type: "step.started", runId, step, node: step.split("#")[0]!, at };
+}
+
+export function message(runId: string, content: string, over: Partial<SessionEntry> = {}): SessionEntry {
+  return { runId, agent: "helper", role: "user", content, at: 1_700_000_000_500, ...over };
 }

@@ -121,10 +121,28 @@ describe("SqliteStore: settings and schema", () => {
     const db = raw(path);
     expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
     const names = db.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-    expect(names).toEqual(["blobs", "dispatch", "journal", "journal_by_key", "meta", "runs", "runs_by_created", "runs_by_status"]);
-    expect(db.prepare("PRAGMA index_list(journal)").all()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: "journal_by_key" }), expect.objectContaining({ origin: "pk" })]),
-    );
+    expect(names).toEqual([
+      "audit",
+      "audit_by_at",
+      "audit_no_delete",
+      "audit_no_update",
+      "blobs",
+      "dispatch",
+      "events",
+      "journal",
+      "meta",
+      "runs",
+      "runs_by_created",
+      "runs_by_status",
+      "sessions",
+    ]);
+    // The journal, events, audit and sessions are clustered on their keys: no rowid, no extra
+    // index but the audit log's by time.
+    for (const t of ["journal", "events", "audit", "sessions"]) {
+      const indexes = db.prepare(`PRAGMA index_list(${t})`).all() as { name: string; origin: string }[];
+      expect(indexes.map((i) => i.origin).sort()).toEqual(t === "audit" ? ["c", "pk"] : ["pk"]);
+      expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(t)).toMatch(/WITHOUT ROWID\s*$/);
+    }
   });
 
   it("creates missing directories; the default path is .awr/runs.db", () => {
