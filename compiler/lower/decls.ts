@@ -53,8 +53,31 @@ export function lowerTool(ctx: LowerCtx, d: ToolDecl): ToolPlan {
     rate: rateOf(p.get("rate")),
     idempotent: constValue(p.get("idempotent")) === true,
     compensate: compensateOf(ctx, p.get("compensate"), locals),
+    ...toolLimits(p),
     loc: ctx.loc(d.name.span),
   };
+}
+
+/** `concurrency: N` and `allow: { read: [...], write: [...], env: [...] }`, present only when declared. */
+function toolLimits(p: Map<string, Expr>): Pick<ToolPlan, "concurrency" | "allow"> {
+  const out: Pick<ToolPlan, "concurrency" | "allow"> = {};
+  const c = constNumber(p.get("concurrency"));
+  if (c !== undefined && Number.isInteger(c) && c >= 1) out.concurrency = c;
+  const a = p.get("allow");
+  if (a?.kind === "Record") {
+    const field = (k: string) => constStrings(a.fields.find((f) => f.key.name === k)?.value);
+    out.allow = { read: field("read"), write: field("write"), env: field("env") };
+  }
+  return out;
+}
+
+/** A header value: a string, or `env("NAME")` lowered to the secret hole `{env:NAME}` (resolved at call time). */
+function headerValue(e: Expr): string {
+  if (e.kind === "Call" && calleeName(e.callee) === "env") {
+    const name = constString(e.args[0]?.value);
+    return name ? `{env:${name}}` : "";
+  }
+  return constString(e) ?? "";
 }
 
 /** `js("./m.mjs#fn")`, `http("METHOD url")` / `http({ method, url, headers })`, `mcp(server, "tool")`, `builtin("std.x")`. */
@@ -68,7 +91,8 @@ function implOf(e: Expr | undefined): ToolImpl | null {
       return hash < 0 ? { kind: "js", module: spec, export: "default" } : { kind: "js", module: spec.slice(0, hash), export: spec.slice(hash + 1) };
     }
     case "http": {
-      // http("GET https://…/{id}") or http({ method, url, headers }); headers values are literal strings.
+      // http("GET https://…/{id}") or http({ method, url, headers }); header values are strings, which
+      // may hold `{env:NAME}` secret holes, or env("NAME").
       const arg = args[0];
       if (arg?.kind === "Record") {
         const field = (k: string) => arg.fields.find((f) => f.key.name === k)?.value;
@@ -77,7 +101,7 @@ function implOf(e: Expr | undefined): ToolImpl | null {
           kind: "http",
           method: (constString(field("method")) ?? "GET").toUpperCase(),
           url: constString(field("url")) ?? "",
-          headers: headers?.kind === "Record" ? Object.fromEntries(headers.fields.map((f) => [f.key.name, constString(f.value) ?? ""])) : {},
+          headers: headers?.kind === "Record" ? Object.fromEntries(headers.fields.map((f) => [f.key.name, headerValue(f.value)])) : {},
         };
       }
       const spec = constString(arg) ?? "";

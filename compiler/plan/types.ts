@@ -128,6 +128,14 @@ export const ToolSchema = z.strictObject({
   rate: z.strictObject({ count: z.number().positive(), per_ms: z.number().int().positive() }).nullable(),
   idempotent: z.boolean(),
   compensate: CompensateSchema.nullable(),
+  /** Maximum calls of this tool in flight at once (absent: no limit). */
+  concurrency: z.number().int().positive().optional(),
+  /**
+   * What a `js` tool's sandboxed process may touch beyond its module's directory: files to read
+   * and write (paths relative to the declaring file) and environment variables (secrets) it sees.
+   * Absent: the module's directory, read-only, and no environment.
+   */
+  allow: z.strictObject({ read: z.array(z.string()), write: z.array(z.string()), env: z.array(z.string()) }).optional(),
   loc: LocSchema,
 });
 

@@ -32,6 +32,7 @@ export const TOOL_PROPS: Record<string, PropSpec> = {
   timeout: { type: "duration", doc: "Per-call timeout." },
   rate: { type: "N/s | N/m | N/h", doc: "Rate limit, e.g. 20/s." },
   concurrency: { type: "int", doc: "Maximum calls in flight." },
+  allow: { type: "{ read, write, env }", doc: 'What a js tool\'s sandbox may touch beyond its module\'s directory: paths to read/write, env vars (secrets) it sees, e.g. { read: ["./data"], env: ["CRM_TOKEN"] }.' },
   idempotent: { type: "bool", doc: "Safe to repeat with the same idempotency key; re-issued after a crash." },
   retry: { type: "int | { max, backoff, jitter }", doc: "Retries after the first attempt." },
   compensate: { type: "tool call", doc: "The undo step, e.g. cancel_refund(receipt_id: result.id); `result` is this tool's output." },

@@ -1,6 +1,7 @@
 // `impl: builtin("std.…")`: tools the VM implements itself (stdlib/std/*.awr declares them).
 // Their results are journaled like every effect, so non-determinism (the clock, the network) is
 // recorded once and replayed after that.
+import { randomUUID } from "node:crypto";
 import type { Json } from "../types.js";
 import { fail } from "./failures.js";
 import { rawRequest, type Fetch } from "./http.js";
@@ -28,6 +29,8 @@ function headersOf(args: Record<string, Json>): Record<string, string> {
 export const BUILTINS: Readonly<Record<string, Builtin>> = {
   /** `time_now() -> string`: the current instant, ISO 8601 in UTC. */
   "std.time.now": async (_args, env) => env.now().toISOString(),
+  /** `random_id() -> string`: a random UUID v4 (journaled: a replay or a resume sees the same id). */
+  "std.random.uuid": async () => randomUUID(),
   /** `http_get(url, headers) -> HttpResponse`. */
   "std.http.get": (args, env, tool, signal) =>
     rawRequest(env.fetch, tool, "GET", str(args, "url", tool), headersOf(args), undefined, signal),

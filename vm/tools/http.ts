@@ -6,9 +6,11 @@
 // `…+json`), else the text (an empty body is null). Other statuses fail, classified:
 // 429 → rate_limit (retryable, with Retry-After), 408 → timeout (retryable), 5xx → transport
 // (retryable), 401/403 → auth, other 4xx → tool (neither retryable). A network error is transport.
+// URL and header values may hold `{env:NAME}` secret holes (secrets.ts), filled at call time.
 import type { ToolImpl } from "../../compiler/plan/index.js";
 import type { Json } from "../types.js";
 import { clip, errorMessage, fail } from "./failures.js";
+import type { SecretScope } from "./secrets.js";
 
 export type HttpImpl = Extract<ToolImpl, { kind: "http" }> & { headers?: Record<string, string> };
 export type Fetch = typeof globalThis.fetch;
@@ -49,9 +51,11 @@ export function buildHttpRequest(
   args: Record<string, Json>,
   tool: string,
   extraHeaders: Record<string, string> = {},
+  secrets?: SecretScope,
 ): { method: string; url: string; init: RequestInit } {
   const { method, url: template } = methodAndUrl(impl);
-  const { url: filled, rest } = fillUrl(template, args, tool);
+  const withSecrets = secrets ? secrets.fill(template, `tool ${tool}`, encodeURIComponent) : template;
+  const { url: filled, rest } = fillUrl(withSecrets, args, tool);
   let url: URL;
   try {
     url = new URL(filled);
@@ -59,7 +63,7 @@ export function buildHttpRequest(
     throw fail("tool", `tool ${tool}: invalid URL "${filled}"`, false);
   }
   const headers = new Headers({ accept: "application/json, text/plain;q=0.9, */*;q=0.8" });
-  for (const [k, v] of Object.entries(impl.headers ?? {})) headers.set(k, v);
+  for (const [k, v] of Object.entries(impl.headers ?? {})) headers.set(k, secrets ? secrets.fill(v, `tool ${tool}`) : v);
   for (const [k, v] of Object.entries(extraHeaders)) headers.set(k, v);
   const init: RequestInit = { method, headers };
   if (BODY_METHODS.has(method)) {
@@ -127,8 +131,9 @@ export async function callHttpTool(
   tool: string,
   signal: AbortSignal,
   extraHeaders: Record<string, string> = {},
+  secrets?: SecretScope,
 ): Promise<Json> {
-  const { method, url, init } = buildHttpRequest(impl, args, tool, extraHeaders);
+  const { method, url, init } = buildHttpRequest(impl, args, tool, extraHeaders, secrets);
   init.signal = signal;
   const res = await send(fetchFn, url, init, tool);
   const text = await res.text();

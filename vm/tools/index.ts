@@ -1,19 +1,30 @@
-// The tool provider: runs the tools of a plan (js modules, http endpoints, builtins) for the
-// interpreter. It validates arguments and results against the tool's schemas, enforces the tool's
-// timeout and rate limit and the caller's abort signal, and reports every failure as a classified
-// VmFailure. Retries, the journal, policies and mocks are the interpreter's business, not this one.
+// The tool provider: runs the tools of a plan (js modules, http endpoints, MCP servers, builtins)
+// for the interpreter. It is the router of tool calls: it coerces and validates arguments against
+// the tool's `params` (a bad argument is a `schema` failure naming it), applies the tool's
+// concurrency and rate limits, runs the call under the tool's timeout and the caller's abort signal,
+// validates the result against `returns` (a bad result is a `schema` failure naming the tool), and
+// redacts the secrets the call used from its result and failure messages. Every failure is a
+// classified VmFailure. Retries, the journal, policies and mocks are the interpreter's business.
 import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
 import { coerce, validate } from "../schema.js";
 import { BUILTINS } from "./builtins.js";
 import { fail, isVmFailure, errorMessage } from "./failures.js";
 import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
-import { jsToolFailure, ModuleCache, resolveJsModule, type ToolContext } from "./js.js";
-import { RateLimiter } from "./rate.js";
+import { assertModule, jsToolFailure, ModuleCache, resolveJsModule, sandboxFailure, sandboxSpec, type ToolContext } from "./js.js";
+import { McpClients, type McpServerConfig } from "./mcp.js";
+import { RateLimiter, Semaphore } from "./rate.js";
+import { Sandboxes, type SandboxOptions } from "./sandbox.js";
+import { SecretScope, type SecretLookup } from "./secrets.js";
 
 export type { ToolContext, JsToolFunction } from "./js.js";
-export { RateLimiter } from "./rate.js";
+export { RateLimiter, Semaphore } from "./rate.js";
 export { builtinNames } from "./builtins.js";
+export type { McpServerConfig, McpStdioServer, McpHttpServer } from "./mcp.js";
+export type { SandboxOptions } from "./sandbox.js";
+export { toolRegistry, toolEntry, qualifiedToolName, type ToolEntry } from "./registry.js";
+export { readMcpConfig } from "./mcp.js";
+export { SecretScope } from "./secrets.js";
 
 export interface ToolsOptions {
   /** The directory the plan's file ids are relative to (the entry file's directory). */
@@ -24,36 +35,88 @@ export interface ToolsOptions {
   fetch?: Fetch;
   /** The clock of `std.time.now` (default: the system clock). */
   now?: () => Date;
+  /**
+   * How js tools run: `"process"` (default) in sandboxed child processes, `"inline"` in this
+   * process (trusted code only: no sandbox, and a timeout cannot stop a synchronous loop).
+   */
+  js?: SandboxOptions & { isolation?: "process" | "inline" };
+  /** Secrets by name, looked up before `env` (for `{env:NAME}` holes and `allow.env`). */
+  secrets?: Record<string, string>;
+  /** The environment secrets are read from (default: `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** MCP servers by name (default: `mcp.json` in `baseDir`, if any). */
+  mcpServers?: Record<string, McpServerConfig>;
+  /** The concurrency limit of tools that declare none (default: none). */
+  concurrency?: number;
 }
 
 type ToolPlan = ToolRequest["plan"];
 
-/** The `ToolProvider` that runs tools in this process. One instance holds one set of rate limits. */
+/** The `ToolProvider` of the VM. One instance holds one set of limits, sandboxes and MCP connections. */
 export class Tools implements ToolProvider {
   private readonly modules = new ModuleCache();
   private readonly limiters = new Map<string, RateLimiter>();
+  private readonly semaphores = new Map<string, Semaphore>();
+  private readonly sandboxes: Sandboxes;
+  private readonly mcp: McpClients;
+  private readonly lookup: SecretLookup;
 
-  constructor(private readonly opts: ToolsOptions) {}
+  constructor(private readonly opts: ToolsOptions) {
+    this.sandboxes = new Sandboxes(opts.js);
+    this.lookup = (name) => {
+      if (opts.secrets && Object.hasOwn(opts.secrets, name)) return opts.secrets[name];
+      return (opts.env ?? process.env)[name];
+    };
+    this.mcp = new McpClients({
+      servers: opts.mcpServers,
+      baseDir: opts.baseDir,
+      // The connection outlives a call, so its secrets are redacted from every MCP call's output.
+      resolveSecrets: (text, what) => this.mcpSecrets.fill(text, what),
+    });
+  }
+
+  /** Secrets used by MCP server connections (redacted from every MCP call). */
+  private readonly mcpSecrets = new SecretScope((n) => this.lookup(n));
 
   async call(req: ToolRequest, signal: AbortSignal): Promise<Json> {
     const { tool, plan } = req;
     if (signal.aborted) throw cancelled(tool);
     const args = checkArgs(tool, plan, req.args);
     if (!plan.impl) throw fail("tool", `tool ${tool} has no impl to run (declare one, or mock the tool in tests)`, false);
-    if (plan.rate) await this.limiter(tool, plan.rate).take(signal, `tool ${tool}`);
-    const raw = await withDeadline(tool, plan.timeout_ms, signal, (inner) => this.dispatch(req, args, inner));
-    return checkResult(tool, plan, raw);
+    const secrets = new SecretScope(this.lookup);
+    const max = plan.concurrency ?? this.opts.concurrency;
+    const release = max ? await this.semaphore(tool, max).acquire(signal, `tool ${tool}`) : undefined;
+    try {
+      if (plan.rate) await this.limiter(tool, plan.rate).take(signal, `tool ${tool}`);
+      const raw = await withDeadline(tool, plan.timeout_ms, signal, (inner) => this.dispatch(req, args, inner, secrets));
+      return secrets.json(checkResult(tool, plan, raw));
+    } catch (e) {
+      throw secrets.error(e);
+    } finally {
+      release?.();
+    }
   }
 
-  private dispatch(req: ToolRequest, args: Record<string, Json>, signal: AbortSignal): Promise<unknown> {
+  /** Stops the js sandboxes and closes MCP connections. The provider cannot be used afterwards. */
+  async close(): Promise<void> {
+    this.sandboxes.close();
+    await this.mcp.close();
+  }
+
+  /** Live sandbox processes (diagnostics and tests). */
+  sandboxProcesses(): number {
+    return this.sandboxes.processes();
+  }
+
+  private dispatch(req: ToolRequest, args: Record<string, Json>, signal: AbortSignal, secrets: SecretScope): Promise<unknown> {
     const { tool, plan } = req;
     const impl = plan.impl!;
     switch (impl.kind) {
       case "js":
-        return this.callJs(req, impl, args, signal);
+        return this.callJs(req, impl, args, signal, secrets);
       case "http": {
         const extra: Record<string, string> = plan.idempotent && req.idempotencyKey ? { "idempotency-key": req.idempotencyKey } : {};
-        return callHttpTool(this.fetchFn(), impl as HttpImpl, args, tool, signal, extra);
+        return callHttpTool(this.fetchFn(), impl as HttpImpl, args, tool, signal, extra, secrets);
       }
       case "builtin": {
         const b = Object.prototype.hasOwnProperty.call(BUILTINS, impl.name) ? BUILTINS[impl.name] : undefined;
@@ -62,8 +125,15 @@ export class Tools implements ToolProvider {
         }
         return b(args, { fetch: this.fetchFn(), now: this.opts.now ?? (() => new Date()) }, tool, signal);
       }
-      case "mcp":
-        throw fail("tool", `tool ${tool}: mcp tools arrive with the capability layer (mcp(${impl.server}, "${impl.tool}") cannot run yet)`, false);
+      case "mcp": {
+        const wantsText = validate(plan.returns, "").ok || validate(plan.returns, "x").ok;
+        return this.mcp
+          .call(impl.server, impl.tool, args, tool, signal, wantsText)
+          .then((v) => this.mcpSecrets.json(v))
+          .catch((e: unknown) => {
+            throw this.mcpSecrets.error(e);
+          });
+      }
     }
   }
 
@@ -72,15 +142,26 @@ export class Tools implements ToolProvider {
     impl: { module: string; export: string },
     args: Record<string, Json>,
     signal: AbortSignal,
+    secrets: SecretScope,
   ): Promise<unknown> {
     const { tool, plan } = req;
     const path = resolveJsModule(this.opts, plan.loc.file, impl.module, tool);
-    const fn = await this.modules.fn(path, impl.export, tool, impl.module);
-    const ctx: ToolContext = { idempotencyKey: req.idempotencyKey, signal };
+    if (this.opts.js?.isolation === "inline") {
+      const fn = await this.modules.fn(path, impl.export, tool, impl.module);
+      const ctx: ToolContext = { idempotencyKey: req.idempotencyKey, signal };
+      try {
+        return await fn(args, ctx);
+      } catch (e) {
+        throw jsToolFailure(tool, e);
+      }
+    }
+    assertModule(path, tool, impl.module);
+    const spec = sandboxSpec(this.opts, plan, path, tool, this.lookup);
+    for (const [name, value] of Object.entries(spec.env)) secrets.add(name, value);
     try {
-      return await fn(args, ctx);
+      return await this.sandboxes.run(spec, path, impl.export, args, req.idempotencyKey, signal);
     } catch (e) {
-      throw jsToolFailure(tool, e);
+      throw sandboxFailure(tool, impl.module, path, impl.export, e);
     }
   }
 
@@ -94,16 +175,26 @@ export class Tools implements ToolProvider {
     if (!l) this.limiters.set(key, (l = new RateLimiter(rate.count, rate.per_ms)));
     return l;
   }
+
+  private semaphore(tool: string, max: number): Semaphore {
+    const key = `${tool}\u0000${max}`;
+    let s = this.semaphores.get(key);
+    if (!s) this.semaphores.set(key, (s = new Semaphore(max)));
+    return s;
+  }
 }
 
 function cancelled(tool: string): VmFailure {
   return fail("cancelled", `tool ${tool}: cancelled`, false);
 }
 
-/** Coerces then validates the arguments against `params`; invalid → `tool`, not retryable. */
+/**
+ * Coerces then validates the arguments against `params` (schema.ts `coerce` has the table); invalid
+ * → `schema`, not retryable, each error naming the argument's path (`$.amount: …`).
+ */
 function checkArgs(tool: string, plan: ToolPlan, args: Record<string, Json>): Record<string, Json> {
   const r = validate(plan.params, coerce(plan.params, args ?? {}));
-  if (!r.ok) throw fail("tool", `tool ${tool}: invalid arguments: ${r.errors.join("; ")}`, false);
+  if (!r.ok) throw fail("schema", `tool ${tool}: invalid arguments: ${r.errors.join("; ")}`, false);
   return r.value as Record<string, Json>;
 }
 

@@ -78,3 +78,47 @@ function sleep(ms: number, signal: AbortSignal, what: string): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * The concurrency limit of a tool (`concurrency: N`): at most `max` calls in flight; the others
+ * wait, first come first served. A waiter whose signal aborts leaves the queue (`cancelled`).
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly max: number) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  async acquire(signal: AbortSignal, what = "tool"): Promise<() => void> {
+    if (signal.aborted) throw fail("cancelled", `${what}: cancelled while waiting for its concurrency limit`, false);
+    if (this.active < this.max) {
+      this.active++;
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const go = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.queue.indexOf(go);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(fail("cancelled", `${what}: cancelled while waiting for its concurrency limit`, false));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.queue.push(go);
+      });
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.queue.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.active--;
+    };
+  }
+}

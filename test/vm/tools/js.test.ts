@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Tools } from "../../../vm/tools/index.js";
@@ -8,6 +8,12 @@ import { failure, never, NUM, obj, request, STR, toolPlan } from "./helpers.js";
 // modules (`./fixtures/…`) resolve against test/vm/tools.
 const baseDir = resolve(import.meta.dirname, "..");
 const tools = new Tools({ baseDir });
+// The same tools run in this process (trusted code, no sandbox): the module state is visible here.
+const inline = new Tools({ baseDir, js: { isolation: "inline" } });
+afterAll(async () => {
+  await tools.close();
+  await inline.close();
+});
 
 const js = (exp: string, module = "./fixtures/math.mjs") => ({ kind: "js" as const, module, export: exp });
 const add = toolPlan({ params: obj({ a: NUM, b: NUM }), returns: NUM, impl: js("add") });
@@ -21,9 +27,9 @@ describe("js tools", () => {
     expect(await tools.call(request("add", add, { a: "3", b: 4 }), never)).toBe(7);
   });
 
-  it("rejects invalid arguments with the errors, not retryable", async () => {
+  it("rejects invalid arguments with a schema failure naming them, not retryable", async () => {
     const f = await failure(tools.call(request("add", add, { a: "three" }), never));
-    expect(f.kind).toBe("tool");
+    expect(f.kind).toBe("schema");
     expect(f.retryable).toBe(false);
     expect(f.message).toMatch(/^tool add: invalid arguments: /);
     expect(f.message).toMatch(/\bb\b/); // the missing one is named
@@ -96,10 +102,10 @@ describe("js tools", () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
-  it("aborts the tool's signal on timeout", async () => {
+  it("aborts the tool's signal on timeout (inline isolation)", async () => {
     const mod = (await import(pathToFileURL(resolve(import.meta.dirname, "fixtures", "math.mjs")).href)) as { aborted: { count: number } };
     const before = mod.aborted.count;
-    const f = await failure(tools.call(request("patient", toolPlan({ impl: js("patient"), timeout_ms: 30 })), never));
+    const f = await failure(inline.call(request("patient", toolPlan({ impl: js("patient"), timeout_ms: 30 })), never));
     expect(f.kind).toBe("timeout");
     expect(mod.aborted.count).toBe(before + 1);
   });
@@ -139,10 +145,11 @@ describe("other impls", () => {
     expect(f.message).toContain('unknown builtin "std.nope"');
   });
 
-  it("says mcp tools are not there yet", async () => {
+  it("names an MCP server that is not configured", async () => {
     const f = await failure(tools.call(request("gh", toolPlan({ impl: { kind: "mcp", server: "github", tool: "create_issue" } })), never));
     expect(f).toMatchObject({ kind: "tool", retryable: false });
-    expect(f.message).toContain("mcp tools arrive with the capability layer");
+    expect(f.message).toContain('MCP server "github" is not configured');
+    expect(f.message).toContain(resolve(baseDir, "mcp.json"));
   });
 
   it("fails a tool without impl", async () => {
