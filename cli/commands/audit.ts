@@ -1,0 +1,115 @@
+import type { AuditQuery, AuditRecord } from "../../vm/types.js";
+import type { Command } from "../command.js";
+import { Exit, UsageError } from "../io.js";
+import { STORE_HELP, existingStore, openRunStore, timeArg } from "../runs.js";
+
+const OUTCOMES = ["allow", "deny", "approve", "redact", "transform", "ok", "failed"];
+
+export const audit: Command = {
+  name: "audit",
+  summary: "Show or export the audit log: policy decisions and tool calls",
+  options: {
+    store: { type: "string" },
+    run: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    policy: { type: "string" },
+    outcome: { type: "string" },
+    kind: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+    jsonl: { type: "boolean" },
+  },
+  help: `Show the audit log of a store: every policy decision (which rule of which policy allowed,
+denied, asked for approval or redacted, at which hook of which call, for whom) and every tool call.
+The log is append-only; records never carry the values, only the JSON paths that were redacted.
+
+Usage: awr audit [--run ID] [--since T] [--until T] [--policy P] [--outcome O] [--json | --jsonl]
+
+Options:
+${STORE_HELP}
+  --run <id>           Only the records of one run
+  --since <time>       Records at or after: an ISO date/time, ms since the epoch, or an age
+                       such as 30m, 12h, 7d (that long ago)
+  --until <time>       Records at or before (same forms)
+  --policy <name>      Only the decisions of one policy
+  --outcome <o>        Only one outcome: ${OUTCOMES.join(", ")}
+  --kind <k>           policy (decisions) or tool (tool calls)
+  --limit <n>          At most n records (the oldest first)
+  --json               Print a JSON array
+  --jsonl              Print one JSON record per line (an export)
+  -h, --help           Show this help
+
+Examples:
+  awr audit --run 6f1c2b9e-…
+  awr audit --since 24h --outcome deny
+  awr audit --store .awr/runs.db --jsonl > audit.jsonl
+
+Exit codes:
+  0  printed (also when no record matches)
+  2  usage error, no store at that path, or an unreadable store
+`,
+  async run(args, io) {
+    if (args.positionals.length) throw new UsageError(`unexpected arguments: ${args.positionals.join(" ")}`, "filters are options, e.g. awr audit --run <id>");
+    const v = args.values;
+    if (v.json && v.jsonl) throw new UsageError("choose one of --json and --jsonl");
+    const query: AuditQuery = {};
+    if (typeof v.run === "string") query.runId = v.run;
+    if (typeof v.policy === "string") query.policy = v.policy;
+    if (typeof v.outcome === "string") {
+      if (!OUTCOMES.includes(v.outcome)) throw new UsageError(`unknown outcome "${v.outcome}"`, `outcomes: ${OUTCOMES.join(", ")}`);
+      query.outcome = v.outcome;
+    }
+    if (typeof v.kind === "string") {
+      if (v.kind !== "policy" && v.kind !== "tool") throw new UsageError(`unknown kind "${v.kind}"`, "kinds: policy, tool");
+      query.kind = v.kind;
+    }
+    const now = Date.now();
+    if (typeof v.since === "string") query.since = timeArg(v.since, "--since", now);
+    if (typeof v.until === "string") query.until = timeArg(v.until, "--until", now);
+    if (typeof v.limit === "string") {
+      const n = Number(v.limit);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError("--limit takes a positive whole number");
+      query.limit = n;
+    }
+    // Reading the log never creates a store.
+    const spec = v.store as string | undefined;
+    existingStore(spec, io);
+    const store = await openRunStore(spec, io);
+    try {
+      const records = store.audit(query);
+      if (v.jsonl) for (const r of records) io.stdout.write(`${JSON.stringify(r)}\n`);
+      else if (v.json) io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+      else io.stdout.write(table(records));
+      return Exit.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+function table(records: AuditRecord[]): string {
+  if (!records.length) return "no audit records\n";
+  const rows = records.map((r) => [
+    new Date(r.at).toISOString(),
+    short(r.runId),
+    r.kind === "tool" ? `tool ${r.hook}` : r.hook,
+    r.target,
+    r.policy ?? "-",
+    r.rule ? r.rule.replace(/^policy:[^/]*\//, "") : "-",
+    r.outcome,
+    [r.redacted?.length ? `redacted ${r.redacted.map((x) => `${x.path} (${x.kind})`).join(", ")}` : "", r.reason ?? ""].filter(Boolean).join("; "),
+  ]);
+  const head = ["time", "run", "hook", "target", "policy", "rule", "outcome", "details"];
+  const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(head), ...rows.map(line)].join("\n")}\n${records.length} record${records.length === 1 ? "" : "s"}\n`;
+}
+
+function short(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 12)}…` : id;
+}

@@ -1,0 +1,92 @@
+// Content filters: the intrinsic functions of policy conditions (docs/policies.md § Content
+// filters). Each looks into every string of a value (records and lists walked deeply, numbers as
+// their decimal text), so `contains_pii(input)` checks all arguments of a call at once.
+//
+//   contains_pii(x)                  any PII of any kind
+//   contains_pii(x, "card", "iban")  any PII of the named kinds
+//   matches(x, "regex", "flags"?)    a JavaScript regular expression matches some string
+//   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case
+//
+// A bad argument (an invalid regex, an unknown PII kind, a keyword list that is not a list of
+// strings) throws: the rule's condition fails, and the policy engine denies the call.
+import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
+import { isRecord } from "./expr.js";
+import type { Json } from "./types.js";
+
+export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any"] as const;
+
+/** The strings of a value, depth first (numbers as text; keys are not included). */
+export function stringsOf(v: Json, out: string[] = []): string[] {
+  if (typeof v === "string") out.push(v);
+  else if (typeof v === "number") out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) stringsOf(x, out);
+  else if (isRecord(v)) for (const x of Object.values(v)) stringsOf(x, out);
+  return out;
+}
+
+const REGEX_CACHE = new Map<string, RegExp>();
+
+function regex(source: string, flags: string): RegExp {
+  const key = `${flags}/${source}`;
+  let re = REGEX_CACHE.get(key);
+  if (!re) {
+    if (!/^[imsu]*$/.test(flags)) throw new Error(`matches(): flags may only be i, m, s, u (got "${flags}")`);
+    try {
+      re = new RegExp(source, flags);
+    } catch (e) {
+      throw new Error(`matches(): invalid regular expression /${source}/: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (REGEX_CACHE.size > 500) REGEX_CACHE.clear();
+    REGEX_CACHE.set(key, re);
+  }
+  return re;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A keyword as a whole-word, case-insensitive pattern; inner whitespace matches any whitespace. */
+function keywordPattern(words: string[]): RegExp {
+  const key = `kw/${words.join("\u0000")}`;
+  let re = REGEX_CACHE.get(key);
+  if (!re) {
+    const alts = words
+      .map((w) => w.trim())
+      .filter(Boolean)
+      .map((w) => w.split(/\s+/).map(escape).join("\\s+"));
+    re = alts.length ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alts.join("|")})(?![\\p{L}\\p{N}_])`, "iu") : /(?!)/;
+    if (REGEX_CACHE.size > 500) REGEX_CACHE.clear();
+    REGEX_CACHE.set(key, re);
+  }
+  return re;
+}
+
+/** `scope.call` of a policy condition: the intrinsics above, undefined for anything else. */
+export function policyIntrinsic(fn: string, args: Json[]): Json | undefined {
+  switch (fn) {
+    case "contains_pii": {
+      const named = args.slice(1).map((k) => {
+        if (typeof k !== "string" || !(k === "pii" || (PII_KINDS as readonly string[]).includes(k))) {
+          throw new Error(`contains_pii(): unknown PII kind ${JSON.stringify(k)} (kinds: ${PII_KINDS.join(", ")})`);
+        }
+        return k;
+      });
+      const kinds = named.length ? expandKinds(named) : [...PII_KINDS];
+      return stringsOf(args[0] ?? null).some((s) => containsPii(s, kinds));
+    }
+    case "matches": {
+      const [x, source, flags] = args;
+      if (typeof source !== "string") throw new Error("matches() needs a regular expression string");
+      if (flags !== undefined && typeof flags !== "string") throw new Error("matches(): flags must be a string");
+      const re = regex(source, flags ?? "");
+      return stringsOf(x ?? null).some((s) => re.test(s));
+    }
+    case "contains_any": {
+      const [x, words] = args;
+      if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw new Error("contains_any() needs a list of strings");
+      const re = keywordPattern(words as string[]);
+      return stringsOf(x ?? null).some((s) => re.test(s));
+    }
+    default:
+      return undefined;
+  }
+}
