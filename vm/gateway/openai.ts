@@ -2,7 +2,11 @@
 // compatible endpoint, vLLM, Ollama, llama.cpp server) through the official `openai` SDK.
 //
 // One `call` = one or two HTTP round-trips: the answer, and at most one repair round-trip when the
-// answer is not valid JSON or does not match the schema. Nothing else is retried here: the SDK's
+// answer is not valid JSON or does not match the schema. With `req.tools` the model may call
+// functions instead of answering: the calls come back in `toolCalls` (streamed ones are assembled
+// from their deltas) and nothing is parsed or repaired. With `req.raw` (agents) the answer's text
+// comes back unparsed and there is no repair round-trip: the agent loop (vm/agent.ts) parses,
+// validates and repairs in journaled turns of its own. Nothing else is retried here: the SDK's
 // own retries are off (`maxRetries: 0`) because the VM retries with the plan's schedule and
 // journals every attempt; failures come back as classified `VmFailure`s (see errors.ts).
 //
@@ -18,7 +22,8 @@
 //   `timeout` and a timer on our own AbortController.
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions/completions.js";
-import { VmFailure, type ChatMessage, type Json, type ModelProvider, type ModelRequest, type ModelResponse } from "../types.js";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions/completions.js";
+import { VmFailure, type ChatMessage, type Json, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from "../types.js";
 import { costOf, estimateMessages, estimateTokens, type Usage } from "./cost.js";
 import { classify, type AbortState } from "./errors.js";
 import { parseJsonAnswer } from "./json.js";
@@ -54,6 +59,7 @@ interface RoundResult {
   refusal: string | null;
   finishReason: string | null;
   usage: Usage | null;
+  toolCalls: ToolCall[];
 }
 
 type Checked = { ok: true; value: Json; fixes: string[] } | { ok: false; errors: string[] };
@@ -95,6 +101,14 @@ export class OpenAIGateway implements ModelProvider {
     };
 
     const first = await round(req.messages, 1);
+    if (first.toolCalls.length > 0 || req.raw) {
+      // Function calls, or an agent's raw answer: the agent loop interprets (and repairs) it.
+      if (estimated) repaired.push("token usage estimated (chars/4): the server reported none");
+      const response: ModelResponse = { output: first.text, usage, costUsd: costOf(req.plan.price, usage) };
+      if (first.toolCalls.length > 0) response.toolCalls = first.toolCalls;
+      if (repaired.length > 0) response.repaired = repaired;
+      return response;
+    }
     let checked = this.check(req, prepared, first);
     if (!checked.ok) {
       const messages: ChatMessage[] = [
@@ -155,7 +169,10 @@ export class OpenAIGateway implements ModelProvider {
     const id = `${baseURL}\u0000${apiKey}`;
     let c = this.clients.get(id);
     if (!c) {
-      c = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+      // The SDK's own logging is off: it would print to the embedding service's console (e.g.
+      // "Could not parse message into JSON" on a malformed stream chunk); every failure reaches the
+      // caller as a classified VmFailure instead.
+      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off" });
       this.clients.set(id, c);
     }
     return c;
@@ -183,7 +200,8 @@ export class OpenAIGateway implements ModelProvider {
     n: 1 | 2,
   ): Promise<RoundResult> {
     const plan = req.plan as ModelRequest["plan"] & { seed?: unknown; top_p?: unknown };
-    const body: ChatCompletionCreateParamsBase = { model: plan.name, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
+    const body: ChatCompletionCreateParamsBase = { model: plan.name, messages: messages.map(toOpenAI) };
+    if (req.tools && req.tools.length > 0) body.tools = req.tools.map(toolOf);
     if (plan.temperature !== null) body.temperature = plan.temperature;
     if (plan.max_tokens !== null) body[this.maxTokensParam(baseURL)] = plan.max_tokens;
     const seed = typeof plan.seed === "number" ? plan.seed : this.opts.seed;
@@ -213,9 +231,18 @@ export class OpenAIGateway implements ModelProvider {
         let refusal: string | null = null;
         let finishReason: string | null = null;
         let usage: Usage | null = null;
+        // Streamed tool calls arrive in pieces keyed by `index`: the id and name first, then the
+        // arguments' JSON text in fragments.
+        const calls: { id: string; name: string; arguments: string }[] = [];
         for await (const chunk of stream) {
           for (const choice of chunk.choices ?? []) {
             if (choice.index !== 0) continue;
+            for (const d of choice.delta?.tool_calls ?? []) {
+              const c = (calls[d.index] ??= { id: "", name: "", arguments: "" });
+              if (d.id) c.id = d.id;
+              if (d.function?.name) c.name += d.function.name;
+              if (d.function?.arguments) c.arguments += d.function.arguments;
+            }
             const piece = choice.delta?.content;
             if (piece) {
               text += piece;
@@ -228,13 +255,16 @@ export class OpenAIGateway implements ModelProvider {
         }
         if (finishReason === null && refusal === null)
           throw new VmFailure({ kind: "transport", message: `model ${req.model}: the stream ended before the model finished`, retryable: true });
-        return { text, refusal, finishReason, usage };
+        return { text, refusal, finishReason, usage, toolCalls: calls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${i}` })) };
       }
       const completion = await client.chat.completions.create(body as ChatCompletionCreateParamsBase & { stream?: false }, options);
       const choice = completion.choices?.[0];
       if (!choice) throw new VmFailure({ kind: "transport", message: `model ${req.model}: the response has no choices`, retryable: true });
       const usage = completion.usage ? { input: completion.usage.prompt_tokens, output: completion.usage.completion_tokens } : null;
-      return { text: choice.message?.content ?? "", refusal: choice.message?.refusal ?? null, finishReason: choice.finish_reason ?? null, usage };
+      const toolCalls: ToolCall[] = [];
+      for (const [i, c] of (choice.message?.tool_calls ?? []).entries())
+        if (c.type === "function") toolCalls.push({ id: c.id || `call_${i}`, name: c.function.name, arguments: c.function.arguments ?? "" });
+      return { text: choice.message?.content ?? "", refusal: choice.message?.refusal ?? null, finishReason: choice.finish_reason ?? null, usage, toolCalls };
     } catch (err) {
       throw classify(err, req.model, abort);
     } finally {
@@ -277,6 +307,22 @@ function repairMessage(errors: string[], prepared: PreparedSchema): string {
   ];
   if (prepared.sent) lines.push(`It must match this JSON Schema: ${JSON.stringify(prepared.sent)}`);
   return lines.join("\n");
+}
+
+/** A VM chat message in the SDK's shape (assistant tool calls, tool results). */
+function toOpenAI(m: ChatMessage): ChatCompletionMessageParam {
+  if (m.role === "tool") return { role: "tool", content: m.content, tool_call_id: m.toolCallId ?? "" };
+  if (m.role === "assistant" && m.toolCalls && m.toolCalls.length > 0)
+    return {
+      role: "assistant",
+      content: m.content === "" ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+  return { role: m.role, content: m.content };
+}
+
+function toolOf(t: NonNullable<ModelRequest["tools"]>[number]): ChatCompletionTool {
+  return { type: "function", function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters } };
 }
 
 /** The environment variable a `base_url` names: `env("X")`, `env:X`, `$X` or a bare `UPPER_CASE` name. */

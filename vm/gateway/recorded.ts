@@ -4,8 +4,13 @@
 //
 // The file is JSONL, one answer per line:
 //   { "caller": "triage_prompt", "model": "fast", "match"?: { "contains"?: "..." | [...] },
-//     "output": <the answer, already parsed>, "usage"?: { "input": 12, "output": 7 } }
+//     "output": <the answer, already parsed>, "usage"?: { "input": 12, "output": 7 },
+//     "toolCalls"?: [{ "id"?: "call_1", "name": "lookup_orders", "arguments": { "email": "a@b.co" } }] }
 //
+// A line with `toolCalls` is a turn of an agent's loop that calls tools (or `transfer_to_<agent>`)
+// instead of answering; its `output` may be omitted. An agent's loop takes one line per model turn,
+// in file order, like repeated calls of a prompt. `arguments` may be an object or the JSON text;
+// a missing `id` becomes `call_<index>`.
 // Picking an answer for a call by `caller`:
 // - the caller's lines are considered in file order; when some of them name the requested model,
 //   only those are (so the answers of a fallback model stay apart);
@@ -25,9 +30,10 @@ const RecordingSchema = z.object({
   caller: z.string(),
   model: z.string().optional(),
   match: z.object({ contains: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
-  output: JsonValueSchema,
+  output: JsonValueSchema.optional(),
   usage: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).optional(),
-});
+  toolCalls: z.array(z.object({ id: z.string().optional(), name: z.string(), arguments: z.union([z.string(), JsonValueSchema]) })).optional(),
+}).refine((r) => r.output !== undefined || (r.toolCalls?.length ?? 0) > 0, { message: "a recording needs an output or toolCalls" });
 
 export type Recording = z.infer<typeof RecordingSchema>;
 
@@ -80,7 +86,10 @@ export class RecordedModels implements ModelProvider {
       });
     this.used.add(pick);
     const usage = pick.usage ?? { input: 0, output: 0 };
-    return { output: pick.output as Json, usage: { ...usage }, costUsd: costOf(req.plan.price, usage) };
+    const res: ModelResponse = { output: (pick.output ?? "") as Json, usage: { ...usage }, costUsd: costOf(req.plan.price, usage) };
+    if (pick.toolCalls?.length)
+      res.toolCalls = pick.toolCalls.map((c, i) => ({ id: c.id ?? `call_${i}`, name: c.name, arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments) }));
+    return res;
   }
 }
 
@@ -100,6 +109,7 @@ export class RecordingModels implements ModelProvider {
   async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
     const res = await this.inner.call(req, signal);
     const line: Recording = { caller: req.caller, model: req.model, output: res.output, usage: res.usage };
+    if (res.toolCalls?.length) line.toolCalls = res.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
     // Synchronous append: concurrent calls (map fan-out) never interleave within a line.
     appendFileSync(this.file, JSON.stringify(line) + "\n", "utf8");
     return res;
