@@ -1,0 +1,209 @@
+// `awr context query <name> "<text>"`: what a context would assemble for a query, and why —
+// each item's fused score, its rank in each source and its tokens, and what dedup, top and the
+// budget dropped. `awr context build <name>` brings the context's vector indexes up to date.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Plan } from "../../compiler/plan/index.js";
+import type { Assembly, ContextAssembler } from "../../vm/context/index.js";
+import type { BuildReport } from "../../vm/context/vector.js";
+import { VmFailure } from "../../vm/types.js";
+import type { Command, Parsed } from "../command.js";
+import { collectSources, existingFile } from "../files.js";
+import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
+import { FileHost, packageVersion } from "../host.js";
+import { type LoadedPlan, loadPlanFrom } from "../programs.js";
+import { closest } from "../suggest.js";
+
+export const context: Command = {
+  name: "context",
+  summary: "Show what a context assembles for a query, and why",
+  options: {
+    file: { type: "string", short: "f" },
+    index: { type: "string" },
+    embedder: { type: "string" },
+    json: { type: "boolean" },
+    text: { type: "boolean" },
+  },
+  help: `Show what a context declaration would give an agent for a query: the items kept (fused score,
+rank in each source, tokens) and what was dropped and why (dedup, top, budget).
+
+Usage: awr context query <name> "<query text>" [options]
+       awr context build <name> [options]
+
+Options:
+  -f, --file <file>       The program (.awr entry or .awrp plan); default: main.awr in the current
+                          directory, else the one program under it (without errors) that
+                          declares <name>
+  --index <dir>           Where vector indexes are kept (default .awr/index, beside the run store)
+  --embedder <spec>       local (default: deterministic, offline) or openai:<model> (the
+                          /embeddings endpoint at OPENAI_BASE_URL with OPENAI_API_KEY)
+  --text                  Print only the assembled text (what the agent receives)
+  --json                  Print the whole assembly as JSON
+  -h, --help              Show this help
+
+Source paths are relative to the .awr file that declares the context. Vector indexes are built
+on first use and then updated incrementally: only new or edited documents are embedded.
+
+Examples:
+  awr context query help_center "why is my first invoice higher?" --file examples/multi-agent-handoff/main.awr
+  awr context query support_kb "refund for a damaged item" --json
+  awr context build help_center -f examples/multi-agent-handoff/main.awr
+
+Exit codes:
+  0  assembled (possibly nothing)
+  1  the sources have errors, or the embedding service failed
+  2  usage error, an unknown context, or a source that cannot be read
+`,
+  async run(args, io) {
+    const [sub, name, ...rest] = args.positionals;
+    if (sub !== "query" && sub !== "build")
+      throw new UsageError(
+        sub === undefined ? "missing subcommand" : `unknown subcommand "${sub}"`,
+        'use "awr context query <name> "<text>"" or "awr context build <name>"',
+      );
+    if (name === undefined) throw new UsageError("missing context name", `run "awr context --help" for usage`);
+    if (sub === "query" && rest.length !== 1)
+      throw new UsageError(
+        rest.length === 0 ? "missing query text" : `expected one query text, got ${rest.length} (quote it)`,
+        `awr context query ${name} "your question"`,
+      );
+    if (sub === "build" && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, `awr context build ${name}`);
+    const loaded = await findProgram(args, name, io);
+    if (!loaded) return Exit.errors;
+    const assembler = await makeAssembler(loaded, args, io);
+    const signal = new AbortController().signal;
+    try {
+      if (sub === "build") {
+        const reports = await assembler.build(name, signal);
+        if (args.values.json === true) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+        else
+          io.stdout.write(
+            reports.length === 0
+              ? `context ${name} has no vector source: nothing to index\n`
+              : reports.map((r) => `${r.source}: ${describeBuild(r)}\n`).join(""),
+          );
+        return Exit.ok;
+      }
+      const a = await assembler.assemble(name, rest[0]!, signal);
+      if (args.values.json === true) io.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
+      else if (args.values.text === true) io.stdout.write(a.text === "" ? "" : `${a.text}\n`);
+      else io.stdout.write(render(a, io));
+      for (const w of a.warnings) io.stderr.write(`warning: ${w}\n`);
+      return Exit.ok;
+    } catch (e) {
+      if (!(e instanceof VmFailure)) throw e;
+      printError(io, e.message);
+      return e.info.kind === "tool" ? Exit.usage : Exit.errors;
+    }
+  },
+};
+
+/** --file, else ./main.awr, else the one program under the working directory that declares `name`. */
+async function findProgram(args: Parsed, name: string, io: CliIo): Promise<LoadedPlan | undefined> {
+  const file = typeof args.values.file === "string" ? args.values.file : existsSync(join(io.cwd, "main.awr")) ? "main.awr" : undefined;
+  let candidates: LoadedPlan[];
+  if (file !== undefined) {
+    const loaded = await loadPlanFrom(existingFile(file, io.cwd), io);
+    if (!loaded) return undefined;
+    candidates = [loaded];
+  } else candidates = await programsUnder(io);
+  const having = candidates.filter((p) => p.plan.contexts[name]);
+  if (having.length === 1) return having[0];
+  if (having.length > 1)
+    throw new UsageError(
+      `${having.length} programs declare a context "${name}": ${having.map((p) => displayPath(p.source, io.cwd)).join(", ")}`,
+      "choose one with --file",
+    );
+  const all = [...new Set(candidates.flatMap((p) => Object.keys(p.plan.contexts)))].sort();
+  const where = file !== undefined ? displayPath(resolve(io.cwd, file), io.cwd) : "the programs under this directory without errors";
+  const guess = closest(name, all);
+  throw new UsageError(
+    `no context "${name}" in ${where}`,
+    guess
+      ? `did you mean "${guess}"?`
+      : all.length > 0
+        ? `contexts: ${all.join(", ")}`
+        : file === undefined
+          ? "name the program with --file"
+          : "it declares no context",
+  );
+}
+
+/** The programs under the working directory that compile; programs with errors are skipped silently. */
+async function programsUnder(io: CliIo): Promise<LoadedPlan[]> {
+  const { checkFiles } = await import("../../compiler/compile.js");
+  const { ParseCache } = await import("../../compiler/semantic/load.js");
+  const { hasErrors } = await import("../../compiler/diagnostics/diagnostic.js");
+  const { results } = checkFiles(collectSources(["."], io.cwd), new FileHost(), new ParseCache(), { plan: true, compilerVersion: packageVersion() });
+  return results
+    .filter((r) => !hasErrors(r.diagnostics) && r.plan)
+    .map((r) => ({ plan: r.plan!, baseDir: dirname(r.program.entries[0]!), source: r.program.entries[0]! }));
+}
+
+async function makeAssembler(loaded: LoadedPlan, args: Parsed, io: CliIo): Promise<ContextAssembler> {
+  const { createContextAssembler, LocalEmbedder, OpenAIEmbedder } = await import("../../vm/context/index.js");
+  const spec = typeof args.values.embedder === "string" ? args.values.embedder : "local";
+  let embedder;
+  if (spec === "local") embedder = new LocalEmbedder();
+  else if (spec.startsWith("openai:") && spec.length > "openai:".length) embedder = new OpenAIEmbedder({ model: spec.slice("openai:".length), env: io.env });
+  else throw new UsageError(`unknown --embedder "${spec}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small");
+  const indexDir = resolve(io.cwd, typeof args.values.index === "string" ? args.values.index : join(".awr", "index"));
+  return createContextAssembler({ plan: loaded.plan as Pick<Plan, "contexts">, root: loaded.baseDir, indexDir, embedder });
+}
+
+function describeBuild(r: BuildReport): string {
+  const parts = [`${plural(r.documents, "document")}, ${plural(r.chunks, "chunk")}`];
+  if (r.loaded) parts.push("index loaded");
+  if (r.rebuilt) parts.push(`rebuilt: ${r.rebuilt}`);
+  parts.push(
+    r.embedded === 0 ? "up to date" : `embedded ${plural(r.embedded, "chunk")} (documents: ${r.added} added, ${r.changed} changed, ${r.removed} removed)`,
+  );
+  return parts.join("; ");
+}
+
+function render(a: Assembly, io: CliIo): string {
+  const dim = (s: string) => (io.stdout.color ? `\x1b[2m${s}\x1b[0m` : s);
+  const bold = (s: string) => (io.stdout.color ? `\x1b[1m${s}\x1b[0m` : s);
+  const lines: string[] = [];
+  lines.push(bold(`context ${a.context} · query ${JSON.stringify(a.query)}`) + (a.cacheHit ? dim(" (cached)") : ""));
+  const sources = a.sources.map((s) => {
+    const b = s.build ? `, ${plural(s.build.chunks, "chunk")}${s.build.embedded > 0 ? `, ${s.build.embedded} embedded now` : ""}` : "";
+    return `${s.name} (${s.kind}, ${plural(s.documents, "document")}${b}, ${plural(s.hits, "hit")})`;
+  });
+  lines.push(`sources: ${sources.join(", ")}`);
+  lines.push("");
+  if (a.items.length === 0) lines.push("nothing assembled: no source found anything for this query");
+  else {
+    const idWidth = Math.min(40, Math.max(2, ...a.items.map((i) => i.id.length)));
+    const srcWidth = Math.max(6, ...a.items.map((i) => i.source.length));
+    lines.push(dim(`  #  score   tokens  ${"source".padEnd(srcWidth)}  ${"id".padEnd(idWidth)}  ranks`));
+    a.items.forEach((item, n) => {
+      const ranks = Object.entries(item.ranks)
+        .map(([s, r]) => `${s} #${r}`)
+        .join(", ");
+      lines.push(
+        `${String(n + 1).padStart(3)}  ${item.score.toFixed(4)}  ${String(item.tokens).padStart(6)}  ${item.source.padEnd(srcWidth)}  ${item.id.padEnd(idWidth)}  ${ranks}${item.truncated ? "  (truncated)" : ""}`,
+      );
+      lines.push(dim(`     ${preview(item.text)}`));
+    });
+  }
+  lines.push("");
+  const budget = a.budget === null ? "no budget" : `of ${a.budget}`;
+  lines.push(`${a.items.length} item${a.items.length === 1 ? "" : "s"}, ${a.tokens} tokens ${budget} (cl100k_base)${a.summarized ? ", summarised" : ""}`);
+  if (a.dropped.length > 0) {
+    lines.push("");
+    lines.push("dropped:");
+    const w = Math.min(40, Math.max(...a.dropped.map((d) => d.id.length)));
+    for (const d of a.dropped) lines.push(`  ${d.id.padEnd(w)}  ${d.why}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+}

@@ -1,0 +1,58 @@
+// Context plans and corpora for the context tests, written to a temp directory per test.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { ContextPlan, ContextSourcePlan, Plan } from "../../compiler/plan/index.js";
+
+const loc = { file: "main.awr", line: 1, column: 1 };
+
+export function source(name: string, kind: ContextSourcePlan["kind"], arg: string, options: ContextSourcePlan["options"] = {}): ContextSourcePlan {
+  return { name, kind, args: [arg], options, loc };
+}
+
+export function contexts(defs: Record<string, { sources: ContextSourcePlan[] } & Partial<Omit<ContextPlan, "sources" | "loc">>>): Pick<Plan, "contexts"> {
+  const out: Plan["contexts"] = {};
+  for (const [name, d] of Object.entries(defs)) {
+    out[name] = { fuse: "rrf", top: null, budget: null, dedup: null, cache_ms: null, ...d, loc };
+  }
+  return { contexts: out };
+}
+
+export interface TempDir {
+  dir: string;
+  write(rel: string, text: string): void;
+  remove(rel: string): void;
+  cleanup(): void;
+}
+
+export function tempDir(files: Record<string, string> = {}): TempDir {
+  const dir = mkdtempSync(join(tmpdir(), "awr-context-"));
+  const t: TempDir = {
+    dir,
+    write(rel, text) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    },
+    remove(rel) {
+      rmSync(join(dir, rel));
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  for (const [rel, text] of Object.entries(files)) t.write(rel, text);
+  return t;
+}
+
+export const signal: AbortSignal = new AbortController().signal;
+
+/** A deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
