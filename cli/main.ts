@@ -12,12 +12,16 @@ import { run } from "./commands/run.js";
 import { resume } from "./commands/resume.js";
 import { runs } from "./commands/runs.js";
 import { replay } from "./commands/replay.js";
+import { trace } from "./commands/trace.js";
+import { cost } from "./commands/cost.js";
 import { lsp } from "./commands/lsp.js";
+import { context } from "./commands/context.js";
+import { audit } from "./commands/audit.js";
 import { packageVersion } from "./host.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, runs, replay, test, lsp];
+const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, runs, audit, replay, trace, cost, context, test, lsp];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -39,6 +43,8 @@ Examples:
   awr graph main.awr --format dot
   awr test examples/
   awr run main.awr --input @input.json
+  awr trace <run-id> --html run.html
+  awr cost --since 24h --by agent
 
 Exit codes:
   0   success (warnings allowed; a run that completed or waits for an answer)

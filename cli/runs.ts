@@ -1,7 +1,8 @@
 // What run, resume, runs and replay share: the store, the providers, progress and the outcome.
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Json, ModelProvider, RunStore, VmEvent } from "../vm/types.js";
+import { dirname, join, resolve } from "node:path";
+import type { Plan } from "../compiler/plan/index.js";
+import type { ContextProvider, Json, ModelProvider, RunStore, VmEvent } from "../vm/types.js";
 import type { RunOutcome } from "../vm/runtime.js";
 import { packageRoot } from "./host.js";
 import { type CliIo, Exit, UsageError } from "./io.js";
@@ -10,9 +11,14 @@ export const STORE_HELP = `  --store <path>       The run store: a SQLite file (
 export const MODELS_HELP = `  --models <spec>      openai (default: OPENAI_BASE_URL / OPENAI_API_KEY or the model's
                        base_url / api_key) or recorded:<file.jsonl> (offline answers)`;
 
+/** Where `--store` points: the SQLite file (default .awr/runs.db under the working directory) or `memory:`. */
+export function storePath(spec: string | undefined, io: CliIo): string {
+  return spec === undefined ? resolve(io.cwd, ".awr", "runs.db") : spec === "memory:" ? spec : resolve(io.cwd, spec);
+}
+
 export async function openRunStore(spec: string | undefined, io: CliIo): Promise<RunStore> {
   const { openStore, StoreError } = await import("../vm/store/index.js");
-  const path = spec === undefined ? resolve(io.cwd, ".awr", "runs.db") : spec === "memory:" ? spec : resolve(io.cwd, spec);
+  const path = storePath(spec, io);
   try {
     return openStore(path);
   } catch (e) {
@@ -37,6 +43,17 @@ export async function modelProvider(spec: string | undefined, io: CliIo): Promis
     }
   }
   throw new UsageError(`unknown --models "${spec}"`, "use openai or recorded:<file.jsonl>");
+}
+
+/**
+ * The context assembler of a plan that declares contexts (none otherwise): sources relative to the
+ * program root, vector indexes in `index/` beside the SQLite store (in memory with `memory:`).
+ */
+export async function contextProvider(plan: Plan, baseDir: string, storeSpec: string | undefined, io: CliIo): Promise<ContextProvider | undefined> {
+  if (Object.keys(plan.contexts).length === 0) return undefined;
+  const { createContextAssembler } = await import("../vm/context/index.js");
+  const path = storePath(storeSpec, io);
+  return createContextAssembler({ plan, root: baseDir, ...(path === "memory:" ? {} : { indexDir: join(dirname(path), "index") }) });
 }
 
 export async function toolProvider(baseDir: string) {
@@ -101,4 +118,40 @@ export function report(o: RunOutcome, io: CliIo, json: boolean, storeArg?: strin
     }
   }
   return o.status === "completed" || o.status === "suspended" ? Exit.ok : Exit.errors;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+
+/** `--timeout 30s`: a duration (250ms, 90s, 10m, 1h, 2d, 1w) in milliseconds. */
+export function durationArg(value: string, flag: string): number {
+  const d = DURATION.exec(value.trim());
+  if (!d || Number(d[1]) <= 0) throw new UsageError(`${flag} "${value}" is not a duration`, "use a positive duration such as 500ms, 30s, 10m or 2h");
+  return Math.round(Number(d[1]) * UNITS[d[2]!]!);
+}
+
+/**
+ * `--since`/`--until`: a date (2026-11-01, 2026-11-01T09:30:00Z; a date alone is midnight UTC),
+ * milliseconds since the epoch, or a duration back from now (90s, 30m, 24h, 7d, 2w).
+ */
+export function timeArg(value: string, flag: string, now: number): number {
+  const v = value.trim();
+  if (/^\d{10,}$/.test(v)) return Number(v);
+  const d = DURATION.exec(v);
+  if (d) return now - Number(d[1]) * UNITS[d[2]!]!;
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return t;
+  }
+  throw new UsageError(
+    `${flag} "${value}" is neither a date nor a duration`,
+    "use a date (2026-11-01, 2026-11-01T09:30:00Z), ms since the epoch, or a duration back from now (30m, 24h, 7d)",
+  );
+}
+
+/** Read-only commands (runs, trace, cost, audit) do not create a store: a missing file is a usage error. */
+export function existingStore(spec: string | undefined, io: CliIo): void {
+  if (spec === "memory:") return;
+  const path = storePath(spec, io);
+  if (!existsSync(path)) throw new UsageError(`no run store at ${spec ?? ".awr/runs.db"}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
 }

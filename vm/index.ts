@@ -5,15 +5,35 @@ import { decodePlan, type Plan } from "../compiler/plan/index.js";
 export { PlanError, readPlanHeader, type Plan, type PlanHeader } from "../compiler/plan/index.js";
 export { createRuntime, planOfRun, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
 export { Mocks, type ExecResult, type Observations } from "./interpreter.js";
+export { DEFAULT_MAX_HANDOFFS, DEFAULT_REPAIR_ROUNDS, type AgentOptions } from "./agent.js";
 export { openStore, MemoryStore, SqliteStore, StoreError, DEFAULT_STORE_PATH } from "./store/index.js";
 export { OpenAIGateway, RecordedModels, RecordingModels, type OpenAIGatewayOptions } from "./gateway/index.js";
-export { Tools } from "./tools/index.js";
+export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServerConfig, type ToolEntry } from "./tools/index.js";
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";
 export { replayRun, type ReplayReport } from "./replay.js";
 export { validate } from "./schema.js";
+export { createContextAssembler, modelSummarizer, LocalEmbedder, OpenAIEmbedder, type Assembly, type ContextAssembler, type ContextAssemblerOptions, type Embedder } from "./context/index.js";
 export { decide, isRetryable, retrySchedule } from "./retry.js";
 export { AwrRuntime, AwrStore, AwrModels, AwrTools, AwrRuntimeError } from "./services.js";
+export { evaluatePolicies, redact, auditRecords, type Decision, type PolicyCall, type HookTarget } from "./policy.js";
+export { findPii, containsPii, redactText, PII_KINDS, type PiiKind, type PiiMatch } from "./pii.js";
 export * from "./types.js";
+export * from "./observability/index.js";
+export {
+  buildTrace,
+  traceText,
+  traceHtml,
+  costReport,
+  costText,
+  callsOfRun,
+  callsInRange,
+  type Trace,
+  type TraceRow,
+  type CostReport,
+  type CostRow,
+  type CostGroupBy,
+  type CallRecord,
+} from "./report/index.js";
 
 /** Decodes a `.awrp` file: header checked first, body validated against the plan schema. */
 export function loadPlan(bytes: Uint8Array): Plan {

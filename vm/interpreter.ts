@@ -6,12 +6,13 @@ import { Duration, Effect, Exit } from "effect";
 import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
 import { Journal, NeedsAttention, Suspended, failureOf } from "./journal.js";
-import { evaluatePolicies, redact, type AuditRecord, type HookTarget } from "./policy.js";
+import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type HookTarget } from "./policy.js";
 import { applyWrite, applyWrites, initialState } from "./reducers.js";
 import { decide, withRetries } from "./retry.js";
 import { validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
-import type { ChatMessage, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, ToolProvider, VmEvent } from "./types.js";
+import { runAgent, type AgentHost, type AgentOptions } from "./agent.js";
+import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 
 type Graph = Plan["graphs"][string];
@@ -48,6 +49,15 @@ export interface ExecContext {
   instant: boolean;
   emit(e: VmEvent): void;
   now(): number;
+  /** Agents with `context:` assemble it through this provider (vm/agent.ts). */
+  contexts?: ContextProvider;
+  /** The run's session (StartOptions.sessionId): agents read and extend its history in `sessions`. */
+  sessionId?: string;
+  sessions?: Pick<RunStore, "session" | "appendSession">;
+  /** Repair rounds and the handoff bound of agent calls (defaults in vm/agent.ts). */
+  agents?: AgentOptions;
+  /** Events carry requests and answers of calls (content capture for tracing). */
+  captureContent?: boolean;
 }
 
 export type ExecResult =
@@ -178,6 +188,9 @@ export class Interpreter {
         }
         output = ok.value;
       }
+      // The graph's result passes `before output` (conditions see the arguments) and `after output`
+      // (they see the result too); both may deny, ask for approval or redact the result.
+      output = yield* self.guarded({ phase: "before", target: "output", name, tags: [], input: params, subject: output }, `${prefix}graph:${name}/output`);
       output = yield* self.guarded({ phase: "after", target: "output", name, tags: [], input: params, output }, `${prefix}graph:${name}/output`);
       return { output, state, undo };
     });
@@ -354,31 +367,38 @@ export class Interpreter {
     return Effect.gen(function* () {
       const tool = target.kind === "tool" ? cx.plan.tools[target.name] : undefined;
       const hook: HookTarget | undefined = target.kind === "tool" ? "tool" : target.kind === "agent" ? "agent" : undefined;
-      if (hook) yield* self.guarded({ phase: "before", target: hook, name: target.name, tags: tool?.tags ?? [], input: args }, key);
+      // `before tool` / `before agent`: a redaction rewrites the arguments the callee receives.
+      if (hook) args = (yield* self.guarded({ phase: "before", target: hook, name: target.name, tags: tool?.tags ?? [], input: args }, key)) as Record<string, Json>;
       self.count(target.name);
       let value: Json;
+      let inner: Undo[] = [];
       if (cx.mocks?.has(target.name)) {
         value = yield* self.effect(key, step, target.kind, target.name, { mock: target.name, args }, true, () => {
           const m = cx.mocks!.take(target.name);
           return "fail" in m
             ? Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${target.name} failed (mocked: ${m.fail})`, retryable: true }))
             : self.fits(target, m.value);
-        });
+        }).pipe(self.toolAudit(target, key));
       } else if (target.kind === "tool") {
         value = yield* self.effect(key, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
           Effect.tryPromise({
             try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}` }, signal),
             catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
           }),
-        );
+        ).pipe(self.toolAudit(target, key));
       } else if (target.kind === "graph") {
         const sub = yield* self.graph(target.name, args, `${key}/`);
         return { value: sub.output, undo: sub.undo };
+      } else if (target.kind === "agent") {
+        // The tool-calling loop (vm/agent.ts); undo steps of the tools it called come back with it.
+        const r = yield* runAgent(self.agentHost(), target.name, args, key, step);
+        value = r.value;
+        inner = r.undo;
       } else {
         value = yield* self.model(target.kind, target.name, args, key, step);
       }
       if (hook) value = yield* self.guarded({ phase: "after", target: hook, name: target.name, tags: tool?.tags ?? [], input: args, output: value }, key);
-      const undo: Undo[] = [];
+      const undo: Undo[] = [...inner];
       if (tool?.compensate) {
         const scope: Scope = { get: (n) => (n === "result" ? value : args[n]) };
         const cargs = yield* tryEval(tool.compensate.args, scope, `the compensation of ${target.name}`);
@@ -403,57 +423,96 @@ export class Interpreter {
   private effect(key: string, step: string, kind: EffectKind, name: string, request: Json, idempotent: boolean, perform: () => Effect.Effect<Json, VmFailure>) {
     const cx = this.cx;
     let t0 = 0;
-    return cx.journal.run(
-      { key, step, kind, name, request, idempotent, perform },
-      {
-        requested: (replayed) => {
-          t0 = cx.now();
-          cx.emit({ type: "effect.requested", runId: cx.runId, key, kind, name, at: t0, replayed });
+    // Model calls carry the model declaration in their request; their outcome is the journaled
+    // ModelResponse, so tokens and the cost frozen at call time come back the same on replay.
+    const r = request !== null && typeof request === "object" && !Array.isArray(request) ? request : undefined;
+    const model = (kind === "prompt" || kind === "agent") && typeof r?.["model"] === "string" ? r["model"] : undefined;
+    let done: { replayed: boolean; ok: boolean; at: number } | undefined;
+    const completed = (value: Json | undefined, error: FailureInfo | undefined) => {
+      if (!done) return; // the journal stopped before the effect (non-determinism, needs attention)
+      const { replayed, ok, at } = done;
+      done = undefined;
+      const e: VmEvent & { type: "effect.completed" } = { type: "effect.completed", runId: cx.runId, key, kind, name, at, durationMs: at - t0, replayed, ok };
+      if (model !== undefined) e.model = model;
+      const res = model !== undefined && value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+      const usage = res?.["usage"] as { input?: unknown; output?: unknown } | undefined;
+      if (usage && typeof usage.input === "number" && typeof usage.output === "number") e.tokens = { input: usage.input, output: usage.output };
+      if (typeof res?.["costUsd"] === "number") e.costUsd = res["costUsd"];
+      if (error) e.error = error;
+      if (cx.captureContent && ok) e.response = res && "output" in res ? (res["output"] ?? null) : (value ?? null);
+      cx.emit(e);
+    };
+    return cx.journal
+      .run(
+        { key, step, kind, name, request, idempotent, perform },
+        {
+          requested: (replayed) => {
+            t0 = cx.now();
+            cx.emit({ type: "effect.requested", runId: cx.runId, key, kind, name, at: t0, replayed, ...(model === undefined ? {} : { model }), ...(cx.captureContent ? { request } : {}) });
+          },
+          completed: (replayed, ok) => {
+            done = { replayed, ok, at: cx.now() };
+          },
         },
-        completed: (replayed, ok) => cx.emit({ type: "effect.completed", runId: cx.runId, key, kind, name, at: cx.now(), durationMs: cx.now() - t0, replayed, ok }),
-      },
-    );
+      )
+      .pipe(
+        Effect.tap((value) => Effect.sync(() => completed(value, undefined))),
+        Effect.tapError((e) => Effect.sync(() => completed(undefined, e instanceof VmFailure ? e.info : undefined))),
+      );
   }
 
-  /** A prompt or agent: messages from the plan, the model chain with retries and fallbacks. */
-  private model(kind: "prompt" | "agent", name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<Json, Stop> {
+  /** A prompt: messages from the plan, the model chain with retries and fallbacks. (Agents: vm/agent.ts.) */
+  private model(kind: "prompt", name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<Json, Stop> {
     const cx = this.cx;
-    const self = this;
-    const decl = kind === "prompt" ? cx.plan.prompts[name] : cx.plan.agents[name];
+    const decl = cx.plan.prompts[name];
     if (!decl) return Effect.fail(new VmFailure({ kind: "tool", message: `the plan has no ${kind} "${name}"`, retryable: false }));
     const returns = decl.returns as JsonSchema;
     const schema = returns["type"] === "string" && Object.keys(returns).length === 1 ? null : returns;
     const scope: Scope = { get: (n) => args[n] };
     const builtins = { output_format: schema ? outputFormatInstructions(schema) : "" };
-    let messages: ChatMessage[];
-    if (kind === "prompt") {
-      messages = cx.plan.prompts[name]!.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
-    } else {
-      const a = cx.plan.agents[name]!;
-      const system = [a.role && `You are ${a.role}.`, a.goal && `Goal: ${a.goal}`, a.rules.length ? `Rules:\n${a.rules.map((r) => `- ${r}`).join("\n")}` : "", builtins.output_format]
-        .filter(Boolean)
-        .join("\n\n");
-      const task = a.instructions.length ? renderSegments(a.instructions, scope, builtins) : `Input:\n${JSON.stringify(args, null, 2)}`;
-      messages = [
-        { role: "system", content: system },
-        { role: "user", content: task },
-      ];
-    }
-    const chain = modelChain(cx.plan, decl.model);
+    const messages: ChatMessage[] = decl.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
+    return this.modelCall(kind, name, decl.model, { messages, schema }, key, step).pipe(Effect.map((r) => ((r as { output?: Json }).output ?? null) as Json));
+  }
+
+  /**
+   * One model call through the model chain (retries, fallbacks), each attempt a journaled effect
+   * `KEY/MODEL@ATTEMPT` whose outcome is the ModelResponse. Prompts make one; an agent makes one per
+   * turn (`tools`, `raw`; `post` turns the response into what is journaled: the parsed answer, timestamps).
+   */
+  private modelCall(
+    kind: "prompt" | "agent",
+    name: string,
+    model: string | null,
+    req: { messages: ChatMessage[]; schema: JsonSchema | null; tools?: ToolDefinition[]; raw?: boolean; post?: (r: ModelResponse, at: { startedAt: number; finishedAt: number }) => Json },
+    key: string,
+    step: string,
+  ): Effect.Effect<Json, Stop> {
+    const cx = this.cx;
+    const self = this;
+    const { messages, schema } = req;
+    const chain = modelChain(cx.plan, model);
     if (!chain.length) return Effect.fail(new VmFailure({ kind: "transport", message: `${kind} ${name} has no model`, retryable: false }));
     const tryModel = (i: number): Effect.Effect<Json, Stop> => {
       const m = chain[i]!;
       const plan = cx.plan.models[m]!;
-      const attempt = (n: number) =>
-        self.effect(`${key}/${m}@${n}`, step, kind, name, { model: m, messages: messages as unknown as Json, schema: schema as Json }, true, () =>
-          Effect.tryPromise({
-            try: (signal) => cx.models.call({ model: m, plan, messages, schema, caller: name }, signal),
-            catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
-          }).pipe(Effect.map((r: ModelResponse) => r as unknown as Json)),
-        );
-      return withRetries(plan.retry, attempt as (n: number) => Effect.Effect<Json, VmFailure>, {
-        instant: cx.instant,
-        onRetry: (n, error) => cx.emit({ type: "retry", runId: cx.runId, key, attempt: n, delayMs: 0, error, at: cx.now() }),
+      // Policy hooks (vm/policy.ts): every model call passes `before model` (which may redact the
+      // messages) and `after model` (which may redact the output), fallbacks included.
+      return self.modelHooks(name, m, key, messages, (messages) => {
+        const request: Json = { model: m, messages: messages as unknown as Json, schema: schema as Json };
+        if (req.tools?.length) request["tools"] = req.tools as unknown as Json;
+        const attempt = (n: number) =>
+          self.effect(`${key}/${m}@${n}`, step, kind, name, request, true, () => {
+            const startedAt = cx.now();
+            return Effect.tryPromise({
+              try: (signal) =>
+                cx.models.call({ model: m, plan, messages, schema, caller: name, ...(req.tools?.length ? { tools: req.tools } : {}), ...(req.raw ? { raw: true } : {}) }, signal),
+              catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+            }).pipe(Effect.map((r: ModelResponse) => (req.post ? req.post(r, { startedAt, finishedAt: cx.now() }) : (r as unknown as Json))));
+          });
+        return withRetries(plan.retry, attempt as (n: number) => Effect.Effect<Json, VmFailure>, {
+          instant: cx.instant,
+          onRetry: (n, error) => cx.emit({ type: "retry", runId: cx.runId, key, attempt: n, delayMs: 0, error, at: cx.now() }),
+        });
       }).pipe(
         Effect.catch((e: Stop) => {
           if (!(e instanceof VmFailure) || decide(e.info, { level: "model", hasFallback: i + 1 < chain.length }) !== "fallback") return Effect.fail(e);
@@ -462,32 +521,111 @@ export class Interpreter {
         }),
       );
     };
-    return tryModel(0).pipe(Effect.map((r) => ((r as { output?: Json }).output ?? null) as Json));
+    return tryModel(0);
   }
 
-  /** Policies at a hook: deny fails, approve suspends until answered, redact rewrites the value. */
-  private guarded(call: { phase: "before" | "after"; target: HookTarget; name: string; tags: string[]; input: Json; output?: Json }, key: string): Effect.Effect<Json, Stop> {
+  /**
+   * The policy hooks of one model call. `before model` sees `{ model, caller, text, messages }` and
+   * may redact the messages sent; `after model` sees `{ text, value }` and may redact the output.
+   */
+  private modelHooks(caller: string, model: string, key: string, messages: ChatMessage[], run: (messages: ChatMessage[]) => Effect.Effect<Json, Stop>): Effect.Effect<Json, Stop> {
+    if (!this.hasPolicies) return run(messages);
+    const self = this;
+    const hkey = `${key}/${model}`;
+    return Effect.gen(function* () {
+      const input = { model, caller, text: messages.map((m) => m.content).join("\n\n"), messages: messages as unknown as Json };
+      const sent = (yield* self.guarded({ phase: "before", target: "model", name: model, tags: [], input, subject: { messages: input.messages } }, hkey)) as unknown as { messages: ChatMessage[] };
+      const res = (yield* run(sent.messages)) as Record<string, Json>;
+      const out = res["output"] ?? null;
+      // An agent turn also carries the raw `text` (what goes back into the conversation): redacted alike.
+      const raw = typeof res["text"] === "string" ? res["text"] : undefined;
+      const output = { text: raw ?? (typeof out === "string" ? out : JSON.stringify(out)), value: out };
+      const subject: Json = raw === undefined ? out : { output: out, text: raw };
+      const value = yield* self.guarded({ phase: "after", target: "model", name: model, tags: [], input, output, subject }, hkey);
+      if (value === subject) return res;
+      return (raw === undefined ? { ...res, output: value } : { ...res, ...(value as Record<string, Json>) }) as Json;
+    });
+  }
+
+  /** What the agent loop (vm/agent.ts) may do: model turns, tool calls and hooks, all through the paths above. */
+  private agentHost(): AgentHost<Undo> {
+    return {
+      cx: this.cx,
+      turn: (agent, model, req, key, step) => this.modelCall("agent", agent, model, { ...req, raw: true }, key, step),
+      tool: (name, args, key, step) => this.call({ kind: "tool", name }, args, key, step, ""),
+      guard: (call, key) => this.guarded({ ...call, target: "agent", tags: [] }, key),
+      effect: (key, step, kind, name, request, idempotent, perform) => this.effect(key, step, kind, name, request, idempotent, perform),
+      count: (name) => this.count(name),
+    };
+  }
+
+  /**
+   * Policies at a hook (vm/policy.ts): deny fails, approve suspends until answered, redact rewrites
+   * the value passing the hook: `subject` (default: the input before a call, the output after it).
+   * Every decision is recorded in the audit log. The only way a call passes a hook.
+   */
+  private guarded(
+    call: { phase: "before" | "after"; target: HookTarget; name: string; tags: string[]; input: Json; output?: Json; subject?: Json },
+    key: string,
+  ): Effect.Effect<Json, Stop> {
     const cx = this.cx;
-    const value0 = call.phase === "after" ? (call.output ?? null) : call.input;
-    if (!this.hasPolicies) return Effect.succeed(value0);
-    const d = evaluatePolicies(cx.plan, { ...call, principal: cx.principal });
-    for (const m of d.matched) this.observed.audit.push({ runId: cx.runId, step: key, policy: m.policy, rule: m.rule, outcome: m.action === "redact" ? "redact" : d.outcome, at: cx.now() });
-    const value = value0;
+    const value = call.subject !== undefined ? call.subject : call.phase === "after" ? (call.output ?? null) : call.input;
+    if (!this.hasPolicies) return Effect.succeed(value);
+    const d = evaluatePolicies(cx.plan, { phase: call.phase, target: call.target, name: call.name, tags: call.tags, input: call.input, output: call.output ?? null, principal: cx.principal });
+    const record = (reasonSuffix?: string, redacted?: { path: string; kind: string }[]) =>
+      this.audit(auditRecords(d, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), ...(redacted ? { redacted } : {}), ...(reasonSuffix ? { reasonSuffix } : {}) }));
+    const pass = (reasonSuffix?: string): Json => {
+      const r = redact(value, d.redact);
+      record(reasonSuffix, r.redacted);
+      return r.value;
+    };
     if (d.outcome === "deny") {
-      return Effect.fail(
-        new VmFailure({ kind: "policy", retryable: false, step: key, message: `${call.phase} ${call.target} ${call.name}: denied by ${d.policy} (${d.rules.join(", ")})${d.reason ? `: ${d.reason}` : ""}` }),
-      );
+      record();
+      return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: denialMessage(d, call) }));
     }
     if (d.outcome === "approve") {
-      return this.await("approval", d.reason ?? `${call.target} ${call.name} needs approval (${d.rules.join(", ")})`, `${key}/approval`, d.rules[0]!, null).pipe(
-        Effect.flatMap((answer) =>
-          answer === true || (answer !== null && typeof answer === "object" && !Array.isArray(answer) && answer["approved"] === true)
-            ? Effect.succeed(redact(value, d.redact))
-            : Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: `${call.target} ${call.name} was not approved` })),
-        ),
+      const akey = `${key}/approval`;
+      if (!cx.journal.outcome(akey)) record("waiting for approval");
+      return this.await("approval", d.reason ?? `${hookName(call)} ${call.name} needs approval (${d.rules.join(", ")})`, akey, d.rules[0]!, null).pipe(
+        Effect.flatMap((answer) => {
+          if (approved(answer)) return Effect.succeed(pass("approved"));
+          this.audit(auditRecords({ ...d, outcome: "deny", redactions: [] }, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), reasonSuffix: "not approved" }));
+          return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: `${hookName(call)} ${call.name} was not approved (${d.rules.join(", ")})` }));
+        }),
       );
     }
-    return Effect.succeed(redact(value, d.redact));
+    return Effect.succeed(pass());
+  }
+
+  /** A tool call's audit record (`kind: "tool"`, outcome ok | failed), for tools only. */
+  private toolAudit(target: Target, key: string, hook = "call") {
+    return <A, E>(eff: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+      if (target.kind !== "tool") return eff;
+      const cx = this.cx;
+      const rec = (outcome: string, reason?: string): AuditRecord => ({
+        runId: cx.runId, step: key, principal: cx.principal, kind: "tool", hook, target: target.name, policy: null, rule: null, outcome, at: cx.now(), ...(reason ? { reason } : {}),
+      });
+      return eff.pipe(
+        Effect.tap(() => Effect.sync(() => this.audit([rec("ok")]))),
+        Effect.tapError((e) => Effect.sync(() => e instanceof VmFailure && this.audit([rec("failed", `${e.info.kind}: ${e.info.message}`)]))),
+      );
+    };
+  }
+
+  /** Appends audit records (policy decisions and tool calls) to what this execution observed, and hands them to the journal (stored with its next commit). */
+  private audit(records: AuditRecord[]) {
+    this.observed.audit.push(...records);
+    for (const r of records) {
+      this.cx.journal.audit(r);
+      // Policy decisions are also events (spans and metrics); tool calls already have theirs. A
+      // decision about a call the journal already finished is a replay's (resume, recovery):
+      // before-hooks run ahead of the outcome, after-hooks see it served from the journal.
+      if (r.kind === "policy" && r.policy !== null) {
+        const j = this.cx.journal;
+        const replayed = r.hook.startsWith("before") ? j.outcome(r.step) !== undefined : j.replayed.has(r.step);
+        this.cx.emit({ type: "policy", runId: r.runId, key: r.step, hook: r.hook, target: r.target, policy: r.policy, rule: r.rule, outcome: r.outcome, at: r.at, replayed });
+      }
+    }
   }
 
   /** `await human/event` and approvals: the journal's answer, a mock, or a durable suspension. */
@@ -499,7 +637,11 @@ export class Interpreter {
       const ok = validate(schema, value);
       return ok.ok ? Effect.succeed(ok.value) : Effect.fail(new VmFailure({ kind: "schema", step: key, retryable: false, message: `the answer to ${kind}("${reason}") does not fit: ${ok.errors.join("; ")}` }));
     };
-    if (done) return check(done.value ?? null);
+    if (done) {
+      // Served from the journal: `awr replay` counts it as reached.
+      cx.journal.replayed.add(key);
+      return check(done.value ?? null);
+    }
     const mockName = kind === "approval" ? "human" : kind;
     if (cx.mocks?.has(mockName)) {
       return this.effect(key, step, kind === "event" ? "event" : "human", mockName, { await: kind, reason }, true, () => {
@@ -512,13 +654,20 @@ export class Interpreter {
   }
 
   /** Runs the undo steps in reverse order, each journaled (exactly once, also across a crash). */
-  private compensate(undo: Undo[]): Effect.Effect<void, NeedsAttention> {
+  private compensate(undo: Undo[]): Effect.Effect<void, NeedsAttention | Suspended> {
     const cx = this.cx;
     const self = this;
     return Effect.gen(function* () {
       for (const u of [...undo].reverse()) {
         const tool = cx.plan.tools[u.tool];
         cx.emit({ type: "compensation", runId: cx.runId, key: u.key, tool: u.tool, at: cx.now() });
+        // A compensation is a tool call like any other: it passes the before-tool hook. A denied
+        // (or not approved) compensation is skipped, recorded in the audit log; the others still run.
+        const allowed = yield* self
+          .guarded({ phase: "before", target: "tool", name: u.tool, tags: tool?.tags ?? [], input: u.args }, `${u.key}/undo`)
+          .pipe(Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed(undefined) : Effect.fail(e))));
+        if (allowed === undefined) continue;
+        const args = allowed as Record<string, Json>;
         self.count(u.tool);
         const perform = () =>
           cx.mocks?.has(u.tool)
@@ -527,11 +676,12 @@ export class Interpreter {
                 return "fail" in m ? Effect.fail(new VmFailure({ kind: "tool", message: `${u.tool} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
               })
             : Effect.tryPromise({
-                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args: u.args as Record<string, Json>, idempotencyKey: `${cx.runId}/${u.key}/undo` }, signal),
+                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo` }, signal),
                 catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
               });
         // A failed compensation is recorded in the journal; the others still run.
-        yield* self.effect(`${u.key}/undo`, u.key, "compensation", u.tool, { tool: u.tool, args: u.args }, tool?.idempotent ?? false, perform).pipe(
+        yield* self.effect(`${u.key}/undo`, u.key, "compensation", u.tool, { tool: u.tool, args }, tool?.idempotent ?? false, perform).pipe(
+          self.toolAudit({ kind: "tool", name: u.tool }, `${u.key}/undo`, "compensate"),
           Effect.catch((e: VmFailure | NeedsAttention) => (e instanceof NeedsAttention ? Effect.fail(e) : Effect.void)),
         );
       }

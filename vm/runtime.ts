@@ -2,11 +2,13 @@
 // events. Every execution replays the run from its journal (finished effects are served, never
 // repeated), so start, resume and recovery after a crash are one code path.
 import { randomUUID } from "node:crypto";
-import { Cause, Effect, Fiber } from "effect";
+import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
 import { Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
 import { Journal } from "./journal.js";
-import type { FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
+import { Breakers, type BreakerOptions } from "./observability/health.js";
+import type { AgentOptions } from "./agent.js";
+import type { ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 
 export interface RuntimeOptions {
   plan: Plan;
@@ -18,6 +20,24 @@ export interface RuntimeOptions {
   /** Called with every event of every run. */
   onEvent?: (e: VmEvent) => void;
   now?: () => number;
+  /**
+   * Circuit breakers per model declaration and per tool (docs/observability.md): on by default;
+   * options, a shared `Breakers` instance, or false to turn them off.
+   */
+  breakers?: Breakers | BreakerOptions | false;
+  /** Effect events carry requests and answers (for tracing with content capture). Off by default. */
+  captureContent?: boolean;
+  /** Assembles `context` declarations for agents (docs/agents.md); without it an agent's context is skipped with a `warning` event. */
+  contexts?: ContextProvider;
+  /** Bounds of agent calls: repair rounds (default 2) and handoffs per call (default 5). */
+  agents?: AgentOptions;
+  /**
+   * The longest one execution (start, resume or recover) of a run may take, in ms (default: no
+   * limit; `timeoutMs` of start/resume/recover overrides it). Past it the execution is interrupted
+   * like `cancel` — in-flight model and tool calls are aborted and journal no outcome — and the run
+   * ends `failed` with kind `timeout`; `recover` continues it from the journal.
+   */
+  runTimeoutMs?: number;
 }
 
 /** DESIGN §6's `--json` shape of run/resume. */
@@ -35,15 +55,23 @@ export interface StartOptions {
   meta?: Json;
   runId?: string;
   mocks?: Mocks;
+  /**
+   * The conversation this run continues (docs/agents.md): agents read the session's history from
+   * the store and append their turns to it. Kept in the run's `meta.sessionId`, so a resumed run
+   * (in any process) continues the same session.
+   */
+  sessionId?: string;
+  /** The time limit of this execution, in ms (overrides `runTimeoutMs`). */
+  timeoutMs?: number;
 }
 
 export interface Runtime {
   readonly plan: Plan;
   start(graph: string, input: Json, opts?: StartOptions): Promise<RunOutcome & { observed: Observations; state: Record<string, Json> }>;
   /** Answers a pending interrupt (the first one, or `interruptId`) and continues the run. */
-  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks }): Promise<RunOutcome>;
+  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks; timeoutMs?: number }): Promise<RunOutcome>;
   /** Continues a run that stopped without an answer being needed (e.g. after a crash). */
-  recover(runId: string): Promise<RunOutcome>;
+  recover(runId: string, opts?: { timeoutMs?: number }): Promise<RunOutcome>;
   /** Interrupts a run executing in this process; it stays resumable. */
   cancel(runId: string): Promise<void>;
   /**
@@ -59,6 +87,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const planHash = opts.store.putBlob(planBytes);
   const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
   const running = new Map<string, Fiber.Fiber<unknown, unknown>>();
+  const breakers = opts.breakers === false ? undefined : opts.breakers instanceof Breakers ? opts.breakers : new Breakers({ now, ...opts.breakers });
 
   const emit = (e: VmEvent) => {
     opts.onEvent?.(e);
@@ -69,27 +98,55 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     listeners.delete(runId);
   };
 
-  const execute = async (runId: string, mocks?: Mocks) => {
+  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs) => {
     const loaded = opts.store.load(runId);
     if (!loaded) throw new Error(`no run ${runId} in this store`);
     const run = loaded.snapshot;
     const journal = new Journal(opts.store, runId, loaded, now);
+    // The run's trace is stored: every event of this execution goes to the store with the next
+    // journal commit (and the final status commit), and so do the audit records (vm/journal.ts).
+    journal.persistTrace();
+    const emitRun = (e: VmEvent) => {
+      journal.event(e);
+      emit(e);
+    };
     journal.commit([], { status: "running", pending: [] });
     const interp = new Interpreter({
       plan: opts.plan,
       runId,
       journal,
-      models: opts.models,
-      tools: opts.tools,
+      ...(breakers ? breakers.wrap({ models: opts.models, tools: opts.tools }, (c) => emitRun({ type: "breaker", runId, ...c })) : { models: opts.models, tools: opts.tools }),
       mocks,
       principal: run.principal,
       instant: opts.instant ?? false,
-      emit,
+      emit: emitRun,
       now,
+      captureContent: opts.captureContent ?? false,
+      ...(opts.contexts ? { contexts: opts.contexts } : {}),
+      ...(opts.agents ? { agents: opts.agents } : {}),
+      ...sessionOf(run, opts.store),
     });
     const t0 = now();
-    emit({ type: "run.started", runId, graph: run.graph, at: t0 });
-    const fiber = Effect.runFork(interp.run(run.graph, run.input));
+    emitRun({ type: "run.started", runId, graph: run.graph, at: t0 });
+    const program =
+      timeoutMs === undefined
+        ? interp.run(run.graph, run.input)
+        : interp.run(run.graph, run.input).pipe(
+            Effect.timeoutOrElse({
+              duration: Duration.millis(timeoutMs),
+              orElse: () =>
+                Effect.succeed<ExecResult>({
+                  status: "failed",
+                  error: {
+                    kind: "timeout",
+                    retryable: true,
+                    message: `the run took longer than its limit of ${timeoutMs} ms; in-flight calls were aborted, finished steps stay journaled (recover continues it)`,
+                  },
+                  state: {},
+                }),
+            }),
+          );
+    const fiber = Effect.runFork(program);
     running.set(runId, fiber as Fiber.Fiber<unknown, unknown>);
     const exit = await Effect.runPromise(Fiber.await(fiber));
     running.delete(runId);
@@ -103,11 +160,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     if (result.status === "completed") update.output = result.output;
     if (result.status === "failed" || result.status === "needs_attention") update.error = result.error;
     if (result.status === "suspended") update.pending = result.pending;
-    journal.commit([], update);
     const at = now();
-    if (result.status === "completed") emit({ type: "run.completed", runId, output: result.output, at, durationMs: at - t0 });
-    else if (result.status === "suspended") emit({ type: "run.suspended", runId, pending: result.pending, at });
-    else emit({ type: "run.failed", runId, error: result.error, at, durationMs: at - t0 });
+    const last: VmEvent =
+      result.status === "completed"
+        ? { type: "run.completed", runId, output: result.output, at, durationMs: at - t0 }
+        : result.status === "suspended"
+          ? { type: "run.suspended", runId, pending: result.pending, at }
+          : { type: "run.failed", runId, error: result.error, at, durationMs: at - t0 };
+    // The last event is stored with the status commit; listeners see it once that commit returned.
+    journal.event(last);
+    journal.commit([], update);
+    emit(last);
     closeEvents(runId);
     return { outcome: outcomeOf(runId, update.status as RunOutcome["status"], result), observed: interp.observed, state: result.state };
   };
@@ -116,6 +179,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     plan: opts.plan,
     async start(graph, input, so = {}) {
       if (!opts.plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(opts.plan.graphs).join(", ") || "none"})`);
+      checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
       const runId = so.runId ?? randomUUID();
       const t = now();
       opts.store.create({
@@ -127,12 +191,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         status: "running",
         createdAt: t,
         updatedAt: t,
-        ...(so.meta === undefined ? {} : { meta: so.meta }),
+        ...withSession(so.meta, so.sessionId),
       });
-      const r = await execute(runId, so.mocks);
+      const r = await execute(runId, so.mocks, so.timeoutMs ?? opts.runTimeoutMs);
       return { ...r.outcome, observed: r.observed, state: r.state };
     },
     async resume(runId, value, ro = {}) {
+      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
       const loaded = opts.store.load(runId);
       if (!loaded) throw new Error(`no run ${runId} in this store`);
       const pending = loaded.snapshot.pending ?? [];
@@ -145,10 +210,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         );
       }
       new Journal(opts.store, runId, loaded, now).answer(p, value);
-      return (await execute(runId, ro.mocks)).outcome;
+      return (await execute(runId, ro.mocks, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
     },
-    async recover(runId) {
-      return (await execute(runId)).outcome;
+    async recover(runId, ro = {}) {
+      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
+      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
     },
     async cancel(runId) {
       const f = running.get(runId);
@@ -182,12 +248,31 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
 }
 
+function checkTimeout(ms: number | undefined) {
+  if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) throw new Error(`the run time limit must be a positive number of ms, got ${ms}`);
+}
+
 function outcomeOf(runId: string, status: RunOutcome["status"], r: ExecResult): RunOutcome {
   const o: RunOutcome = { runId, status };
   if (r.status === "completed") o.output = r.output;
   if (r.status === "failed" || r.status === "needs_attention") o.error = r.error;
   if (r.status === "suspended") o.pending = r.pending.map((p) => ({ id: p.id, kind: p.kind, reason: p.reason }));
   return o;
+}
+
+/** The session of a run (`meta.sessionId`), as the interpreter's context fields. */
+export function sessionOf(run: RunRecord, store: RunStore): { sessionId?: string; sessions?: RunStore } {
+  const m = run.meta;
+  const id = m !== null && typeof m === "object" && !Array.isArray(m) ? m["sessionId"] : undefined;
+  return typeof id === "string" ? { sessionId: id, sessions: store } : {};
+}
+
+/** The run's `meta` with the session id added (meta must then be an object or absent). */
+function withSession(meta: Json | undefined, sessionId: string | undefined): { meta?: Json } {
+  if (sessionId === undefined) return meta === undefined ? {} : { meta };
+  if (sessionId === "") throw new Error("the session id is empty");
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) throw new Error("a run with a session id needs an object (or no) meta");
+  return { meta: { ...(meta ?? {}), sessionId } };
 }
 
 /** The plan a run was started with, from the store (resume in another process). */

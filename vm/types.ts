@@ -118,6 +118,61 @@ export interface CommitRequest {
   /** Fields of the run record to update (status, output, error, pending, updatedAt). */
   update?: Partial<Omit<RunRecord, "runId" | "createdAt">>;
   dispatch?: Dispatch[];
+  /** Audit records written atomically with the journal entries (append-only, never updated). */
+  audit?: AuditRecord[];
+  /** Events of the run (the trace), written atomically with the journal entries. */
+  events?: VmEvent[];
+}
+
+/**
+ * One append-only audit record: a policy decision (`kind: "policy"`) or a tool call
+ * (`kind: "tool"`). Values are never stored here, only which fields were redacted.
+ */
+export interface AuditRecord {
+  runId: string;
+  /** The journal key of the call the record is about. */
+  step: string;
+  principal: Json;
+  kind: "policy" | "tool";
+  /** The hook, e.g. "before tool", "after model", "output"; for tool records: "call". */
+  hook: string;
+  /** The callee (tool, model, agent or graph name). */
+  target: string;
+  /** Policy and rule id (policy records); null for tool records. */
+  policy: string | null;
+  rule: string | null;
+  /** allow | deny | approve | redact | transform (policy); ok | failed (tool). */
+  outcome: string;
+  reason?: string;
+  /** JSON paths of the fields that were redacted (e.g. "$.ticket.body"), with the PII kind. */
+  redacted?: { path: string; kind: string }[];
+  at: number;
+}
+
+export interface AuditQuery {
+  runId?: string;
+  /** Inclusive bounds on `at` (ms since the epoch). */
+  since?: number;
+  until?: number;
+  policy?: string;
+  outcome?: string;
+  kind?: AuditRecord["kind"];
+  limit?: number;
+}
+
+/** One message of a session's history (multi-turn agent conversations across runs). */
+export interface SessionEntry {
+  /** Position in the session, from 0, assigned by the store. */
+  seq?: number;
+  runId: string;
+  /** The agent that spoke or was spoken to. */
+  agent: string;
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  /** Tool calls of an assistant turn / the call id a tool message answers (OpenAI shapes). */
+  toolCalls?: Json;
+  toolCallId?: string;
+  at: number;
 }
 
 export class VersionConflict extends Error {
@@ -142,7 +197,16 @@ export interface RunStore {
   load(runId: string): LoadedRun | undefined;
   /** Returns the new version. Throws VersionConflict. */
   commit(req: CommitRequest): number;
-  list(opts?: { limit?: number; status?: RunStatus }): RunRecord[];
+  /** Newest first. `since`/`until` bound `createdAt` (inclusive, ms since the epoch). */
+  list(opts?: { limit?: number; status?: RunStatus; since?: number; until?: number }): RunRecord[];
+  /** Audit records matching the query, oldest first. */
+  audit(query?: AuditQuery): AuditRecord[];
+  /** The stored events of a run (its trace), in emission order. */
+  events(runId: string): VmEvent[];
+  /** A session's history, oldest first (empty for an unknown session). */
+  session(sessionId: string): SessionEntry[];
+  /** Appends to a session (created on first append); returns the new length. */
+  appendSession(sessionId: string, entries: SessionEntry[]): number;
   /** Content-addressed blobs (plans, large payloads): returns the sha256 hex. */
   putBlob(bytes: Uint8Array): string;
   getBlob(hash: string): Uint8Array | undefined;
@@ -157,7 +221,19 @@ export type VmEvent =
   | { type: "run.started"; runId: string; graph: string; at: number }
   | { type: "step.started"; runId: string; step: string; node: string; at: number }
   | { type: "step.finished"; runId: string; step: string; node: string; at: number; durationMs: number; status: "ok" | "failed" | "suspended" }
-  | { type: "effect.requested"; runId: string; key: string; kind: EffectKind; name: string; at: number; replayed: boolean }
+  | {
+      type: "effect.requested";
+      runId: string;
+      key: string;
+      kind: EffectKind;
+      name: string;
+      at: number;
+      replayed: boolean;
+      /** Model calls (prompt, agent): the plan's model declaration this attempt calls. */
+      model?: string;
+      /** The request (messages, tool arguments): only with `createRuntime({ captureContent: true })`. */
+      request?: Json;
+    }
   | {
       type: "effect.completed";
       runId: string;
@@ -168,21 +244,60 @@ export type VmEvent =
       durationMs: number;
       replayed: boolean;
       ok: boolean;
+      /** Model calls: the model declaration actually called (after fallbacks). */
+      model?: string;
+      /** Model calls: token usage and the cost frozen at call time (journaled, so a replay shows the same). */
       tokens?: { input: number; output: number };
       costUsd?: number;
+      /** Why it failed (when `ok` is false). */
+      error?: FailureInfo;
+      /** The answer (model output, tool result): only with `createRuntime({ captureContent: true })`. */
+      response?: Json;
     }
   | { type: "retry"; runId: string; key: string; attempt: number; delayMs: number; error: FailureInfo; at: number }
   | { type: "fallback"; runId: string; key: string; from: string; to: string; at: number }
   | { type: "compensation"; runId: string; key: string; tool: string; at: number }
   | { type: "run.suspended"; runId: string; pending: PendingInterrupt[]; at: number }
   | { type: "run.completed"; runId: string; output: Json; at: number; durationMs: number }
-  | { type: "run.failed"; runId: string; error: FailureInfo; at: number; durationMs: number };
+  | { type: "run.failed"; runId: string; error: FailureInfo; at: number; durationMs: number }
+  /** An agent handed its conversation to another agent (`transfer_to_<to>`); `key` is the turn's key. */
+  | { type: "handoff"; runId: string; key: string; from: string; to: string; at: number }
+  /** Something a run went on without, e.g. an agent's `context` when no ContextProvider is configured. */
+  | { type: "warning"; runId: string; key: string; message: string; at: number }
+  /** A policy decision at a hook (one per deciding rule; the audit log has the same, durably). */
+  | { type: "policy"; runId: string; key: string; hook: string; target: string; policy: string; rule: string | null; outcome: string; at: number; replayed: boolean }
+  /**
+   * A circuit breaker (per model declaration `model:NAME`, per tool `tool:NAME`) changed state,
+   * seen by a call of run `runId`. Breakers are shared by every run of a runtime.
+   */
+  | { type: "breaker"; runId: string; target: string; state: BreakerState; at: number; failures: number };
+
+export type BreakerState = "closed" | "open" | "half_open";
 
 // ---------------------------------------------------------------- providers
 
 export interface ChatMessage {
-  role: "system" | "user" | "assistant";
+  role: "system" | "user" | "assistant" | "tool";
   content: string;
+  /** An assistant turn that calls tools (OpenAI's `tool_calls`); `content` may then be "". */
+  toolCalls?: ToolCall[];
+  /** A `tool` message: the id of the call it answers. */
+  toolCallId?: string;
+}
+
+/** A function the model may call (OpenAI `tools: [{ type: "function", function }]`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters: Record<string, unknown>;
+}
+
+/** A call the model asked for; `arguments` is the JSON text the model wrote (parsed by the caller). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /** One model call as the gateway sees it. */
@@ -195,6 +310,13 @@ export interface ModelRequest {
   schema: Record<string, unknown> | null;
   /** Name of the prompt or agent that makes the call (for mocks, recordings and events). */
   caller: string;
+  /** Functions the model may call instead of answering (agents: tools and `transfer_to_<agent>`). */
+  tools?: ToolDefinition[];
+  /**
+   * Return the answer's text as `output`, unparsed and unvalidated, and make no repair round-trip:
+   * the caller (the agent loop, vm/agent.ts) parses, validates and repairs it in journaled turns.
+   */
+  raw?: boolean;
 }
 
 export interface ModelResponse {
@@ -204,6 +326,8 @@ export interface ModelResponse {
   costUsd: number;
   /** What was repaired (e.g. "one repair round-trip", "stripped markdown fences"). */
   repaired?: string[];
+  /** The model called functions instead of answering (`output` is then its text, often ""). */
+  toolCalls?: ToolCall[];
 }
 
 /** Calls models. The gateway implements it over the `openai` SDK; tests and offline runs use mocks. */
@@ -222,4 +346,12 @@ export interface ToolRequest {
 /** Calls tools (js modules, http); failures are thrown as VmFailure. */
 export interface ToolProvider {
   call(req: ToolRequest, signal: AbortSignal): Promise<Json>;
+}
+
+/**
+ * Assembles a plan `context` (retrieval, fusion, dedup, trimming to its token budget) for a query.
+ * Agents with `context: NAME` call it once per agent (journaled) and put `text` in the system prompt.
+ */
+export interface ContextProvider {
+  assemble(name: string, query: string, signal: AbortSignal): Promise<{ text: string; tokens: number }>;
 }

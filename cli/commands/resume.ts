@@ -1,6 +1,6 @@
 import { type Command, onePositional } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { MODELS_HELP, STORE_HELP, jsonArg, modelProvider, openRunStore, progress, report, toolProvider } from "../runs.js";
+import { MODELS_HELP, STORE_HELP, contextProvider, durationArg, jsonArg, modelProvider, openRunStore, progress, report, toolProvider } from "../runs.js";
 
 export const resume: Command = {
   name: "resume",
@@ -11,6 +11,7 @@ export const resume: Command = {
     store: { type: "string" },
     models: { type: "string" },
     root: { type: "string" },
+    timeout: { type: "string" },
     json: { type: "boolean" },
   },
   help: `Continue a run from its journal. With --value, the answer goes to the run's pending interrupt
@@ -22,6 +23,7 @@ Usage: awr resume <run-id> [--value <json|@file>] [--interrupt ID] [options]
 Options:
   --value <json>        The answer (JSON, or @file.json); approvals take true/false or { "approved": true }
   --interrupt <id>      Which pending interrupt to answer (default: the first)
+  --timeout <duration>  Stop this execution if it takes longer (e.g. 30s, 10m); resume again to go on
   --root <dir>          Where the run's js tool modules are (default: where awr run compiled it from)
 ${STORE_HELP}
 ${MODELS_HELP}
@@ -39,7 +41,10 @@ Exit codes:
 `,
   async run(args, io) {
     const runId = onePositional("resume", args, "run id");
+    const limit = typeof args.values.timeout === "string" ? { timeoutMs: durationArg(args.values.timeout, "--timeout") } : {};
     const store = await openRunStore(args.values.store as string | undefined, io);
+    // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
+    let closeTools: () => Promise<void> = async () => {};
     try {
       const { createRuntime, planOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
@@ -48,11 +53,14 @@ Exit codes:
       // js tools live where the program was compiled from: recorded by `awr run`, or --root.
       const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
       const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
+      const tools = await toolProvider(root);
+      closeTools = () => tools.close();
       const rt = createRuntime({
         plan,
         store,
         models: await modelProvider(args.values.models as string | undefined, io),
-        tools: await toolProvider(root),
+        tools,
+        contexts: await contextProvider(plan, root, args.values.store as string | undefined, io),
         onEvent: progress(io),
       });
       const value = jsonArg(args.values.value, "--value", io);
@@ -60,14 +68,15 @@ Exit codes:
       try {
         o =
           value === undefined
-            ? await rt.recover(runId)
-            : await rt.resume(runId, value, typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {});
+            ? await rt.recover(runId, limit)
+            : await rt.resume(runId, value, { ...limit, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
       } catch (e) {
         if (e instanceof Error && /not waiting|no pending interrupt/.test(e.message)) throw new UsageError(e.message);
         throw e;
       }
       return report(o, io, args.values.json === true, args.values.store as string | undefined);
     } finally {
+      await closeTools();
       store.close();
     }
   },

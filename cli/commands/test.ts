@@ -45,7 +45,13 @@ Exit codes:
     const green = (s: string) => (io.stdout.color ? `\x1b[32m${s}\x1b[0m` : s);
     const red = (s: string) => (io.stdout.color ? `\x1b[31m${s}\x1b[0m` : s);
     for (const p of programs) {
-      const results = await runTests(p.plan, { tools: new Tools({ baseDir: p.baseDir }), filter: filter ? (n) => n.includes(filter) : undefined });
+      const tools = new Tools({ baseDir: p.baseDir });
+      let results: Awaited<ReturnType<typeof runTests>>;
+      try {
+        results = await runTests(p.plan, { tools, filter: filter ? (n) => n.includes(filter) : undefined });
+      } finally {
+        await tools.close();
+      }
       if (!results.length) continue;
       io.stdout.write(`${displayPath(p.source, io.cwd)}\n`);
       for (const r of results) {

@@ -59,7 +59,10 @@ describe("awr run, runs, replay, resume", () => {
     const list = await awr(["runs", "--store", store()], { cwd: dir });
     expect(list.stdout).toContain(`${out.runId}  completed`);
     const show = await awr(["runs", "show", out.runId, "--store", store()], { cwd: dir });
-    expect(show.stdout).toMatch(/journal \(12 entries\)/);
+    // 7 effects, intent + outcome each: classify, fetch_orders, the decide agent's context
+    // assembly (support_kb, from the example's kb/ files) and its one turn, refund, respond, notify.
+    expect(show.stdout).toMatch(/journal \(14 entries\)/);
+    expect(show.stdout).toMatch(/intent +agent +graph:support_case\/node:decide\/stmt:0#0\/context0/);
 
     const replay = await awr(["replay", out.runId, "--store", store()], { cwd: dir });
     expect(replay.code, replay.stdout).toBe(0);
@@ -113,6 +116,12 @@ describe("awr run, runs, replay, resume", () => {
     const badJson = await awr(["run", "support/main.awr", "-i", "{nope", "--store", "memory:"], { cwd: dir });
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toMatch(/^error: --input is not valid JSON/);
+    const badTimeout = await awr(["run", "support/main.awr", "-i", "{}", "--timeout", "soon", "--store", "memory:"], { cwd: dir });
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toMatch(/^error: --timeout "soon" is not a duration/);
+    const emptySession = await awr(["run", "support/main.awr", "-i", "{}", "--session", " ", "--store", "memory:"], { cwd: dir });
+    expect(emptySession.code).toBe(2);
+    expect(emptySession.stderr).toMatch(/^error: --session needs an id/);
     const unknown = await awr(["resume", "no-such-run", "--store", store()], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: no run no-such-run in the store/);

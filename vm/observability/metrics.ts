@@ -47,6 +47,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const retries = new Counter({ name: "awr_retries_total", help: "Retries of model calls and nodes, by the failure kind that caused them", labelNames: ["failure"], registers });
   const fallbacks = new Counter({ name: "awr_fallbacks_total", help: "Fallbacks from one model to the next of its chain", labelNames: ["from", "to"], registers });
   const handoffs = new Counter({ name: "awr_handoffs_total", help: "Handoffs of a conversation from one agent to another", labelNames: ["from", "to"], registers });
+  const policies = new Counter({ name: "awr_policy_decisions_total", help: "Policy decisions by policy and outcome (allow, deny, approve, redact)", labelNames: ["policy", "outcome"], registers });
   const compensations = new Counter({ name: "awr_compensations_total", help: "Compensation (undo) steps run, by tool", labelNames: ["tool"], registers });
   const circuit = new Gauge({ name: "awr_circuit_state", help: "Circuit breaker state per target (model:NAME, tool:NAME): 0 closed, 1 half open, 2 open", labelNames: ["target"], registers });
   const transitions = new Counter({ name: "awr_circuit_transitions_total", help: "Circuit breaker state changes, by target and new state", labelNames: ["target", "state"], registers });
@@ -99,6 +100,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         return;
       case "compensation":
         compensations.inc({ tool: e.tool });
+        return;
+      case "policy":
+        if (!e.replayed) policies.inc({ policy: e.policy, outcome: e.outcome });
         return;
       case "breaker":
         circuit.set({ target: e.target }, CIRCUIT_STATE_VALUE[e.state]);

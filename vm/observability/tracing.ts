@@ -162,6 +162,12 @@ export function createTracing(opts: TracingOptions): Tracing {
             const args = (e.request as { args?: Json }).args;
             if (args !== undefined) attributes["gen_ai.tool.call.arguments"] = JSON.stringify(args);
           }
+        } else if (e.kind === "agent" && /\/context\d+$/.test(e.key)) {
+          // An agent's context assembly (vm/agent.ts journals it under KEY/contextN).
+          const context = opts.plan?.agents[e.name]?.context ?? e.name;
+          name = `retrieval ${context}`;
+          Object.assign(attributes, { "gen_ai.operation.name": "retrieval", "awr.context.name": context, "gen_ai.agent.name": e.name });
+          if (capture && e.request !== undefined) attributes["awr.request"] = JSON.stringify(e.request);
         } else {
           name = `awr.${e.kind} ${e.name}`;
           if (capture && e.request !== undefined) attributes["awr.request"] = JSON.stringify(e.request);
@@ -208,6 +214,21 @@ export function createTracing(opts: TracingOptions): Tracing {
       case "warning":
         stepOf(r, e.key).span.addEvent("awr.warning", { "awr.effect.key": e.key, "awr.warning.message": e.message }, time(e.at));
         return;
+      case "policy": {
+        // A decision is instantaneous: a zero-length span under the step it guarded.
+        const span = tracer.startSpan(
+          `awr.policy ${e.policy}`,
+          {
+            kind: SpanKind.INTERNAL,
+            startTime: time(e.at),
+            attributes: { "awr.run.id": e.runId, "awr.effect.key": e.key, "awr.policy.name": e.policy, "awr.policy.rule": e.rule ?? "", "awr.policy.outcome": e.outcome, "awr.policy.hook": e.hook, "awr.policy.target": e.target, "awr.replayed": e.replayed },
+          },
+          stepOf(r, e.key).ctx,
+        );
+        if (e.outcome === "deny") span.setStatus({ code: SpanStatusCode.ERROR, message: `denied by ${e.policy}` });
+        span.end(time(e.at));
+        return;
+      }
       case "breaker":
         r.span.addEvent("awr.breaker", { "awr.breaker.target": e.target, "awr.breaker.state": e.state, "awr.breaker.failures": e.failures }, time(e.at));
         return;
