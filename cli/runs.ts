@@ -155,3 +155,65 @@ export function existingStore(spec: string | undefined, io: CliIo): void {
   const path = storePath(spec, io);
   if (!existsSync(path)) throw new UsageError(`no run store at ${spec ?? ".awr/runs.db"}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
 }
+
+/** The observability flags `awr run` and `awr resume` share (docs/observability.md). */
+export const OBSERVE_OPTIONS = {
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
+  "metrics-hold": { type: "boolean" },
+} as const;
+
+export const OBSERVE_HELP = `  --metrics-port <n>      Serve Prometheus metrics on http://127.0.0.1:<n>/metrics while the run
+                          executes (0: any free port); the address is printed on stderr
+  --metrics-host <addr>   Serve them on this address instead (e.g. 0.0.0.0 in a container)
+  --metrics-hold          Keep serving them after the run stops, until interrupted (Ctrl-C)`;
+
+export const TRACING_HELP = `Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, the run's
+spans are exported over OTLP/HTTP; AWR_OTEL_CAPTURE_CONTENT=1 adds prompts and answers to them
+(docs/observability.md).`;
+
+export interface ObserveArgs {
+  metrics?: { port: number; host?: string };
+  hold: boolean;
+}
+
+/** Checks the observability flags before anything is opened. */
+export function observeArgs(values: Record<string, string | boolean | undefined>): ObserveArgs {
+  const port = values["metrics-port"];
+  if (port !== undefined && (typeof port !== "string" || !/^\d{1,5}$/.test(port) || Number(port) > 65535)) {
+    throw new UsageError(`--metrics-port must be a port number (0-65535), got "${String(port)}"`);
+  }
+  if (port === undefined && (values["metrics-hold"] || values["metrics-host"] !== undefined)) throw new UsageError("--metrics-hold and --metrics-host need --metrics-port");
+  const host = values["metrics-host"];
+  return {
+    ...(port === undefined ? {} : { metrics: { port: Number(port), ...(typeof host === "string" ? { host } : {}) } }),
+    hold: values["metrics-hold"] === true,
+  };
+}
+
+/**
+ * Tracing when OTEL_* configures an exporter, metrics with --metrics-port, progress on stderr:
+ * the `onEvent` and `captureContent` to give `createRuntime`; `shutdown()` flushes and stops.
+ */
+export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
+  const { observe, ObserveError } = await import("../vm/observability/observe.js");
+  const obs = await observe({ plan, env: io.env, onEvent: progress(io), ...(o.metrics ? { metrics: o.metrics } : {}) }).catch((e: unknown) => {
+    throw e instanceof ObserveError ? new UsageError(e.message) : e;
+  });
+  if (obs.metricsUrl) io.stderr.write(`metrics: ${obs.metricsUrl}\n`);
+  return {
+    ...obs,
+    /** With --metrics-hold: keeps serving until SIGINT/SIGTERM. */
+    async hold(): Promise<void> {
+      if (!obs.metricsUrl || !o.hold) return;
+      io.stderr.write(`serving metrics on ${obs.metricsUrl} until interrupted (Ctrl-C)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop).off("SIGTERM", stop);
+          resolve();
+        };
+        process.on("SIGINT", stop).on("SIGTERM", stop);
+      });
+    },
+  };
+}

@@ -136,6 +136,9 @@ export class Interpreter {
       while (ready.length) {
         if (++steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
         const nodes = ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+        const superKey = `${prefix}graph:${name}/superstep:${steps - 1}`;
+        const superAt = cx.now();
+        cx.emit({ type: "superstep.started", runId: cx.runId, key: superKey, graph: name, index: steps - 1, nodes: nodes.map((n) => n.name), at: superAt });
         const snapshot = state;
         const runOne = (node: Node) => {
           const iter = runs.get(node.name) ?? 0;
@@ -169,6 +172,8 @@ export class Interpreter {
         }
         state = applyWrites(state, g.state, writes);
         if (prefix === "") self.topState = state;
+        const superEnd = cx.now();
+        cx.emit({ type: "superstep.finished", runId: cx.runId, key: superKey, at: superEnd, durationMs: superEnd - superAt });
         if (fatal) {
           yield* self.compensate(undo);
           return yield* Effect.fail(fatal);

@@ -219,6 +219,9 @@ export interface RunStore {
 
 export type VmEvent =
   | { type: "run.started"; runId: string; graph: string; at: number }
+  /** A superstep of a graph invocation: the nodes that run together against one state snapshot. Key: `…graph:NAME/superstep:I`. */
+  | { type: "superstep.started"; runId: string; key: string; graph: string; index: number; nodes: string[]; at: number }
+  | { type: "superstep.finished"; runId: string; key: string; at: number; durationMs: number }
   | { type: "step.started"; runId: string; step: string; node: string; at: number }
   | { type: "step.finished"; runId: string; step: string; node: string; at: number; durationMs: number; status: "ok" | "failed" | "suspended" }
   | {

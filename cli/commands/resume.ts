@@ -1,6 +1,21 @@
 import { type Command, onePositional } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { MODELS_HELP, STORE_HELP, contextProvider, durationArg, jsonArg, modelProvider, openRunStore, progress, report, toolProvider } from "../runs.js";
+import {
+  MODELS_HELP,
+  OBSERVE_HELP,
+  OBSERVE_OPTIONS,
+  STORE_HELP,
+  TRACING_HELP,
+  contextProvider,
+  durationArg,
+  jsonArg,
+  modelProvider,
+  observeArgs,
+  observeRun,
+  openRunStore,
+  report,
+  toolProvider,
+} from "../runs.js";
 
 export const resume: Command = {
   name: "resume",
@@ -13,6 +28,7 @@ export const resume: Command = {
     root: { type: "string" },
     timeout: { type: "string" },
     json: { type: "boolean" },
+    ...OBSERVE_OPTIONS,
   },
   help: `Continue a run from its journal. With --value, the answer goes to the run's pending interrupt
 (await human / await event / an approval); without it, a run that stopped (a crash, a cancel)
@@ -28,7 +44,10 @@ Options:
 ${STORE_HELP}
 ${MODELS_HELP}
   --json                Print { runId, status, output?, error?, pending? } on stdout
+${OBSERVE_HELP}
   -h, --help            Show this help
+
+${TRACING_HELP}
 
 Examples:
   awr resume 6f1c… --value '{"subject": "Re: refund", "text": "Done."}'
@@ -41,10 +60,12 @@ Exit codes:
 `,
   async run(args, io) {
     const runId = onePositional("resume", args, "run id");
+    const observing = observeArgs(args.values);
     const limit = typeof args.values.timeout === "string" ? { timeoutMs: durationArg(args.values.timeout, "--timeout") } : {};
     const store = await openRunStore(args.values.store as string | undefined, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     let closeTools: () => Promise<void> = async () => {};
+    let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
     try {
       const { createRuntime, planOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
@@ -61,7 +82,8 @@ Exit codes:
         models: await modelProvider(args.values.models as string | undefined, io),
         tools,
         contexts: await contextProvider(plan, root, args.values.store as string | undefined, io),
-        onEvent: progress(io),
+        onEvent: (obs = await observeRun(plan, observing, io)).onEvent,
+        captureContent: obs.captureContent,
       });
       const value = jsonArg(args.values.value, "--value", io);
       let o;
@@ -74,8 +96,11 @@ Exit codes:
         if (e instanceof Error && /not waiting|no pending interrupt/.test(e.message)) throw new UsageError(e.message);
         throw e;
       }
-      return report(o, io, args.values.json === true, args.values.store as string | undefined);
+      const code = report(o, io, args.values.json === true, args.values.store as string | undefined);
+      await obs.hold();
+      return code;
     } finally {
+      await obs?.shutdown();
       await closeTools();
       store.close();
     }

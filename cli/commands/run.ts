@@ -3,7 +3,22 @@ import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { Exit, UsageError } from "../io.js";
 import { loadPlanFrom } from "../programs.js";
-import { MODELS_HELP, STORE_HELP, contextProvider, durationArg, jsonArg, modelProvider, openRunStore, progress, report, toolProvider } from "../runs.js";
+import {
+  MODELS_HELP,
+  OBSERVE_HELP,
+  OBSERVE_OPTIONS,
+  STORE_HELP,
+  TRACING_HELP,
+  contextProvider,
+  durationArg,
+  jsonArg,
+  modelProvider,
+  observeArgs,
+  observeRun,
+  openRunStore,
+  report,
+  toolProvider,
+} from "../runs.js";
 
 export const run: Command = {
   name: "run",
@@ -17,9 +32,7 @@ export const run: Command = {
     store: { type: "string" },
     models: { type: "string" },
     json: { type: "boolean" },
-    "metrics-port": { type: "string" },
-    "metrics-host": { type: "string" },
-    "metrics-hold": { type: "boolean" },
+    ...OBSERVE_OPTIONS,
   },
   help: `Run a graph durably: every model call, tool call and human input is journaled in the store,
 so the run can be resumed after a crash or an interrupt without repeating what finished.
@@ -38,16 +51,11 @@ Options:
 ${STORE_HELP}
 ${MODELS_HELP}
   --json                  Print { runId, status, output?, error?, pending? } on stdout
-  --metrics-port <n>      Serve Prometheus metrics on http://127.0.0.1:<n>/metrics while the run
-                          executes (0: any free port); the address is printed on stderr
-  --metrics-host <addr>   Serve them on this address instead (e.g. 0.0.0.0 in a container)
-  --metrics-hold          Keep serving them after the run stops, until interrupted (Ctrl-C)
+${OBSERVE_HELP}
   -h, --help              Show this help
 
 Progress goes to stderr on a terminal (AWR_PROGRESS=1 forces it).
-Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, the run's
-spans are exported over OTLP/HTTP; AWR_OTEL_CAPTURE_CONTENT=1 adds prompts and answers to them
-(docs/observability.md).
+${TRACING_HELP}
 
 Examples:
   awr run examples/support-triage/main.awr --input @examples/support-triage/input.json \\
@@ -60,9 +68,7 @@ Exit codes:
   2  usage error, a missing file, or an unreadable plan or store
 `,
   async run(args, io) {
-    const metricsPort = args.values["metrics-port"] as string | undefined;
-    if (metricsPort !== undefined && (!/^\d{1,5}$/.test(metricsPort) || Number(metricsPort) > 65535)) throw new UsageError(`--metrics-port must be a port number (0-65535), got "${metricsPort}"`);
-    if (metricsPort === undefined && (args.values["metrics-hold"] || args.values["metrics-host"] !== undefined)) throw new UsageError("--metrics-hold and --metrics-host need --metrics-port");
+    const observing = observeArgs(args.values);
     const session = args.values.session as string | undefined;
     if (session !== undefined && session.trim() === "") throw new UsageError("--session needs an id, e.g. --session customer-42");
     const timeoutMs = typeof args.values.timeout === "string" ? durationArg(args.values.timeout, "--timeout") : undefined;
@@ -79,16 +85,10 @@ Exit codes:
     const store = await openRunStore(args.values.store as string | undefined, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     const tools = await toolProvider(loaded.baseDir);
-    let obs: import("../../vm/observability/observe.js").Observing | undefined;
+    let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
     try {
       const { createRuntime } = await import("../../vm/runtime.js");
-      // Tracing when OTEL_* configures an exporter, metrics with --metrics-port (docs/observability.md).
-      const { observe, ObserveError } = await import("../../vm/observability/observe.js");
-      const metrics = metricsPort === undefined ? {} : { metrics: { port: Number(metricsPort), ...(args.values["metrics-host"] === undefined ? {} : { host: String(args.values["metrics-host"]) }) } };
-      obs = await observe({ plan: loaded.plan, env: io.env, onEvent: progress(io), ...metrics }).catch((e: unknown) => {
-        throw e instanceof ObserveError ? new UsageError(e.message) : e;
-      });
-      if (obs.metricsUrl) io.stderr.write(`metrics: ${obs.metricsUrl}\n`);
+      obs = await observeRun(loaded.plan, observing, io);
       const rt = createRuntime({
         plan: loaded.plan,
         store,
@@ -106,16 +106,7 @@ Exit codes:
       });
       const { observed: _o, state: _s, ...outcome } = o;
       const code = report(outcome, io, args.values.json === true, args.values.store as string | undefined);
-      if (obs.metricsUrl && args.values["metrics-hold"]) {
-        io.stderr.write(`serving metrics on ${obs.metricsUrl} until interrupted (Ctrl-C)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off("SIGINT", stop).off("SIGTERM", stop);
-            resolve();
-          };
-          process.on("SIGINT", stop).on("SIGTERM", stop);
-        });
-      }
+      await obs.hold();
       return code;
     } finally {
       await obs?.shutdown();

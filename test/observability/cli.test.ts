@@ -52,6 +52,36 @@ describe("awr run --metrics-port", () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: "completed" });
   });
 
+  it("awr resume serves metrics too: the re-execution counts as a run, its replayed calls add no tokens", async () => {
+    const store = join(dir, "resume.db");
+    const first = await awr(["run", "s/main.awr", "--input", "@s/input.json", "--models", "recorded:s/recorded.jsonl", "--store", store, "--json"], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const { runId } = JSON.parse(first.stdout) as { runId: string };
+    const child = spawn(process.execPath, [BIN, "resume", runId, "--store", store, "--models", "recorded:s/recorded.jsonl", "--json", "--metrics-port", "0", "--metrics-hold"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((r) => child.on("close", r));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding("utf8").on("data", (t: string) => {
+          stderr += t;
+          const m = /serving metrics on (\S+) until interrupted/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`awr resume exited before holding: ${stderr}`)));
+      });
+      const text = await (await fetch(url)).text();
+      expect(text).toMatch(/^awr_runs_total\{graph="support_case",status="completed"\} 1$/m);
+      expect(text).not.toMatch(/^awr_model_tokens_total\{/m);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+
   it("a bad port or a busy one is a usage error (exit 2), not a stack trace", async () => {
     const bad = await awr([...RUN, "--metrics-port", "http"], { cwd: dir });
     expect(bad.code).toBe(2);

@@ -50,20 +50,38 @@ describe("OpenTelemetry spans of a run", () => {
   it("a span per run, step and call, with parent/child structure and GenAI attributes", async () => {
     const { spans, events, outcome } = await traced();
     expect(outcome.status).toBe("completed");
-    expect(spans.map((s) => s.name).sort()).toEqual(["awr.run triage", "awr.step act", "awr.step classify", "awr.step send", "chat gpt-primary", "execute_tool notify"]);
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      "awr.run triage",
+      "awr.step act",
+      "awr.step classify",
+      "awr.step send",
+      "awr.superstep inner #0",
+      "awr.superstep triage #0",
+      "awr.superstep triage #1",
+      "chat gpt-primary",
+      "execute_tool notify",
+    ]);
 
     const run = byName(spans, "awr.run triage");
+    const first = byName(spans, "awr.superstep triage #0");
+    const second = byName(spans, "awr.superstep triage #1");
+    const inner = byName(spans, "awr.superstep inner #0");
     const classify = byName(spans, "awr.step classify");
     const act = byName(spans, "awr.step act");
     const send = byName(spans, "awr.step send");
     const chat = byName(spans, "chat gpt-primary");
     const tool = byName(spans, "execute_tool notify");
     expect(parentOf(run)).toBeUndefined();
-    expect(parentOf(classify)).toBe(idOf(run));
-    expect(parentOf(act)).toBe(idOf(run));
+    // run > superstep > step > call; a superstep lists its nodes.
+    expect(parentOf(first)).toBe(idOf(run));
+    expect(parentOf(second)).toBe(idOf(run));
+    expect(first.attributes).toMatchObject({ "awr.graph": "triage", "awr.superstep.index": 0, "awr.superstep.nodes": ["classify"] });
+    expect(parentOf(classify)).toBe(idOf(first));
+    expect(parentOf(act)).toBe(idOf(second));
     expect(parentOf(chat)).toBe(idOf(classify));
-    // The sub-graph's step runs under the step that called the sub-graph.
-    expect(parentOf(send)).toBe(idOf(act));
+    // The sub-graph's supersteps run under the step that called the sub-graph.
+    expect(parentOf(inner)).toBe(idOf(act));
+    expect(parentOf(send)).toBe(idOf(inner));
     expect(parentOf(tool)).toBe(idOf(send));
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
 

@@ -328,7 +328,7 @@ graph g() -> int { state { x: int? } node n { run one() -> x } edge start -> n e
     const r = await rt.start("g", {}, { runId });
     await collecting;
     expect(r.output).toBe(1);
-    expect(seen).toEqual(["run.started", "step.started", "effect.requested", "effect.completed", "step.finished", "run.completed"]);
+    expect(seen).toEqual(["run.started", "superstep.started", "step.started", "effect.requested", "effect.completed", "step.finished", "superstep.finished", "run.completed"]);
     const again = await rt.recover(runId);
     expect(again).toMatchObject({ status: "completed", output: 1 });
     expect(t.calls).toHaveLength(1);

@@ -220,7 +220,17 @@ describe("a run's trace and audit records in the SQLite store", () => {
     const r = await live.recover("r-crash");
     expect(r).toMatchObject({ status: "completed", output: "found 7 " });
     expect(t.calls).toEqual(["7", "7"]); // re-issued with the same idempotency key
-    expect(store.events("r-crash").map((e) => e.type)).toEqual(["run.started", "step.started", "effect.requested", "effect.completed", "step.finished", "run.completed"]);
+    expect(store.events("r-crash").map((e) => e.type)).toEqual([
+      "run.started",
+      "superstep.started",
+      "step.started",
+      "policy",
+      "effect.requested",
+      "effect.completed",
+      "step.finished",
+      "superstep.finished",
+      "run.completed",
+    ]);
     // The decision and the tool call are recorded once each.
     expect(store.audit({ runId: "r-crash" }).map((a) => `${a.kind} ${a.outcome}`)).toEqual(["policy allow", "tool ok"]);
     // A second recovery of the finished run stores nothing twice.

@@ -48,6 +48,8 @@ interface RunTrace extends Open {
   /** Step spans not finished yet (ended when the execution stops). */
   openSteps: Set<string>;
   effects: Map<string, Span>;
+  /** Open superstep spans by graph scope (`…graph:NAME`): the parents of that scope's step spans. */
+  supersteps: Map<string, Open>;
 }
 
 /** Whether AWR_OTEL_CAPTURE_CONTENT asks for content capture. */
@@ -79,6 +81,7 @@ export function createTracing(opts: TracingOptions): Tracing {
   const finishRun = (r: RunTrace, runId: string, at: number) => {
     for (const span of r.effects.values()) span.end(time(at));
     for (const k of r.openSteps) r.steps.get(k)?.span.end(time(at));
+    for (const s of r.supersteps.values()) s.span.end(time(at));
     r.span.end(time(at));
     runs.delete(runId);
   };
@@ -111,15 +114,38 @@ export function createTracing(opts: TracingOptions): Tracing {
       const old = runs.get(e.runId);
       if (old) finishRun(old, e.runId, e.at);
       const span = tracer.startSpan(`awr.run ${e.graph}`, { kind: SpanKind.INTERNAL, startTime: time(e.at), attributes: { "awr.run.id": e.runId, "awr.graph": e.graph } }, otelContext.active());
-      runs.set(e.runId, { span, ctx: trace.setSpan(otelContext.active(), span), graph: e.graph, steps: new Map(), openSteps: new Set(), effects: new Map() });
+      runs.set(e.runId, { span, ctx: trace.setSpan(otelContext.active(), span), graph: e.graph, steps: new Map(), openSteps: new Set(), effects: new Map(), supersteps: new Map() });
       return;
     }
     const r = runs.get(e.runId);
     if (!r) return; // an execution that started before this consumer was attached
     switch (e.type) {
+      case "superstep.started": {
+        // Under the step that called this graph (a sub-graph), else under the run.
+        const scope = e.key.slice(0, e.key.lastIndexOf("/superstep:"));
+        const caller = scope.includes("/") ? stepKeyOf(scope) : undefined;
+        const parent = (caller && r.steps.get(caller)) || r;
+        const span = tracer.startSpan(
+          `awr.superstep ${e.graph} #${e.index}`,
+          { kind: SpanKind.INTERNAL, startTime: time(e.at), attributes: { "awr.run.id": e.runId, "awr.graph": e.graph, "awr.superstep.index": e.index, "awr.superstep.nodes": e.nodes } },
+          parent.ctx,
+        );
+        r.supersteps.get(scope)?.span.end(time(e.at));
+        r.supersteps.set(scope, { span, ctx: trace.setSpan(parent.ctx, span) });
+        return;
+      }
+      case "superstep.finished": {
+        const scope = e.key.slice(0, e.key.lastIndexOf("/superstep:"));
+        const s = r.supersteps.get(scope);
+        if (!s) return;
+        s.span.end(time(e.at));
+        r.supersteps.delete(scope);
+        return;
+      }
       case "step.started": {
         const parentKey = parentStepOf(e.step);
-        const parent = (parentKey && r.steps.get(parentKey)) || r;
+        const superstep = r.supersteps.get(e.step.slice(0, e.step.lastIndexOf("/node:")));
+        const parent = superstep ?? ((parentKey && r.steps.get(parentKey)) || r);
         const attributes: Attributes = { "awr.run.id": e.runId, "awr.step.key": e.step, "awr.node": e.node };
         const g = graphOfStep(e.step);
         if (g) attributes["awr.graph"] = g;
