@@ -40,7 +40,14 @@ export function planToText(plan: Plan): string {
       lines.push(`  impl ${impl}`);
     } else lines.push("  impl -");
     if (t.tags.length) lines.push(`  tags ${t.tags.join(", ")}`);
-    lines.push(`  timeout ${dur(t.timeout_ms)} · rate ${t.rate ? `${t.rate.count}/${dur(t.rate.per_ms).replace(/^1(?=[a-z])/, "")}` : "-"} · idempotent ${t.idempotent}`);
+    lines.push(
+      `  timeout ${dur(t.timeout_ms)} · rate ${t.rate ? `${t.rate.count}/${dur(t.rate.per_ms).replace(/^1(?=[a-z])/, "")}` : "-"} · idempotent ${t.idempotent}` +
+        (t.concurrency !== undefined ? ` · concurrency ${t.concurrency}` : ""),
+    );
+    if (t.allow) {
+      const grants = (["read", "write", "env"] as const).filter((k) => t.allow![k].length).map((k) => `${k} ${t.allow![k].join(", ")}`);
+      lines.push(`  allow ${grants.length ? grants.join(" · ") : "nothing"}`);
+    }
     if (t.compensate) lines.push(`  compensate ${t.compensate.tool}${argsText(t.compensate.args)}`);
     section(lines);
   }

@@ -549,6 +549,9 @@ class DeclChecker {
         case "concurrency":
           this.number(file, p, { int: true, min: 1 });
           break;
+        case "allow":
+          this.allow(file, p.value);
+          break;
         case "idempotent":
           this.bool(file, p);
           break;
@@ -560,6 +563,29 @@ class DeclChecker {
           this.callTool(file, p.value, env, "compensate");
           break;
         }
+      }
+    }
+  }
+
+  /** `allow: { read: ["./data"], write: [...], env: ["CRM_TOKEN"] }`: the js sandbox's grants, string literals only. */
+  private allow(file: string, v: A.Expr) {
+    const shape = '"allow" must be a record such as { read: ["./data"], write: ["./out"], env: ["CRM_TOKEN"] }';
+    if (v.kind !== "Record") return this.bad(file, v, shape);
+    for (const f of v.fields) {
+      const k = f.key.name;
+      if (k !== "read" && k !== "write" && k !== "env") {
+        const best = Ty.closest(k, ["read", "write", "env"]);
+        this.ctx.report("AWR2011", file, f.key.span, `"allow" has no "${k}"${best ? `; did you mean "${best}"?` : ""} (it takes read, write and env)`);
+        continue;
+      }
+      if (f.value.kind !== "List") {
+        this.bad(file, f.value, `"allow.${k}" must be a list of strings, e.g. ${k === "env" ? '["CRM_TOKEN"]' : '["./data"]'}`);
+        continue;
+      }
+      for (const item of f.value.items) {
+        if (item.kind !== "String") this.bad(file, item, `"allow.${k}" takes string literals`);
+        else if (k === "env" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(item.value)) this.bad(file, item, `"${item.value}" is not an environment variable name`);
+        else if (k !== "env" && item.value.trim() === "") this.bad(file, item, `an empty path in "allow.${k}"`);
       }
     }
   }
