@@ -1,5 +1,5 @@
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
-import { hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
+import { dedupeDiagnostics as dedupe, hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { checkProgram, type CheckResult } from "./semantic/check.js";
@@ -99,15 +99,6 @@ export function checkFiles(
   };
 }
 
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.file}\0${d.span.start}\0${d.span.end}\0${d.code}\0${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
 
 function commonDir(files: string[]): string {
   const dirs = files.map((f) => f.replace(/[\\/][^\\/]*$/, ""));

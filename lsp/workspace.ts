@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { CompileResult } from "../compiler/compile.js";
 import type { GraphDecl } from "../compiler/syntax/ast.js";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { sortDiagnostics } from "../compiler/diagnostics/diagnostic.js";
+import { dedupeDiagnostics as dedupe, sortDiagnostics } from "../compiler/diagnostics/diagnostic.js";
 import type { ModuleInfo, Program } from "../compiler/semantic/program.js";
 import { loadProgram } from "../compiler/semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "../compiler/semantic/check.js";
@@ -271,13 +271,3 @@ export class Workspace {
   }
 }
 
-/** As `compile` deduplicates: one diagnostic per file, span, code and message. */
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.file}\0${d.span.start}\0${d.span.end}\0${d.code}\0${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}

@@ -8,8 +8,8 @@ import { OpenAIGateway } from "../../vm/gateway/index.js";
 import { createRuntime, type RunOutcome } from "../../vm/runtime.js";
 import { validate } from "../../vm/schema.js";
 import { MemoryStore } from "../../vm/store/index.js";
-import type { FailureKind, ToolProvider } from "../../vm/types.js";
-import { planOf } from "../vm/helpers.js";
+import type { FailureKind } from "../../vm/types.js";
+import { planOf, noTools } from "../vm/helpers.js";
 import { FAULTS, startFaultServer, type FaultServer } from "./fault-server.js";
 
 const SCALE = Number(process.env["AWR_RELIABILITY_SCALE"] ?? 1);
@@ -38,10 +38,6 @@ graph main(q: string) -> Answer {
   return a!
 }
 `;
-
-const noTools: ToolProvider = {
-  call: () => Promise.reject(new Error("no tools in this test")),
-};
 
 let server: FaultServer;
 let plan: Plan;

@@ -6,7 +6,7 @@ import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
 import { requestHash } from "../../vm/journal.js";
 import { VmFailure, type Json, type ModelProvider, type ToolProvider, type VmEvent } from "../../vm/types.js";
-import { planOf } from "./helpers.js";
+import { planOf, noModels } from "./helpers.js";
 
 const MODEL = `model m { provider: "openai" name: "x" timeout: 5s max_tokens: 100 }`;
 
@@ -335,8 +335,3 @@ graph g() -> int { state { x: int? } node n { run one() -> x } edge start -> n e
   });
 });
 
-const noModels: ModelProvider = {
-  async call(req) {
-    throw new VmFailure({ kind: "transport", message: `no model for ${req.caller}`, retryable: false });
-  },
-};

@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { replayRun } from "../../vm/replay.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { SqliteStore } from "../../vm/store/index.js";
-import { VmFailure, type CommitRequest, type Json, type ModelProvider, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
-import { planOf } from "./helpers.js";
+import { VmFailure, type CommitRequest, type Json, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
+import { planOf, noModels } from "./helpers.js";
 import { tempDir } from "./store/helpers.js";
 
 const SOURCE = `
@@ -41,12 +41,6 @@ graph once(id: string) -> string {
   edge find -> end
   return found!
 }`;
-
-const noModels: ModelProvider = {
-  async call() {
-    throw new Error("no models here");
-  },
-};
 
 function tools() {
   const calls: string[] = [];

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/index.js";
-import type { ModelProvider, ToolProvider } from "../../vm/types.js";
-import { planOf } from "./helpers.js";
+import type { ToolProvider } from "../../vm/types.js";
+import { planOf, noModels } from "./helpers.js";
 
 const SOURCE = `
 tool fast(n: int) -> int { impl: js("./t.mjs#fast") timeout: 10s idempotent: true }
@@ -19,8 +19,6 @@ graph g(n: int) -> int {
   edge second -> end
   return b!
 }`;
-
-const noModels: ModelProvider = { call: () => Promise.reject(new Error("no models")) };
 
 function tools(slowMs: () => number) {
   const calls: string[] = [];

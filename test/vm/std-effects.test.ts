@@ -6,8 +6,7 @@ import { replayRun } from "../../vm/replay.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/index.js";
 import { Tools } from "../../vm/tools/index.js";
-import type { ModelProvider } from "../../vm/types.js";
-import { planOf } from "./helpers.js";
+import { planOf, noModels } from "./helpers.js";
 
 const SOURCE = `
 import "std/time"
@@ -22,8 +21,6 @@ graph g() -> Stamp {
   edge ask -> end
   return { id: id!, at: at!, note: note! }
 }`;
-
-const noModels: ModelProvider = { call: () => Promise.reject(new Error("no models")) };
 
 describe("time and random ids are journaled effects", () => {
   it("a resumed run sees the id and the instant of its first execution; replay reproduces them", async () => {

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { createRuntime } from "../../../vm/runtime.js";
 import { openStore } from "../../../vm/store/index.js";
 import { Tools } from "../../../vm/tools/index.js";
-import type { ModelProvider, VmEvent } from "../../../vm/types.js";
-import { planOf } from "../helpers.js";
+import type { VmEvent } from "../../../vm/types.js";
+import { planOf, noModels } from "../helpers.js";
 import { failure, never, obj, request, STR, toolPlan } from "./helpers.js";
 
 const TOKEN = "tok-9f8e7d6c5b4a-SECRET";
@@ -48,12 +48,6 @@ afterAll(async () => {
 });
 
 const secrets = { AWR_TEST_TOKEN: TOKEN, AWR_TEST_KEY: KEY };
-const noModels: ModelProvider = {
-  async call() {
-    throw new Error("no models here");
-  },
-};
-
 function program(path: string): string {
   return `
 type Profile { id: string, seen: string, key: string }
