@@ -22,6 +22,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { prng } from "./lib/prng.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const DIST = join(HERE, "..", "dist", "vm", "context", "index.js");
@@ -49,15 +50,6 @@ const HNSW = {
   efSearch: opt("ef-search", DEFAULT_HNSW.efSearch),
 };
 
-function prng(seed) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(7);
 const basis = Array.from({ length: LATENT }, () => Array.from({ length: D }, () => rnd() - 0.5));
 function point() {

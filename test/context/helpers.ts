@@ -46,13 +46,5 @@ export function tempDir(files: Record<string, string> = {}): TempDir {
 
 export const signal: AbortSignal = new AbortController().signal;
 
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32), shared with the other tests. */
+export { prng } from "../helpers/prng.js";
