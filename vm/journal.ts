@@ -1,7 +1,7 @@
 // The journal of one run: every effect's intent and outcome, keyed by a deterministic invocation
 // key. Replay serves recorded outcomes; a request whose hash differs from the record is
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { Effect } from "effect";
 import type { AuditRecord, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
@@ -27,9 +27,15 @@ export class NeedsAttention {
 
 export type Interrupt = Suspended | NeedsAttention;
 
+/** One-shot sha256 (Node ≥ 20.12: no Hash object per call), else the streaming API; same digest. */
+const sha256: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: "hex"): string }).hash("sha256", text, "hex")
+    : (text) => crypto.createHash("sha256").update(text).digest("hex");
+
 /** Canonical JSON (sorted keys) → sha256 hex: equal requests hash equally across runs and machines. */
 export function requestHash(value: unknown): string {
-  return createHash("sha256").update(canonical(value)).digest("hex").slice(0, 32);
+  return sha256(canonical(value)).slice(0, 32);
 }
 
 function canonical(v: unknown): string {
@@ -158,15 +164,24 @@ export class Journal {
     this.trace?.record(record);
   }
 
-  /** Appends entries and updates the run in one commit, with the buffered events and audit records. */
-  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>) {
+  /**
+   * Appends entries and updates the run in one commit, with the buffered events and audit records.
+   * `barrier`: the commit precedes something outside the VM that may not be repeated (a
+   * non-idempotent call), so everything buffered is stored with it.
+   */
+  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false) {
     const t = this.trace;
-    // Events ride on a commit at most every EVENT_FLUSH_MS (and always on a status commit): a crash
-    // loses at most that much of the trace, and the recovery's replay emits those steps again, so
-    // they are stored then (with the replay's timestamps). Audit records ride on the next commit.
-    const flushEvents = t !== undefined && t.events.length > 0 && (update !== undefined || t.events.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
-    const events = flushEvents ? t!.events : undefined;
-    const audit = t && t.audit.length ? t.audit : undefined;
+    // Events and audit records ride on a commit at most every EVENT_FLUSH_MS, and always on a status
+    // commit and on the intent commit of a non-idempotent effect (so the decision that let an
+    // irreversible call through is stored before the call). A crash loses at most that much of the
+    // trace of re-issuable work; the recovery's replay emits those steps and decisions again, so
+    // they are stored then (with the replay's timestamps) — the journal itself loses nothing.
+    const flush =
+      t !== undefined &&
+      (t.events.length > 0 || t.audit.length > 0) &&
+      (barrier || update !== undefined || t.events.length + t.audit.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
+    const events = flush && t!.events.length ? t!.events : undefined;
+    const audit = flush && t!.audit.length ? t!.audit : undefined;
     this.version = this.store.commit({
       runId: this.runId,
       expectVersion: this.version,
@@ -176,11 +191,11 @@ export class Journal {
       ...(audit ? { audit } : {}),
     });
     // Only a commit that succeeded empties the buffers.
-    if (events) {
-      t!.events = [];
+    if (flush) {
+      if (events) t!.events = [];
+      if (audit) t!.audit = [];
       this.eventsFlushedAt = this.now();
     }
-    if (audit) t!.audit = [];
     for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
   }
 
@@ -235,7 +250,7 @@ export class Journal {
       // crash whether or not its intent was stored, so its intent is appended in the same commit
       // as its outcome: one commit per effect instead of two, the same journal (docs/vm.md).
       const intent: JournalEntry | undefined = started ? undefined : { key: spec.key, step: spec.step, kind: spec.kind, phase: "intent", hash, at: this.now(), value: spec.request };
-      if (intent && !spec.idempotent) this.commit([intent]);
+      if (intent && !spec.idempotent) this.commit([intent], undefined, true);
       const withIntent = (outcome: JournalEntry): JournalEntry[] => (intent && spec.idempotent ? [intent, outcome] : [outcome]);
       events?.requested(false);
       return spec.perform().pipe(

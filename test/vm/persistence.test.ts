@@ -255,6 +255,36 @@ describe("a run's trace and audit records in the SQLite store", () => {
     expect(phases()).toEqual(["intent node:bill", "outcome node:bill"]);
   });
 
+  it("a non-idempotent call's before-tool decision is durable before the tool runs", async () => {
+    const plan = planOf(`
+tool lookup(id: string) -> string { impl: js("./t.mjs#lookup") timeout: 1s idempotent: true }
+tool charge(id: string) -> string { impl: js("./t.mjs#charge") timeout: 1s }
+policy limits { before tool charge { deny when input.id == "x" because "no x" } }
+graph pay(id: string) -> string {
+  state { found: string?, receipt: string? }
+  node find { run lookup(id: id) -> found }
+  node bill { run charge(id: found!) -> receipt }
+  edge start -> find
+  edge find -> bill
+  edge bill -> end
+  return receipt!
+}`);
+    const store = open();
+    let atCall: string[] = [];
+    const provider: ToolProvider = {
+      async call(req) {
+        // What a crash at this instant would leave: the audit log as stored.
+        if (req.tool === "charge") atCall = store.audit().map((a) => `${a.kind} ${a.hook} ${a.target} ${a.outcome}`);
+        return `${req.tool} done`;
+      },
+    };
+    const rt = createRuntime({ plan, store, models: noModels, tools: provider, instant: true });
+    expect((await rt.start("pay", { id: "1" })).status).toBe("completed");
+    // lookup's commit stored the trace so far; within the next 100 ms only a barrier stores more:
+    // charge is not idempotent, so its intent commit carries the decision (and lookup's record).
+    expect(atCall).toEqual(["tool call lookup ok", "policy before tool charge allow"]);
+  });
+
   it("awr replay writes neither events nor audit records", async () => {
     const plan = planOf(SOURCE);
     const store = open();
