@@ -48,7 +48,8 @@ export function retrySchedule(r: Retry, opts: { instant?: boolean } = {}): Sched
   const jittered = r.jitter ? Schedule.jittered(capped) : capped;
   const limited = Schedule.upTo(jittered, { times: r.max });
   return Schedule.modifyDelay(Schedule.setInputType<VmFailure>()(limited), ({ input, duration }) =>
-    Effect.succeed(Duration.max(duration, Duration.millis(input?.info.retryAfterMs ?? 0))),
+    // The input is whatever stopped the attempt: a suspension or a stop for attention has no Retry-After.
+    Effect.succeed(Duration.max(duration, Duration.millis(input instanceof VmFailure ? (input.info.retryAfterMs ?? 0) : 0))),
   ) as unknown as Schedule.Schedule<unknown, VmFailure>;
 }
 

@@ -184,6 +184,27 @@ graph g(x: int?) -> int {
 });
 
 describe("the runtime API", () => {
+  it("a node with retries that waits for an approval suspends (real retry schedule, not instant)", async () => {
+    const plan = planOf(`
+tool grant(amount: int) -> bool { impl: js("./t.mjs#grant") timeout: 1s }
+policy credits { before tool grant { approve because "a lead approves credits" } }
+graph g() -> bool {
+  state { ok: bool? }
+  node pay { run grant(amount: 5) -> ok  retry 2 }
+  edge start -> pay
+  edge pay -> end
+  return ok!
+}`);
+    const t = tools();
+    const rt = createRuntime({ plan, store: new MemoryStore(), models: noModels, tools: t.provider });
+    const first = await rt.start("g", {});
+    expect(first).toMatchObject({ status: "suspended", pending: [{ kind: "approval" }] });
+    expect(t.calls).toEqual([]);
+    const done = await rt.resume(first.runId, true);
+    expect(done).toMatchObject({ status: "completed", output: true });
+    expect(t.calls.map((c) => c.tool)).toEqual(["grant"]);
+  });
+
   it("resumes at the await without re-running the node's finished calls", async () => {
     const plan = planOf(`
 tool log(msg: string) -> bool { impl: js("./t.mjs#log") timeout: 1s }
