@@ -47,13 +47,14 @@ export async function modelProvider(spec: string | undefined, io: CliIo): Promis
 
 /**
  * The context assembler of a plan that declares contexts (none otherwise): sources relative to the
- * program root, vector indexes in `index/` beside the SQLite store (in memory with `memory:`).
+ * program root, vector indexes in `index/` beside the SQLite store (in memory with `memory:`),
+ * `sessions()` sources searching the run's store.
  */
-export async function contextProvider(plan: Plan, baseDir: string, storeSpec: string | undefined, io: CliIo): Promise<ContextProvider | undefined> {
+export async function contextProvider(plan: Plan, baseDir: string, storeSpec: string | undefined, io: CliIo, store: RunStore): Promise<ContextProvider | undefined> {
   if (Object.keys(plan.contexts).length === 0) return undefined;
   const { createContextAssembler } = await import("../vm/context/index.js");
   const path = storePath(storeSpec, io);
-  return createContextAssembler({ plan, root: baseDir, ...(path === "memory:" ? {} : { indexDir: join(dirname(path), "index") }) });
+  return createContextAssembler({ plan, root: baseDir, store, ...(path === "memory:" ? {} : { indexDir: join(dirname(path), "index") }) });
 }
 
 export async function toolProvider(baseDir: string) {

@@ -25,6 +25,18 @@ export const BUILTINS: Record<string, Builtin> = {
   vector: { params: [['"glob"']], doc: 'vector("glob"): files chunked, embedded and searched by similarity.' },
   keyword: { params: [['"file"']], doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.' },
   structured: { params: [['"file.jsonl"']], doc: 'structured("file.jsonl"): records filtered by field.' },
+  sessions: { params: [], doc: "sessions(): earlier conversations of the run's sessions store (cross-session memory); options `scope`, `exclude_current`, `roles`, `search`." },
+  // Policy rules (docs/policies.md § Content filters, § Transform).
+  contains_pii: {
+    params: [["value", "Any value: every string in it is searched."], ['"kind"...', 'email, phone, card, iban, ssn, ip (none: every kind)']],
+    returns: "bool",
+    doc: "Whether the value holds personal data of these kinds (policy rules).",
+  },
+  matches: { params: [["value"], ['"regex"'], ['"flags"?', "i, m, s, u"]], returns: "bool", doc: "Whether a string in the value matches the regular expression (policy rules)." },
+  contains_any: { params: [["value"], ['["word", ...]']], returns: "bool", doc: "Whether a string in the value contains one of the words or phrases, as whole words, ignoring case (policy rules)." },
+  replace: { params: [["text: string"], ['"regex"'], ['"with"', "$1, $& refer to the match"], ['"flags"?']], returns: "string", doc: "Every match replaced (policy rules, for transform values)." },
+  trim: { params: [["text: string"]], returns: "string", doc: "The text without leading and trailing whitespace (policy rules)." },
+  truncate: { params: [["text: string"], ["n: int"]], returns: "string", doc: "At most n characters of the text (policy rules)." },
   human: { params: [['"reason"', "Why a person is needed (shown to them)."]], doc: "Suspends the run until a person answers." },
   event: { params: [['"event-name"']], doc: "Suspends the run until the named event arrives." },
   fail: { params: [['"kind"', "timeout, rate_limit, transport, schema, refusal, policy, tool, budget or cancelled"]], doc: "A mocked failure." },

@@ -12,8 +12,9 @@ import { type AnyNode, pathAt } from "./ast-path.js";
 import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
 import { builtinSignature } from "./builtins.js";
 import { BUILTIN_FUNCTIONS } from "../compiler/semantic/expr.js";
+import { POLICY_INTRINSICS } from "../compiler/semantic/policy-intrinsics.js";
 
-const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set(BUILTIN_FUNCTIONS);
+const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_INTRINSICS]);
 
 /** Where a symbol is declared: the file and the span of its declaring name. */
 export interface Def {

@@ -8,6 +8,9 @@
 //
 //   K/session                  the session history read (with a session id)
 //   K/context<S>               the assembled context of the S-th agent of the call (`context:`)
+//   K/context<S>/summary       its `summarize` prompt, when the assembly went over its budget (a
+//                              prompt call: mocks, model hooks, K/context<S>/summary/<MODEL>@<N>)
+//   K/memory<S>[/summary]      the same for the agent's `memory:` context
 //   K/turn<T>/<MODEL>@<N>      model turn T (counted across handoffs), attempt N of that model
 //   K/turn<T>/call<I>          the I-th tool call the model asked for in turn T (tool path: hooks,
 //                              mocks, journal, compensation)
@@ -24,7 +27,7 @@ import { prepareSchema, unwrap } from "./gateway/structured.js";
 import { NeedsAttention, Suspended, failureOf } from "./journal.js";
 import { coerce, validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
-import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, RunStore, SessionEntry, ToolCall, ToolDefinition, VmEvent } from "./types.js";
+import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, RunStore, SessionEntry, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 
 type Stop = VmFailure | Suspended | NeedsAttention;
@@ -53,6 +56,8 @@ export interface AgentHost<U> {
     journal: { outcome(key: string): unknown };
     sessionId?: string;
     sessions?: Pick<RunStore, "session" | "appendSession">;
+    /** The run's principal: `sessions()` context sources scoped by principal search its sessions. */
+    principal?: Json;
     agents?: AgentOptions;
   };
   /**
@@ -67,6 +72,8 @@ export interface AgentHost<U> {
     key: string,
     step: string,
   ): Effect.Effect<Json, Stop>;
+  /** A prompt call through the interpreter's call path (mocks, model hooks, retries, fallbacks, journal): a context's `summarize`. */
+  prompt(name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<Json, Stop>;
   /** A tool call through the interpreter's tool path (before/after-tool hooks, mocks, journal, compensation). */
   tool(name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<{ value: Json; undo: U[] }, Stop>;
   /** The before/after-agent hooks of the policies, for handoff targets. */
@@ -161,36 +168,16 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
       const scope: Scope = { get: (n) => agentArgs[n] };
       const format = schema ? outputFormatInstructions(schema) : "";
       const task = segment === 0 || a.instructions.length > 0 ? taskOf(a, agentArgs, scope, format) : null;
-      const query = task ?? lastUserText(conversation) ?? JSON.stringify(agentArgs);
-      let contextText: string | null = null;
-      const contextKey = `${key}/context${segment}`;
-      if (a.context) {
-        // Without a provider the agent runs without its context — unless the journal already holds
-        // the assembly (a replay, or a resume in a process configured differently): that is served.
-        if (!cx.contexts && cx.journal.outcome(contextKey) === undefined) {
-          cx.emit({
-            type: "warning",
-            runId: cx.runId,
-            key,
-            message: `agent ${agent} declares context ${a.context}, but the runtime has no context provider (createRuntime({ contexts })): the agent runs without it`,
-            at: cx.now(),
-          });
-        } else {
-          const contexts = cx.contexts;
-          const ctxName = a.context;
-          const assembled = yield* host.effect(contextKey, step, "agent", agent, { context: ctxName, query }, true, () =>
-            Effect.tryPromise({
-              try: (signal) =>
-                contexts
-                  ? (contexts.assemble(ctxName, query, signal) as Promise<unknown> as Promise<Json>)
-                  : Promise.reject(new VmFailure({ kind: "tool", retryable: false, message: `no context provider to assemble ${ctxName}` })),
-              catch: (e) => (e instanceof VmFailure ? e : new VmFailure({ ...failureOf(e), message: `context ${ctxName}: ${failureOf(e).message}` })),
-            }),
-          );
-          contextText = String((assembled as { text?: unknown } | null)?.text ?? "");
-        }
-      }
-      const system = metaPrompt(cx.plan, a, { format: instructionsHaveFormat(a.instructions) ? "" : format, context: a.context && contextText !== null ? { name: a.context, text: contextText } : null });
+      // The retrieval query: the task without the output format (a JSON Schema only dilutes the search).
+      const query = (task !== null && format !== "" && instructionsHaveFormat(a.instructions) ? taskOf(a, agentArgs, scope, "") : task) ?? lastUserText(conversation) ?? JSON.stringify(agentArgs);
+      const caller = { kind: "agent", name: agent } as const;
+      const contextText = a.context ? yield* assembleContext(host, caller, "context", a.context, query, `${key}/context${segment}`, key, step) : null;
+      const memoryText = a.memory ? yield* assembleContext(host, caller, "memory", a.memory, query, `${key}/memory${segment}`, key, step) : null;
+      const system = metaPrompt(cx.plan, a, {
+        format: instructionsHaveFormat(a.instructions) ? "" : format,
+        context: a.context && contextText !== null ? { name: a.context, text: contextText } : null,
+        memory: a.memory && memoryText !== null ? { name: a.memory, text: memoryText } : null,
+      });
       if (task !== null) say({ role: "user", content: task });
       const tools = toolDefinitions(cx.plan, a, agentArgs);
       const toolNames = new Set(a.tools);
@@ -313,9 +300,14 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
 /**
  * The system prompt of an agent, in this order (each part only when present):
  * 1. `You are <role>.`  2. `Goal: <goal>`  3. `Rules:` as a list  4. the handoffs it may make
- * 5. `Context (<name>):` and the assembled text  6. the output format (the return type's JSON Schema).
+ * 5. `Context (<name>):` and the assembled text  6. `Memory (<name>):` and the assembled text of
+ * the `memory:` context, when it found something  7. the output format (the return type's JSON Schema).
  */
-export function metaPrompt(plan: Plan, a: AgentPlan, parts: { format: string; context: { name: string; text: string } | null }): string {
+export function metaPrompt(
+  plan: Plan,
+  a: AgentPlan,
+  parts: { format: string; context: { name: string; text: string } | null; memory?: { name: string; text: string } | null },
+): string {
   const out: string[] = [];
   if (a.role) out.push(`You are ${a.role}.`);
   if (a.goal) out.push(`Goal: ${a.goal}`);
@@ -329,6 +321,7 @@ export function metaPrompt(plan: Plan, a: AgentPlan, parts: { format: string; co
     out.push(`When another agent should take over, hand the conversation over by calling one of:\n${lines.join("\n")}`);
   }
   if (parts.context) out.push(`Context (${parts.context.name}):\n${parts.context.text}`);
+  if (parts.memory && parts.memory.text !== "") out.push(`Memory (${parts.memory.name}):\n${parts.memory.text}`);
   if (parts.format) out.push(parts.format);
   return out.join("\n\n");
 }
@@ -345,6 +338,60 @@ function instructionsHaveFormat(segments: Segment[]): boolean {
 function lastUserText(conversation: ChatMessage[]): string | undefined {
   for (let i = conversation.length - 1; i >= 0; i--) if (conversation[i]!.role === "user") return conversation[i]!.content;
   return undefined;
+}
+
+// ------------------------------------------------------------------ contexts
+
+/**
+ * The text of an agent's `context:` (or `memory:`), or a prompt's `context:`, for `query`: one journaled assembly (`ckey`),
+ * told the run's session and principal (for `sessions()` sources), and — when it went over its
+ * budget and the context has a `summarize` prompt — that prompt's condensation, a prompt call of
+ * the run (`ckey/summary`: mocks, model hooks, retries, fallbacks, cost, journal). A replay or
+ * resume serves both from the journal. null: no provider (a warning event; the agent runs without).
+ */
+export function assembleContext<U>(
+  host: Pick<AgentHost<U>, "cx" | "effect" | "prompt">,
+  caller: { kind: "agent" | "prompt"; name: string },
+  what: "context" | "memory",
+  ctxName: string,
+  query: string,
+  ckey: string,
+  key: string,
+  step: string,
+): Effect.Effect<string | null, Stop> {
+  const { cx } = host;
+  return Effect.gen(function* () {
+    // Without a provider the agent runs without its context — unless the journal already holds
+    // the assembly (a replay, or a resume in a process configured differently): that is served.
+    const contexts = cx.contexts;
+    if (!contexts && cx.journal.outcome(ckey) === undefined) {
+      cx.emit({
+        type: "warning",
+        runId: cx.runId,
+        key,
+        message: `${caller.kind} ${caller.name} declares ${what} ${ctxName}, but the runtime has no context provider (createRuntime({ contexts })): the ${caller.kind} runs without it`,
+        at: cx.now(),
+      });
+      return null;
+    }
+    const who = { deferSummary: true, ...(cx.sessionId !== undefined ? { sessionId: cx.sessionId } : {}), ...(cx.principal !== undefined ? { principal: cx.principal } : {}) };
+    const assembled = (yield* host.effect(ckey, step, caller.kind, caller.name, { context: ctxName, query }, true, () =>
+      Effect.tryPromise({
+        try: (signal) =>
+          contexts
+            ? (contexts.assemble(ctxName, query, signal, who) as Promise<unknown> as Promise<Json>)
+            : Promise.reject(new VmFailure({ kind: "tool", retryable: false, message: `no context provider to assemble ${ctxName}` })),
+        catch: (e) => (e instanceof VmFailure ? e : new VmFailure({ ...failureOf(e), message: `context ${ctxName}: ${failureOf(e).message}` })),
+      }),
+    )) as { text?: unknown; summarize?: SummaryRequest } | null;
+    const req = assembled?.summarize;
+    if (!req) return String(assembled?.text ?? "");
+    // Loaded on first use: the tokenizer is not needed by runs without summaries.
+    const { fitSummary, summaryArgs } = yield* Effect.promise(() => import("./context/summary.js"));
+    const prompt = cx.plan.prompts[req.prompt];
+    const answer = yield* host.prompt(req.prompt, prompt ? summaryArgs(prompt, req) : { text: req.text, query: req.query, budget: req.budget }, `${ckey}/summary`, step);
+    return fitSummary(answer, req.budget).text;
+  });
 }
 
 // ------------------------------------------------------------------ tools and handoffs

@@ -204,7 +204,7 @@ export function evaluate(e: ExprIR, scope: Scope): Json {
 }
 
 /** Renders template segments; `{ builtin }` holes take their text from `builtins` ("" if absent). */
-export function renderTemplate(segments: Segment[], scope: Scope, builtins: { output_format?: string }): string {
+export function renderTemplate(segments: Segment[], scope: Scope, builtins: { output_format?: string; context?: string }): string {
   let out = "";
   for (const s of segments) {
     if ("text" in s) out += s.text;

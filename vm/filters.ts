@@ -7,13 +7,19 @@
 //   matches(x, "regex", "flags"?)    a JavaScript regular expression matches some string
 //   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case
 //
+// and the string functions of transform values (any rule may use them):
+//
+//   replace(s, "regex", "with", "flags"?)  every match replaced ($1, $& name the match's parts)
+//   trim(s)                                 leading and trailing whitespace removed
+//   truncate(s, n)                          the first n characters (code points)
+//
 // A bad argument (an invalid regex, an unknown PII kind, a keyword list that is not a list of
-// strings) throws: the rule's condition fails, and the policy engine denies the call.
+// strings) throws: the rule's condition (or transform value) fails, and the engine denies the call.
 import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
-import { isRecord } from "./expr.js";
+import { describeValue, isRecord } from "./expr.js";
 import type { Json } from "./types.js";
 
-export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any"] as const;
+export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any", "replace", "trim", "truncate"] as const;
 
 /** The strings of a value, depth first (numbers as text; keys are not included). */
 export function stringsOf(v: Json, out: string[] = []): string[] {
@@ -26,15 +32,16 @@ export function stringsOf(v: Json, out: string[] = []): string[] {
 
 const REGEX_CACHE = new Map<string, RegExp>();
 
-function regex(source: string, flags: string): RegExp {
-  const key = `${flags}/${source}`;
+/** A compiled regex (cached); `fn` names the function in errors, `global` adds the g flag (replace). */
+function regex(source: string, flags: string, fn = "matches", global = false): RegExp {
+  const key = `${global ? "g" : ""}${flags}/${source}`;
   let re = REGEX_CACHE.get(key);
   if (!re) {
-    if (!/^[imsu]*$/.test(flags)) throw new Error(`matches(): flags may only be i, m, s, u (got "${flags}")`);
+    if (!/^[imsu]*$/.test(flags)) throw new Error(`${fn}(): flags may only be i, m, s, u (got "${flags}")`);
     try {
-      re = new RegExp(source, flags);
+      re = new RegExp(source, global ? `${flags}g` : flags);
     } catch (e) {
-      throw new Error(`matches(): invalid regular expression /${source}/: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${fn}(): invalid regular expression /${source}/: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (REGEX_CACHE.size > 500) REGEX_CACHE.clear();
     REGEX_CACHE.set(key, re);
@@ -85,6 +92,32 @@ export function policyIntrinsic(fn: string, args: Json[]): Json | undefined {
       if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw new Error("contains_any() needs a list of strings");
       const re = keywordPattern(words as string[]);
       return stringsOf(x ?? null).some((s) => re.test(s));
+    }
+    case "replace": {
+      const [x, source, by, flags] = args;
+      if (typeof x !== "string") throw new Error(`replace() needs a string, got ${describeValue(x ?? null)}`);
+      if (typeof source !== "string") throw new Error("replace() needs a regular expression string");
+      if (typeof by !== "string") throw new Error("replace() needs a replacement string");
+      if (flags !== undefined && typeof flags !== "string") throw new Error("replace(): flags must be a string");
+      return x.replace(regex(source, flags ?? "", "replace", true), by);
+    }
+    case "trim": {
+      const [x] = args;
+      if (typeof x !== "string") throw new Error(`trim() needs a string, got ${describeValue(x ?? null)}`);
+      return x.trim();
+    }
+    case "truncate": {
+      const [x, n] = args;
+      if (typeof x !== "string") throw new Error(`truncate() needs a string, got ${describeValue(x ?? null)}`);
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`truncate() needs a number of characters (an int ≥ 0), got ${describeValue(n ?? null)}`);
+      if (x.length <= n) return x;
+      let out = "";
+      let count = 0;
+      for (const ch of x) {
+        if (count++ === n) break;
+        out += ch;
+      }
+      return out;
     }
     default:
       return undefined;

@@ -12,10 +12,10 @@ export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServ
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";
 export { replayRun, type ReplayReport } from "./replay.js";
 export { validate } from "./schema.js";
-export { createContextAssembler, modelSummarizer, LocalEmbedder, OpenAIEmbedder, type Assembly, type ContextAssembler, type ContextAssemblerOptions, type Embedder } from "./context/index.js";
+export { createContextAssembler, modelSummarizer, promptSummarizer, LocalEmbedder, OpenAIEmbedder, type Assembly, type ContextAssembler, type ContextAssemblerOptions, type Embedder } from "./context/index.js";
 export { decide, isRetryable, retrySchedule } from "./retry.js";
 export { AwrRuntime, AwrStore, AwrModels, AwrTools, AwrRuntimeError } from "./services.js";
-export { evaluatePolicies, redact, auditRecords, type Decision, type PolicyCall, type HookTarget } from "./policy.js";
+export { evaluatePolicies, redact, auditRecords, type ClassifierAnswer, type Decision, type EvaluateOptions, type PolicyCall, type HookTarget } from "./policy.js";
 export { findPii, containsPii, redactText, PII_KINDS, type PiiKind, type PiiMatch } from "./pii.js";
 export * from "./types.js";
 export * from "./observability/index.js";

@@ -6,12 +6,13 @@ import { Duration, Effect, Exit } from "effect";
 import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
 import { Journal, NeedsAttention, Suspended, failureOf } from "./journal.js";
-import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type HookTarget } from "./policy.js";
+import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
 import { applyWrite, applyWrites, initialState } from "./reducers.js";
 import { decide, withRetries } from "./retry.js";
 import { validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
-import { runAgent, type AgentHost, type AgentOptions } from "./agent.js";
+import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
+import { qualifiedToolName } from "./tools/registry.js";
 import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 
@@ -84,6 +85,8 @@ interface NodeResult {
 }
 
 const MAX_SUPERSTEPS = 100_000;
+/** The segment of a classifier call's journal key (`…/policy:p/hook:0/rule:1/classify:moderation`). */
+const CLASSIFY = "/classify:";
 
 export class Interpreter {
   readonly observed: Observations = { calls: new Map(), audit: [] };
@@ -385,12 +388,25 @@ export class Interpreter {
             : self.fits(target, m.value);
         }).pipe(self.toolAudit(target, key));
       } else if (target.kind === "tool") {
-        value = yield* self.effect(key, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
-          Effect.tryPromise({
-            try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}` }, signal),
-            catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
-          }),
-        ).pipe(self.toolAudit(target, key));
+        // The tool's own `retry`: each attempt is a journaled effect (KEY, KEY@1, …) with its audit
+        // record; all attempts carry the call's idempotency key (a retry is the same request).
+        const attempt = (n: number) => {
+          const akey = n ? `${key}@${n}` : key;
+          return self
+            .effect(akey, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
+              Effect.tryPromise({
+                try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}` }, signal),
+                catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+              }),
+            )
+            .pipe(self.toolAudit(target, akey));
+        };
+        value = yield* (tool?.retry.max
+          ? withRetries(tool.retry, attempt as (n: number) => Effect.Effect<Json, VmFailure>, {
+              instant: cx.instant,
+              onRetry: (n, error) => cx.emit({ type: "retry", runId: cx.runId, key, attempt: n, delayMs: 0, error, at: cx.now() }),
+            })
+          : attempt(0));
       } else if (target.kind === "graph") {
         const sub = yield* self.graph(target.name, args, `${key}/`);
         return { value: sub.output, undo: sub.undo };
@@ -432,6 +448,8 @@ export class Interpreter {
     // ModelResponse, so tokens and the cost frozen at call time come back the same on replay.
     const r = request !== null && typeof request === "object" && !Array.isArray(request) ? request : undefined;
     const model = (kind === "prompt" || kind === "agent") && typeof r?.["model"] === "string" ? r["model"] : undefined;
+    // MCP tools are namespaced by server: their events carry `server.tool` next to the declared name.
+    const qualifiedName = kind === "tool" || kind === "compensation" ? mcpName(cx.plan, name) : undefined;
     let done: { replayed: boolean; ok: boolean; at: number } | undefined;
     const completed = (value: Json | undefined, error: FailureInfo | undefined) => {
       if (!done) return; // the journal stopped before the effect (non-determinism, needs attention)
@@ -439,6 +457,7 @@ export class Interpreter {
       done = undefined;
       const e: VmEvent & { type: "effect.completed" } = { type: "effect.completed", runId: cx.runId, key, kind, name, at, durationMs: at - t0, replayed, ok };
       if (model !== undefined) e.model = model;
+      if (qualifiedName !== undefined) e.qualifiedName = qualifiedName;
       const res = model !== undefined && value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
       const usage = res?.["usage"] as { input?: unknown; output?: unknown } | undefined;
       if (usage && typeof usage.input === "number" && typeof usage.output === "number") e.tokens = { input: usage.input, output: usage.output };
@@ -453,7 +472,7 @@ export class Interpreter {
         {
           requested: (replayed) => {
             t0 = cx.now();
-            cx.emit({ type: "effect.requested", runId: cx.runId, key, kind, name, at: t0, replayed, ...(model === undefined ? {} : { model }), ...(cx.captureContent ? { request } : {}) });
+            cx.emit({ type: "effect.requested", runId: cx.runId, key, kind, name, at: t0, replayed, ...(model === undefined ? {} : { model }), ...(qualifiedName === undefined ? {} : { qualifiedName }), ...(cx.captureContent ? { request } : {}) });
           },
           completed: (replayed, ok) => {
             done = { replayed, ok, at: cx.now() };
@@ -466,17 +485,37 @@ export class Interpreter {
       );
   }
 
-  /** A prompt: messages from the plan, the model chain with retries and fallbacks. (Agents: vm/agent.ts.) */
+  /**
+   * A prompt: messages from the plan, the model chain with retries and fallbacks. With `context:`,
+   * the context is assembled first (journaled as `KEY/context`; the query is the prompt's user
+   * message, else its system message, rendered without the context and the output format) and
+   * fills `{{ context }}`. (Agents: vm/agent.ts.)
+   */
   private model(kind: "prompt", name: string, args: Record<string, Json>, key: string, step: string): Effect.Effect<Json, Stop> {
     const cx = this.cx;
+    const self = this;
     const decl = cx.plan.prompts[name];
     if (!decl) return Effect.fail(new VmFailure({ kind: "tool", message: `the plan has no ${kind} "${name}"`, retryable: false }));
     const returns = decl.returns as JsonSchema;
     const schema = returns["type"] === "string" && Object.keys(returns).length === 1 ? null : returns;
     const scope: Scope = { get: (n) => args[n] };
-    const builtins = { output_format: schema ? outputFormatInstructions(schema) : "" };
-    const messages: ChatMessage[] = decl.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
-    return this.modelCall(kind, name, decl.model, { messages, schema }, key, step).pipe(Effect.map((r) => ((r as { output?: Json }).output ?? null) as Json));
+    const format = schema ? outputFormatInstructions(schema) : "";
+    const options = {
+      ...(decl.temperature !== null ? { temperature: decl.temperature } : {}),
+      ...(decl.max_tokens !== null ? { max_tokens: decl.max_tokens } : {}),
+    };
+    return Effect.gen(function* () {
+      let context = "";
+      if (decl.context !== null) {
+        const asks = decl.messages.find((m) => m.role === "user") ?? decl.messages.find((m) => m.role === "system");
+        const query = asks ? renderSegments(asks.segments, scope, {}) : JSON.stringify(args);
+        context = (yield* assembleContext(self.agentHost(), { kind: "prompt", name }, "context", decl.context, query, `${key}/context`, key, step)) ?? "";
+      }
+      const builtins = { output_format: format, context };
+      const messages: ChatMessage[] = decl.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
+      const r = yield* self.modelCall(kind, name, decl.model, { messages, schema, ...(Object.keys(options).length ? { options } : {}) }, key, step);
+      return ((r as { output?: Json }).output ?? null) as Json;
+    });
   }
 
   /**
@@ -488,7 +527,15 @@ export class Interpreter {
     kind: "prompt" | "agent",
     name: string,
     model: string | null,
-    req: { messages: ChatMessage[]; schema: JsonSchema | null; tools?: ToolDefinition[]; raw?: boolean; post?: (r: ModelResponse, at: { startedAt: number; finishedAt: number }) => Json },
+    req: {
+      messages: ChatMessage[];
+      schema: JsonSchema | null;
+      tools?: ToolDefinition[];
+      raw?: boolean;
+      /** A prompt's overrides of its models' settings (part of the journaled request when set). */
+      options?: { temperature?: number; max_tokens?: number };
+      post?: (r: ModelResponse, at: { startedAt: number; finishedAt: number }) => Json;
+    },
     key: string,
     step: string,
   ): Effect.Effect<Json, Stop> {
@@ -499,12 +546,13 @@ export class Interpreter {
     if (!chain.length) return Effect.fail(new VmFailure({ kind: "transport", message: `${kind} ${name} has no model`, retryable: false }));
     const tryModel = (i: number): Effect.Effect<Json, Stop> => {
       const m = chain[i]!;
-      const plan = cx.plan.models[m]!;
+      const plan = req.options ? { ...cx.plan.models[m]!, ...req.options } : cx.plan.models[m]!;
       // Policy hooks (vm/policy.ts): every model call passes `before model` (which may redact the
       // messages) and `after model` (which may redact the output), fallbacks included.
       return self.modelHooks(name, m, key, messages, (messages) => {
         const request: Json = { model: m, messages: messages as unknown as Json, schema: schema as Json };
         if (req.tools?.length) request["tools"] = req.tools as unknown as Json;
+        if (req.options) request["options"] = req.options;
         const attempt = (n: number) =>
           self.effect(`${key}/${m}@${n}`, step, kind, name, request, true, () => {
             const startedAt = cx.now();
@@ -557,6 +605,7 @@ export class Interpreter {
     return {
       cx: this.cx,
       turn: (agent, model, req, key, step) => this.modelCall("agent", agent, model, { ...req, raw: true }, key, step),
+      prompt: (name, args, key, step) => this.call({ kind: "prompt", name }, args, key, step, "").pipe(Effect.map((r) => r.value)),
       tool: (name, args, key, step) => this.call({ kind: "tool", name }, args, key, step, ""),
       guard: (call, key) => this.guarded({ ...call, target: "agent", tags: [] }, key),
       effect: (key, step, kind, name, request, idempotent, perform) => this.effect(key, step, kind, name, request, idempotent, perform),
@@ -565,9 +614,10 @@ export class Interpreter {
   }
 
   /**
-   * Policies at a hook (vm/policy.ts): deny fails, approve suspends until answered, redact rewrites
-   * the value passing the hook: `subject` (default: the input before a call, the output after it).
-   * Every decision is recorded in the audit log. The only way a call passes a hook.
+   * Policies at a hook (vm/policy.ts): deny fails, approve suspends until answered, transform then
+   * redact rewrite the value passing the hook: `subject` (default: the input before a call, the
+   * output after it). Classifier calls the rules need are made first (`classify`). Every decision
+   * is recorded in the audit log. The only way a call passes a hook.
    */
   private guarded(
     call: { phase: "before" | "after"; target: HookTarget; name: string; tags: string[]; input: Json; output?: Json; subject?: Json },
@@ -576,30 +626,65 @@ export class Interpreter {
     const cx = this.cx;
     const value = call.subject !== undefined ? call.subject : call.phase === "after" ? (call.output ?? null) : call.input;
     if (!this.hasPolicies) return Effect.succeed(value);
-    const d = evaluatePolicies(cx.plan, { phase: call.phase, target: call.target, name: call.name, tags: call.tags, input: call.input, output: call.output ?? null, principal: cx.principal });
-    const record = (reasonSuffix?: string, redacted?: { path: string; kind: string }[]) =>
-      this.audit(auditRecords(d, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), ...(redacted ? { redacted } : {}), ...(reasonSuffix ? { reasonSuffix } : {}) }));
-    const pass = (reasonSuffix?: string): Json => {
-      const r = redact(value, d.redact);
-      record(reasonSuffix, r.redacted);
-      return r.value;
-    };
-    if (d.outcome === "deny") {
-      record();
-      return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: denialMessage(d, call) }));
-    }
-    if (d.outcome === "approve") {
-      const akey = `${key}/approval`;
-      if (!cx.journal.outcome(akey)) record("waiting for approval");
-      return this.await("approval", d.reason ?? `${hookName(call)} ${call.name} needs approval (${d.rules.join(", ")})`, akey, d.rules[0]!, null).pipe(
-        Effect.flatMap((answer) => {
-          if (approved(answer)) return Effect.succeed(pass("approved"));
-          this.audit(auditRecords({ ...d, outcome: "deny", redactions: [] }, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), reasonSuffix: "not approved" }));
-          return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: `${hookName(call)} ${call.name} was not approved (${d.rules.join(", ")})` }));
-        }),
-      );
-    }
-    return Effect.succeed(pass());
+    const pc: PolicyCall = { phase: call.phase, target: call.target, name: call.name, tags: call.tags, input: call.input, output: call.output ?? null, principal: cx.principal, subject: value };
+    // A classifier's own model call (its key holds a `/classify:` segment) is not classified again.
+    const opts = { classified: new Map<string, ClassifierAnswer>(), skipClassifiers: key.includes(CLASSIFY) };
+    const first = evaluatePolicies(cx.plan, pc, opts);
+    const decided = first.pending.length ? this.classify(first, pc, opts, key) : Effect.succeed(first);
+    return Effect.flatMap(decided, (d) => {
+      const record = (reasonSuffix?: string, redacted?: { path: string; kind: string }[]) =>
+        this.audit(auditRecords(d, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), ...(redacted ? { redacted } : {}), ...(reasonSuffix ? { reasonSuffix } : {}) }));
+      // What goes through: the transformed value (d.value), then redacted, so a transform cannot bring PII back.
+      const pass = (reasonSuffix?: string): Json => {
+        const r = redact(d.value, d.redact);
+        record(reasonSuffix, r.redacted);
+        return r.value;
+      };
+      if (d.outcome === "deny") {
+        record();
+        return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: denialMessage(d, call) }));
+      }
+      if (d.outcome === "approve") {
+        const akey = `${key}/approval`;
+        if (!cx.journal.outcome(akey)) record("waiting for approval");
+        return this.await("approval", d.reason ?? `${hookName(call)} ${call.name} needs approval (${d.rules.join(", ")})`, akey, d.rules[0]!, null).pipe(
+          Effect.flatMap((answer) => {
+            if (approved(answer)) return Effect.succeed(pass("approved"));
+            this.audit(auditRecords({ ...d, outcome: "deny", redactions: [], transforms: [] }, call, { runId: cx.runId, step: key, principal: cx.principal, at: cx.now(), reasonSuffix: "not approved" }));
+            return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: `${hookName(call)} ${call.name} was not approved (${d.rules.join(", ")})` }));
+          }),
+        );
+      }
+      return Effect.succeed(pass());
+    });
+  }
+
+  /**
+   * The classifier calls a decision waits for, then the decision again (until none is missing).
+   * Each is a prompt call through `call()` — mocks, the journal, `modelCall` with its retries,
+   * fallbacks, costs and model hooks — keyed `HOOK_KEY/RULE_ID/classify:PROMPT` (`#n` for the same
+   * rule and prompt with other arguments). A call that fails answers `{ error }`: its rule denies.
+   */
+  private classify(first: Decision, call: PolicyCall, opts: { classified: Map<string, ClassifierAnswer>; skipClassifiers: boolean }, key: string): Effect.Effect<Decision, Stop> {
+    const self = this;
+    return Effect.gen(function* () {
+      let d = first;
+      const named = new Map<string, number>();
+      while (d.pending.length) {
+        for (const p of d.pending) {
+          const base = `${key}/${p.rule}${CLASSIFY}${p.prompt}`;
+          const n = named.get(base) ?? 0;
+          named.set(base, n + 1);
+          const answer = yield* self.call({ kind: "prompt", name: p.prompt }, p.args as Record<string, Json>, n ? `${base}#${n}` : base, p.rule, "").pipe(
+            Effect.map((r): ClassifierAnswer => ({ value: r.value })),
+            Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed<ClassifierAnswer>({ error: `${e.info.kind}: ${e.info.message}` }) : Effect.fail(e))),
+          );
+          opts.classified.set(p.key, answer);
+        }
+        d = evaluatePolicies(self.cx.plan, call, opts);
+      }
+      return d;
+    });
   }
 
   /** A tool call's audit record (`kind: "tool"`, outcome ok | failed), for tools only. */
@@ -607,12 +692,15 @@ export class Interpreter {
     return <A, E>(eff: Effect.Effect<A, E>): Effect.Effect<A, E> => {
       if (target.kind !== "tool") return eff;
       const cx = this.cx;
+      // An MCP tool's record names its server-qualified name: reason `mcp server.tool` (a failure: `mcp server.tool: kind: message`).
+      const mcp = mcpName(cx.plan, target.name);
       const rec = (outcome: string, reason?: string): AuditRecord => ({
         runId: cx.runId, step: key, principal: cx.principal, kind: "tool", hook, target: target.name, policy: null, rule: null, outcome, at: cx.now(), ...(reason ? { reason } : {}),
       });
+      const via = (detail?: string) => (mcp ? `mcp ${mcp}${detail ? `: ${detail}` : ""}` : detail);
       return eff.pipe(
-        Effect.tap(() => Effect.sync(() => this.audit([rec("ok")]))),
-        Effect.tapError((e) => Effect.sync(() => e instanceof VmFailure && this.audit([rec("failed", `${e.info.kind}: ${e.info.message}`)]))),
+        Effect.tap(() => Effect.sync(() => this.audit([rec("ok", via())]))),
+        Effect.tapError((e) => Effect.sync(() => e instanceof VmFailure && this.audit([rec("failed", via(`${e.info.kind}: ${e.info.message}`))]))),
       );
     };
   }
@@ -764,6 +852,12 @@ function edgeGroups(edges: Edge[]): Map<string, Edge[]> {
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
   return groups;
+}
+
+/** `server.tool` for a tool implemented by an MCP server (events and audit records name both); undefined for other tools. */
+function mcpName(plan: Plan, tool: string): string | undefined {
+  const t = plan.tools[tool];
+  return t?.impl?.kind === "mcp" ? qualifiedToolName(tool, t) : undefined;
 }
 
 /** A model and its fallbacks, depth-first, each once. */

@@ -8,6 +8,8 @@ import { renderTemplate, type Scope } from "./expr.js";
 export interface TemplateBuiltins {
   /** The text of `{{ output_format }}` (see `outputFormatInstructions`); "" when absent. */
   output_format?: string;
+  /** The assembled text of a prompt's `context:` (`{{ context }}`); "" when absent. */
+  context?: string;
 }
 
 /** Renders segments to text. Throws VmFailure (kind "expression") when a hole fails. */

@@ -5,7 +5,7 @@ import { evaluate, exprToText, type Scope } from "./expr.js";
 import { Mocks } from "./interpreter.js";
 import { createRuntime } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";
-import type { Json, ModelProvider, ToolProvider } from "./types.js";
+import type { ContextProvider, Json, ModelProvider, RunStore, ToolProvider } from "./types.js";
 import { VmFailure } from "./types.js";
 
 export interface ExpectResult {
@@ -34,7 +34,16 @@ const NO_MODEL: ModelProvider = {
   },
 };
 
-export async function runTests(plan: Plan, opts: { tools: ToolProvider; models?: ModelProvider; filter?: (name: string) => boolean }): Promise<TestResult[]> {
+export async function runTests(
+  plan: Plan,
+  opts: {
+    tools: ToolProvider;
+    models?: ModelProvider;
+    filter?: (name: string) => boolean;
+    /** The context provider of a test's run, given the test's store (`awr test`: the plan's context assembler). */
+    contexts?: (store: RunStore) => ContextProvider;
+  },
+): Promise<TestResult[]> {
   const results: TestResult[] = [];
   for (const [name, t] of Object.entries(plan.tests)) {
     if (opts.filter && !opts.filter(name)) continue;
@@ -46,7 +55,8 @@ export async function runTests(plan: Plan, opts: { tools: ToolProvider; models?:
       const table = new Map(
         t.mocks.map((m) => [m.name, m.values.map((v) => ("fail" in v ? { fail: v.fail } : { value: evaluate(v.value, empty) }))] as const),
       );
-      const rt = createRuntime({ plan, store: new MemoryStore(), models: opts.models ?? NO_MODEL, tools: opts.tools, instant: true });
+      const store = new MemoryStore();
+      const rt = createRuntime({ plan, store, models: opts.models ?? NO_MODEL, tools: opts.tools, instant: true, ...(opts.contexts ? { contexts: opts.contexts(store) } : {}) });
       const input = evaluate(t.run.args, empty);
       const r = await rt.start(t.run.graph, input, { mocks: new Mocks(table), principal: { id: "test", roles: [], attrs: {} } });
       result.status = r.status;

@@ -143,6 +143,7 @@ export interface AuditRecord {
   rule: string | null;
   /** allow | deny | approve | redact | transform (policy); ok | failed (tool). */
   outcome: string;
+  /** Policy records: the rule's reason. Tool records: the failure (`kind: message`); for an MCP tool `mcp server.tool` first. */
   reason?: string;
   /** JSON paths of the fields that were redacted (e.g. "$.ticket.body"), with the PII kind. */
   redacted?: { path: string; kind: string }[];
@@ -173,6 +174,19 @@ export interface SessionEntry {
   toolCalls?: Json;
   toolCallId?: string;
   at: number;
+}
+
+export interface SessionQuery {
+  /** Only entries written by runs of this principal (`principal.id`). */
+  principal?: string;
+  /** Leave this session out (the current one). */
+  excludeSession?: string;
+}
+
+/** A session entry with the session it belongs to and the principal id of the run that wrote it (null: unknown). */
+export interface SessionMemoryEntry extends SessionEntry {
+  sessionId: string;
+  principal: string | null;
 }
 
 export class VersionConflict extends Error {
@@ -207,6 +221,12 @@ export interface RunStore {
   session(sessionId: string): SessionEntry[];
   /** Appends to a session (created on first append); returns the new length. */
   appendSession(sessionId: string, entries: SessionEntry[]): number;
+  /**
+   * Entries of every session (cross-session memory), by session id then position: those of
+   * `principal` only (the id of the principal of the run that wrote them) when given, without
+   * `excludeSession`'s.
+   */
+  sessionEntries(query?: SessionQuery): SessionMemoryEntry[];
   /** Content-addressed blobs (plans, large payloads): returns the sha256 hex. */
   putBlob(bytes: Uint8Array): string;
   getBlob(hash: string): Uint8Array | undefined;
@@ -234,6 +254,8 @@ export type VmEvent =
       replayed: boolean;
       /** Model calls (prompt, agent): the plan's model declaration this attempt calls. */
       model?: string;
+      /** Calls of an MCP tool (tool, compensation): its server-qualified name `server.tool`; `name` is the declared one. */
+      qualifiedName?: string;
       /** The request (messages, tool arguments): only with `createRuntime({ captureContent: true })`. */
       request?: Json;
     }
@@ -249,6 +271,8 @@ export type VmEvent =
       ok: boolean;
       /** Model calls: the model declaration actually called (after fallbacks). */
       model?: string;
+      /** Calls of an MCP tool: `server.tool` (see effect.requested). */
+      qualifiedName?: string;
       /** Model calls: token usage and the cost frozen at call time (journaled, so a replay shows the same). */
       tokens?: { input: number; output: number };
       costUsd?: number;
@@ -356,5 +380,28 @@ export interface ToolProvider {
  * Agents with `context: NAME` call it once per agent (journaled) and put `text` in the system prompt.
  */
 export interface ContextProvider {
-  assemble(name: string, query: string, signal: AbortSignal): Promise<{ text: string; tokens: number }>;
+  assemble(name: string, query: string, signal: AbortSignal, opts?: AssembleOptions): Promise<{ text: string; tokens: number; summarize?: SummaryRequest }>;
+}
+
+/** Who asks for an assembly (agents pass their run's), and how an over-budget one is condensed. */
+export interface AssembleOptions {
+  /** The run's session: `sessions()` sources leave it out (`exclude_current`, the default). */
+  sessionId?: string;
+  /** The run's principal: `sessions()` sources with `scope: "principal"` search its sessions only. */
+  principal?: Json;
+  /**
+   * The caller calls the context's `summarize` prompt itself (the VM does, through its model path):
+   * an assembly over its budget comes back trimmed, with `summarize` saying what to condense.
+   */
+  deferSummary?: boolean;
+}
+
+/** What a context's `summarize` prompt is asked to condense into at most `budget` tokens. */
+export interface SummaryRequest {
+  /** The prompt (`summarize: NAME`). */
+  prompt: string;
+  query: string;
+  /** Every item kept after `top`, as `[source: id]` blocks. */
+  text: string;
+  budget: number;
 }

@@ -98,7 +98,7 @@ function table(records: AuditRecord[]): string {
     r.policy ?? "-",
     r.rule ? r.rule.replace(/^policy:[^/]*\//, "") : "-",
     r.outcome,
-    [r.redacted?.length ? `redacted ${r.redacted.map((x) => `${x.path} (${x.kind})`).join(", ")}` : "", r.reason ?? ""].filter(Boolean).join("; "),
+    [auditChanges(r), r.reason ?? ""].filter(Boolean).join("; "),
   ]);
   const head = ["time", "run", "hook", "target", "policy", "rule", "outcome", "details"];
   const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
@@ -112,4 +112,11 @@ function table(records: AuditRecord[]): string {
 
 function short(id: string): string {
   return id.length > 13 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** The fields a decision changed: `redacted $.a (email)`, or for a transform `transformed $.a, $.b`. */
+export function auditChanges(r: AuditRecord): string {
+  if (!r.redacted?.length) return "";
+  if (r.outcome === "transform") return `transformed ${r.redacted.map((x) => x.path).join(", ")}`;
+  return `redacted ${r.redacted.map((x) => `${x.path} (${x.kind})`).join(", ")}`;
 }

@@ -2,6 +2,7 @@
 // each item's fused score, its rank in each source and its tokens, and what dedup, top and the
 // budget dropped. `awr context build <name>` brings the context's vector indexes up to date.
 import { existsSync } from "node:fs";
+import type { AssembleOptions, RunStore } from "../../vm/types.js";
 import { dirname, join, resolve } from "node:path";
 import type { Plan } from "../../compiler/plan/index.js";
 import type { Assembly, ContextAssembler } from "../../vm/context/index.js";
@@ -10,6 +11,7 @@ import { VmFailure } from "../../vm/types.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
+import { jsonArg, modelProvider, openRunStore, storePath } from "../runs.js";
 import { FileHost, packageVersion } from "../host.js";
 import { type LoadedPlan, loadPlanFrom } from "../programs.js";
 import { closest } from "../suggest.js";
@@ -23,6 +25,10 @@ export const context: Command = {
     embedder: { type: "string" },
     json: { type: "boolean" },
     text: { type: "boolean" },
+    store: { type: "string" },
+    session: { type: "string" },
+    principal: { type: "string" },
+    models: { type: "string" },
   },
   help: `Show what a context declaration would give an agent for a query: the items kept (fused score,
 rank in each source, tokens) and what was dropped and why (dedup, top, budget).
@@ -39,6 +45,14 @@ Options:
                           /embeddings endpoint at OPENAI_BASE_URL with OPENAI_API_KEY)
   --text                  Print only the assembled text (what the agent receives)
   --json                  Print the whole assembly as JSON
+  --store <path>          The run store sessions() sources search (default .awr/runs.db; a
+                          missing file is not created: those sources find nothing)
+  --session <id>          Ask as a run of this session (sessions() leave it out by default)
+  --principal <id|json>   Ask as this principal: an id, or a record like awr run's (default
+                          anonymous); sessions() sources with scope "principal" search its sessions
+  --models <spec>         Call the context's summarize prompt when the budget drops something:
+                          openai or recorded:<file.jsonl>; without it the text is trimmed to the
+                          budget and a warning says so
   -h, --help              Show this help
 
 Source paths are relative to the .awr file that declares the context. Vector indexes are built
@@ -70,7 +84,8 @@ Exit codes:
     if (sub === "build" && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, `awr context build ${name}`);
     const loaded = await findProgram(args, name, io);
     if (!loaded) return Exit.errors;
-    const assembler = await makeAssembler(loaded, args, io);
+    const store = await sessionStore(loaded.plan.contexts[name]!, args, io);
+    const assembler = await makeAssembler(loaded, args, io, store);
     const signal = new AbortController().signal;
     try {
       if (sub === "build") {
@@ -84,7 +99,7 @@ Exit codes:
           );
         return Exit.ok;
       }
-      const a = await assembler.assemble(name, rest[0]!, signal);
+      const a = await assembler.assemble(name, rest[0]!, signal, asker(args, io));
       if (args.values.json === true) io.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
       else if (args.values.text === true) io.stdout.write(a.text === "" ? "" : `${a.text}\n`);
       else io.stdout.write(render(a, io));
@@ -94,9 +109,33 @@ Exit codes:
       if (!(e instanceof VmFailure)) throw e;
       printError(io, e.message);
       return e.info.kind === "tool" ? Exit.usage : Exit.errors;
+    } finally {
+      store?.close();
     }
   },
 };
+
+/** The run store a context with a `sessions()` source searches: --store, else .awr/runs.db when it exists. */
+async function sessionStore(ctx: Plan["contexts"][string], args: Parsed, io: CliIo): Promise<RunStore | undefined> {
+  if (!ctx.sources.some((s) => s.kind === "sessions")) return undefined;
+  const spec = typeof args.values.store === "string" ? args.values.store : undefined;
+  const path = storePath(spec, io);
+  if (path !== "memory:" && !existsSync(path)) return undefined;
+  return openRunStore(spec, io);
+}
+
+/** Who asks: --session and --principal (an id, or a JSON record with an id). */
+function asker(args: Parsed, io: CliIo): AssembleOptions {
+  const who: AssembleOptions = {};
+  const session = args.values.session;
+  if (typeof session === "string") {
+    if (session.trim() === "") throw new UsageError("--session needs an id, e.g. --session customer-42");
+    who.sessionId = session;
+  }
+  const p = args.values.principal;
+  if (typeof p === "string") who.principal = /^\s*[{@]/.test(p) ? (jsonArg(p, "--principal", io) ?? null) : { id: p, roles: [], attrs: {} };
+  return who;
+}
 
 /** --file, else ./main.awr, else the one program under the working directory that declares `name`. */
 async function findProgram(args: Parsed, name: string, io: CliIo): Promise<LoadedPlan | undefined> {
@@ -140,7 +179,7 @@ async function programsUnder(io: CliIo): Promise<LoadedPlan[]> {
     .map((r) => ({ plan: r.plan!, baseDir: dirname(r.program.entries[0]!), source: r.program.entries[0]! }));
 }
 
-async function makeAssembler(loaded: LoadedPlan, args: Parsed, io: CliIo): Promise<ContextAssembler> {
+async function makeAssembler(loaded: LoadedPlan, args: Parsed, io: CliIo, store: RunStore | undefined): Promise<ContextAssembler> {
   const { createContextAssembler, LocalEmbedder, OpenAIEmbedder } = await import("../../vm/context/index.js");
   const spec = typeof args.values.embedder === "string" ? args.values.embedder : "local";
   let embedder;
@@ -148,7 +187,8 @@ async function makeAssembler(loaded: LoadedPlan, args: Parsed, io: CliIo): Promi
   else if (spec.startsWith("openai:") && spec.length > "openai:".length) embedder = new OpenAIEmbedder({ model: spec.slice("openai:".length), env: io.env });
   else throw new UsageError(`unknown --embedder "${spec}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small");
   const indexDir = resolve(io.cwd, typeof args.values.index === "string" ? args.values.index : join(".awr", "index"));
-  return createContextAssembler({ plan: loaded.plan as Pick<Plan, "contexts">, root: loaded.baseDir, indexDir, embedder });
+  const models = typeof args.values.models === "string" ? await modelProvider(args.values.models, io) : undefined;
+  return createContextAssembler({ plan: loaded.plan, root: loaded.baseDir, indexDir, embedder, ...(store ? { store } : {}), ...(models ? { models } : {}) });
 }
 
 function describeBuild(r: BuildReport): string {
@@ -172,7 +212,7 @@ function render(a: Assembly, io: CliIo): string {
   });
   lines.push(`sources: ${sources.join(", ")}`);
   lines.push("");
-  if (a.items.length === 0) lines.push("nothing assembled: no source found anything for this query");
+  if (a.items.length === 0) lines.push(a.dropped.length > 0 ? "nothing assembled: everything found was dropped (below)" : "nothing assembled: no source found anything for this query");
   else {
     const idWidth = Math.min(40, Math.max(2, ...a.items.map((i) => i.id.length)));
     const srcWidth = Math.max(6, ...a.items.map((i) => i.source.length));
@@ -189,6 +229,7 @@ function render(a: Assembly, io: CliIo): string {
   }
   lines.push("");
   const budget = a.budget === null ? "no budget" : `of ${a.budget}`;
+  if (a.summarized) lines.push(`summary (the text the agent receives):`, ...a.text.split("\n").map((l) => `  ${l}`), "");
   lines.push(`${a.items.length} item${a.items.length === 1 ? "" : "s"}, ${a.tokens} tokens ${budget} (cl100k_base)${a.summarized ? ", summarised" : ""}`);
   if (a.dropped.length > 0) {
     lines.push("");

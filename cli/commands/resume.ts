@@ -81,7 +81,7 @@ Exit codes:
         store,
         models: await modelProvider(args.values.models as string | undefined, io),
         tools,
-        contexts: await contextProvider(plan, root, args.values.store as string | undefined, io),
+        contexts: await contextProvider(plan, root, args.values.store as string | undefined, io, store),
         onEvent: (obs = await observeRun(plan, observing, io)).onEvent,
         captureContent: obs.captureContent,
       });

@@ -94,7 +94,7 @@ Exit codes:
         store,
         models: await modelProvider(args.values.models as string | undefined, io),
         tools,
-        contexts: await contextProvider(loaded.plan, loaded.baseDir, args.values.store as string | undefined, io),
+        contexts: await contextProvider(loaded.plan, loaded.baseDir, args.values.store as string | undefined, io, store),
         onEvent: obs.onEvent,
         captureContent: obs.captureContent,
       });

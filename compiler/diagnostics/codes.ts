@@ -65,6 +65,9 @@ export const CODES = {
   AWR5004: { severity: "error", title: "invalid context source" },
   AWR5005: { severity: "error", title: "invalid test statement" },
   AWR5006: { severity: "error", title: "invalid compensation" },
+  AWR5007: { severity: "error", title: "field cannot be transformed" },
+  AWR5008: { severity: "error", title: "transformed value does not fit the field" },
+  AWR5009: { severity: "error", title: "invalid classifier call" },
 
   // advice
   AWR6001: { severity: "warning", title: "unused declaration" },

@@ -20,6 +20,7 @@ function printHook(ctx: PrintContext, h: A.PolicyHook): Doc {
 function printRule(ctx: PrintContext, r: A.PolicyRule): Doc {
   const parts: Doc[] = [r.action];
   if (r.action === "redact") parts.push(" ", join(", ", r.kinds.map((k) => printIdent(ctx, k))));
+  if (r.action === "transform") parts.push(" ", r.path ? ctx.withComments(r.path, r.path.parts.join(".")) : "", " = ", r.value ? printExpr(ctx, r.value) : "");
   if (r.when) parts.push(" when ", printExpr(ctx, r.when));
   // Past the width the reason moves to its own line, before the condition's arguments break.
   if (r.because) parts.push(indent([line, "because ", printExpr(ctx, r.because)]));

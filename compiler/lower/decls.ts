@@ -54,6 +54,7 @@ export function lowerTool(ctx: LowerCtx, d: ToolDecl): ToolPlan {
     idempotent: constValue(p.get("idempotent")) === true,
     compensate: compensateOf(ctx, p.get("compensate"), locals),
     ...toolLimits(p),
+    retry: retryOf(p.get("retry")),
     loc: ctx.loc(d.name.span),
   };
 }
@@ -121,17 +122,22 @@ const ROLES = ["system", "user", "assistant"] as const;
 
 export function lowerPrompt(ctx: LowerCtx, d: PromptDecl): PromptPlan {
   const locals = names(d.params);
+  const p = propMap(d.props);
+  const context = constString(p.get("context")) ?? null;
   const messages: Message[] = [];
   for (const prop of d.props) {
     const role = ROLES.find((r) => r === prop.key.name);
-    if (role) messages.push({ role, segments: segmentsOf(ctx, prop.value, locals) });
+    if (role) messages.push({ role, segments: segmentsOf(ctx, prop.value, locals, context !== null) });
   }
-  const p = propMap(d.props);
+  const temperature = constNumber(p.get("temperature"));
   return {
     params: paramsSchema(ctx, d.params),
     returns: typeSchema(ctx, d.returns ?? { kind: "NamedType", name: { kind: "Ident", name: "string", span: d.span }, args: [], span: d.span }),
     model: constString(p.get("model")) ?? null,
     messages,
+    context,
+    temperature: temperature ?? null,
+    max_tokens: nonNegInt(p.get("max_tokens")),
     loc: ctx.loc(d.name.span),
   };
 }
@@ -153,6 +159,7 @@ export function lowerAgent(ctx: LowerCtx, d: AgentDecl): AgentPlan {
     tools: constStrings(p.get("tools")),
     handoffs: constStrings(p.get("handoffs")),
     context: constString(p.get("context")) ?? null,
+    memory: constString(p.get("memory")) ?? null,
     limits: {
       turns: nonNegInt(lim.get("turns")),
       tokens: nonNegInt(lim.get("tokens")),
@@ -163,7 +170,7 @@ export function lowerAgent(ctx: LowerCtx, d: AgentDecl): AgentPlan {
   };
 }
 
-const SOURCE_KINDS = ["vector", "keyword", "structured"] as const;
+const SOURCE_KINDS = ["vector", "keyword", "structured", "sessions"] as const;
 
 export function lowerContext(ctx: LowerCtx, d: ContextDecl): ContextPlan {
   const p = propMap(d.props);
@@ -188,6 +195,7 @@ export function lowerContext(ctx: LowerCtx, d: ContextDecl): ContextPlan {
     budget: nonNegInt(p.get("budget")),
     dedup: dedup ?? null,
     cache_ms: durationMs(p.get("cache")),
+    summarize: constString(p.get("summarize")) ?? null,
     loc: ctx.loc(d.name.span),
   };
 }

@@ -55,7 +55,7 @@ export function exprToIR(ctx: LowerCtx, e: Expr | undefined, locals: Locals): Ex
 }
 
 /** `{{ output_format }}` is filled by the VM with the output schema; other holes are expressions. */
-export function templateSegments(ctx: LowerCtx, t: TemplateLit, locals: Locals): Segment[] {
+export function templateSegments(ctx: LowerCtx, t: TemplateLit, locals: Locals, context = false): Segment[] {
   const out: Segment[] = [];
   for (const p of t.parts) {
     if (p.kind === "Text") {
@@ -64,6 +64,9 @@ export function templateSegments(ctx: LowerCtx, t: TemplateLit, locals: Locals):
       else if (p.text) out.push({ text: p.text });
     } else if (p.expr.kind === "Name" && p.expr.name === "output_format" && !locals.has("output_format")) {
       out.push({ builtin: "output_format" });
+    } else if (context && p.expr.kind === "Name" && p.expr.name === "context" && !locals.has("context")) {
+      // `{{ context }}` of a prompt with `context:`: the assembled text, filled by the VM.
+      out.push({ builtin: "context" });
     } else {
       out.push({ expr: exprToIR(ctx, p.expr, locals) });
     }
@@ -72,9 +75,9 @@ export function templateSegments(ctx: LowerCtx, t: TemplateLit, locals: Locals):
 }
 
 /** Segments of a property that is a template or a plain string. */
-export function segmentsOf(ctx: LowerCtx, e: Expr | undefined, locals: Locals): Segment[] {
+export function segmentsOf(ctx: LowerCtx, e: Expr | undefined, locals: Locals, context = false): Segment[] {
   if (!e) return [];
-  if (e.kind === "Template") return templateSegments(ctx, e, locals);
+  if (e.kind === "Template") return templateSegments(ctx, e, locals, context);
   if (e.kind === "String") return e.value ? [{ text: e.value }] : [];
   return [{ expr: exprToIR(ctx, e, locals) }];
 }

@@ -42,7 +42,8 @@ export function planToText(plan: Plan): string {
     if (t.tags.length) lines.push(`  tags ${t.tags.join(", ")}`);
     lines.push(
       `  timeout ${dur(t.timeout_ms)} · rate ${t.rate ? `${t.rate.count}/${dur(t.rate.per_ms).replace(/^1(?=[a-z])/, "")}` : "-"} · idempotent ${t.idempotent}` +
-        (t.concurrency !== undefined ? ` · concurrency ${t.concurrency}` : ""),
+        (t.concurrency !== undefined ? ` · concurrency ${t.concurrency}` : "") +
+        (t.retry.max > 0 ? ` · retry ${retryText(t.retry)}` : ""),
     );
     if (t.allow) {
       const grants = (["read", "write", "env"] as const).filter((k) => t.allow![k].length).map((k) => `${k} ${t.allow![k].join(", ")}`);
@@ -53,14 +54,15 @@ export function planToText(plan: Plan): string {
   }
 
   for (const [name, p] of Object.entries(plan.prompts)) {
-    const lines = [`prompt ${name}${paramsText(p.params)} -> ${schemaText(p.returns)}${at(p.loc)}`, `  model ${p.model ?? "-"}`];
+    const settings = [p.context !== null && `context ${p.context}`, p.temperature !== null && `temperature ${p.temperature}`, p.max_tokens !== null && `max_tokens ${p.max_tokens}`].filter(Boolean);
+    const lines = [`prompt ${name}${paramsText(p.params)} -> ${schemaText(p.returns)}${at(p.loc)}`, `  model ${p.model ?? "-"}${settings.map((x) => ` · ${x}`).join("")}`];
     for (const m of p.messages) lines.push(`  ${m.role} ${templateText(m.segments)}`);
     section(lines);
   }
 
   for (const [name, a] of Object.entries(plan.agents)) {
     const lines = [`agent ${name}${paramsText(a.params)} -> ${schemaText(a.returns)}${at(a.loc)}`];
-    lines.push(`  model ${a.model ?? "-"} · context ${a.context ?? "-"}`);
+    lines.push(`  model ${a.model ?? "-"} · context ${a.context ?? "-"}${a.memory !== null ? ` · memory ${a.memory}` : ""}`);
     if (a.role !== null) lines.push(`  role ${str(a.role)}`);
     if (a.goal !== null) lines.push(`  goal ${str(a.goal)}`);
     for (const r of a.rules) lines.push(`  rule ${str(r)}`);
@@ -78,7 +80,7 @@ export function planToText(plan: Plan): string {
       const options = Object.keys(s.options).length ? ` ${jsonText(s.options)}` : "";
       lines.push(`  source ${s.name} = ${s.kind}(${s.args.map(jsonText).join(", ")})${options}`);
     }
-    lines.push(`  fuse ${c.fuse} · top ${opt(c.top)} · budget ${opt(c.budget)} · dedup ${opt(c.dedup)} · cache ${dur(c.cache_ms)}`);
+    lines.push(`  fuse ${c.fuse} · top ${opt(c.top)} · budget ${opt(c.budget)} · dedup ${opt(c.dedup)} · cache ${dur(c.cache_ms)}${c.summarize !== null ? ` · summarize ${c.summarize}` : ""}`);
     section(lines);
   }
 
@@ -89,6 +91,7 @@ export function planToText(plan: Plan): string {
       lines.push(`  ${h.id}  ${h.phase} ${h.target}${sel}`);
       for (const r of h.rules) {
         let text = r.action + (r.kinds.length ? ` ${r.kinds.join(", ")}` : "");
+        if (r.path && r.value) text += ` ${r.path.join(".")} = ${exprText(r.value)}`;
         if (r.when) text += ` when ${exprText(r.when)}`;
         if (r.because) text += ` because ${exprText(r.because)}`;
         lines.push(`    ${r.id}  ${text}${at(r.loc, false)}`);

@@ -8,9 +8,9 @@
 import { z } from "zod";
 
 /** The plan body format this compiler writes and this runtime reads. Bump on any change of shape. */
-export const PLAN_FORMAT = 1;
+export const PLAN_FORMAT = 2;
 /** The first compiler version that writes PLAN_FORMAT (named in "rebuild with compiler ≥ x"). */
-export const PLAN_FORMAT_SINCE = "0.1.0";
+export const PLAN_FORMAT_SINCE = "0.2.0";
 
 // ---------------------------------------------------------------- expression IR
 
@@ -18,7 +18,7 @@ export type UnaryOpIR = "!" | "-";
 export type BinaryOpIR = "||" | "&&" | "??" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "+" | "-" | "*" | "/" | "%";
 
 /** A template segment: literal text, an expression hole, or a hole the VM fills itself. */
-export type Segment = { text: string } | { expr: ExprIR } | { builtin: "output_format" };
+export type Segment = { text: string } | { expr: ExprIR } | { builtin: "output_format" | "context" };
 
 /** A pure, JSON-able expression tree. The VM evaluates it against an environment of names. */
 export type ExprIR =
@@ -47,7 +47,7 @@ export const SegmentSchema: z.ZodType<Segment> = z.lazy(() =>
   z.union([
     z.strictObject({ text: z.string() }),
     z.strictObject({ expr: ExprSchema }),
-    z.strictObject({ builtin: z.literal("output_format") }),
+    z.strictObject({ builtin: z.enum(["output_format", "context"]) }),
   ]),
 );
 
@@ -136,6 +136,8 @@ export const ToolSchema = z.strictObject({
    * Absent: the module's directory, read-only, and no environment.
    */
   allow: z.strictObject({ read: z.array(z.string()), write: z.array(z.string()), env: z.array(z.string()) }).optional(),
+  /** Retries of a failed call (each attempt journaled as `KEY`, `KEY@1`, …; the same idempotency key). */
+  retry: RetrySchema,
   loc: LocSchema,
 });
 
@@ -149,6 +151,11 @@ export const PromptSchema = z.strictObject({
   returns: JsonSchemaSchema,
   model: z.string().nullable(),
   messages: z.array(MessageSchema),
+  /** `context: kb`: assembled before the call (journaled), the text of `{{ context }}`. */
+  context: z.string().nullable(),
+  /** Override the model's `temperature` / `max_tokens` for this prompt. */
+  temperature: z.number().nullable(),
+  max_tokens: nonNegInt.nullable(),
   loc: LocSchema,
 });
 
@@ -170,13 +177,15 @@ export const AgentSchema = z.strictObject({
   tools: z.array(z.string()),
   handoffs: z.array(z.string()),
   context: z.string().nullable(),
+  /** `memory: past`: a second context (cross-session memory), assembled after `context`. */
+  memory: z.string().nullable(),
   limits: LimitsSchema,
   loc: LocSchema,
 });
 
 export const ContextSourceSchema = z.strictObject({
   name: z.string(),
-  kind: z.enum(["vector", "keyword", "structured"]),
+  kind: z.enum(["vector", "keyword", "structured", "sessions"]),
   args: z.array(JsonValueSchema),
   options: z.record(z.string(), JsonValueSchema),
   loc: LocSchema,
@@ -189,14 +198,25 @@ export const ContextSchema = z.strictObject({
   budget: nonNegInt.nullable(),
   dedup: z.number().nullable(),
   cache_ms: ms.nullable(),
+  /** The prompt that condenses an over-budget assembly (called with query, text, budget). */
+  summarize: z.string().nullable(),
   loc: LocSchema,
 });
 
 export const RuleSchema = z.strictObject({
   id: z.string(),
-  action: z.enum(["deny", "allow", "approve", "redact"]),
+  action: z.enum(["deny", "allow", "approve", "redact", "transform"]),
   /** For `redact`: the PII kinds as written (`pii` means every kind). Empty otherwise. */
   kinds: z.array(z.string()),
+  /** For `transform`: the field written, as written (`["input", "a", "b"]`, `["output"]`). */
+  path: z.array(z.string()).min(1).optional(),
+  /** For `transform`: the new value. */
+  value: ExprSchema.optional(),
+  /**
+   * The prompts the rule calls as classifiers (in `when` or `value`), sorted; absent when none. Such
+   * a call is `{ k: "call", fn: PROMPT, args: [a record of the named arguments] }`.
+   */
+  classifiers: z.array(z.string()).optional(),
   when: ExprSchema.optional(),
   because: ExprSchema.optional(),
   loc: LocSchema,

@@ -2,8 +2,8 @@ import * as A from "../syntax/ast.js";
 import type { ModuleInfo, Program } from "./program.js";
 import { readsHold, recordingProgram, type Reads } from "./reuse.js";
 import { CheckContext, article, kindWord, type FieldReference, type Reference } from "./scope.js";
-import { ExprChecker, widen, type Env } from "./expr.js";
-import { policyIntrinsics } from "./policy-intrinsics.js";
+import { BUILTIN_FUNCTIONS, ExprChecker, widen, type Env } from "./expr.js";
+import { PolicyCalls, policyIntrinsics } from "./policy-intrinsics.js";
 import * as Ty from "./types.js";
 import * as P from "./props.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -728,19 +728,18 @@ class DeclChecker {
       names.add(s.name.name);
       const v = s.value;
       if (v.kind !== "Call" || v.callee.kind !== "Name" || !P.SOURCE_KINDS[v.callee.name]) {
-        this.ctx.report("AWR5004", file, v.span, `a source is ${Object.keys(P.SOURCE_KINDS).map((k) => `${k}("...")`).join(", ")}`);
+        const kinds = Object.entries(P.SOURCE_KINDS).map(([k, x]) => (x.args === 0 ? `${k}()` : `${k}("...")`));
+        this.ctx.report("AWR5004", file, v.span, `a source is ${kinds.slice(0, -1).join(", ")} or ${kinds[kinds.length - 1]}`);
         continue;
       }
       const kind = P.SOURCE_KINDS[v.callee.name]!;
-      if (v.args.length !== 1 || v.args[0]!.value.kind !== "String") {
+      if (kind.args === 0 ? v.args.length !== 0 : v.args.length !== 1 || v.args[0]!.value.kind !== "String") {
         this.ctx.report("AWR5004", file, v.span, kind.doc);
       }
       for (const f of s.options?.fields ?? []) {
         const t = kind.options[f.key.name];
         if (!t) this.ctx.unknown(file, f.key, Object.keys(kind.options), "option", "AWR5004", `a ${v.callee.name} source`);
-        else if (t === "int" && (f.value.kind !== "Number" || !f.value.integer || f.value.value < 0)) this.bad(file, f.value, `"${f.key.name}" must be a whole number`);
-        else if (t === "string" && f.value.kind !== "String") this.bad(file, f.value, `"${f.key.name}" must be a string`);
-        else if (t === "list of strings" && (f.value.kind !== "List" || f.value.items.some((i) => i.kind !== "String"))) this.bad(file, f.value, `"${f.key.name}" must be a list of strings`);
+        else this.sourceOption(file, f, t);
       }
     }
     if (d.sources.length === 0 && d.name.name !== "") this.ctx.report("AWR5004", file, d.name.span, `context "${d.name.name}" has no source: add source docs = vector("./kb/*.md")`);
@@ -763,11 +762,61 @@ class DeclChecker {
         case "embed":
           this.oneName(file, p, ["ModelDecl"], "model");
           break;
-        case "summarize":
-          this.oneName(file, p, ["PromptDecl"], "prompt");
+        case "summarize": {
+          const prompt = this.oneName(file, p, ["PromptDecl"], "prompt");
+          if (prompt) this.summarizer(file, p, prompt);
           break;
+        }
       }
     }
+  }
+
+  /** A source option's value against its type in SOURCE_KINDS (AWR5004). */
+  private sourceOption(file: string, f: A.RecordField, t: string) {
+    const v = f.value;
+    const name = f.key.name;
+    const bad = (what: string) => this.ctx.report("AWR5004", file, v.span, `"${name}" must be ${what}`);
+    // `"a" | "b"`: one of these strings; `list of "a" | "b"`: a list of them.
+    const choices = (spec: string) => [...spec.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+    const among = (spec: string) => {
+      const q = choices(spec).map((c) => `"${c}"`);
+      return q.length > 1 ? `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}` : q.join("");
+    };
+    if (t === "int") {
+      if (v.kind !== "Number" || !v.integer || v.value < 0) bad("a whole number");
+    } else if (t === "string") {
+      if (v.kind !== "String") bad("a string");
+    } else if (t === "bool") {
+      if (v.kind !== "Bool") bad("true or false");
+    } else if (t === "list of strings") {
+      if (v.kind !== "List" || v.items.some((i) => i.kind !== "String")) bad("a list of strings");
+    } else if (t.startsWith("list of ")) {
+      const ok = choices(t);
+      if (v.kind !== "List" || v.items.length === 0 || v.items.some((i) => i.kind !== "String" || !ok.includes(i.value))) bad(`a non-empty list of ${among(t)}`);
+    } else if (v.kind !== "String" || !choices(t).includes(v.value)) bad(among(t));
+  }
+
+  /**
+   * `summarize: P`: the VM calls P with `text` (what did not fit), `query` and `budget` (tokens), by
+   * name, and reads a string. P must take `text: string`, may take `query: string` and
+   * `budget: int`, nothing else without a default, and return a string (AWR2011).
+   */
+  private summarizer(file: string, p: A.Property, d: A.PromptDecl) {
+    const where = this.declFile(d);
+    const offered: Record<string, Ty.Ty> = { text: Ty.STRING, query: Ty.STRING, budget: Ty.INT };
+    const problems: string[] = [];
+    if (!d.params.some((f) => f.name.name === "text")) problems.push("it has no parameter text");
+    for (const f of d.params) {
+      const ty = f.type ? this.ctx.typeOf(where, f.type, false) : Ty.ERROR;
+      const given = offered[f.name.name];
+      if (!given) {
+        if (f.default === undefined && !Ty.isOptional(ty, this.ctx)) problems.push(`its parameter ${f.name.name} gets no value`);
+      } else if (!Ty.assignable(given, ty, this.ctx)) problems.push(`its parameter ${f.name.name} is ${Ty.show(ty)}, not ${Ty.show(given)}`);
+    }
+    const returns = d.returns ? this.ctx.typeOf(where, d.returns, false) : Ty.STRING;
+    if (!Ty.assignable(returns, Ty.STRING, this.ctx)) problems.push(`it returns ${Ty.show(returns)}, not string`);
+    if (problems.length === 0) return;
+    this.bad(file, p.value, `summarize: prompt "${d.name.name}" does not fit: it must take text: string (and may take query: string, budget: int) and return a string, but ${problems.join("; ")}`);
   }
 
   // ------------------------------------------------------------ policies
@@ -817,7 +866,10 @@ class DeclChecker {
         ["tool", Ty.record([{ name: "name", ty: Ty.STRING, optional: false }, { name: "tags", ty: Ty.list(Ty.STRING), optional: false }])],
       ]);
       if (h.phase === "after") vars.set("output", output);
-      const env: Env = { file, vars, intrinsics: policyIntrinsics(this.ctx, this.ex), hint: `a ${h.phase} ${h.target} rule sees input, principal${h.phase === "after" ? ", output" : ""} and tool` };
+      // Conditions and transform values may call a prompt as a classifier (`moderation(text: input.body)`).
+      const slot = { in: "when" as "when" | "value" | "because" };
+      const intrinsics = new PolicyCalls(policyIntrinsics(this.ctx, this.ex), (name) => this.classifier(file, name, slot));
+      const env: Env = { file, vars, intrinsics, hint: `a ${h.phase} ${h.target} rule sees input, principal${h.phase === "after" ? ", output" : ""} and tool` };
       for (const r of h.rules) {
         if (r.action === "approve" && h.phase === "after") this.ctx.report("AWR5002", file, r.span, "approve only makes sense before the call: use it in a before hook");
         if (r.action === "redact") {
@@ -825,13 +877,91 @@ class DeclChecker {
             if (!(P.PII_KINDS as readonly string[]).includes(k.name)) this.ctx.unknown(file, k, P.PII_KINDS, "kind of data to redact", "AWR5002");
           }
         }
+        if (r.action === "transform" && r.path && r.value) {
+          const target = this.transformTarget(file, h, r.path, input, output);
+          slot.in = "value";
+          const t = this.ex.check(r.value, env, target);
+          if (!Ty.assignable(t, target, this.ctx)) {
+            const text = this.ex.text(r.value, env);
+            const shown = Ty.show(t) === text ? Ty.show(widen(t)) : Ty.show(t);
+            this.ctx.report("AWR5008", file, r.value.span, `the new value of ${r.path.parts.join(".")} must be ${Ty.show(target)}, but ${text} is ${shown}${this.ex.whyNot(t, target)}`);
+          }
+        }
+        slot.in = "when";
         if (r.when) this.ex.requireBool(r.when, env, "a rule's condition");
+        slot.in = "because";
         if (r.because) {
           const t = this.ex.check(r.because, env);
           this.ex.expect(t, Ty.STRING, r.because, env, "the reason after 'because'");
         }
       }
     }
+  }
+
+  /**
+   * The type of the field a `transform` writes: `input...` in before hooks (the arguments), `output...`
+   * in after hooks (the result); model hooks rewrite text only (`input.text`: each message sent,
+   * `output.text`: the answer), and `before output` not at all (`after output` sees the result).
+   */
+  private transformTarget(file: string, h: A.PolicyHook, path: A.DottedName, input: Ty.Ty, output: Ty.Ty): Ty.Ty {
+    const hook = `${h.phase} ${h.target}`;
+    const root = h.phase === "before" ? "input" : "output";
+    const text = path.parts.join(".");
+    if (path.parts.some((p) => p === "")) return Ty.ERROR; // a syntax error said it already
+    if (h.target === "output" && h.phase === "before") {
+      this.ctx.report("AWR5007", file, path.span, "before output cannot transform the graph's result: write the rule in after output, which runs right after it and sees the result as output");
+      return Ty.ERROR;
+    }
+    if (h.target === "model") {
+      if (text === `${root}.text`) return Ty.STRING;
+      this.ctx.report("AWR5007", file, path.span, `${hook} can only transform ${root}.text (${h.phase === "before" ? "the text of each message sent" : "the text of the answer"}), not ${text}`);
+      return Ty.ERROR;
+    }
+    if (path.parts[0] !== root) {
+      this.ctx.report("AWR5007", file, path.span, `${hook} transforms ${root} (${h.phase === "before" ? "the arguments the call receives" : "the result it passes on"}), not ${path.parts[0]}`);
+      return Ty.ERROR;
+    }
+    let t = h.phase === "before" ? input : output;
+    for (const [i, part] of path.parts.slice(1).entries()) {
+      const r = this.ctx.resolve(Ty.nonNull(t, this.ctx));
+      if (r.k === "any" || r.k === "error") return r;
+      if (r.k === "map") t = r.of;
+      else if (r.k === "record") {
+        const f = r.fields.find((x) => x.name === part);
+        if (!f) {
+          this.ctx.report("AWR2005", file, path.span, `${path.parts.slice(0, i + 1).join(".")} (${Ty.show(r)}) has no field "${part}"`);
+          return Ty.ERROR;
+        }
+        t = f.ty;
+      } else {
+        this.ctx.report("AWR5007", file, path.span, `cannot transform a field of ${path.parts.slice(0, i + 1).join(".")}: it is ${Ty.show(r)}, not a record`);
+        return Ty.ERROR;
+      }
+    }
+    return t;
+  }
+
+  /**
+   * A declaration called in a policy rule: a prompt is a classifier (a model call the VM makes
+   * before deciding), typed by its signature; anything else is AWR5009. Builtins and the policy
+   * intrinsics are never looked up here.
+   */
+  private classifier(file: string, name: string, slot: { in: "when" | "value" | "because" }): ((c: A.CallExpr, env: Env) => Ty.Ty) | undefined {
+    if ((BUILTIN_FUNCTIONS as readonly string[]).includes(name)) return undefined;
+    const sym = this.ctx.program.scopes.get(file)?.get(name);
+    if (!sym || !(CALLABLE as string[]).includes(sym.decl.kind)) return undefined;
+    return (c, env) => {
+      this.ctx.lookup(env.file, name, c.callee.span);
+      const d = sym.decl as Callable;
+      if (d.kind !== "PromptDecl") {
+        this.ctx.report("AWR5009", env.file, c.callee.span, `only a prompt can be called in a policy rule (as a classifier): "${name}" is ${article(kindWord(d.kind))}`);
+        c.args.forEach((a) => this.ex.check(a.value, env));
+        return Ty.ERROR;
+      }
+      if (slot.in === "because") this.ctx.report("AWR5009", env.file, c.span, `a classifier is called in a rule's condition or a transform's value, not in its reason: "${name}" cannot be called after because`);
+      this.args(d, this.declFile(d), c, env);
+      return this.calleeReturn(d);
+    };
   }
 
   private tagExists(tag: string): boolean {

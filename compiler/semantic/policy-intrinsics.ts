@@ -1,10 +1,16 @@
-// The intrinsic functions of policy conditions (docs/policies.md § Content filters): typed here,
-// evaluated by the VM (vm/filters.ts). Each takes any value as its first argument (the VM looks
-// into every string in it) and returns bool.
+// The intrinsic functions of policy rules (docs/policies.md § Content filters): typed here,
+// evaluated by the VM (vm/filters.ts). The filters take any value as their first argument (the VM
+// looks into every string in it) and return bool:
 //
 //   contains_pii(x, "kind"...)   kinds are string literals among PII_KINDS (none: every kind)
 //   matches(x, "regex", "flags"?) the regex (when a literal) must compile; flags among i, m, s, u
 //   contains_any(x, ["word", ...]) a list of strings
+//
+// The string functions, for transform values, take a string and return one:
+//
+//   replace(s, "regex", "with", "flags"?)  every match replaced ($1, $& refer to the match)
+//   trim(s)                                 without leading and trailing whitespace
+//   truncate(s, n)                          at most n characters (code points)
 
 import type * as A from "../syntax/ast.js";
 import type { ExprChecker, Env } from "./expr.js";
@@ -12,7 +18,7 @@ import * as P from "./props.js";
 import type { CheckContext } from "./scope.js";
 import * as Ty from "./types.js";
 
-export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any"] as const;
+export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any", "replace", "trim", "truncate"] as const;
 
 type Intrinsic = (c: A.CallExpr, env: Env) => Ty.Ty;
 
@@ -30,6 +36,24 @@ export function policyIntrinsics(ctx: CheckContext, ex: ExprChecker): Map<string
     if (t && t.k !== "any" && t.k !== "error" && !Ty.isStringy(t, ctx)) ctx.report("AWR3001", env.file, a.value.span, `${name}() needs ${what}, found ${Ty.show(t)}`);
   };
   const literal = (a: A.Arg | undefined): string | undefined => (a?.value.kind === "String" ? a.value.value : undefined);
+  /** A regex argument (and its optional flags): strings; when literals, they must compile. */
+  const regex = (c: A.CallExpr, env: Env, name: string, ts: Ty.Ty[], at: number, flagsAt: number) => {
+    const src = c.args[at]!;
+    const fl = c.args[flagsAt];
+    needString(ts[at], src, env, name, "a regular expression string");
+    if (fl) needString(ts[flagsAt], fl, env, name, "a flags string");
+    const source = literal(src);
+    const flags = literal(fl) ?? "";
+    if (fl && literal(fl) !== undefined && !/^[imsu]*$/.test(flags)) {
+      ctx.report("AWR5002", env.file, fl.value.span, `${name}() flags may only be i, m, s and u (got "${flags}")`);
+    } else if (source !== undefined) {
+      try {
+        new RegExp(source, flags);
+      } catch (e) {
+        ctx.report("AWR5002", env.file, src.value.span, `invalid regular expression: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  };
   const kinds = P.PII_KINDS as readonly string[];
   return new Map<string, Intrinsic>([
     [
@@ -50,22 +74,40 @@ export function policyIntrinsics(ctx: CheckContext, ex: ExprChecker): Map<string
       "matches",
       (c, env) => {
         const ts = prelude(c, env, "matches", 2, 3);
-        if (ts) {
-          needString(ts[1], c.args[1]!, env, "matches", "a regular expression string");
-          if (c.args[2]) needString(ts[2], c.args[2], env, "matches", "a flags string");
-          const source = literal(c.args[1]);
-          const flags = literal(c.args[2]) ?? "";
-          if (c.args[2] && literal(c.args[2]) !== undefined && !/^[imsu]*$/.test(flags)) {
-            ctx.report("AWR5002", env.file, c.args[2].value.span, `matches() flags may only be i, m, s and u (got "${flags}")`);
-          } else if (source !== undefined) {
-            try {
-              new RegExp(source, flags);
-            } catch (e) {
-              ctx.report("AWR5002", env.file, c.args[1]!.value.span, `invalid regular expression: ${e instanceof Error ? e.message : String(e)}`);
-            }
-          }
-        }
+        if (ts) regex(c, env, "matches", ts, 1, 2);
         return Ty.BOOL;
+      },
+    ],
+    [
+      "replace",
+      (c, env) => {
+        const ts = prelude(c, env, "replace", 3, 4);
+        if (ts) {
+          needString(ts[0], c.args[0]!, env, "replace", "a string");
+          needString(ts[2], c.args[2]!, env, "replace", "a replacement string");
+          regex(c, env, "replace", ts, 1, 3);
+        }
+        return Ty.STRING;
+      },
+    ],
+    [
+      "trim",
+      (c, env) => {
+        const ts = prelude(c, env, "trim", 1, 1);
+        if (ts) needString(ts[0], c.args[0]!, env, "trim", "a string");
+        return Ty.STRING;
+      },
+    ],
+    [
+      "truncate",
+      (c, env) => {
+        const ts = prelude(c, env, "truncate", 2, 2);
+        if (ts) {
+          needString(ts[0], c.args[0]!, env, "truncate", "a string");
+          const n = ts[1]!;
+          if (n.k !== "any" && n.k !== "error" && !Ty.assignable(n, Ty.INT, ctx)) ctx.report("AWR3001", env.file, c.args[1]!.value.span, `truncate() needs a number of characters (int), found ${Ty.show(n)}`);
+        }
+        return Ty.STRING;
       },
     ],
     [
@@ -80,4 +122,21 @@ export function policyIntrinsics(ctx: CheckContext, ex: ExprChecker): Map<string
       },
     ],
   ]);
+}
+
+/**
+ * The calls of a policy rule: the intrinsics above, then `fallback` for any other name (the
+ * checker's classifier calls: a prompt named in a condition). Only `get` falls back; `keys` lists
+ * the intrinsics (for did-you-mean).
+ */
+export class PolicyCalls extends Map<string, Intrinsic> {
+  constructor(
+    intrinsics: Map<string, Intrinsic>,
+    private readonly fallback: (name: string) => Intrinsic | undefined,
+  ) {
+    super(intrinsics);
+  }
+  override get(name: string): Intrinsic | undefined {
+    return super.get(name) ?? this.fallback(name);
+  }
 }

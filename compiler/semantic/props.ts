@@ -71,10 +71,16 @@ export const CONTEXT_PROPS: Record<string, PropSpec> = {
   summarize: { type: "prompt", doc: "A prompt that condenses the context when it exceeds the budget." },
 };
 
-export const SOURCE_KINDS: Record<string, { doc: string; options: Record<string, string> }> = {
-  vector: { doc: 'vector("glob"): files chunked, embedded and searched by similarity.', options: { chunk: "int", overlap: "int" } },
-  keyword: { doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.', options: { fields: "list of strings" } },
-  structured: { doc: 'structured("file.jsonl"): records filtered by field.', options: { key: "string" } },
+/** Source kinds: `args` is how many arguments the call takes (a path or glob, or none). */
+export const SOURCE_KINDS: Record<string, { doc: string; args: 0 | 1; options: Record<string, string> }> = {
+  vector: { doc: 'vector("glob"): files chunked, embedded and searched by similarity.', args: 1, options: { chunk: "int", overlap: "int" } },
+  keyword: { doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.', args: 1, options: { fields: "list of strings" } },
+  structured: { doc: 'structured("file.jsonl"): records filtered by field.', args: 1, options: { key: "string" } },
+  sessions: {
+    doc: "sessions(): earlier sessions' conversations in the run store (cross-session memory); it takes no argument.",
+    args: 0,
+    options: { scope: '"principal" | "all"', exclude_current: "bool", roles: 'list of "user" | "assistant" | "tool"', search: '"keyword" | "vector"' },
+  },
 };
 
 export const TOOL_IMPLS = ["js", "http", "mcp", "builtin"] as const;

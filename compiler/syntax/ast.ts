@@ -286,12 +286,15 @@ export interface PolicyHook extends NodeBase {
   selector?: { kind: "name"; name: Ident } | { kind: "tagged"; tag: DottedName };
   rules: PolicyRule[];
 }
-export type RuleAction = "deny" | "allow" | "approve" | "redact";
+export type RuleAction = "deny" | "allow" | "approve" | "redact" | "transform";
 export interface PolicyRule extends NodeBase {
   kind: "PolicyRule";
   action: RuleAction;
   /** For `redact`: the PII kinds (`pii` = all of them). */
   kinds: Ident[];
+  /** For `transform`: the field written (`input.a.b`, `output`) and its new value. */
+  path?: DottedName;
+  value?: Expr;
   when?: Expr;
   because?: Expr;
 }

@@ -258,6 +258,9 @@ export class CstToAst {
       kinds: subs(n, "kind").map((k) => this.name(k, at)),
       ...this.base(n, at),
     };
+    const path = sub(n, "path");
+    if (path) r.path = { kind: "DottedName", parts: subs(path, "name").map((x) => this.name(x, at).name), ...this.base(path, at) };
+    if (r.action === "transform") r.value = this.expr(sub(n, "value"), nodeSpan(path ?? n, at).end);
     const w = sub(n, "when");
     if (w) r.when = this.expr(w, at);
     const b = sub(n, "because");

@@ -283,6 +283,15 @@ class AwrGrammar extends CstParser {
           });
         },
       },
+      {
+        // `transform input.a.b = expr`: the path is checked by the checker (AWR5007).
+        ALT: () => {
+          this.CONSUME(T.Transform, { LABEL: "action" });
+          this.SUBRULE(this.dottedName, { LABEL: "path" });
+          this.CONSUME(T.Eq);
+          this.SUBRULE3(this.expression, { LABEL: "value" });
+        },
+      },
     ]);
     this.OPTION(() => {
       this.CONSUME(T.When);

@@ -67,6 +67,7 @@ export const Deny = keyword("deny");
 export const Allow = keyword("allow");
 export const Approve = keyword("approve");
 export const Redact = keyword("redact");
+export const Transform = keyword("transform");
 export const Because = keyword("because");
 export const Source = keyword("source");
 
@@ -148,7 +149,7 @@ export const Pipe = punct("Pipe", /\|/, "|");
 export const keywordTokens: TokenType[] = [
   Import, Type, Enum, Model, Tool, Prompt, Agent, Context, Policy, Graph, Test, State, Node, Edge, Return, Run, Map,
   In, Concurrency, Await, Set, Retry, Timeout, On, ErrorKw, Compensate, When, Otherwise, Max, Mock, Then, Expect,
-  Before, After, Tagged, Deny, Allow, Approve, Redact, Because, Source,
+  Before, After, Tagged, Deny, Allow, Approve, Redact, Transform, Because, Source,
 ];
 
 /** Keywords that begin a top-level declaration (the parser resynchronises on them). */

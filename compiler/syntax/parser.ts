@@ -245,7 +245,7 @@ const RULE_WHAT: Record<string, string> = {
   nodeStmt: "a node statement (run, map, await, set, retry, timeout, on error, compensate)",
   graphMember: "state, node, edge or return",
   testStmt: "a test statement (run, mock, expect)",
-  policyRule: "a policy rule (deny, allow, approve, redact)",
+  policyRule: "a policy rule (deny, allow, approve, redact, transform)",
   policyHook: "'before' or 'after'",
   property: "a property value (':' value, a template #\"...\"# or a { ... } block)",
   primaryType: "a type",

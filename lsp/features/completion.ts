@@ -163,7 +163,7 @@ function itemsFor(slot: Slot, program: Program, module: ModuleInfo, offset: numb
     case "hookTarget":
       return ["model", "tool", "agent", "output"].map(keyword);
     case "hookRule":
-      return ["deny", "allow", "approve", "redact", "when", "because"].map(keyword);
+      return ["deny", "allow", "approve", "redact", "transform", "when", "because"].map(keyword);
     case "piiKind":
       return P.PII_KINDS.map((k) => ({ label: k, kind: CompletionItemKind.EnumMember }));
     case "testStmt":

@@ -77,6 +77,20 @@ describe("sessions", () => {
     }
   });
 
+  it("the entries an agent appends carry the run's principal (what cross-session memory is scoped by)", async () => {
+    const store = new MemoryStore();
+    fake.enqueue(reply.json({ text: "Done." }), reply.json({ text: "Done too." }));
+    const d = desk(fake, { store });
+    await d.rt.start("desk", INPUT, { sessionId: "conv-a", principal: { id: "ann", roles: [], attrs: {} } });
+    await d.rt.start("desk", INPUT, { sessionId: "conv-b" });
+    expect(store.sessionEntries().map((e) => [e.sessionId, e.role, e.principal])).toEqual([
+      ["conv-a", "user", "ann"],
+      ["conv-a", "assistant", "ann"],
+      ["conv-b", "user", "anonymous"],
+      ["conv-b", "assistant", "anonymous"],
+    ]);
+  });
+
   it("re-executing a finished run does not append to the session again", async () => {
     const store = new MemoryStore();
     fake.enqueue(reply.json({ text: "Done." }));

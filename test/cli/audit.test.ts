@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../vm/store/sqlite.js";
 import type { AuditRecord } from "../../vm/types.js";
+import { auditChanges } from "../../cli/commands/audit.js";
 import { awr } from "../helpers/awr-cli.js";
 
 let dir: string;
@@ -100,6 +101,13 @@ describe("awr audit", () => {
     expect(lines.at(-1)).toBe("2 records");
     const none = await awr(["audit", "--store", db, "--until", "2000-01-01"]);
     expect(none.stdout).toBe("no audit records\n");
+  });
+
+  it("names what a decision changed: redacted fields with their kind, transformed fields", () => {
+    const base: AuditRecord = { runId: "r", step: "s", principal: null, kind: "policy", hook: "before tool", target: "t", policy: "p", rule: "policy:p/hook:0/rule:0", outcome: "redact", at: 0 };
+    expect(auditChanges({ ...base, redacted: [{ path: "$.body", kind: "email" }] })).toBe("redacted $.body (email)");
+    expect(auditChanges({ ...base, outcome: "transform", redacted: [{ path: "$.subject", kind: "transform" }, { path: "$.body", kind: "transform" }] })).toBe("transformed $.subject, $.body");
+    expect(auditChanges({ ...base, outcome: "allow" })).toBe("");
   });
 
   it("rejects what it cannot read, with a clear message and exit 2", async () => {

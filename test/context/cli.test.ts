@@ -1,8 +1,9 @@
 // `awr context query` and `awr context build`, run as a user would (the built CLI).
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SqliteStore } from "../../vm/store/sqlite.js";
 import { ROOT, awr } from "../helpers/awr-cli.js";
-import { tempDir, type TempDir } from "./helpers.js";
+import { askProgram, tempDir, type TempDir } from "./helpers.js";
 
 const EXAMPLE = join(ROOT, "examples", "multi-agent-handoff");
 
@@ -92,5 +93,62 @@ describe("awr context", () => {
     const bad = await awr(["context", "query", "kb", "x"], { cwd: tmp.dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: context kb: source rows: rows\.jsonl:1 is not valid JSON: .*\n$/);
+  });
+});
+
+describe("awr run and awr context with cross-session memory and summaries", () => {
+  const PROGRAM = `model fast { provider: "openai" name: "gpt-test" timeout: 5s }
+type Reply { text: string }
+prompt condense(text: string) -> string {
+  model: fast
+  user #"Condense: {{ text }}"#
+}
+context past {
+  source talks = sessions()
+  budget: 30
+  summarize: condense
+}
+${askProgram("memory: past")}`;
+  const RECORDED = [
+    { caller: "helper", output: { text: "We replace the blender of order O-77 this week." } },
+    { caller: "condense", output: "Blender O-77: replacement this week." },
+  ]
+    .map((r) => JSON.stringify(r))
+    .join("\n");
+
+  it("a second session recalls the first through the run store, summarised; awr context query shows the same memory", async () => {
+    tmp = tempDir({ "main.awr": PROGRAM, "rec.jsonl": RECORDED });
+    const cwd = tmp.dir;
+    const run = (session: string, question: string) =>
+      awr(["run", "main.awr", "--input", JSON.stringify({ question }), "--session", session, "--principal", '{"id": "alice"}', "--models", "recorded:rec.jsonl", "--store", "runs.db", "--json"], { cwd });
+    const first = await run("s1", "My blender O-77 arrived broken");
+    expect(first.stderr).toBe("");
+    expect(JSON.parse(first.stdout).status).toBe("completed");
+    const second = await run("s2", "What happens with my blender?");
+    expect(JSON.parse(second.stdout).status).toBe("completed");
+    // The second run's memory went over its budget: the summary call is in its trace.
+    const store = new SqliteStore(join(cwd, "runs.db"));
+    try {
+      const journal = store.load(JSON.parse(second.stdout).runId)!.journal;
+      const summary = journal.find((e) => e.key.endsWith("/memory0/summary/fast@0") && e.phase === "outcome");
+      expect(summary?.value).toMatchObject({ output: "Blender O-77: replacement this week." });
+    } finally {
+      store.close();
+    }
+
+    // The same memory, offline: Alice's two sessions; the budget drops one and warns that the summary was not made.
+    const q = await awr(["context", "query", "past", "blender", "--store", "runs.db", "--principal", "alice"], { cwd });
+    expect(q.code).toBe(0);
+    expect(q.stdout).toMatch(/^sources: talks \(sessions, 2 documents, 2 hits\)$/m);
+    expect(q.stdout).toContain("nothing assembled: everything found was dropped (below)");
+    expect(q.stdout).toMatch(/^ {2}s1#0 +budget: needs \d+ tokens, 30 of 30 left$/m);
+    expect(q.stderr).toBe("warning: summarize: prompt condense was not called: no model provider (awr context query --models); the text is trimmed to the budget\n");
+    // As a run of session s2 (left out), with the recorded models: the summary is made.
+    const s = await awr(["context", "query", "past", "blender", "--store", "runs.db", "--principal", "alice", "--session", "s2", "--models", "recorded:rec.jsonl", "--text"], { cwd });
+    expect(s.stderr).toBe("");
+    expect(s.stdout).toBe("Blender O-77: replacement this week.\n");
+    // Bob has no memory of Alice's sessions.
+    const bob = await awr(["context", "query", "past", "blender", "--store", "runs.db", "--principal", "bob", "--json"], { cwd });
+    expect(JSON.parse(bob.stdout).items).toEqual([]);
   });
 });

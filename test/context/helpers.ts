@@ -10,10 +10,10 @@ export function source(name: string, kind: ContextSourcePlan["kind"], arg: strin
   return { name, kind, args: [arg], options, loc };
 }
 
-export function contexts(defs: Record<string, { sources: ContextSourcePlan[] } & Partial<Omit<ContextPlan, "sources" | "loc">>>): Pick<Plan, "contexts"> {
+export function contexts(defs: Record<string, { sources: ContextSourcePlan[] } & Partial<Omit<ContextPlan, "sources" | "loc" | "summarize">> & { summarize?: string | null }>): Pick<Plan, "contexts"> {
   const out: Plan["contexts"] = {};
   for (const [name, d] of Object.entries(defs)) {
-    out[name] = { fuse: "rrf", top: null, budget: null, dedup: null, cache_ms: null, ...d, loc };
+    out[name] = { fuse: "rrf", top: null, budget: null, dedup: null, cache_ms: null, summarize: null, ...d, loc };
   }
   return { contexts: out };
 }
@@ -48,3 +48,27 @@ export const signal: AbortSignal = new AbortController().signal;
 
 /** A deterministic PRNG (mulberry32), shared with the other tests. */
 export { prng } from "../helpers/prng.js";
+
+/**
+ * The agent `helper(question) -> Reply` (its instructions: the question) with `props` (e.g.
+ * `context: kb`, `memory: past`, a role), and the graph `ask(question)` that runs it once.
+ */
+export function askProgram(props: string): string {
+  return `agent helper(question: string) -> Reply {
+  model: fast
+${props
+  .split("\n")
+  .map((l) => `  ${l}`)
+  .join("\n")}
+  instructions #"{{ question }}"#
+  limits { turns: 3 }
+}
+graph ask(question: string) -> Reply {
+  state { reply: Reply? }
+  node answer { run helper(question: question) -> reply }
+  edge start -> answer
+  edge answer -> end
+  return reply!
+}
+`;
+}

@@ -112,7 +112,7 @@ describe("completion slots", () => {
 
   it("offers policy phases, rules and PII kinds", async () => {
     expect(await at(6)).toEqual(["before", "after"]);
-    expect(await at(7)).toEqual(expect.arrayContaining(["deny", "allow", "approve", "redact"]));
+    expect(await at(7)).toEqual(expect.arrayContaining(["deny", "allow", "approve", "redact", "transform"]));
     expect(await at(8)).toEqual(expect.arrayContaining(["email", "phone"]));
   });
 

@@ -84,6 +84,21 @@ describe("signature help", () => {
     expect(shown(await help(`tool t() -> string {\n  impl: js(<|>)\n}\n`))![0]).toBe('js("path#export")');
   });
 
+  it("shows the policy functions in rules, and a context's sessions() source", async () => {
+    const rule = (cond: string) => `import "./tools.awr"\npolicy p {\n  before tool send {\n    deny when ${cond}\n  }\n}\n`;
+    expect(shown(await help(rule(`contains_pii(input.to, <|>)`)))).toEqual(['contains_pii(value, "kind"...) -> bool', '"kind"...']);
+    expect(shown(await help(rule(`matches(input.subject, "x", <|>)`)))).toEqual(['matches(value, "regex", "flags"?) -> bool', '"flags"?']);
+    expect(shown(await help(rule(`contains_any(<|>input.subject, ["a"])`)))![0]).toBe('contains_any(value, ["word", ...]) -> bool');
+    const transform = `import "./tools.awr"\npolicy p {\n  before tool send {\n    transform input.subject = truncate(input.subject, <|>)\n  }\n}\n`;
+    expect(shown(await help(transform))).toEqual(["truncate(text: string, n: int) -> string", "n: int"]);
+    expect(shown(await help(`context past {\n  source earlier = sessions(<|>)\n}\n`))![0]).toBe("sessions()");
+    // Hover on a policy function names its signature too.
+    const { text, positions } = markers(rule(`contains_<|>pii(input.to)`));
+    await client.change(f(), text);
+    const hover = await client.hover(f(), positions[0]!);
+    expect((hover?.contents as MarkupContent | undefined)?.value).toContain('contains_pii(value, "kind"...) -> bool');
+  });
+
   it("answers nothing outside an argument list", async () => {
     expect(await help(graph(`  node n { run send(email, "x") -> <|>id }`))).toBeNull();
     expect(await help(`import "./tools.awr"\nprompt q(t: string) -> string {\n  user #"text (<|> here"#\n}\n`)).toBeNull();

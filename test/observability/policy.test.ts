@@ -1,7 +1,7 @@
 // Policy decisions and context retrievals in traces and metrics: a decision is a zero-length
 // `awr.policy <name>` span under the step it guarded and a `awr_policy_decisions_total` sample; a
 // resumed run's replay of earlier decisions is marked replayed and not counted twice. An agent's
-// context assembly is a `retrieval <context>` span.
+// context (and memory) assembly is a `retrieval <context>` span.
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { createMetrics } from "../../vm/observability/metrics.js";
@@ -16,7 +16,8 @@ const SOURCE = `
 model m { provider: "openai" name: "gpt-x" timeout: 5s }
 tool notify(msg: string) -> bool { impl: js("./t.mjs#notify") timeout: 1s }
 context kb { source docs = keyword("./kb/*.md") top: 3 budget: 200 }
-agent helper(q: string) -> string { model: m role: "helper" context: kb limits { turns: 2 } }
+context past { source earlier = sessions() top: 3 budget: 200 }
+agent helper(q: string) -> string { model: m role: "helper" context: kb memory: past limits { turns: 2 } }
 policy guard {
   before tool notify {
     deny when input.msg == "bad" because "no bad news"
@@ -93,5 +94,9 @@ describe("policy decisions and retrievals in traces and metrics", () => {
     expect(retrieval, spans.map((s) => s.name).join(", ")).toBeDefined();
     expect(retrieval!.attributes).toMatchObject({ "gen_ai.operation.name": "retrieval", "awr.context.name": "kb", "gen_ai.agent.name": "helper" });
     expect(retrieval!.parentSpanContext?.spanId).toBe(spans.find((s) => s.name === "awr.step think")!.spanContext().spanId);
+    // The agent's memory is a retrieval span of its own, named after the memory context.
+    const memory = spans.find((s) => s.name === "retrieval past");
+    expect(memory, spans.map((s) => s.name).join(", ")).toBeDefined();
+    expect(memory!.attributes).toMatchObject({ "gen_ai.operation.name": "retrieval", "awr.context.name": "past", "gen_ai.agent.name": "helper" });
   });
 });

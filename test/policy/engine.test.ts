@@ -1,10 +1,11 @@
 // The decision procedure (vm/policy.ts) and the content filters (vm/filters.ts) on compiled plans:
 // any deny wins whatever the order, evaluation is total (an error denies, naming the rule),
-// allow overrides approve, every decision names its rules; the checker types the intrinsics.
+// allow overrides approve, transforms do not depend on the order (conflicts deny), every decision
+// names its rules; the checker types the intrinsics.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { auditRecords, evaluatePolicies, redact, type PolicyCall } from "../../vm/policy.js";
+import { auditRecords, evaluatePolicies, redact, type PolicyCall, type RuleHit } from "../../vm/policy.js";
 import { policyIntrinsic } from "../../vm/filters.js";
 import { memoryHost } from "../helpers/memory-host.js";
 import { planOf } from "../vm/helpers.js";
@@ -32,6 +33,10 @@ describe("decisions", () => {
     `approve when input.amount > 100 because "P-large"`,
     `redact email because "R-email"`,
     `allow when input.note == "ok" because "A-note"`,
+    `transform input.note = lower(input.note) because "T-lower"`,
+    `transform input.note = "OK!" when input.note == "ok" && "lead" in principal.roles because "T-ok"`,
+    `transform input.amount = input.amount + 1 when input.amount < 100 because "T-amount"`,
+    `transform input.note = input.note when input.note == "x" because "T-same"`,
   ];
   const INPUTS = [
     { input: { amount: 50, note: "x" }, roles: [] },
@@ -39,6 +44,8 @@ describe("decisions", () => {
     { input: { amount: 150, note: "x" }, roles: ["lead"] },
     { input: { amount: 900, note: "ok" }, roles: ["lead"] },
     { input: { amount: 20, note: "ok" }, roles: ["readonly"] },
+    { input: { amount: 50, note: "ok" }, roles: ["lead"] },
+    { input: { amount: 50, note: "Ok" }, roles: [] },
   ];
   const decide = (rules: string[], split: number[]) => {
     // Spread the rules over several policies and hooks (split[i] = the policy of rule i).
@@ -46,19 +53,26 @@ describe("decisions", () => {
     rules.forEach((r, i) => by.set(split[i]!, [...(by.get(split[i]!) ?? []), r]));
     const src = [...by].map(([p, rs]) => `policy p${p} {\n  before tool refund { ${rs.join("\n  ")} }\n}`).join("\n");
     const plan = planOf(TOOLS + src);
+    // A rule's identity is its `because` (its id depends on where the permutation put it).
+    const because = new Map(Object.values(plan.policies).flatMap((p) => p.hooks.flatMap((h) => h.rules.map((r) => [r.id, r.because?.k === "lit" ? String(r.because.v) : "?"] as const))));
+    const who = (x: RuleHit) => `${because.get(x.rule)}${x.error ? " (failed)" : ""}`;
     return INPUTS.map(({ input, roles }) => {
       const d = evaluatePolicies(plan, call(input, roles));
-      return { outcome: d.outcome, deciding: d.deciding.map((x) => x.reason).sort(), redact: d.redact };
+      return { outcome: d.outcome, deciding: d.deciding.map(who).sort(), redact: d.redact, transforms: d.transforms.map(who).sort(), value: d.value };
     });
   };
 
-  it("outcomes: any deny wins, then allow, then approve; redaction on top of what goes through", () => {
+  it("outcomes: any deny wins, then allow, then approve; transforms and redaction on top of what goes through", () => {
+    const all = ["T-amount", "T-lower", "T-same"];
     expect(decide(RULES, RULES.map(() => 0))).toEqual([
-      { outcome: "allow", deciding: [], redact: ["email"] },
-      { outcome: "approve", deciding: ["P-large"], redact: ["email"] },
-      { outcome: "allow", deciding: ["A-lead"], redact: ["email"] },
-      { outcome: "deny", deciding: ["D-limit"], redact: [] },
-      { outcome: "deny", deciding: ["D-readonly"], redact: [] },
+      { outcome: "allow", deciding: [], redact: ["email"], transforms: all, value: { amount: 51, note: "x" } },
+      { outcome: "approve", deciding: ["P-large"], redact: ["email"], transforms: ["T-lower", "T-same"], value: { amount: 150, note: "x" } },
+      { outcome: "allow", deciding: ["A-lead"], redact: ["email"], transforms: ["T-lower", "T-same"], value: { amount: 150, note: "x" } },
+      { outcome: "deny", deciding: ["D-limit"], redact: [], transforms: [], value: { amount: 900, note: "ok" } },
+      { outcome: "deny", deciding: ["D-readonly"], redact: [], transforms: [], value: { amount: 20, note: "ok" } },
+      // Two transforms write the note differently: both deny, whatever order they are in.
+      { outcome: "deny", deciding: ["T-lower (failed)", "T-ok (failed)"], redact: [], transforms: [], value: { amount: 50, note: "ok" } },
+      { outcome: "allow", deciding: [], redact: ["email"], transforms: ["T-amount", "T-lower"], value: { amount: 51, note: "ok" } },
     ]);
   });
 

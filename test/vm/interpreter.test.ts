@@ -5,7 +5,7 @@ import { runTests } from "../../vm/testing.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
 import { requestHash } from "../../vm/journal.js";
-import { VmFailure, type Json, type ModelProvider, type ToolProvider, type VmEvent } from "../../vm/types.js";
+import { VmFailure, type ContextProvider, type Json, type ModelProvider, type ModelRequest, type ToolProvider, type VmEvent } from "../../vm/types.js";
 import { planOf, noModels } from "./helpers.js";
 
 const MODEL = `model m { provider: "openai" name: "x" timeout: 5s max_tokens: 100 }`;
@@ -356,3 +356,118 @@ graph g() -> int { state { x: int? } node n { run one() -> x } edge start -> n e
   });
 });
 
+describe("prompt settings and tool retries", () => {
+  const SRC = `
+model m { provider: "openai" name: "x" timeout: 5s temperature: 0.7 max_tokens: 100 }
+context kb { source faq = keyword("./faq.jsonl") budget: 100 }
+prompt answer(question: string) -> string {
+  model: m
+  context: kb
+  temperature: 0
+  max_tokens: 20
+  system #"Use only this: {{ context }}"#
+  user #"Question: {{ question }}"#
+}
+prompt plain(question: string) -> string { model: m user #"{{ question }}"# }
+graph g(question: string) -> string {
+  state { a: string?, b: string? }
+  node ask { run answer(question: question) -> a  run plain(question: question) -> b }
+  edge start -> ask
+  edge ask -> end
+  return a! + b!
+}`;
+  function capture() {
+    const asked: ModelRequest[] = [];
+    const models: ModelProvider = {
+      async call(req) {
+        asked.push(req);
+        return { output: req.caller === "answer" ? "5 days. " : "ok", usage: { input: 3, output: 2 }, costUsd: 0 };
+      },
+    };
+    return { models, asked };
+  }
+
+  it("a prompt's context: is assembled for its user message, journaled, and fills {{ context }}", async () => {
+    const { models, asked } = capture();
+    const queries: string[] = [];
+    const contexts: ContextProvider = {
+      async assemble(name, query) {
+        queries.push(`${name}: ${query}`);
+        return { text: "Refunds take 5 days.", tokens: 5 };
+      },
+    };
+    const events: VmEvent[] = [];
+    const rt = createRuntime({ plan: planOf(SRC), store: new MemoryStore(), models, tools: tools().provider, contexts, instant: true, onEvent: (e) => events.push(e) });
+    const r = await rt.start("g", { question: "How long do refunds take?" });
+    expect(r).toMatchObject({ status: "completed", output: "5 days. ok" });
+    expect(queries).toEqual(["kb: Question: How long do refunds take?"]);
+    expect(asked[0]!.messages[0]).toEqual({ role: "system", content: "Use only this: Refunds take 5 days." });
+    expect(events.some((e) => e.type === "effect.completed" && e.kind === "prompt" && e.key.endsWith("/context"))).toBe(true);
+    // Journaled: re-executing the run serves the assembly from the journal.
+    await rt.recover(r.runId);
+    expect(queries).toHaveLength(1);
+  });
+
+  it("without a context provider the prompt runs with an empty {{ context }} and a warning", async () => {
+    const { models, asked } = capture();
+    const events: VmEvent[] = [];
+    const rt = createRuntime({ plan: planOf(SRC), store: new MemoryStore(), models, tools: tools().provider, instant: true, onEvent: (e) => events.push(e) });
+    expect((await rt.start("g", { question: "q" })).status).toBe("completed");
+    expect(asked[0]!.messages[0]!.content).toBe("Use only this: ");
+    expect(events.find((e) => e.type === "warning")).toMatchObject({ message: expect.stringContaining("prompt answer declares context kb, but the runtime has no context provider") });
+  });
+
+  it("a prompt's temperature and max_tokens override its model's; other prompts keep the model's", async () => {
+    const { models, asked } = capture();
+    const rt = createRuntime({ plan: planOf(SRC), store: new MemoryStore(), models, tools: tools().provider, instant: true });
+    expect((await rt.start("g", { question: "q" })).status).toBe("completed");
+    expect(asked.map((a) => [a.caller, a.plan.temperature, a.plan.max_tokens])).toEqual([
+      ["answer", 0, 20],
+      ["plain", 0.7, 100],
+    ]);
+  });
+
+  it("a tool's retry: retryable failures are retried with the same idempotency key, each attempt journaled", async () => {
+    const plan = planOf(`
+tool flaky(id: string) -> string { impl: js("./t.mjs#flaky") timeout: 1s retry: 2 idempotent: true }
+tool strict(id: string) -> string { impl: js("./t.mjs#strict") timeout: 1s retry: 2 }
+graph g(id: string) -> string {
+  state { got: string? }
+  node fetch { run flaky(id: id) -> got }
+  edge start -> fetch
+  edge fetch -> end
+  return got!
+}
+graph h(id: string) -> string {
+  state { got: string? }
+  node fetch { run strict(id: id) -> got }
+  edge start -> fetch
+  edge fetch -> end
+  return got!
+}`);
+    let failures = 2;
+    const keys: string[] = [];
+    const provider: ToolProvider = {
+      async call(req) {
+        keys.push(`${req.tool} ${req.idempotencyKey}`);
+        if (req.tool === "strict") throw new VmFailure({ kind: "schema", message: "bad id", retryable: false });
+        if (failures-- > 0) throw new VmFailure({ kind: "transport", message: "connection reset", retryable: true });
+        return "found";
+      },
+    };
+    const store = new MemoryStore();
+    const events: VmEvent[] = [];
+    const rt = createRuntime({ plan, store, models: noModels, tools: provider, instant: true, onEvent: (e) => events.push(e) });
+    const r = await rt.start("g", { id: "7" });
+    expect(r).toMatchObject({ status: "completed", output: "found" });
+    expect(new Set(keys).size).toBe(1);
+    expect(keys).toHaveLength(3);
+    const outcomes = store.load(r.runId)!.journal.filter((e) => e.phase === "outcome").map((e) => `${e.key.split("/").at(-1)} ${e.error ? "failed" : "ok"}`);
+    expect(outcomes).toEqual(["stmt:0#0 failed", "stmt:0#0@1 failed", "stmt:0#0@2 ok"]);
+    expect(events.filter((e) => e.type === "retry")).toHaveLength(2);
+    // A failure that is not retryable is not retried.
+    keys.length = 0;
+    expect((await rt.start("h", { id: "7" })).status).toBe("failed");
+    expect(keys).toHaveLength(1);
+  });
+});

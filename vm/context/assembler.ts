@@ -5,28 +5,32 @@
 //     → top (`top`) → budget (`budget` tokens, exact cl100k count) → [summarise] → text
 //
 // Results are cached for `cache_ms` under the query and the sources' content versions. The
-// assembler does file IO (it is a VM provider): it reads the sources' files on every call (to
-// notice edits) and keeps vector indexes in `indexDir`.
+// assembler does file IO (it is a VM provider): it reads the sources' files (and, for `sessions()`
+// sources, the run store's sessions) on every call, to notice edits, and keeps vector indexes in
+// `indexDir`.
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ContextPlan, ContextSourcePlan, Plan } from "../../compiler/plan/index.js";
-import { VmFailure, type ChatMessage, type ContextProvider, type ModelProvider } from "../types.js";
+import { modelChain } from "../interpreter.js";
+import { renderSegments } from "../template.js";
+import { VmFailure, type AssembleOptions, type ChatMessage, type ContextProvider, type ModelProvider, type SummaryRequest } from "../types.js";
 import { TtlCache } from "./cache.js";
 import { DEFAULT_CHUNK } from "./chunk.js";
 import { SourceError, loadDocuments, sha256, sourceBase, type Doc } from "./documents.js";
-import { LocalEmbedder, type Embedder } from "./embed.js";
+import { LocalEmbedder, cosine, type Embedder } from "./embed.js";
 import { KeywordSource } from "./keyword.js";
 import { RRF_K, cutTop, dedup, fitBudget, fuse, renderBlock, SEPARATOR, type Candidate, type Dropped, type Item, type RankedList } from "./rank.js";
+import { askerId, sessionDocuments, sessionsSpec, type SessionStore, type SessionsSpec } from "./sessions.js";
 import { structuredSearch } from "./structured.js";
-import { countTokens, truncateToTokens } from "./tokens.js";
-import { DEFAULT_HNSW, VectorSource, type BuildReport, type HnswParams } from "./vector.js";
+import { fitSummary, summaryArgs, type Summarizer } from "./summary.js";
+import { countTokens } from "./tokens.js";
+import { DEFAULT_HNSW, VectorSource, exactSearch, type BuildReport, type HnswParams } from "./vector.js";
 
-/** Condenses `text` (the candidates that did not all fit) into at most `budget` tokens. */
-export type Summarizer = (input: { context: string; query: string; text: string; budget: number }, signal: AbortSignal) => Promise<string>;
+export type { Summarizer } from "./summary.js";
 
 export interface ContextAssemblerOptions {
-  /** The plan (only its `contexts` are read). */
-  plan: Pick<Plan, "contexts">;
+  /** The plan: its `contexts`, and its `prompts` and `models` for `summarize` prompts called in place (`models`). */
+  plan: Pick<Plan, "contexts"> & Partial<Pick<Plan, "prompts" | "models">>;
   /** The program root: the directory plan file ids are relative to (the entry's directory). */
   root: string;
   /** Where vector indexes are kept (e.g. `.awr/index` beside the run store); in memory when omitted. */
@@ -43,10 +47,18 @@ export interface ContextAssemblerOptions {
   truncateLast?: boolean;
   /**
    * Called when candidates were dropped for the budget: the assembled text becomes its summary of
-   * all candidates (cut to the budget). The plan has no field for a context's `summarize` prompt
-   * yet, so this is wired by the embedder of the VM; `modelSummarizer` builds one from a model.
+   * all candidates (cut to the budget). Overrides the contexts' `summarize` prompts;
+   * `modelSummarizer` builds one from a model.
    */
   summarize?: Summarizer;
+  /**
+   * Calls a context's `summarize` prompt in place when an assembly is not deferred to the caller
+   * (`awr context query --models`). Without it (and without `summarize`) such an assembly is
+   * trimmed to the budget, with a warning.
+   */
+  models?: ModelProvider;
+  /** The run store `sessions()` sources search (cross-session memory); without it they find nothing, with a warning. */
+  store?: SessionStore;
   hnsw?: Partial<HnswParams>;
 }
 
@@ -79,10 +91,15 @@ export interface Assembly {
   sources: SourceReport[];
   /** Non-fatal findings (a source matching no file...). */
   warnings: string[];
+  /**
+   * With `deferSummary`: the assembly went over its budget and the context has a `summarize`
+   * prompt; `text` is trimmed to the budget, and the caller condenses this instead.
+   */
+  summarize?: SummaryRequest;
 }
 
 export interface ContextAssembler extends ContextProvider {
-  assemble(name: string, query: string, signal: AbortSignal): Promise<Assembly>;
+  assemble(name: string, query: string, signal: AbortSignal, opts?: AssembleOptions): Promise<Assembly>;
   /** Brings the context's vector indexes up to date without querying. */
   build(name: string, signal: AbortSignal): Promise<BuildReport[]>;
 }
@@ -93,6 +110,9 @@ interface SourceState {
   pattern: string;
   vector?: VectorSource;
   keyword?: KeywordSource;
+  sessions?: SessionsSpec;
+  /** `sessions()` with `search: "vector"`: embeddings of its documents by content hash. */
+  embedded?: Map<string, number[]>;
 }
 
 export function createContextAssembler(opts: ContextAssemblerOptions): ContextAssembler {
@@ -122,8 +142,8 @@ class Assembler implements ContextAssembler {
     this.hnsw = { ...DEFAULT_HNSW, ...opts.hnsw };
   }
 
-  assemble(name: string, query: string, signal: AbortSignal): Promise<Assembly> {
-    return this.locked(name, () => this.run(name, query, signal));
+  assemble(name: string, query: string, signal: AbortSignal, opts: AssembleOptions = {}): Promise<Assembly> {
+    return this.locked(name, () => this.run(name, query, signal, opts));
   }
 
   build(name: string, signal: AbortSignal): Promise<BuildReport[]> {
@@ -132,7 +152,7 @@ class Assembler implements ContextAssembler {
       const reports: BuildReport[] = [];
       for (const s of this.sourcesOf(name, ctx)) {
         if (!s.vector) continue;
-        reports.push(await s.vector.refresh(this.read(name, s).docs, signal));
+        reports.push(await s.vector.refresh(this.read(name, s, {}).docs, signal));
       }
       return reports;
     });
@@ -162,9 +182,13 @@ class Assembler implements ContextAssembler {
     let states = this.states.get(name);
     if (states) return states;
     states = ctx.sources.map((plan) => {
+      const base = sourceBase(this.opts.root, plan.loc.file);
+      if (plan.kind === "sessions") {
+        const spec = sessionsSpec(plan);
+        return { plan, base, pattern: "", sessions: spec, ...(spec.search === "vector" ? { embedded: new Map<string, number[]>() } : {}) };
+      }
       const pattern = typeof plan.args[0] === "string" ? plan.args[0] : "";
       if (pattern === "") throw contextFailure(name, `source ${plan.name} names no file`);
-      const base = sourceBase(this.opts.root, plan.loc.file);
       const s: SourceState = { plan, base, pattern };
       if (plan.kind === "vector") {
         const chunk = { maxTokens: intOption(plan, "chunk") ?? DEFAULT_CHUNK.maxTokens, overlap: intOption(plan, "overlap") ?? DEFAULT_CHUNK.overlap };
@@ -180,23 +204,26 @@ class Assembler implements ContextAssembler {
     return states;
   }
 
-  private read(name: string, s: SourceState): { docs: Doc[]; version: string } {
+  private read(name: string, s: SourceState, who: AssembleOptions): { docs: Doc[]; version: string } {
     let docs: Doc[];
     try {
-      docs = loadDocuments(s.base, s.pattern);
+      if (s.sessions) docs = this.opts.store ? sessionDocuments(this.opts.store, s.sessions, who) : [];
+      else docs = loadDocuments(s.base, s.pattern);
     } catch (e) {
-      if (e instanceof SourceError) throw contextFailure(name, `source ${s.plan.name}: ${e.message}`);
+      if (e instanceof SourceError || s.sessions) throw contextFailure(name, `source ${s.plan.name}: ${(e as Error).message}`);
       throw e;
     }
-    const version = sha256(JSON.stringify([s.plan.kind, s.pattern, s.plan.options, docs.map((d) => [d.id, d.hash])]));
+    // A sessions source's documents depend on who asks: the scope is part of its version.
+    const scope = s.sessions ? [s.sessions.scope === "principal" ? askerId(who) : "*", s.sessions.excludeCurrent ? (who.sessionId ?? null) : null] : [];
+    const version = sha256(JSON.stringify([s.plan.kind, s.pattern, s.plan.options, ...scope, docs.map((d) => [d.id, d.hash])]));
     return { docs, version };
   }
 
-  private async run(name: string, query: string, signal: AbortSignal): Promise<Assembly> {
+  private async run(name: string, query: string, signal: AbortSignal, who: AssembleOptions): Promise<Assembly> {
     const ctx = this.context(name);
     const states = this.sourcesOf(name, ctx);
-    const read = states.map((s) => this.read(name, s));
-    const cacheKey = sha256(JSON.stringify([name, query, read.map((r) => r.version)]));
+    const read = states.map((s) => this.read(name, s, who));
+    const cacheKey = sha256(JSON.stringify([name, query, read.map((r) => r.version), who.deferSummary === true]));
     if (ctx.cache_ms) {
       const hit = this.cache.get(cacheKey);
       if (hit) return { ...structuredClone(hit), cacheHit: true };
@@ -210,10 +237,20 @@ class Assembler implements ContextAssembler {
     for (let i = 0; i < states.length; i++) {
       const s = states[i]!;
       const { docs, version } = read[i]!;
-      if (docs.length === 0) warnings.push(`source ${s.plan.name}: ${s.pattern} matches no file (relative to ${s.base})`);
+      if (s.sessions && !this.opts.store) warnings.push(`source ${s.plan.name}: no run store to search (createContextAssembler({ store }))`);
+      else if (docs.length === 0 && !s.sessions) warnings.push(`source ${s.plan.name}: ${s.pattern} matches no file (relative to ${s.base})`);
       const report: SourceReport = { name: s.plan.name, kind: s.plan.kind, documents: docs.length, hits: 0, version: version.slice(0, 12) };
       let list: RankedList = { source: s.plan.name, hits: [] };
-      if (s.vector) {
+      if (s.embedded) {
+        if (docs.length > 0) {
+          queryVector ??= (await this.embedder.embed([query], signal))[0]!;
+          list = { source: s.plan.name, hits: await this.similar(s.embedded, docs, queryVector, perSource, signal) };
+        }
+      } else if (s.sessions) {
+        s.keyword ??= new KeywordSource(s.plan.name, ["text"]);
+        s.keyword.refresh(docs, version);
+        list = { source: s.plan.name, hits: s.keyword.search(query, perSource).map((h) => ({ id: h.unit.id, text: h.unit.text, score: h.score })) };
+      } else if (s.vector) {
         report.build = await s.vector.refresh(docs, signal);
         if (s.vector.size > 0) {
           queryVector ??= (await this.embedder.embed([query], signal))[0]!;
@@ -249,12 +286,21 @@ class Assembler implements ContextAssembler {
     const fitted = fitBudget(t.kept, ctx.budget, { truncateLast: this.opts.truncateLast ?? false });
     let { items, text, tokens } = fitted;
     let summarized = false;
+    let deferred: SummaryRequest | undefined;
     const overBudget = fitted.dropped.length > 0 || items.some((i) => i.truncated);
-    if (this.opts.summarize && ctx.budget !== null && overBudget) {
+    const prompt = ctx.summarize ?? null;
+    // The API's summariser first; else the context's prompt: the caller's (the VM's) to call, or
+    // called in place with `models`, or not at all (a warning; the text stays trimmed).
+    let summarizer = this.opts.summarize;
+    if (!summarizer && prompt !== null && ctx.budget !== null && overBudget) {
+      if (who.deferSummary) deferred = { prompt, query, text: t.kept.map(renderBlock).join(SEPARATOR), budget: ctx.budget };
+      else if (this.opts.models) summarizer = promptSummarizer(this.opts.plan, this.opts.models, prompt);
+      else warnings.push(`summarize: prompt ${prompt} was not called: no model provider (awr context query --models); the text is trimmed to the budget`);
+    }
+    if (summarizer && ctx.budget !== null && overBudget) {
       const full = t.kept.map(renderBlock).join(SEPARATOR);
-      const summary = await this.opts.summarize({ context: name, query, text: full, budget: ctx.budget }, signal);
-      text = truncateToTokens(summary.trim(), ctx.budget);
-      tokens = countTokens(text);
+      const summary = await summarizer({ context: name, query, text: full, budget: ctx.budget }, signal);
+      ({ text, tokens } = fitSummary(summary, ctx.budget));
       items = t.kept.map((c) => ({
         source: c.source,
         id: c.id,
@@ -279,9 +325,29 @@ class Assembler implements ContextAssembler {
       summarized,
       sources: reports,
       warnings,
+      ...(deferred ? { summarize: deferred } : {}),
     };
     if (ctx.cache_ms) this.cache.set(cacheKey, structuredClone(assembly), ctx.cache_ms);
     return assembly;
+  }
+
+  /**
+   * A `sessions()` source searched by embeddings: its documents embedded once (by content hash,
+   * those no longer visible forgotten), ranked by cosine similarity to the query, exactly.
+   */
+  private async similar(memo: Map<string, number[]>, docs: Doc[], query: number[], k: number, signal: AbortSignal): Promise<RankedList["hits"]> {
+    const missing = docs.filter((d) => !memo.has(d.hash));
+    if (missing.length > 0) {
+      const vectors = await this.embedder.embed(
+        missing.map((d) => d.text),
+        signal,
+      );
+      missing.forEach((d, i) => memo.set(d.hash, vectors[i]!));
+    }
+    const live = new Set(docs.map((d) => d.hash));
+    for (const h of memo.keys()) if (!live.has(h)) memo.delete(h);
+    const vectors = docs.map((d) => memo.get(d.hash)!);
+    return exactSearch(vectors, query, k).map((i) => ({ id: docs[i]!.id, text: docs[i]!.text, score: cosine(vectors[i]!, query), vector: vectors[i]! }));
   }
 
   /** Embeddings for dedup of candidates that came without one (keyword and structured hits). */
@@ -314,5 +380,31 @@ export function modelSummarizer(models: ModelProvider, model: string, plan: Plan
     ];
     const r = await models.call({ model, plan, messages, schema: null, caller: `context ${context}` }, signal);
     return typeof r.output === "string" ? r.output : JSON.stringify(r.output);
+  };
+}
+
+/**
+ * A summariser that renders the plan's `summarize` prompt and asks its model (then its fallbacks,
+ * in order) through `models` directly — no policies, journal or retries: for previews outside a
+ * run (`awr context query --models`). In a run the VM calls the prompt (vm/agent.ts).
+ */
+export function promptSummarizer(plan: Partial<Pick<Plan, "prompts" | "models">>, models: ModelProvider, name: string): Summarizer {
+  return async ({ query, text, budget }, signal) => {
+    const prompt = plan.prompts?.[name];
+    if (!prompt) throw new VmFailure({ kind: "tool", retryable: false, message: `summarize: the plan has no prompt "${name}"` });
+    const args = summaryArgs(prompt, { query, text, budget });
+    const messages: ChatMessage[] = prompt.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, { get: (n) => args[n] }) }));
+    const chain = modelChain({ models: plan.models ?? {} } as Plan, prompt.model);
+    if (chain.length === 0) throw new VmFailure({ kind: "transport", retryable: false, message: `summarize: prompt ${name} has no model` });
+    let failure: unknown;
+    for (const model of chain) {
+      try {
+        const r = await models.call({ model, plan: plan.models![model]!, messages, schema: null, caller: name }, signal);
+        return typeof r.output === "string" ? r.output : JSON.stringify(r.output);
+      } catch (e) {
+        failure = e;
+      }
+    }
+    throw failure;
   };
 }

@@ -188,11 +188,12 @@ export function createTracing(opts: TracingOptions): Tracing {
             const args = (e.request as { args?: Json }).args;
             if (args !== undefined) attributes["gen_ai.tool.call.arguments"] = JSON.stringify(args);
           }
-        } else if (e.kind === "agent" && /\/context\d+$/.test(e.key)) {
-          // An agent's context assembly (vm/agent.ts journals it under KEY/contextN).
-          const context = opts.plan?.agents[e.name]?.context ?? e.name;
+        } else if ((e.kind === "agent" && /\/(context|memory)\d+$/.test(e.key)) || (e.kind === "prompt" && e.key.endsWith("/context"))) {
+          // A context or memory assembly: an agent's (vm/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
+          const agent = e.kind === "agent" ? opts.plan?.agents[e.name] : undefined;
+          const context = (e.kind === "prompt" ? opts.plan?.prompts[e.name]?.context : /\/memory\d+$/.test(e.key) ? agent?.memory : agent?.context) ?? e.name;
           name = `retrieval ${context}`;
-          Object.assign(attributes, { "gen_ai.operation.name": "retrieval", "awr.context.name": context, "gen_ai.agent.name": e.name });
+          Object.assign(attributes, { "gen_ai.operation.name": "retrieval", "awr.context.name": context, [e.kind === "agent" ? "gen_ai.agent.name" : "awr.prompt.name"]: e.name });
           if (capture && e.request !== undefined) attributes["awr.request"] = JSON.stringify(e.request);
         } else {
           name = `awr.${e.kind} ${e.name}`;

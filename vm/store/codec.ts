@@ -15,6 +15,8 @@ import type {
   RunRecord,
   RunStatus,
   SessionEntry,
+  SessionMemoryEntry,
+  SessionQuery,
   VmEvent,
 } from "../types.js";
 import { StoreError } from "./errors.js";
@@ -556,6 +558,38 @@ export interface SessionRow {
   tool_calls: string | null;
   tool_call_id: string | null;
   at: number;
+  /** The principal id of the run that wrote the entry (`principalIdOf`), null when unknown. */
+  principal: string | null;
+}
+
+/** A session row of `sessionEntries`: with its session. */
+export interface SessionMemoryRow extends SessionRow {
+  session_id: string;
+}
+
+/**
+ * What sessions are scoped by: the `id` of a run's principal (the runs row's JSON text), or null
+ * when the run is unknown or its principal has no string id. The SQLite migration to schema 3
+ * backfills old rows by the same rule.
+ */
+export function principalIdOf(principalJson: string | undefined): string | null {
+  if (principalJson === undefined) return null;
+  const p = parseJson(principalJson, "principal") as Json;
+  const id = p !== null && typeof p === "object" && !Array.isArray(p) ? p["id"] : undefined;
+  return typeof id === "string" ? id : null;
+}
+
+export function checkSessionQuery(q: unknown): SessionQuery {
+  if (q === undefined) return {};
+  if (!isObject(q)) throw new StoreError("sessionEntries: the query must be an object");
+  const out: SessionQuery = {};
+  if (q.principal !== undefined) out.principal = str(q.principal, "sessionEntries: principal");
+  if (q.excludeSession !== undefined) out.excludeSession = str(q.excludeSession, "sessionEntries: excludeSession");
+  return out;
+}
+
+export function decodeSessionMemoryEntry(row: SessionMemoryRow): SessionMemoryEntry {
+  return { ...decodeSessionEntry(row.session_id, row), sessionId: row.session_id, principal: row.principal };
 }
 
 export function checkSessionId(id: unknown, what: string): string {
@@ -563,7 +597,7 @@ export function checkSessionId(id: unknown, what: string): string {
 }
 
 /** The row of an appended session entry at position `seq` (the entry's own `seq` is ignored). */
-export function encodeSessionEntry(sessionId: string, e: SessionEntry, seq: number): SessionRow {
+export function encodeSessionEntry(sessionId: string, e: SessionEntry, seq: number, principal: string | null): SessionRow {
   const w = `appendSession ${sessionId}: entry ${seq}`;
   if (!isObject(e)) throw new StoreError(`${w} must be an object`);
   if (!SESSION_ROLES.includes(e.role)) throw new StoreError(`${w}: role must be one of ${SESSION_ROLES.join(", ")} (got ${JSON.stringify(e.role)})`);
@@ -576,6 +610,7 @@ export function encodeSessionEntry(sessionId: string, e: SessionEntry, seq: numb
     tool_calls: toJsonOpt(e.toolCalls, `${w}: toolCalls`),
     tool_call_id: e.toolCallId === undefined ? null : str(e.toolCallId, `${w}: toolCallId`),
     at: num(e.at, `${w}: at`),
+    principal,
   };
 }
 

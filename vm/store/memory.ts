@@ -4,7 +4,7 @@
 // failing commit leaves nothing behind, blobs are content-addressed — so a test against it tells
 // the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
 // state, and stored state never aliases what a caller passed in.
-import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, VmEvent } from "../types.js";
+import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   auditMatches,
@@ -13,9 +13,12 @@ import {
   checkListOptions,
   checkSessionEntries,
   checkSessionId,
+  checkSessionQuery,
   decodeAudit,
   decodeEvent,
   decodeSessionEntry,
+  decodeSessionMemoryEntry,
+  principalIdOf,
   encodeAudit,
   encodeEvent,
   encodeSessionEntry,
@@ -154,10 +157,22 @@ export class MemoryStore implements RunStore {
     this.open();
     const id = checkSessionId(sessionId, "appendSession");
     const rows = this.sessions.get(id) ?? [];
-    const add = checkSessionEntries(id, entries).map((e, i) => encodeSessionEntry(id, e, rows.length + i));
+    const add = checkSessionEntries(id, entries).map((e, i) => encodeSessionEntry(id, e, rows.length + i, principalIdOf(this.runs.get(e?.runId)?.row.principal)));
     rows.push(...add);
     this.sessions.set(id, rows);
     return rows.length;
+  }
+
+  sessionEntries(query?: SessionQuery): SessionMemoryEntry[] {
+    this.open();
+    const q = checkSessionQuery(query);
+    const out: SessionMemoryEntry[] = [];
+    // SQLite's order: session id (binary), then position.
+    for (const id of [...this.sessions.keys()].sort(binaryOrder)) {
+      if (id === q.excludeSession) continue;
+      for (const r of this.sessions.get(id)!) if (q.principal === undefined || r.principal === q.principal) out.push(decodeSessionMemoryEntry({ ...r, session_id: id }));
+    }
+    return out;
   }
 
   putBlob(bytes: Uint8Array): string {
@@ -187,4 +202,9 @@ export class MemoryStore implements RunStore {
   private open(): void {
     if (this.closed) throw new StoreError("the run store is closed");
   }
+}
+
+/** SQLite's BINARY collation: UTF-8 byte order (not JavaScript's UTF-16 code unit order). */
+function binaryOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -13,8 +13,9 @@
 //   audit    (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason,
 //             redacted, at)  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
 //             append-only: triggers refuse UPDATE and DELETE
-//   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at)
-//             PRIMARY KEY (session_id, seq) WITHOUT ROWID
+//   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at,
+//             principal)  PRIMARY KEY (session_id, seq) WITHOUT ROWID,
+//             INDEX (principal, session_id, seq): cross-session memory by principal (schema 3)
 //   blobs    (hash = sha256 hex PRIMARY KEY, size, bytes)        content-addressed
 //   dispatch (id AUTOINCREMENT, kind, run_id, payload, created_at)  the outbox
 //
@@ -42,16 +43,20 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, VmEvent } from "../types.js";
+import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   checkAuditQuery,
   checkListOptions,
   checkSessionEntries,
   checkSessionId,
+  checkSessionQuery,
   decodeAudit,
   decodeEvents,
   decodeSessionEntry,
+  decodeSessionMemoryEntry,
+  principalIdOf,
+  type SessionMemoryRow,
   encodeAudit,
   encodeEvents,
   encodeSessionEntry,
@@ -80,12 +85,12 @@ import { StoreError } from "./errors.js";
 export const DEFAULT_STORE_PATH = ".awr/runs.db";
 
 /** The schema this build writes. A database with a higher version is refused, a lower one migrated. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /** MIGRATIONS[n] takes a database from schema n to n + 1 (0 = empty file). Append only. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -202,6 +207,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 2 → 3: session entries carry the principal id of the run that wrote them, so cross-session
+  // memory (`sessions()` context sources) can search one principal's sessions by index. Old rows
+  // get theirs from their run (NULL when the run is gone or its principal has no string id: such
+  // entries are only seen with scope "all").
+  `
+  ALTER TABLE sessions ADD COLUMN principal TEXT;
+  UPDATE sessions SET principal = (
+    SELECT CASE WHEN json_type(r.principal, '$.id') = 'text' THEN json_extract(r.principal, '$.id') END
+    FROM runs r WHERE r.run_id = sessions.run_id
+  );
+  CREATE INDEX sessions_by_principal ON sessions (principal, session_id, seq);
+  `,
 ];
 
 export interface SqliteStoreOptions {
@@ -242,6 +259,7 @@ export class SqliteStore implements RunStore {
     selectSession: Stmt;
     sessionLength: Stmt;
     insertSession: Stmt;
+    selectPrincipal: Stmt;
   };
   /** Prepared `list` and `audit` queries, by the set of filters used. */
   private readonly queries = new Map<string, Stmt>();
@@ -335,11 +353,12 @@ export class SqliteStore implements RunStore {
       ),
       insertEvent: db.prepare(`INSERT INTO events (run_id, seq, count, body) VALUES (?, ?, ?, ?)`),
       selectEvents: db.prepare(`SELECT seq, count, body FROM events WHERE run_id = ? ORDER BY seq`),
-      selectSession: db.prepare(`SELECT seq, run_id, agent, role, content, tool_calls, tool_call_id, at FROM sessions WHERE session_id = ? ORDER BY seq`),
+      selectSession: db.prepare(`SELECT seq, run_id, agent, role, content, tool_calls, tool_call_id, at, principal FROM sessions WHERE session_id = ? ORDER BY seq`),
       sessionLength: db.prepare(`SELECT COALESCE(MAX(seq) + 1, 0) FROM sessions WHERE session_id = ?`).pluck(),
       insertSession: db.prepare(
-        `INSERT INTO sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at, principal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      selectPrincipal: db.prepare(`SELECT principal FROM runs WHERE run_id = ?`).pluck(),
     };
 
     this.commitTx = db.transaction((req: CommitRequest) => this.commitInTx(req)).immediate;
@@ -423,6 +442,20 @@ export class SqliteStore implements RunStore {
     });
   }
 
+  sessionEntries(query?: SessionQuery): SessionMemoryEntry[] {
+    return this.guard("sessionEntries", () => {
+      const q = checkSessionQuery(query);
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.principal !== undefined) where.push("principal = ?"), params.push(q.principal);
+      if (q.excludeSession !== undefined) where.push("session_id <> ?"), params.push(q.excludeSession);
+      const sql = `SELECT session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at, principal FROM sessions ${
+        where.length ? `WHERE ${where.join(" AND ")}` : ""
+      } ORDER BY session_id, seq`;
+      return (this.query(sql).all(...params) as SessionMemoryRow[]).map(decodeSessionMemoryEntry);
+    });
+  }
+
   putBlob(bytes: Uint8Array): string {
     return this.guard("putBlob", () => this.putBlobRow(checkBlobInput(bytes)));
   }
@@ -500,9 +533,15 @@ export class SqliteStore implements RunStore {
 
   private appendSessionInTx(id: string, entries: SessionEntry[]): number {
     let seq = this.s.sessionLength.get(id) as number;
+    const principals = new Map<string, string | null>();
+    const principalOf = (runId: unknown): string | null => {
+      if (typeof runId !== "string") return null;
+      if (!principals.has(runId)) principals.set(runId, principalIdOf(this.s.selectPrincipal.get(runId) as string | undefined));
+      return principals.get(runId)!;
+    };
     for (const e of entries) {
-      const r = encodeSessionEntry(id, e, seq++);
-      this.s.insertSession.run(id, r.seq, r.run_id, r.agent, r.role, r.content, r.tool_calls, r.tool_call_id, r.at);
+      const r = encodeSessionEntry(id, e, seq++, principalOf(e?.runId));
+      this.s.insertSession.run(id, r.seq, r.run_id, r.agent, r.role, r.content, r.tool_calls, r.tool_call_id, r.at, r.principal);
     }
     return seq;
   }

@@ -9,7 +9,9 @@
 // and `cwd` are relative to the config's directory); `url` servers are reached over streamable
 // HTTP. `{env:NAME}` holes in `env` and `headers` values are secrets, resolved from the provider's
 // secrets/environment when the server is first connected. One connection per server, opened on the
-// first call and reused; `close()` closes them all (stdio servers are stopped).
+// first call and reused; `close()` closes them all (stdio servers are stopped). A tool is named
+// `server.tool` next to its declared name: in the failures raised here, and (from the plan, by the
+// interpreter) in the events and audit records of its calls.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Json } from "../types.js";

@@ -135,12 +135,13 @@ describe("SqliteStore: settings and schema", () => {
       "runs_by_created",
       "runs_by_status",
       "sessions",
+      "sessions_by_principal",
     ]);
     // The journal, events, audit and sessions are clustered on their keys: no rowid, no extra
-    // index but the audit log's by time.
+    // index but the audit log's by time and the sessions' by principal (cross-session memory).
     for (const t of ["journal", "events", "audit", "sessions"]) {
       const indexes = db.prepare(`PRAGMA index_list(${t})`).all() as { name: string; origin: string }[];
-      expect(indexes.map((i) => i.origin).sort()).toEqual(t === "audit" ? ["c", "pk"] : ["pk"]);
+      expect(indexes.map((i) => i.origin).sort()).toEqual(t === "audit" || t === "sessions" ? ["c", "pk"] : ["pk"]);
       expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(t)).toMatch(/WITHOUT ROWID\s*$/);
     }
   });

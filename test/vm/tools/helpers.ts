@@ -1,4 +1,5 @@
 // Shared pieces of the tool provider tests: tool plans built from a few fields, failure capture.
+import { defaultRetry } from "../../../compiler/plan/types.js";
 import type { Json, FailureInfo, ToolRequest } from "../../../vm/types.js";
 import { VmFailure } from "../../../vm/types.js";
 
@@ -28,6 +29,7 @@ export function toolPlan(over: Partial<ToolPlan>): ToolPlan {
     rate: null,
     idempotent: false,
     compensate: null,
+    retry: defaultRetry(),
     loc: { file: "tools/main.awr", line: 1, column: 1 },
     ...over,
   };
