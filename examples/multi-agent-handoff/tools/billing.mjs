@@ -1,18 +1,5 @@
-// Billing stub of the multi-agent-handoff example. Deterministic and offline.
-
-const INVOICES = {
-  "CU-20417": [
-    { id: "INV-2503-20417", period: "2025-03", amount: { amount: 39.99, currency: "EUR" }, status: "open" },
-    { id: "INV-2502-20417", period: "2025-02", amount: { amount: 39.99, currency: "EUR" }, status: "paid" },
-    { id: "INV-2501-20417", period: "2025-01", amount: { amount: 52.49, currency: "EUR" }, status: "paid" },
-  ],
-  "CU-31008": [{ id: "INV-2503-31008", period: "2025-03", amount: { amount: 19.99, currency: "EUR" }, status: "paid" }],
-};
-
-/** billing_history(customer_id, months) -> list<Invoice>, newest first */
-export async function billingHistory({ customer_id, months = 6 }) {
-  return (INVOICES[customer_id] ?? []).slice(0, months).map((i) => ({ ...i, amount: { ...i.amount } }));
-}
+// Billing stub of the multi-agent-handoff example (credits). Deterministic and offline. Invoices
+// come from the billing system's MCP server, ../mcp/billing-server.mjs.
 
 /** apply_credit(customer_id, credit, case_id) -> CreditReceipt; same request, same receipt. */
 export async function applyCredit({ customer_id, credit, case_id }) {
