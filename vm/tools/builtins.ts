@@ -39,6 +39,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     rawRequest(env.fetch, tool, "POST", str(args, "url", tool), headersOf(args), str(args, "body", tool), signal),
 };
 
+/**
+ * Builtins that only read this process (the clock, the random source): they answer at once and
+ * cannot hang, so the router calls them without a deadline timer or an abort signal of their own.
+ */
+export const LOCAL_BUILTINS: ReadonlySet<string> = new Set(["std.time.now", "std.random.uuid"]);
+
 export function builtinNames(): string[] {
   return Object.keys(BUILTINS);
 }

@@ -8,7 +8,7 @@
 import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
 import { coerce, validate } from "../schema.js";
-import { BUILTINS } from "./builtins.js";
+import { BUILTINS, LOCAL_BUILTINS } from "./builtins.js";
 import { fail, isVmFailure, errorMessage } from "./failures.js";
 import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
 import { assertModule, jsToolFailure, ModuleCache, resolveJsModule, sandboxFailure, sandboxSpec, type ToolContext } from "./js.js";
@@ -88,7 +88,10 @@ export class Tools implements ToolProvider {
     const release = max ? await this.semaphore(tool, max).acquire(signal, `tool ${tool}`) : undefined;
     try {
       if (plan.rate) await this.limiter(tool, plan.rate).take(signal, `tool ${tool}`);
-      const raw = await withDeadline(tool, plan.timeout_ms, signal, (inner) => this.dispatch(req, args, inner, secrets));
+      const raw =
+        plan.impl.kind === "builtin" && LOCAL_BUILTINS.has(plan.impl.name)
+          ? await this.dispatch(req, args, signal, secrets)
+          : await withDeadline(tool, plan.timeout_ms, signal, (inner) => this.dispatch(req, args, inner, secrets));
       return secrets.json(checkResult(tool, plan, raw));
     } catch (e) {
       throw secrets.error(e);
