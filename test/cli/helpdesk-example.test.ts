@@ -149,6 +149,8 @@ describe("examples/multi-agent-handoff, offline through the CLI", () => {
       ["after tool", "billing_history", "desk_guardrails", "redact", null, [{ path: "$[1].paid_from", kind: "iban" }, { path: "$[2].paid_from", kind: "iban" }]],
       ["before tool", "apply_credit", "desk_guardrails", "approve", "a team lead approves every account credit (waiting for approval)", null],
       ["before tool", "apply_credit", "desk_guardrails", "approve", "a team lead approves every account credit (approved)", null],
+      // The transform ran (the reply was already trimmed and short, so it changed no field).
+      ["before tool", "send_reply", "desk_guardrails", "transform", "replies go out trimmed and at most 1,200 characters long", []],
       ["before tool", "send_reply", "desk_guardrails", "redact", null, []],
     ]);
 
