@@ -854,11 +854,22 @@ class DeclChecker {
         }
       }
       if (h.target === "model") {
+        // What the VM passes (docs/policies.md § Hooks): the model, the prompt or agent calling it,
+        // the messages joined, and the messages; after the call the answer's text and value.
+        const message = Ty.record([
+          { name: "role", ty: Ty.STRING, optional: false },
+          { name: "content", ty: Ty.STRING, optional: false },
+        ]);
         input = Ty.record([
           { name: "model", ty: Ty.STRING, optional: false },
+          { name: "caller", ty: Ty.STRING, optional: false },
           { name: "text", ty: Ty.STRING, optional: false },
+          { name: "messages", ty: Ty.list(message), optional: false },
         ]);
-        output = Ty.record([{ name: "text", ty: Ty.STRING, optional: false }]);
+        output = Ty.record([
+          { name: "text", ty: Ty.STRING, optional: false },
+          { name: "value", ty: Ty.ANY, optional: false },
+        ]);
       }
       const vars = new Map<string, Ty.Ty>([
         ["input", input],

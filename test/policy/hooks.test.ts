@@ -151,4 +151,17 @@ describe("model hooks see every model call", () => {
     const r2 = await h.rt.start("g", { email: EMAIL });
     expect(r2.error?.message).toContain("answer filter");
   });
+
+  it("conditions of a model hook see the caller, the messages and the answer's value", async () => {
+    const h = harness(
+      `${PROGRAM}\npolicy p {\n  before model { deny when input.caller == "helper" && len(input.messages) > 2 because "one tool round only" }\n  after model { deny when input.caller == "summarize" && output.value == "" because "empty summary" }\n}\n`,
+      { model: (req, n) => (req.caller === "summarize" ? { output: "" } : model(req, n)) },
+    );
+    const r1 = await h.rt.start("g", { email: EMAIL });
+    expect(r1.error?.message).toContain("empty summary");
+    const h2 = harness(`${PROGRAM}\npolicy p {\n  before model { deny when input.caller == "helper" && len(input.messages) > 2 because "one tool round only" }\n}\n`, { model });
+    const r2 = await h2.rt.start("g", { email: EMAIL });
+    // The agent's second turn carries the tool round (system, user, assistant, tool): denied.
+    expect(r2.error?.message).toContain("one tool round only");
+  });
 });
