@@ -19,8 +19,6 @@ import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
 import { describeValue, isRecord } from "./expr.js";
 import type { Json } from "./types.js";
 
-export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any", "replace", "trim", "truncate"] as const;
-
 /** The strings of a value, depth first (numbers as text; keys are not included). */
 export function stringsOf(v: Json, out: string[] = []): string[] {
   if (typeof v === "string") out.push(v);

@@ -5,13 +5,14 @@
 import { Duration, Effect, Exit } from "effect";
 import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
-import { Journal, NeedsAttention, Suspended, failureOf } from "./journal.js";
+import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "./journal.js";
 import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
 import { applyWrite, applyWrites, initialState } from "./reducers.js";
 import { decide, withRetries } from "./retry.js";
 import { validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
 import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
+import { latestSnapshot, snapshotKey, snapshotOf } from "./snapshot.js";
 import { qualifiedToolName } from "./tools/registry.js";
 import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
@@ -48,6 +49,8 @@ export interface ExecContext {
   principal: Json;
   /** Retry delays and backoffs are skipped (tests, replay). */
   instant: boolean;
+  /** Supersteps between snapshots of the top-level graph (0 or absent: none; see `snapshotOf`). */
+  snapshotEvery?: number;
   emit(e: VmEvent): void;
   now(): number;
   /** Agents with `context:` assemble it through this provider (vm/agent.ts). */
@@ -85,6 +88,8 @@ interface NodeResult {
 }
 
 const MAX_SUPERSTEPS = 100_000;
+/** Supersteps between snapshots of a top-level graph by default (RuntimeOptions.snapshots). */
+export const DEFAULT_SNAPSHOT_EVERY = 100;
 /** The segment of a classifier call's journal key (`…/policy:p/hook:0/rule:1/classify:moderation`). */
 const CLASSIFY = "/classify:";
 
@@ -126,7 +131,6 @@ export class Interpreter {
     const self = this;
     return Effect.gen(function* () {
       let state = initialState(g.state);
-      if (prefix === "") self.topState = state;
       const order = new Map(g.nodes.map((n, i) => [n.name, i]));
       const runs = new Map<string, number>();
       const taken = new Map<string, number>();
@@ -134,8 +138,23 @@ export class Interpreter {
       const arrived = new Map<string, Set<string>>();
       const undo: Undo[] = [];
       const parked: PendingInterrupt[] = [];
-      let ready = self.fire(g, groups, arrived, taken, ["start"], state, params);
+      let ready: string[];
       let steps = 0;
+      // A resumed top-level graph starts from its latest snapshot, if any: what came before it is
+      // not re-executed (docs/vm.md § Snapshots). `awr replay` re-executes everything and checks
+      // each snapshot it passes instead.
+      const top = prefix === "" && (cx.snapshotEvery ?? 0) > 0;
+      const restored = top && !cx.journal.replayOnly ? latestSnapshot(cx.journal, name) : undefined;
+      if (restored) {
+        ({ state, ready, steps } = restored);
+        for (const [k, v] of restored.runs) runs.set(k, v);
+        for (const [k, v] of restored.taken) taken.set(k, v);
+        for (const [k, v] of restored.arrived) arrived.set(k, new Set(v));
+        undo.push(...restored.undo);
+      } else ready = self.fire(g, groups, arrived, taken, ["start"], state, params);
+      if (prefix === "") self.topState = state;
+      let snappedAt = restored?.steps ?? 0;
+      let gap = cx.snapshotEvery ?? 0;
       while (ready.length) {
         if (++steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
         const nodes = ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
@@ -183,6 +202,28 @@ export class Interpreter {
         }
         const next = new Set([...self.fire(g, groups, arrived, taken, finished, state, params), ...routed]);
         ready = [...next].filter((n) => n !== "end");
+        // A snapshot only where a resume can start: no branch is waiting for an answer (a parked
+        // node re-runs in its own superstep on resume) and there is more to run.
+        if (prefix === "" && !parked.length && ready.length) {
+          const key = snapshotKey(name, steps);
+          const stored = cx.journal.outcome(key);
+          if (stored || (top && steps - snappedAt >= gap)) {
+            const snap = snapshotOf({ state, ready, steps, runs, taken, arrived, undo });
+            if (stored) {
+              // Written by an earlier execution of the run: this one must have come to the same place.
+              if (canonicalJson(stored.value) !== canonicalJson(snap)) {
+                return yield* Effect.fail(new VmFailure({ kind: "nondeterminism", step: key, retryable: false, message: `graph ${name} reached superstep ${steps} in another state than the run recorded: the plan or its input changed since the run started` }));
+              }
+              cx.journal.replayed.add(key);
+            } else if (!cx.journal.replayOnly) {
+              cx.journal.commit([{ key, step: `graph:${name}`, kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
+              // The interval grows with the snapshot (one superstep per KiB of it), so snapshots add
+              // O(1) bytes per superstep to the journal even when the state keeps growing.
+              gap = Math.max(cx.snapshotEvery ?? 0, Math.ceil(JSON.stringify(snap).length / 1024));
+            }
+            snappedAt = steps;
+          }
+        }
       }
       if (parked.length) return yield* Effect.fail(new Suspended(parked));
       const scope = scopeOf(params, state);

@@ -38,7 +38,8 @@ export function requestHash(value: unknown): string {
   return sha256(canonical(value)).slice(0, 32);
 }
 
-function canonical(v: unknown): string {
+/** JSON with sorted keys (undefined fields dropped): equal values give equal text. */
+export function canonical(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   const o = v as Record<string, unknown>;
@@ -135,7 +136,7 @@ export class Journal {
     loaded: LoadedRun,
     private readonly now: () => number,
     /** `awr replay`: every effect must come from the journal. */
-    private readonly replayOnly = false,
+    readonly replayOnly = false,
   ) {
     this.version = loaded.version;
     for (const e of loaded.journal) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
@@ -143,6 +144,11 @@ export class Journal {
 
   outcome(key: string): JournalEntry | undefined {
     return this.outcomes.get(key);
+  }
+
+  /** Outcomes whose key starts with `prefix` (snapshots: vm/snapshot.ts). */
+  *outcomesWithPrefix(prefix: string): Iterable<JournalEntry> {
+    for (const [k, e] of this.outcomes) if (k.startsWith(prefix)) yield e;
   }
 
   /**

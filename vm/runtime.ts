@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
-import { Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
+import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
 import { Journal } from "./journal.js";
 import { Breakers, type BreakerOptions } from "./observability/health.js";
 import type { AgentOptions } from "./agent.js";
@@ -38,6 +38,12 @@ export interface RuntimeOptions {
    * ends `failed` with kind `timeout`; `recover` continues it from the journal.
    */
   runTimeoutMs?: number;
+  /**
+   * Snapshots of the top-level graph (docs/vm.md § Snapshots): at most every N supersteps (default
+   * 100; the interval also grows with the snapshot's size), so a resume re-executes only what came
+   * after the latest one. `false` turns them off.
+   */
+  snapshots?: { every: number } | false;
 }
 
 /** DESIGN §6's `--json` shape of run/resume. */
@@ -122,6 +128,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       emit: emitRun,
       now,
       captureContent: opts.captureContent ?? false,
+      snapshotEvery: opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY),
       ...(opts.contexts ? { contexts: opts.contexts } : {}),
       ...(opts.agents ? { agents: opts.agents } : {}),
       ...sessionOf(run, opts.store),

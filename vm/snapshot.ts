@@ -1,0 +1,54 @@
+// Snapshots of a top-level graph (docs/vm.md § Snapshots): where a run's superstep loop stood after
+// superstep N — the state, the nodes ready next, each node's run count (journal keys carry it), the
+// loop counters of edges, the joins' arrivals and the registered compensations — stored as a journal
+// entry `graph:NAME/snapshot:N`. A resume starts from the latest one instead of re-executing the
+// run from its start. The journal is read once per execution, so finding it costs nothing more.
+import type { Json } from "./types.js";
+import type { Journal } from "./journal.js";
+
+export interface Snapshot {
+  state: Record<string, Json>;
+  ready: string[];
+  steps: number;
+  runs: [string, number][];
+  taken: [string, number][];
+  arrived: [string, string[]][];
+  undo: { key: string; tool: string; args: Json }[];
+}
+
+export function snapshotKey(graph: string, steps: number): string {
+  return `graph:${graph}/snapshot:${steps}`;
+}
+
+/** The loop's position as a JSON value (maps as sorted pairs, so equal positions are equal JSON). */
+export function snapshotOf(at: {
+  state: Record<string, Json>;
+  ready: string[];
+  steps: number;
+  runs: Map<string, number>;
+  taken: Map<string, number>;
+  arrived: Map<string, Set<string>>;
+  undo: { key: string; tool: string; args: Json }[];
+}): Json {
+  const pairs = <V>(m: Map<string, V>): [string, V][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const snap: Snapshot = {
+    state: at.state,
+    ready: [...at.ready],
+    steps: at.steps,
+    runs: pairs(at.runs),
+    taken: pairs(at.taken),
+    arrived: pairs(at.arrived).map(([k, v]) => [k, [...v].sort()]),
+    undo: at.undo.map((u) => ({ key: u.key, tool: u.tool, args: u.args })),
+  };
+  return snap as unknown as Json;
+}
+
+/** The latest snapshot of `graph` in the journal, or undefined. */
+export function latestSnapshot(journal: Pick<Journal, "outcomesWithPrefix">, graph: string): Snapshot | undefined {
+  let best: Snapshot | undefined;
+  for (const e of journal.outcomesWithPrefix(`graph:${graph}/snapshot:`)) {
+    const s = e.value as unknown as Snapshot | undefined;
+    if (s && typeof s.steps === "number" && (!best || s.steps > best.steps)) best = s;
+  }
+  return best;
+}
