@@ -55,11 +55,13 @@ function child(tag: string, mode: "start" | "recover"): Child {
     if (stdout.includes("ready\n")) onReady();
   });
   p.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((res) =>
+  // A child that fails rejects (the test fails at once) instead of throwing inside the handler,
+  // which would leave the test waiting for its timeout.
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((res, rej) =>
     p.on("close", (code, signal) => {
       onReady();
-      if (code !== 0 && signal === null) throw new Error(`child ${tag} ${mode} exited ${code}: ${stderr}`);
-      res({ code, signal, stdout });
+      if (code !== 0 && signal === null) rej(new Error(`child ${tag} ${mode} exited ${code}: ${stderr}`));
+      else res({ code, signal, stdout });
     }),
   );
   return { done, ready, kill: () => p.kill("SIGKILL") };

@@ -14,8 +14,11 @@ const { Tools } = await load("vm/tools/index.js");
 const plan = decodePlan(readFileSync(planFile));
 const store = openStore(storeFile);
 const models = { async call() { throw new Error("no models in the crash test"); } };
-const rt = createRuntime({ plan, store, models, tools: new Tools({ baseDir }), instant: true });
+// A snapshot every 2 supersteps (the default is 100): recoveries then start from snapshots too.
+const rt = createRuntime({ plan, store, models, tools: new Tools({ baseDir }), instant: true, snapshots: { every: 2 } });
 process.stdout.write("ready\n");
-const outcome = mode === "start" ? await rt.start("g", { n: 3 }, { runId }) : await rt.recover(runId);
+// A kill can land before `start` created the run: recovering it then means starting it (what a
+// service retrying the request would do).
+const outcome = mode === "start" || !store.load(runId) ? await rt.start("g", { n: 3 }, { runId }) : await rt.recover(runId);
 process.stdout.write(JSON.stringify(outcome) + "\n");
 store.close();
