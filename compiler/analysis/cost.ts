@@ -17,6 +17,13 @@
 // - node: the sum of its statements × (retry + 1) for `retry N`, × the most times it can run
 //   (`maxRuns`: a loop closed by `max N` repeats its body at most N more times; a cycle without
 //   `max` is unbounded, and AWR4003 reports it).
+// - policies: a rule whose condition or transform value calls a prompt (a classifier) adds that
+//   prompt's bound at every call its hook applies to — for `before/after model`, every model call
+//   attempt (prompt calls and agent turns); for tool and agent hooks, each call of a matching tool
+//   or agent (by name, or by tag for tools); for output hooks, each run of the graph. Each prompt a
+//   hook's rules call counts once per evaluation (calls are memoised per hook).
+// - contexts: a `summarize:` prompt counts once per assembly (each agent of a call with `context:`
+//   or `memory:`, each prompt call with `context:`).
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diag } from "../diagnostics/diagnostic.js";
 import type { Program } from "../semantic/program.js";
@@ -30,12 +37,13 @@ import type {
   GraphDecl,
   ModelDecl,
   NodeDecl,
+  PolicyHook,
   PromptDecl,
   Property,
   TypeExpr,
 } from "../syntax/ast.js";
 import { graphNodes, graphState, prop } from "../syntax/ast.js";
-import { nameValue, numberValue, printExpr } from "./expr.js";
+import { nameValue, numberValue, printExpr, walkExpr } from "./expr.js";
 import { buildGraphModel, maxRuns } from "./graph-model.js";
 
 export interface CostBound {
@@ -180,10 +188,52 @@ interface ChainModel {
   price: number | undefined;
 }
 
+/** A policy hook whose rules call classifier prompts, with those prompts. */
+interface ClassifierHook {
+  hook: PolicyHook;
+  prompts: { file: string; decl: PromptDecl }[];
+}
+
 class CostContext {
   private readonly graphs: GraphDecl[] = [];
   private readonly agents: string[] = [];
-  constructor(private readonly program: Program) {}
+  private readonly hooks: ClassifierHook[];
+  constructor(private readonly program: Program) {
+    this.hooks = classifierHooks(program);
+  }
+
+  /** The classifier prompts' bound at one call of `target` named `name` (tags: a tool's). */
+  private policyCost(phaseTarget: PolicyHook["target"], name: string, tags: string[] = []): CostBound {
+    let c = ZERO_COST;
+
+    for (const h of this.hooks) {
+      if (h.hook.target !== phaseTarget) continue;
+      const sel = h.hook.selector;
+      if (sel?.kind === "name" && sel.name.name !== name) continue;
+      if (sel?.kind === "tagged") {
+        const tag = sel.tag.parts.join(".");
+        if (!tags.some((t) => t === tag || t.startsWith(`${tag}.`))) continue;
+      }
+      for (const p of h.prompts) c = addCost(c, prefixed(this.promptCall(p.file, p.decl), `a classifier of ${h.hook.phase} ${h.hook.target}`));
+    }
+    return c;
+  }
+
+  /** A prompt's own model calls, without the classifiers its model calls trigger (a classifier's
+   * own call skips the rules that need one; see docs/policies.md). */
+  private promptCall(file: string, p: PromptDecl): CostBound {
+    return this.prompt(file, p, false);
+  }
+
+  /** The `summarize:` prompt of a context, once per assembly (ZERO when it has none). */
+  private summaryCost(file: string, contextName: string | undefined): CostBound {
+    if (!contextName) return ZERO_COST;
+    const sym = lookup(this.program, file, contextName) ?? this.program.globals.get(contextName);
+    if (sym?.decl.kind !== "ContextDecl") return ZERO_COST;
+    const summarizer = nameValue(prop(sym.decl.props, "summarize")?.value);
+    const ps = summarizer ? (lookup(this.program, sym.file, summarizer) ?? this.program.globals.get(summarizer)) : undefined;
+    return ps?.decl.kind === "PromptDecl" ? prefixed(this.prompt(ps.file, ps.decl), `the summary of context ${contextName}`) : ZERO_COST;
+  }
 
   graph(graph: GraphDecl): GraphCostDetail {
     const name = graph.name.name;
@@ -201,6 +251,8 @@ class CostContext {
         nodes.push({ node: node.name.name, runs: n, each, total: t });
         total = addCost(total, t);
       }
+      // The graph's result passes the output hooks once.
+      total = addCost(total, this.policyCost("output", name));
       return { graph: name, total, nodes };
     } finally {
       this.graphs.pop();
@@ -231,6 +283,8 @@ class CostContext {
         return this.prompt(sym.file, sym.decl);
       case "AgentDecl":
         return this.agent(sym.file, sym.decl);
+      case "ToolDecl":
+        return this.policyCost("tool", sym.name, toolTags(sym.decl));
       case "GraphDecl": {
         const g = sym.decl;
         if (this.graphs.includes(g)) {
@@ -244,7 +298,18 @@ class CostContext {
     }
   }
 
-  private prompt(file: string, p: PromptDecl): CostBound {
+  private prompt(file: string, p: PromptDecl, withPolicies = true): CostBound {
+    const own = this.promptModels(file, p);
+    if (!withPolicies) return own;
+    const modelName = nameValue(prop(p.props, "model")?.value);
+    let c = addCost(own, this.summaryCost(file, nameValue(prop(p.props, "context")?.value)));
+    // Every attempt of every model of the chain passes the model hooks.
+    for (const m of modelName ? this.chain(file, modelName) : []) c = addCost(c, scaleCost(this.policyCost("model", m.name), m.attempts));
+    return c;
+  }
+
+  /** The model calls of one prompt call: its chain's attempts, tokens and USD. */
+  private promptModels(file: string, p: PromptDecl): CostBound {
     const name = p.name.name;
     const modelName = nameValue(prop(p.props, "model")?.value);
     if (!modelName) return { modelCalls: 1, tokens: null, usd: null, reasons: [`prompt ${name} has no model`] };
@@ -303,6 +368,23 @@ class CostContext {
         else reasons.push(`agent ${name} has no limits.cost and ${modelName ? `model ${chain.find((m) => m.price === undefined)?.name ?? modelName}` : "no model"} has no price`);
       }
       let c: CostBound = { modelCalls: calls, tokens, usd, reasons };
+      // Policies and summaries: each turn's model attempts pass the model hooks; the call passes the
+      // agent hooks; its context and memory may be summarised; its tools' hooks run per tool call,
+      // and the number of tool calls in a turn is the model's choice (unbounded when they classify).
+      let perTurn = ZERO_COST;
+      for (const m of chain) perTurn = addCost(perTurn, scaleCost(this.policyCost("model", m.name), m.attempts));
+      c = addCost(c, scaleCost(perTurn, turns ?? Infinity, `agent ${name} has no limits.turns`));
+      c = addCost(c, this.policyCost("agent", name));
+      c = addCost(c, this.summaryCost(file, nameValue(prop(a.props, "context")?.value)));
+      c = addCost(c, this.summaryCost(file, nameValue(prop(a.props, "memory")?.value)));
+      const tools = prop(a.props, "tools")?.value;
+      for (const t of tools?.kind === "List" ? tools.items : tools ? [tools] : []) {
+        const tn = nameValue(t);
+        const ts = tn ? (lookup(this.program, file, tn) ?? this.program.globals.get(tn)) : undefined;
+        if (ts?.decl.kind !== "ToolDecl") continue;
+        const per = this.policyCost("tool", tn!, toolTags(ts.decl));
+        c = addCost(c, scaleCost(per, Infinity, `agent ${name} may call ${tn} any number of times, and a policy classifies each call`));
+      }
       const handoffs = prop(a.props, "handoffs")?.value;
       for (const h of handoffs?.kind === "List" ? handoffs.items : handoffs ? [handoffs] : []) {
         const target = nameValue(h);
@@ -412,4 +494,34 @@ function positive(n: number | undefined): number | undefined {
 }
 function nonNegative(n: number | undefined): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
+}
+
+/** A tool's tags as written (`tags: [pii.read, crm]`). */
+function toolTags(t: Decl & { props: Property[] }): string[] {
+  const v = prop(t.props, "tags")?.value;
+  const items = v?.kind === "List" ? v.items : v ? [v] : [];
+  return items.map((e) => printExpr(e)).filter((x) => x !== "");
+}
+
+/** Every policy hook of the program whose rules call prompts (classifiers), with those prompts. */
+function classifierHooks(program: Program): ClassifierHook[] {
+  const out: ClassifierHook[] = [];
+  for (const sym of program.globals.values()) {
+    if (sym.decl.kind !== "PolicyDecl") continue;
+    for (const hook of sym.decl.hooks) {
+      const prompts = new Map<PromptDecl, string>();
+      for (const r of hook.rules) {
+        for (const e of [r.when, r.value]) {
+          walkExpr(e, (x) => {
+            if (x.kind !== "Call") return;
+            const n = nameValue(x.callee);
+            const target = n ? (lookup(program, sym.file, n) ?? program.globals.get(n)) : undefined;
+            if (target?.decl.kind === "PromptDecl") prompts.set(target.decl, target.file);
+          });
+        }
+      }
+      if (prompts.size) out.push({ hook, prompts: [...prompts].map(([decl, file]) => ({ decl, file })) });
+    }
+  }
+  return out;
 }

@@ -210,3 +210,46 @@ graph ok(s: string) {
     ]);
   });
 });
+
+describe("policy classifiers and context summaries", () => {
+  const CLASSIFIER = `type Verdict { flagged: bool }
+prompt moderate(text: string) -> Verdict { model: m user #"{{ text }}"# }`;
+
+  test("a classifier in a tool hook adds its prompt at every call of a matching tool", () => {
+    const policy = `${CLASSIFIER}\npolicy guard { before tool t { deny when moderate(text: input.s).flagged } }`;
+    expect(cost(`node a { run t(s)  run t(s) }\nedge start -> a`, policy)).toEqual({ modelCalls: 2, tokens: 2000, usd: 0.0012, reasons: [] });
+    // By tag: only tools carrying it.
+    const tagged = `${CLASSIFIER}\ntool u(s: string) -> string { impl: js("./t.mjs#u") tags: [crm.read] }\npolicy guard { after tool tagged crm { deny when moderate(text: output).flagged } }`;
+    expect(cost(`node a { run t(s)  run u(s) }\nedge start -> a`, tagged).modelCalls).toBe(1);
+  });
+
+  test("a classifier in a model hook adds its prompt at every model attempt, but not at its own call", () => {
+    const policy = `${CLASSIFIER}\npolicy guard { before model { deny when moderate(text: input.text).flagged } }`;
+    // p_retry: 4 attempts (3 on m_retry, 1 on m), each classified once; the classifier's own call is not classified again.
+    expect(cost(`node a { run p_retry(s) }\nedge start -> a`, policy).modelCalls).toBe(8);
+    // Selected by model name: only the attempts on m.
+    const onM = `${CLASSIFIER}\npolicy guard { before model m { deny when moderate(text: input.text).flagged } }`;
+    expect(cost(`node a { run p_retry(s) }\nedge start -> a`, onM).modelCalls).toBe(5);
+  });
+
+  test("output and agent hooks classify once per run or call; an agent's classified tool calls are unbounded", () => {
+    const agent = `agent helper(q: string) -> string { model: m tools: [t] limits { turns: 2 } }`;
+    const out = `${CLASSIFIER}\n${agent}\npolicy guard { after output { deny when moderate(text: "x").flagged } }`;
+    expect(cost(`node a { run p(s) }\nedge start -> a`, out).modelCalls).toBe(2);
+    const onAgent = `${CLASSIFIER}\n${agent}\npolicy guard { before agent helper { deny when moderate(text: input.q).flagged } }`;
+    expect(cost(`node a { run helper(s) }\nedge start -> a`, onAgent).modelCalls).toBe(3);
+    const onTools = `${CLASSIFIER}\n${agent}\npolicy guard { before tool t { deny when moderate(text: input.s).flagged } }`;
+    const c = cost(`node a { run helper(s) }\nedge start -> a`, onTools);
+    expect(c.modelCalls).toBeNull();
+    expect(c.reasons).toEqual(["node a: agent helper may call t any number of times, and a policy classifies each call"]);
+  });
+
+  test("a context's summarize prompt counts once per assembly", () => {
+    const ctx = `prompt condense(text: string) -> string { model: m user #"{{ text }}"# }
+context kb { source faq = keyword("./faq.jsonl") budget: 100 summarize: condense }
+prompt asks(s: string) -> string { model: m context: kb user #"{{ s }} {{ context }}"# }
+agent helper(q: string) -> string { model: m context: kb memory: kb limits { turns: 2 } }`;
+    expect(cost(`node a { run asks(s) }\nedge start -> a`, ctx).modelCalls).toBe(2);
+    expect(cost(`node a { run helper(s) }\nedge start -> a`, ctx).modelCalls).toBe(4);
+  });
+});
