@@ -704,7 +704,8 @@ export class Interpreter {
    * The classifier calls a decision waits for, then the decision again (until none is missing).
    * Each is a prompt call through `call()` — mocks, the journal, `modelCall` with its retries,
    * fallbacks, costs and model hooks — keyed `HOOK_KEY/RULE_ID/classify:PROMPT` (`#n` for the same
-   * rule and prompt with other arguments). A call that fails answers `{ error }`: its rule denies.
+   * rule and prompt with other arguments). The calls one evaluation asks for run in parallel. A call
+   * that fails answers `{ error }`: its rule denies.
    */
   private classify(first: Decision, call: PolicyCall, opts: { classified: Map<string, ClassifierAnswer>; skipClassifiers: boolean }, key: string): Effect.Effect<Decision, Stop> {
     const self = this;
@@ -712,16 +713,23 @@ export class Interpreter {
       let d = first;
       const named = new Map<string, number>();
       while (d.pending.length) {
-        for (const p of d.pending) {
+        // Keys first, in the order the engine listed the calls (deterministic); then the calls, in parallel.
+        const calls = d.pending.map((p) => {
           const base = `${key}/${p.rule}${CLASSIFY}${p.prompt}`;
           const n = named.get(base) ?? 0;
           named.set(base, n + 1);
-          const answer = yield* self.call({ kind: "prompt", name: p.prompt }, p.args as Record<string, Json>, n ? `${base}#${n}` : base, p.rule, "").pipe(
-            Effect.map((r): ClassifierAnswer => ({ value: r.value })),
-            Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed<ClassifierAnswer>({ error: `${e.info.kind}: ${e.info.message}` }) : Effect.fail(e))),
-          );
-          opts.classified.set(p.key, answer);
-        }
+          return { p, ckey: n ? `${base}#${n}` : base };
+        });
+        const answers = yield* Effect.forEach(
+          calls,
+          ({ p, ckey }) =>
+            self.call({ kind: "prompt", name: p.prompt }, p.args as Record<string, Json>, ckey, p.rule, "").pipe(
+              Effect.map((r): ClassifierAnswer => ({ value: r.value })),
+              Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed<ClassifierAnswer>({ error: `${e.info.kind}: ${e.info.message}` }) : Effect.fail(e))),
+            ),
+          { concurrency: "unbounded" },
+        );
+        calls.forEach(({ p }, i) => opts.classified.set(p.key, answers[i]!));
         d = evaluatePolicies(self.cx.plan, call, opts);
       }
       return d;

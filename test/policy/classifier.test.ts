@@ -36,7 +36,9 @@ graph g(body: string) -> string {
 `;
 
 const errors = (policy: string) =>
-  compile(["main.awr"], memoryHost({ "main.awr": `${DECLS}${GRAPH}\n${policy}` }), {}).diagnostics.map((d) => `${d.code} ${d.message}`);
+  compile(["main.awr"], memoryHost({ "main.awr": `${DECLS}${GRAPH}\n${policy}` }), {})
+    .diagnostics.filter((d) => d.code !== "AWR7001") // the cost bound's info (the test models have no max_tokens)
+    .map((d) => `${d.code} ${d.message}`);
 
 describe("checks", () => {
   it("types a classifier call by the prompt's signature, and counts it as a use of the prompt", () => {
@@ -156,6 +158,30 @@ describe("classifiers in a running program", () => {
     const keys = h.store.load(ok.runId)!.journal.filter((e) => e.phase === "outcome").map((e) => e.key);
     expect(keys).toContain("graph:g/node:n/stmt:0#0/policy:safety/hook:0/rule:0/classify:moderation/m@0");
     expect(ok.observed.calls.get("moderation")).toBe(1);
+  });
+
+  it("the classifier calls one evaluation asks for run in parallel", async () => {
+    const plan = planOf(`${DECLS}${GRAPH}
+policy safety {
+  before tool send {
+    deny when moderation(text: input.body).flagged because "flagged"
+    deny when summarize(text: input.body) == "spam" because "spam"
+  }
+}`);
+    let inFlight = 0;
+    let most = 0;
+    const models = {
+      async call(req: ModelRequest) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        return { output: req.caller === "moderation" ? { flagged: false, category: "ok" } : "fine", usage: { input: 1, output: 1 }, costUsd: 0 };
+      },
+    };
+    const tools: ToolProvider = { call: async () => "sent" };
+    const rt = createRuntime({ plan, store: new MemoryStore(), models, tools, instant: true });
+    expect(await rt.start("g", { body: "hello" })).toMatchObject({ status: "completed", output: "sent" });
+    expect(most).toBe(2);
   });
 
   it("what the classifier sees passes before model: its redaction applies", async () => {
