@@ -69,6 +69,8 @@ export interface EffectSpec {
  * repeats are recognised by their fingerprint (the record without its timestamps and `replayed`
  * flag) against what the store holds for the run — a multiset, each stored record matching one
  * repeat — and not stored twice. Run-level events (`run.*`) are per execution and always stored.
+ * An execution that starts from a snapshot re-executes only what came after it: records stored
+ * before `since` (the snapshot's time, less a margin for clock steps) cannot repeat and are skipped.
  */
 class TraceBuffer {
   events: VmEvent[] = [];
@@ -76,9 +78,9 @@ class TraceBuffer {
   private readonly seenEvents = new Map<string, number>();
   private readonly seenAudit = new Map<string, number>();
 
-  constructor(store: RunStore, runId: string) {
-    for (const e of store.events(runId)) if (!e.type.startsWith("run.")) bump(this.seenEvents, eventPrint(e));
-    for (const a of store.audit({ runId })) bump(this.seenAudit, auditPrint(a));
+  constructor(store: RunStore, runId: string, since = -Infinity) {
+    for (const e of store.events(runId)) if (e.at >= since && !e.type.startsWith("run.")) bump(this.seenEvents, eventPrint(e));
+    for (const a of store.audit({ runId, ...(since > -Infinity ? { since } : {}) })) bump(this.seenAudit, auditPrint(a));
   }
 
   event(e: VmEvent) {
@@ -156,8 +158,8 @@ export class Journal {
    * commit carries those buffered since the previous one, atomically with its journal entries.
    * Not for `awr replay` (which must write nothing) — without this call both are ignored.
    */
-  persistTrace() {
-    if (!this.replayOnly) this.trace ??= new TraceBuffer(this.store, this.runId);
+  persistTrace(since?: number) {
+    if (!this.replayOnly) this.trace ??= new TraceBuffer(this.store, this.runId, since);
   }
 
   /** Buffers an event for the next commit (when persisting the trace). */

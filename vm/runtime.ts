@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
+import { latestSnapshotEntry } from "./snapshot.js";
 import { Journal } from "./journal.js";
 import { Breakers, type BreakerOptions } from "./observability/health.js";
 import type { AgentOptions } from "./agent.js";
@@ -111,7 +112,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const journal = new Journal(opts.store, runId, loaded, now);
     // The run's trace is stored: every event of this execution goes to the store with the next
     // journal commit (and the final status commit), and so do the audit records (vm/journal.ts).
-    journal.persistTrace();
+    // Starting from a snapshot, only what came after it is re-executed: the trace stored before it
+    // (less a second for clock steps) cannot repeat, so it is not fingerprinted.
+    const snapshotEvery = opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY);
+    const from = snapshotEvery > 0 ? latestSnapshotEntry(journal, run.graph) : undefined;
+    journal.persistTrace(from ? from.at - 1000 : undefined);
     const emitRun = (e: VmEvent) => {
       journal.event(e);
       emit(e);
@@ -128,7 +133,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       emit: emitRun,
       now,
       captureContent: opts.captureContent ?? false,
-      snapshotEvery: opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY),
+      snapshotEvery,
       ...(opts.contexts ? { contexts: opts.contexts } : {}),
       ...(opts.agents ? { agents: opts.agents } : {}),
       ...sessionOf(run, opts.store),

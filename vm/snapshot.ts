@@ -45,10 +45,15 @@ export function snapshotOf(at: {
 
 /** The latest snapshot of `graph` in the journal, or undefined. */
 export function latestSnapshot(journal: Pick<Journal, "outcomesWithPrefix">, graph: string): Snapshot | undefined {
-  let best: Snapshot | undefined;
+  return latestSnapshotEntry(journal, graph)?.snapshot;
+}
+
+/** The latest snapshot of `graph` and when it was written (ms since the epoch). */
+export function latestSnapshotEntry(journal: Pick<Journal, "outcomesWithPrefix">, graph: string): { snapshot: Snapshot; at: number } | undefined {
+  let best: { snapshot: Snapshot; at: number } | undefined;
   for (const e of journal.outcomesWithPrefix(`graph:${graph}/snapshot:`)) {
     const s = e.value as unknown as Snapshot | undefined;
-    if (s && typeof s.steps === "number" && (!best || s.steps > best.steps)) best = s;
+    if (s && typeof s.steps === "number" && (!best || s.steps > best.snapshot.steps)) best = { snapshot: s, at: e.at };
   }
   return best;
 }

@@ -67,6 +67,10 @@ describe("snapshots of the top-level graph", () => {
       // No finished call is made again; only `finish` is new.
       expect(t.calls.slice(120)).toEqual(["finish({\"total\":120})"]);
       replayedOnResume.push(events.filter((e) => e.type === "effect.completed" && e.replayed).length);
+      // The stored trace holds each effect once, across both executions.
+      const stored = store.events(first.runId).filter((e) => e.type === "effect.completed").map((e) => (e as { key: string }).key);
+      expect(stored.length).toBe(121);
+      expect(new Set(stored).size).toBe(stored.length);
     }
     expect(results).toEqual([120, 120]);
     // With snapshots the resume replays the 20 steps after superstep 100 (plus the answered await);
