@@ -110,7 +110,7 @@ function itemsFor(slot: Slot, program: Program, module: ModuleInfo, offset: numb
           insertText: spec.type === "template" ? `${k} ` : spec.type.startsWith("{") ? `${k} ` : `${k}: `,
           sortText: `${spec.required ? "0" : "1"}${k}`,
         }));
-      if (slot.declKw === "context") items.push({ label: "source", kind: CompletionItemKind.Keyword, detail: "source NAME = vector(...) | keyword(...) | structured(...)" });
+      if (slot.declKw === "context") items.push({ label: "source", kind: CompletionItemKind.Keyword, detail: `source NAME = ${Object.entries(P.SOURCE_KINDS).map(([k, x]) => `${k}(${x.args ? "..." : ""})`).join(" | ")}` });
       return items;
     }
     case "nestedKey": {

@@ -10,6 +10,8 @@ import type { CompileResult } from "../../compiler/compile.js";
 import type { ModuleInfo } from "../../compiler/semantic/program.js";
 import { BUILTIN_TYPE_NAMES } from "../../compiler/semantic/scope.js";
 import { BUILTIN_FUNCTIONS } from "../../compiler/semantic/expr.js";
+import { POLICY_INTRINSICS } from "../../compiler/semantic/policy-intrinsics.js";
+import { SOURCE_KINDS } from "../../compiler/semantic/props.js";
 import * as L from "../../compiler/syntax/lexer.js";
 import { type AnyNode, childrenOf } from "../ast-path.js";
 import { type Local, scopeAt } from "../scope-at.js";
@@ -41,7 +43,23 @@ const DECL_TOKEN: Record<A.DeclKind, [TokenType, Modifier[]]> = {
 };
 
 /** Names of the call-like forms the language gives meaning to (impls, backoffs, sources, awaits). */
-const BUILTIN_CALLEES = new Set<string>([...BUILTIN_FUNCTIONS, "js", "http", "mcp", "builtin", "exponential", "linear", "fixed", "vector", "keyword", "structured", "human", "event", "fail", "calls", "audit"]);
+const BUILTIN_CALLEES = new Set<string>([
+  ...BUILTIN_FUNCTIONS,
+  ...POLICY_INTRINSICS,
+  ...Object.keys(SOURCE_KINDS),
+  "js",
+  "http",
+  "mcp",
+  "builtin",
+  "exponential",
+  "linear",
+  "fixed",
+  "human",
+  "event",
+  "fail",
+  "calls",
+  "audit",
+]);
 
 const KEYWORDS = new Set<unknown>([...L.keywordTokens, L.True, L.False, L.Null]);
 const NUMBERS = new Set<unknown>([L.NumberLiteral, L.Duration, L.BadDuration]);

@@ -42,6 +42,11 @@ graph <|>review(ticket: Ticket) -> Verdict {
   edge judge_it -> end otherwise
   return verdict ?? { ok: <|>true, level: <|>low }
 }
+
+context past { source talks = <|>sessions() }
+policy guard {
+  before tool tagged pii { deny when <|>contains_pii(input) }
+}
 `);
 
 const TYPES = `type Ticket { subject: string, body: string }\n`;
@@ -137,6 +142,8 @@ describe("semantic tokens", () => {
       "model variable",
       "true keyword",
       "low enumMember",
+      "sessions function [defaultLibrary]",
+      "contains_pii function [defaultLibrary]",
     ]);
   });
 
