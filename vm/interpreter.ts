@@ -144,7 +144,9 @@ export class Interpreter {
       // not re-executed (docs/vm.md § Snapshots). `awr replay` re-executes everything and checks
       // each snapshot it passes instead.
       const top = prefix === "" && (cx.snapshotEvery ?? 0) > 0;
-      const restored = top && !cx.journal.replayOnly ? latestSnapshot(cx.journal, name) : undefined;
+      // Snapshots written by earlier executions: each one this execution passes is checked.
+      const stored = prefix === "" ? cx.journal.snapshots(name) : undefined;
+      const restored = top && !cx.journal.replayOnly ? latestSnapshot(cx.journal, name)?.snapshot : undefined;
       if (restored) {
         ({ state, ready, steps } = restored);
         for (const [k, v] of restored.runs) runs.set(k, v);
@@ -204,14 +206,14 @@ export class Interpreter {
         ready = [...next].filter((n) => n !== "end");
         // A snapshot only where a resume can start: no branch is waiting for an answer (a parked
         // node re-runs in its own superstep on resume) and there is more to run.
-        if (prefix === "" && !parked.length && ready.length) {
-          const key = snapshotKey(name, steps);
-          const stored = cx.journal.outcome(key);
-          if (stored || (top && steps - snappedAt >= gap)) {
+        if (stored && !parked.length && ready.length) {
+          const earlier = stored.size ? stored.get(steps) : undefined;
+          if (earlier || (top && steps - snappedAt >= gap)) {
+            const key = snapshotKey(name, steps);
             const snap = snapshotOf({ state, ready, steps, runs, taken, arrived, undo });
-            if (stored) {
+            if (earlier) {
               // Written by an earlier execution of the run: this one must have come to the same place.
-              if (canonicalJson(stored.value) !== canonicalJson(snap)) {
+              if (canonicalJson(earlier.value) !== canonicalJson(snap)) {
                 return yield* Effect.fail(new VmFailure({ kind: "nondeterminism", step: key, retryable: false, message: `graph ${name} reached superstep ${steps} in another state than the run recorded: the plan or its input changed since the run started` }));
               }
               cx.journal.replayed.add(key);

@@ -131,6 +131,7 @@ export class Journal {
   /** Set by `persistTrace`: events and audit records waiting for the next commit. */
   private trace: TraceBuffer | undefined;
   private eventsFlushedAt = 0;
+  private readonly snapshotIndex = new Map<string, Map<number, JournalEntry>>();
 
   constructor(
     private readonly store: RunStore,
@@ -148,9 +149,19 @@ export class Journal {
     return this.outcomes.get(key);
   }
 
-  /** Outcomes whose key starts with `prefix` (snapshots: vm/snapshot.ts). */
-  *outcomesWithPrefix(prefix: string): Iterable<JournalEntry> {
-    for (const [k, e] of this.outcomes) if (k.startsWith(prefix)) yield e;
+  /**
+   * The snapshots of `graph` in the journal, by superstep (`graph:NAME/snapshot:N`,
+   * vm/snapshot.ts): indexed once, on first use — before the execution writes any of its own.
+   */
+  snapshots(graph: string): ReadonlyMap<number, JournalEntry> {
+    let m = this.snapshotIndex.get(graph);
+    if (!m) {
+      m = new Map();
+      const prefix = `graph:${graph}/snapshot:`;
+      for (const [k, e] of this.outcomes) if (k.startsWith(prefix)) m.set(Number(k.slice(prefix.length)), e);
+      this.snapshotIndex.set(graph, m);
+    }
+    return m;
   }
 
   /**

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
-import { latestSnapshotEntry } from "./snapshot.js";
+import { latestSnapshot } from "./snapshot.js";
 import { Journal } from "./journal.js";
 import { Breakers, type BreakerOptions } from "./observability/health.js";
 import type { AgentOptions } from "./agent.js";
@@ -115,7 +115,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // Starting from a snapshot, only what came after it is re-executed: the trace stored before it
     // (less a second for clock steps) cannot repeat, so it is not fingerprinted.
     const snapshotEvery = opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY);
-    const from = snapshotEvery > 0 ? latestSnapshotEntry(journal, run.graph) : undefined;
+    const from = snapshotEvery > 0 ? latestSnapshot(journal, run.graph) : undefined;
     journal.persistTrace(from ? from.at - 1000 : undefined);
     const emitRun = (e: VmEvent) => {
       journal.event(e);

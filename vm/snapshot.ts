@@ -2,8 +2,8 @@
 // superstep N — the state, the nodes ready next, each node's run count (journal keys carry it), the
 // loop counters of edges, the joins' arrivals and the registered compensations — stored as a journal
 // entry `graph:NAME/snapshot:N`. A resume starts from the latest one instead of re-executing the
-// run from its start. The journal is read once per execution, so finding it costs nothing more.
-import type { Json } from "./types.js";
+// run from its start. `Journal.snapshots` indexes them once per execution.
+import type { JournalEntry, Json } from "./types.js";
 import type { Journal } from "./journal.js";
 
 export interface Snapshot {
@@ -43,17 +43,10 @@ export function snapshotOf(at: {
   return snap as unknown as Json;
 }
 
-/** The latest snapshot of `graph` in the journal, or undefined. */
-export function latestSnapshot(journal: Pick<Journal, "outcomesWithPrefix">, graph: string): Snapshot | undefined {
-  return latestSnapshotEntry(journal, graph)?.snapshot;
-}
-
-/** The latest snapshot of `graph` and when it was written (ms since the epoch). */
-export function latestSnapshotEntry(journal: Pick<Journal, "outcomesWithPrefix">, graph: string): { snapshot: Snapshot; at: number } | undefined {
-  let best: { snapshot: Snapshot; at: number } | undefined;
-  for (const e of journal.outcomesWithPrefix(`graph:${graph}/snapshot:`)) {
-    const s = e.value as unknown as Snapshot | undefined;
-    if (s && typeof s.steps === "number" && (!best || s.steps > best.snapshot.steps)) best = { snapshot: s, at: e.at };
-  }
-  return best;
+/** The latest snapshot of `graph` in the journal and when it was written (ms since the epoch). */
+export function latestSnapshot(journal: Pick<Journal, "snapshots">, graph: string): { snapshot: Snapshot; at: number } | undefined {
+  let best: JournalEntry | undefined;
+  let most = -1;
+  for (const [steps, e] of journal.snapshots(graph)) if (steps > most) (most = steps), (best = e);
+  return best ? { snapshot: best.value as unknown as Snapshot, at: best.at } : undefined;
 }
