@@ -214,24 +214,19 @@ class CostContext {
         const tag = sel.tag.parts.join(".");
         if (!tags.some((t) => t === tag || t.startsWith(`${tag}.`))) continue;
       }
-      for (const p of h.prompts) c = addCost(c, prefixed(this.promptCall(p.file, p.decl), `a classifier of ${h.hook.phase} ${h.hook.target}`));
+      // A classifier's own model calls pass no classifier (docs/policies.md): its chain alone.
+      for (const p of h.prompts) c = addCost(c, prefixed(this.promptModels(p.file, p.decl), `a classifier of ${h.hook.phase} ${h.hook.target}`));
     }
     return c;
-  }
-
-  /** A prompt's own model calls, without the classifiers its model calls trigger (a classifier's
-   * own call skips the rules that need one; see docs/policies.md). */
-  private promptCall(file: string, p: PromptDecl): CostBound {
-    return this.prompt(file, p, false);
   }
 
   /** The `summarize:` prompt of a context, once per assembly (ZERO when it has none). */
   private summaryCost(file: string, contextName: string | undefined): CostBound {
     if (!contextName) return ZERO_COST;
-    const sym = lookup(this.program, file, contextName) ?? this.program.globals.get(contextName);
+    const sym = symbolOf(this.program, file, contextName);
     if (sym?.decl.kind !== "ContextDecl") return ZERO_COST;
     const summarizer = nameValue(prop(sym.decl.props, "summarize")?.value);
-    const ps = summarizer ? (lookup(this.program, sym.file, summarizer) ?? this.program.globals.get(summarizer)) : undefined;
+    const ps = summarizer ? (symbolOf(this.program, sym.file, summarizer)) : undefined;
     return ps?.decl.kind === "PromptDecl" ? prefixed(this.prompt(ps.file, ps.decl), `the summary of context ${contextName}`) : ZERO_COST;
   }
 
@@ -276,7 +271,7 @@ class CostContext {
 
   private call(file: string, call: CallExpr): CostBound {
     const name = nameValue(call.callee);
-    const sym = name ? (lookup(this.program, file, name) ?? this.program.globals.get(name)) : undefined;
+    const sym = name ? (symbolOf(this.program, file, name)) : undefined;
     if (!sym) return ZERO_COST;
     switch (sym.decl.kind) {
       case "PromptDecl":
@@ -298,9 +293,8 @@ class CostContext {
     }
   }
 
-  private prompt(file: string, p: PromptDecl, withPolicies = true): CostBound {
+  private prompt(file: string, p: PromptDecl): CostBound {
     const own = this.promptModels(file, p);
-    if (!withPolicies) return own;
     const modelName = nameValue(prop(p.props, "model")?.value);
     let c = addCost(own, this.summaryCost(file, nameValue(prop(p.props, "context")?.value)));
     // Every attempt of every model of the chain passes the model hooks.
@@ -380,7 +374,7 @@ class CostContext {
       const tools = prop(a.props, "tools")?.value;
       for (const t of tools?.kind === "List" ? tools.items : tools ? [tools] : []) {
         const tn = nameValue(t);
-        const ts = tn ? (lookup(this.program, file, tn) ?? this.program.globals.get(tn)) : undefined;
+        const ts = tn ? (symbolOf(this.program, file, tn)) : undefined;
         if (ts?.decl.kind !== "ToolDecl") continue;
         const per = this.policyCost("tool", tn!, toolTags(ts.decl));
         c = addCost(c, scaleCost(per, Infinity, `agent ${name} may call ${tn} any number of times, and a policy classifies each call`));
@@ -388,7 +382,7 @@ class CostContext {
       const handoffs = prop(a.props, "handoffs")?.value;
       for (const h of handoffs?.kind === "List" ? handoffs.items : handoffs ? [handoffs] : []) {
         const target = nameValue(h);
-        const sym = target ? (lookup(this.program, file, target) ?? this.program.globals.get(target)) : undefined;
+        const sym = target ? (symbolOf(this.program, file, target)) : undefined;
         if (sym?.decl.kind === "AgentDecl") c = addCost(c, prefixed(this.agent(sym.file, sym.decl), `handoff from ${name}`));
       }
       return c;
@@ -402,7 +396,7 @@ class CostContext {
     const out: ChainModel[] = [];
     const visit = (from: string, name: string) => {
       if (out.some((m) => m.name === name)) return;
-      const sym = lookup(this.program, from, name) ?? this.program.globals.get(name);
+      const sym = symbolOf(this.program, from, name);
       if (sym?.decl.kind !== "ModelDecl") return;
       const d = sym.decl;
       out.push({
@@ -458,7 +452,7 @@ class CostContext {
     if (!t || depth > 8) return undefined;
     if (t.kind === "OptionalType") return this.typeDecl(file, t.inner, depth + 1);
     if (t.kind !== "NamedType") return undefined;
-    const sym = lookup(this.program, file, t.name.name) ?? this.program.globals.get(t.name.name);
+    const sym = symbolOf(this.program, file, t.name.name);
     if (sym?.decl.kind !== "TypeDecl") return undefined;
     if (sym.decl.alias) return this.typeDecl(sym.file, sym.decl.alias, depth + 1);
     return { decl: sym.decl, file: sym.file };
@@ -496,6 +490,11 @@ function nonNegative(n: number | undefined): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
 }
 
+/** A name as seen from `file`: its module's scope, else any declaration of the program. */
+function symbolOf(program: Program, file: string, name: string) {
+  return lookup(program, file, name) ?? program.globals.get(name);
+}
+
 /** A tool's tags as written (`tags: [pii.read, crm]`). */
 function toolTags(t: Decl & { props: Property[] }): string[] {
   const v = prop(t.props, "tags")?.value;
@@ -515,7 +514,7 @@ function classifierHooks(program: Program): ClassifierHook[] {
           walkExpr(e, (x) => {
             if (x.kind !== "Call") return;
             const n = nameValue(x.callee);
-            const target = n ? (lookup(program, sym.file, n) ?? program.globals.get(n)) : undefined;
+            const target = n ? (symbolOf(program, sym.file, n)) : undefined;
             if (target?.decl.kind === "PromptDecl") prompts.set(target.decl, target.file);
           });
         }
