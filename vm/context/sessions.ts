@@ -8,6 +8,7 @@
 // exchange changes the source's version (and the cache key) as soon as it is written.
 import type { ContextSourcePlan } from "../../compiler/plan/index.js";
 import type { AssembleOptions, RunStore, SessionEntry, SessionMemoryEntry } from "../types.js";
+import { principalId } from "../store/codec.js";
 import { sha256, type Doc } from "./documents.js";
 
 export type SessionStore = Pick<RunStore, "sessionEntries">;
@@ -41,9 +42,7 @@ export function sessionsSpec(plan: ContextSourcePlan): SessionsSpec {
 
 /** The principal id of an assembly's asker: the `id` of its principal, else "anonymous". */
 export function askerId(who: AssembleOptions): string {
-  const p = who.principal;
-  const id = p !== null && typeof p === "object" && !Array.isArray(p) ? p["id"] : undefined;
-  return typeof id === "string" ? id : ANONYMOUS;
+  return principalId(who.principal) ?? ANONYMOUS;
 }
 
 /** The exchanges of earlier sessions this asker may see, one document each, by session then position. */

@@ -573,8 +573,11 @@ export interface SessionMemoryRow extends SessionRow {
  * backfills old rows by the same rule.
  */
 export function principalIdOf(principalJson: string | undefined): string | null {
-  if (principalJson === undefined) return null;
-  const p = parseJson(principalJson, "principal") as Json;
+  return principalJson === undefined ? null : principalId(parseJson(principalJson, "principal"));
+}
+
+/** The string `id` of a principal record, or null (no record, no string id). */
+export function principalId(p: Json | undefined): string | null {
   const id = p !== null && typeof p === "object" && !Array.isArray(p) ? p["id"] : undefined;
   return typeof id === "string" ? id : null;
 }
