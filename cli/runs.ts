@@ -218,3 +218,35 @@ export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
     },
   };
 }
+
+/**
+ * The runtime of one `awr run` / `awr resume` execution: providers from the flags (`--models`, the
+ * js and MCP tools of `root`, contexts over `store`) and observability. `close()` stops what it
+ * opened (metrics and tracing, js sandboxes, MCP servers); the store stays the caller's.
+ */
+export async function openRuntime(plan: Plan, root: string, store: RunStore, values: Record<string, string | boolean | undefined>, observing: ObserveArgs, io: CliIo) {
+  const tools = await toolProvider(root);
+  let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
+  const close = async () => {
+    await obs?.shutdown();
+    await tools.close();
+  };
+  try {
+    const { createRuntime } = await import("../vm/runtime.js");
+    obs = await observeRun(plan, observing, io);
+    const storeSpec = values["store"] as string | undefined;
+    const rt = createRuntime({
+      plan,
+      store,
+      models: await modelProvider(values["models"] as string | undefined, io),
+      tools,
+      contexts: await contextProvider(plan, root, storeSpec, io, store),
+      onEvent: obs.onEvent,
+      captureContent: obs.captureContent,
+    });
+    return { rt, hold: obs.hold, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

@@ -6,15 +6,12 @@ import {
   OBSERVE_OPTIONS,
   STORE_HELP,
   TRACING_HELP,
-  contextProvider,
   durationArg,
   jsonArg,
-  modelProvider,
   observeArgs,
-  observeRun,
   openRunStore,
+  openRuntime,
   report,
-  toolProvider,
 } from "../runs.js";
 
 export const resume: Command = {
@@ -64,27 +61,17 @@ Exit codes:
     const limit = typeof args.values.timeout === "string" ? { timeoutMs: durationArg(args.values.timeout, "--timeout") } : {};
     const store = await openRunStore(args.values.store as string | undefined, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
-    let closeTools: () => Promise<void> = async () => {};
-    let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
+    let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
-      const { createRuntime, planOfRun } = await import("../../vm/runtime.js");
+      const { planOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
       if (!record) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
       const plan = planOfRun(store, runId);
       // js tools live where the program was compiled from: recorded by `awr run`, or --root.
       const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
       const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
-      const tools = await toolProvider(root);
-      closeTools = () => tools.close();
-      const rt = createRuntime({
-        plan,
-        store,
-        models: await modelProvider(args.values.models as string | undefined, io),
-        tools,
-        contexts: await contextProvider(plan, root, args.values.store as string | undefined, io, store),
-        onEvent: (obs = await observeRun(plan, observing, io)).onEvent,
-        captureContent: obs.captureContent,
-      });
+      runtime = await openRuntime(plan, root, store, args.values, observing, io);
+      const { rt } = runtime;
       const value = jsonArg(args.values.value, "--value", io);
       let o;
       try {
@@ -97,11 +84,10 @@ Exit codes:
         throw e;
       }
       const code = report(o, io, args.values.json === true, args.values.store as string | undefined);
-      await obs.hold();
+      await runtime.hold();
       return code;
     } finally {
-      await obs?.shutdown();
-      await closeTools();
+      await runtime?.close();
       store.close();
     }
   },

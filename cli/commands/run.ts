@@ -9,15 +9,12 @@ import {
   OBSERVE_OPTIONS,
   STORE_HELP,
   TRACING_HELP,
-  contextProvider,
   durationArg,
   jsonArg,
-  modelProvider,
   observeArgs,
-  observeRun,
   openRunStore,
+  openRuntime,
   report,
-  toolProvider,
 } from "../runs.js";
 
 export const run: Command = {
@@ -84,21 +81,10 @@ Exit codes:
     const principal = principalArg(jsonArg(args.values.principal, "--principal", io));
     const store = await openRunStore(args.values.store as string | undefined, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
-    const tools = await toolProvider(loaded.baseDir);
-    let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
+    let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
-      const { createRuntime } = await import("../../vm/runtime.js");
-      obs = await observeRun(loaded.plan, observing, io);
-      const rt = createRuntime({
-        plan: loaded.plan,
-        store,
-        models: await modelProvider(args.values.models as string | undefined, io),
-        tools,
-        contexts: await contextProvider(loaded.plan, loaded.baseDir, args.values.store as string | undefined, io, store),
-        onEvent: obs.onEvent,
-        captureContent: obs.captureContent,
-      });
-      const o = await rt.start(graph, input, {
+      runtime = await openRuntime(loaded.plan, loaded.baseDir, store, args.values, observing, io);
+      const o = await runtime.rt.start(graph, input, {
         meta: { root: loaded.baseDir },
         ...(principal === undefined ? {} : { principal }),
         ...(session === undefined ? {} : { sessionId: session }),
@@ -106,11 +92,10 @@ Exit codes:
       });
       const { observed: _o, state: _s, ...outcome } = o;
       const code = report(outcome, io, args.values.json === true, args.values.store as string | undefined);
-      await obs.hold();
+      await runtime.hold();
       return code;
     } finally {
-      await obs?.shutdown();
-      await tools.close();
+      await runtime?.close();
       store.close();
     }
   },
