@@ -1,7 +1,7 @@
 // The TextMate grammar (vscode-extension/syntaxes/awr.tmLanguage.json) tokenized with the engine VS
 // Code uses (vscode-textmate + vscode-oniguruma, devDependencies of the extension), against
-// examples/support-triage. The extension's dependencies are installed by the root `npm ci`
-// (its `prepare` script runs `npm ci --prefix vscode-extension`).
+// examples/support-triage. The extension's dependencies are installed by `npm run test:vscode`
+// (`npm run deps:vscode`); a user of the CLI never installs them.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ let lines: Token[][] = [];
 
 describe("the AWR TextMate grammar", () => {
   beforeAll(async () => {
-    if (!HAS_TEXTMATE) throw new Error("vscode-extension's dependencies are missing: run npm ci (or npm ci --prefix vscode-extension)");
+    if (!HAS_TEXTMATE) throw new Error("vscode-extension's dependencies are missing: run npm run test:vscode (it installs them with npm ci --prefix vscode-extension)");
     const req = createRequire(join(EXT, "package.json"));
     const tm = req("vscode-textmate");
     const onig = req("vscode-oniguruma");

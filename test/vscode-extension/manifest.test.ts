@@ -73,7 +73,7 @@ let entries: ZipEntry[] = [];
 let tmp = "";
 describe("the .vsix built by npm run package:vscode's steps", () => {
   beforeAll(() => {
-    if (!HAS_DEPS) throw new Error("vscode-extension's dependencies are missing: run npm ci (or npm ci --prefix vscode-extension)");
+    if (!HAS_DEPS) throw new Error("vscode-extension's dependencies are missing: run npm run test:vscode (it installs them with npm ci --prefix vscode-extension)");
     tmp = mkdtempSync(join(tmpdir(), "awr-vsix-"));
     const build = spawnSync(process.execPath, [join(EXT, "scripts", "build.mjs")], { cwd: EXT, encoding: "utf8" });
     expect(build.status, build.stderr).toBe(0);

@@ -9,7 +9,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failedRunPage } from "./fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+// `npm run test:browser` (not `npm test`): Debian's chromium, or AWR_CHROMIUM.
+const CHROMIUM = process.env["AWR_CHROMIUM"] ?? "/usr/bin/chromium";
 
 // DOM globals used inside page callbacks (the tests' tsconfig has no DOM library).
 declare const document: { createElement(tag: "canvas"): { width: number; height: number; getContext(k: "2d"): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
@@ -23,7 +24,7 @@ let dir: string;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the HTML report test needs Debian's chromium (apt-get install chromium)`);
   dir = mkdtempSync(join(tmpdir(), "awr-report-"));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
 }, 30_000);
 
 afterAll(async () => {
