@@ -1,6 +1,7 @@
 // The `awr` command: dispatches to one command per file in commands/, and turns failures into exit
 // codes. Architecture Invariant: a user's mistake never shows a stack trace; only a bug (exit 70) does.
 import { PlanError } from "../compiler/plan/errors.js";
+import { StoreError } from "../vm/store/errors.js";
 import { type Command, parseCommandArgs } from "./command.js";
 import { build } from "./commands/build.js";
 import { check } from "./commands/check.js";
@@ -65,7 +66,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       printError(io, e.message, e.hint);
       return Exit.usage;
     }
-    if (e instanceof PlanError) {
+    // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
+    if (e instanceof PlanError || e instanceof StoreError) {
       printError(io, e.message);
       return Exit.usage;
     }

@@ -367,6 +367,18 @@ export function decodeDispatch(row: DispatchRow): Dispatch {
   return d;
 }
 
+/**
+ * A blob read back from a store: its bytes must still hash to the name they are stored under.
+ * Blobs hold plans and large journal values, so an edited blob would change what a run executes or
+ * what a replay compares against; it is refused, never used.
+ */
+export function verifiedBlob(hash: string, bytes: Uint8Array | undefined): Uint8Array | undefined {
+  if (bytes === undefined) return undefined;
+  const actual = sha256Hex(bytes);
+  if (actual !== hash) throw new StoreError(`blob ${hash} was altered in the store: its bytes hash to ${actual}; refusing to use it`);
+  return bytes;
+}
+
 export function checkBlobInput(bytes: unknown): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new StoreError("putBlob: the blob must be a Uint8Array");
   return bytes;

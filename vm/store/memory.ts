@@ -25,6 +25,7 @@ import {
   type AuditRow,
   type SessionRow,
   checkBlobInput,
+  verifiedBlob,
   checkExpectVersion,
   checkLimit,
   checkThreshold,
@@ -82,7 +83,7 @@ export class MemoryStore implements RunStore {
     this.open();
     const slot = this.runs.get(runId);
     if (!slot) return undefined;
-    const getBlob = (h: string): Uint8Array | undefined => this.blobs.get(h);
+    const getBlob = (h: string): Uint8Array | undefined => verifiedBlob(h, this.blobs.get(h));
     return {
       snapshot: decodeRun(slot.row),
       journal: slot.journal.map((r) => decodeEntry(runId, r, getBlob)),
@@ -185,7 +186,7 @@ export class MemoryStore implements RunStore {
 
   getBlob(hash: string): Uint8Array | undefined {
     this.open();
-    const b = this.blobs.get(hash);
+    const b = verifiedBlob(hash, this.blobs.get(hash));
     return b && Uint8Array.from(b);
   }
 

@@ -63,6 +63,7 @@ import {
   type AuditRow,
   type SessionRow,
   checkBlobInput,
+  verifiedBlob,
   checkExpectVersion,
   checkLimit,
   checkThreshold,
@@ -463,7 +464,7 @@ export class SqliteStore implements RunStore {
   getBlob(hash: string): Uint8Array | undefined {
     return this.guard("getBlob", () => {
       const b = this.s.selectBlob.get(hash) as Buffer | undefined;
-      return b === undefined ? undefined : new Uint8Array(b);
+      return b === undefined ? undefined : verifiedBlob(hash, new Uint8Array(b));
     });
   }
 
@@ -521,7 +522,7 @@ export class SqliteStore implements RunStore {
     const row = this.s.selectRun.get(runId) as RunRow | undefined;
     if (!row) return undefined;
     const rows = this.s.selectJournal.all(runId) as JournalRow[];
-    const getBlob = (h: string): Uint8Array | undefined => this.s.selectBlob.get(h) as Buffer | undefined;
+    const getBlob = (h: string): Uint8Array | undefined => verifiedBlob(h, this.s.selectBlob.get(h) as Buffer | undefined);
     return { snapshot: decodeRun(row), journal: rows.map((r) => decodeEntry(runId, r, getBlob)), version: row.version };
   }
 

@@ -187,6 +187,23 @@ describe("SqliteStore: settings and schema", () => {
   });
 });
 
+describe("SqliteStore: altered blobs", () => {
+  it("a journal value whose blob bytes were edited is refused on load, naming the blob", () => {
+    const path = join(tmp.dir, "runs.db");
+    const s = open(path);
+    s.create(run("r1"));
+    s.commit({ runId: "r1", expectVersion: 0, append: [intent("a#0", "w".repeat(9000))] });
+    s.close();
+    const db = raw(path);
+    const { hash } = db.prepare("SELECT hash FROM blobs").get() as { hash: string };
+    db.prepare("UPDATE blobs SET bytes = ? WHERE hash = ?").run(Buffer.from(JSON.stringify("x".repeat(9000))), hash);
+    db.close();
+    const again = open(path);
+    expect(() => again.load("r1")).toThrow(`blob ${hash} was altered in the store`);
+    expect(() => again.getBlob(hash)).toThrow(/its bytes hash to [0-9a-f]{64}; refusing to use it/);
+  });
+});
+
 describe("SqliteStore: files it must refuse", () => {
   const expectInvalid = (path: string): void => {
     let err: unknown;
