@@ -407,6 +407,12 @@ export class Interpreter {
 
   // ------------------------------------------------------------------ calls
 
+  /** `tool.log` events: a js tool's console output, already redacted by the tool provider. */
+  private toolLog(tool: string, key: string): Parameters<ToolProvider["call"]>[0]["log"] {
+    const cx = this.cx;
+    return ({ stream, text }) => cx.emit({ type: "tool.log", runId: cx.runId, key, tool, stream, text, at: cx.now() });
+  }
+
   private count(name: string) {
     this.observed.calls.set(name, (this.observed.calls.get(name) ?? 0) + 1);
   }
@@ -438,7 +444,7 @@ export class Interpreter {
           return self
             .effect(akey, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
               Effect.tryPromise({
-                try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}` }, signal),
+                try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}`, log: self.toolLog(target.name, akey) }, signal),
                 catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
               }),
             )
@@ -820,7 +826,7 @@ export class Interpreter {
                 return "fail" in m ? Effect.fail(new VmFailure({ kind: "tool", message: `${u.tool} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
               })
             : Effect.tryPromise({
-                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo` }, signal),
+                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo`, log: self.toolLog(u.tool, `${u.key}/undo`) }, signal),
                 catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
               });
         // A failed compensation is recorded in the journal; the others still run.

@@ -291,6 +291,8 @@ export type VmEvent =
   | { type: "handoff"; runId: string; key: string; from: string; to: string; at: number }
   /** Something a run went on without, e.g. an agent's `context` when no ContextProvider is configured. */
   | { type: "warning"; runId: string; key: string; message: string; at: number }
+  /** A js tool's console output (`console.log` → stdout, `console.error` → stderr), secrets redacted. */
+  | { type: "tool.log"; runId: string; key: string; tool: string; stream: "stdout" | "stderr"; text: string; at: number }
   /** A policy decision at a hook (one per deciding rule; the audit log has the same, durably). */
   | { type: "policy"; runId: string; key: string; hook: string; target: string; policy: string; rule: string | null; outcome: string; at: number; replayed: boolean }
   /**
@@ -368,6 +370,8 @@ export interface ToolRequest {
   args: Record<string, Json>;
   /** Stable across retries and crashes of one invocation: `runId/stepKey`. */
   idempotencyKey: string;
+  /** Receives the call's console output (a js tool's), already redacted; the interpreter emits `tool.log` events. */
+  log?: (entry: { stream: "stdout" | "stderr"; text: string }) => void;
 }
 
 /** Calls tools (js modules, http); failures are thrown as VmFailure. */

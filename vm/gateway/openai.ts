@@ -10,6 +10,11 @@
 // own retries are off (`maxRetries: 0`) because the VM retries with the plan's schedule and
 // journals every attempt; failures come back as classified `VmFailure`s (see errors.ts).
 //
+// Secrets: the API key is a secret named after its variable (`[secret OPENAI_API_KEY]`, or the
+// model's `api_key_env`), as is the password of a base URL with credentials. Everything that leaves
+// `call` — the answer, tool calls, streamed deltas, every field of a failure (an endpoint may quote
+// the key in an error body) — passes the redaction boundary (vm/redact-secrets.ts) first.
+//
 // Configuration per model (docs/plan.md `models.<name>`):
 // - base URL: `base_url` when it is a URL; when it names an environment variable (`env("X")`,
 //   `env:X`, or a bare `UPPER_CASE` name) that variable; else `OPENAI_BASE_URL`; else OpenAI's.
@@ -28,6 +33,7 @@ import { costOf, estimateMessages, estimateTokens, type Usage } from "./cost.js"
 import { classify, type AbortState } from "./errors.js";
 import { parseJsonAnswer } from "./json.js";
 import { prepareSchema, schemaName, unwrap, type PreparedSchema, type SchemaValidator } from "./structured.js";
+import { Redactor } from "../redact-secrets.js";
 
 export interface DeltaInfo {
   caller: string;
@@ -73,6 +79,30 @@ export class OpenAIGateway implements ModelProvider {
   }
 
   async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
+    const secrets = this.secrets(req);
+    try {
+      return secrets.value(await this.answer(req, signal, secrets)) as ModelResponse;
+    } catch (e) {
+      throw secrets.error(e);
+    }
+  }
+
+  /** The secrets of a call to `req.model`: its API key and the password of its base URL, when set. */
+  private secrets(req: ModelRequest): Redactor {
+    const r = new Redactor();
+    const name = req.plan.api_key_env ?? "OPENAI_API_KEY";
+    const key = this.env[name];
+    if (key) r.add(name, key);
+    try {
+      const url = new URL(this.baseUrl(req));
+      if (url.password) r.add("base_url password", decodeURIComponent(url.password));
+    } catch {
+      // no base URL (or not a URL): `answer` reports it
+    }
+    return r;
+  }
+
+  private async answer(req: ModelRequest, signal: AbortSignal, secrets: Redactor): Promise<ModelResponse> {
     if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
     const baseURL = this.baseUrl(req);
     const client = this.client(baseURL, this.apiKey(req));
@@ -82,7 +112,7 @@ export class OpenAIGateway implements ModelProvider {
     let estimated = false;
 
     const round = async (messages: ChatMessage[], n: 1 | 2): Promise<RoundResult> => {
-      const r = await this.round(client, baseURL, req, prepared, messages, signal, n);
+      const r = await this.round(client, baseURL, req, prepared, messages, signal, n, secrets);
       if (r.usage) {
         usage.input += r.usage.input;
         usage.output += r.usage.output;
@@ -198,6 +228,7 @@ export class OpenAIGateway implements ModelProvider {
     messages: ChatMessage[],
     caller: AbortSignal,
     n: 1 | 2,
+    secrets: Redactor,
   ): Promise<RoundResult> {
     const plan = req.plan as ModelRequest["plan"] & { seed?: unknown; top_p?: unknown };
     const body: ChatCompletionCreateParamsBase = { model: plan.name, messages: messages.map(toOpenAI) };
@@ -246,7 +277,9 @@ export class OpenAIGateway implements ModelProvider {
             const piece = choice.delta?.content;
             if (piece) {
               text += piece;
-              this.opts.onDelta?.(piece, { caller: req.caller, model: req.model, round: n });
+              // Redacted piece by piece: a secret split across two deltas is not recognised here (the
+              // assembled answer is redacted whole when it leaves `call`).
+              this.opts.onDelta?.(secrets.text(piece), { caller: req.caller, model: req.model, round: n });
             }
             if (choice.delta?.refusal) refusal = (refusal ?? "") + choice.delta.refusal;
             if (choice.finish_reason) finishReason = choice.finish_reason;

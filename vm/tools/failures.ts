@@ -26,8 +26,11 @@ export function errorMessage(e: unknown): string {
   }
 }
 
-/** Shortens text quoted in a message (a response body, a value). */
-export function clip(text: string, max = 200): string {
-  const t = text.replace(/\s+/g, " ").trim();
+/**
+ * Shortens text quoted in a message (a response body, a value). With `secrets`, the text is
+ * redacted first: a truncation must never cut a secret in half before redaction sees it whole.
+ */
+export function clip(text: string, max = 200, secrets?: { text(s: string): string }): string {
+  const t = (secrets ? secrets.text(text) : text).replace(/\s+/g, " ").trim();
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }

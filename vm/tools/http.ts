@@ -100,9 +100,9 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The failure for a non-2xx response of an http tool. */
-export function statusFailure(res: Response, body: string, method: string, url: string, tool: string) {
-  const what = `tool ${tool}: ${method} ${url} returned ${res.status}${res.statusText ? ` ${res.statusText}` : ""}${body ? `: ${clip(body)}` : ""}`;
+/** The failure for a non-2xx response of an http tool (the body redacted before it is clipped). */
+export function statusFailure(res: Response, body: string, method: string, url: string, tool: string, secrets?: SecretScope) {
+  const what = `tool ${tool}: ${method} ${url} returned ${res.status}${res.statusText ? ` ${res.statusText}` : ""}${body ? `: ${clip(body, 200, secrets)}` : ""}`;
   const s = res.status;
   if (s === 429) {
     const after = retryAfterMs(res.headers.get("retry-after"));
@@ -137,13 +137,13 @@ export async function callHttpTool(
   init.signal = signal;
   const res = await send(fetchFn, url, init, tool);
   const text = await res.text();
-  if (res.status < 200 || res.status > 299) throw statusFailure(res, text, method, url, tool);
+  if (res.status < 200 || res.status > 299) throw statusFailure(res, text, method, url, tool, secrets);
   if (text === "") return null;
   if (!isJsonType(res.headers.get("content-type"))) return text;
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    throw fail("schema", `tool ${tool}: ${method} ${url} sent invalid JSON (${errorMessage(e)}): ${clip(text)}`, false);
+    throw fail("schema", `tool ${tool}: ${method} ${url} sent invalid JSON (${errorMessage(e)}): ${clip(text, 200, secrets)}`, false);
   }
 }
 

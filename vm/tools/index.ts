@@ -3,8 +3,9 @@
 // the tool's `params` (a bad argument is a `schema` failure naming it), applies the tool's
 // concurrency and rate limits, runs the call under the tool's timeout and the caller's abort signal,
 // validates the result against `returns` (a bad result is a `schema` failure naming the tool), and
-// redacts the secrets the call used from its result and failure messages. Every failure is a
-// classified VmFailure. Retries, the journal, policies and mocks are the interpreter's business.
+// redacts the secrets the call used from its result, every field of its failures and its console
+// output (vm/redact-secrets.ts, the one redaction boundary). Every failure is a classified
+// VmFailure. Retries, the journal, policies and mocks are the interpreter's business.
 import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
 import { coerce, validate } from "../schema.js";
@@ -14,7 +15,7 @@ import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
 import { assertModule, jsToolFailure, ModuleCache, resolveJsModule, sandboxFailure, sandboxSpec, type ToolContext } from "./js.js";
 import { McpClients, type McpServerConfig } from "./mcp.js";
 import { RateLimiter, Semaphore } from "./rate.js";
-import { Sandboxes, type SandboxOptions } from "./sandbox.js";
+import { Sandboxes, type LogSink, type SandboxOptions } from "./sandbox.js";
 import { SecretScope, type SecretLookup } from "./secrets.js";
 
 export type { ToolContext, JsToolFunction } from "./js.js";
@@ -51,6 +52,10 @@ export interface ToolsOptions {
 }
 
 type ToolPlan = ToolRequest["plan"];
+
+/** Console output of one js call: how many texts are kept, and how long each may be. */
+const MAX_LOGS = 200;
+const MAX_LOG_CHARS = 4000;
 
 /** The `ToolProvider` of the VM. One instance holds one set of limits, sandboxes and MCP connections. */
 export class Tools implements ToolProvider {
@@ -162,10 +167,26 @@ export class Tools implements ToolProvider {
     const spec = sandboxSpec(this.opts, plan, path, tool, this.lookup);
     for (const [name, value] of Object.entries(spec.env)) secrets.add(name, value);
     try {
-      return await this.sandboxes.run(spec, path, impl.export, args, req.idempotencyKey, signal);
+      return await this.sandboxes.run(spec, path, impl.export, args, req.idempotencyKey, signal, this.consoleSink(req, secrets));
     } catch (e) {
       throw sandboxFailure(tool, impl.module, path, impl.export, e);
     }
+  }
+
+  /**
+   * A js call's console output: redacted (before it is shortened), at most MAX_LOGS texts of
+   * MAX_LOG_CHARS each, to the request's `log` (the interpreter's `tool.log` events), else to the
+   * sandbox's `output` stream.
+   */
+  private consoleSink(req: ToolRequest, secrets: SecretScope): LogSink {
+    let count = 0;
+    return (stream, raw) => {
+      if (++count > MAX_LOGS + 1) return;
+      let text = count > MAX_LOGS ? `… (tool ${req.tool}: further console output dropped)` : secrets.text(raw);
+      if (text.length > MAX_LOG_CHARS) text = `${text.slice(0, MAX_LOG_CHARS)}…`;
+      if (req.log) req.log({ stream, text });
+      else (this.opts.js?.output ?? process.stderr).write(`${text}\n`);
+    };
   }
 
   private fetchFn(): Fetch {

@@ -4,10 +4,22 @@
 // `{ type: "abort", id }`. Messages out: `{ type: "result", id, ok: true, value }` or
 // `{ type: "result", id, ok: false, stage, message, ... }` where stage is "load" (the module did not
 // load), "export" (no such function), "throw" (the tool threw) or "json" (the result is not JSON).
-// It exits when the parent goes away (the IPC channel closes).
+// Console output (`console.log/info/debug` → stdout, `console.error/warn/trace` → stderr) goes over
+// the same channel, `{ type: "log", id, stream, text }` (id: the call running, if any), so the parent
+// redacts it and attributes it to the call; it is ordered before the call's result. It exits when
+// the parent goes away (the IPC channel closes).
 export const CHILD_SOURCE = String.raw`
+import { format } from "node:util";
 const modules = new Map();
 const calls = new Map();
+let running;
+
+function log(stream) {
+  return (...args) => send({ type: "log", id: running, stream, text: format(...args) });
+}
+console.log = console.info = console.debug = log("stdout");
+console.error = console.warn = log("stderr");
+console.trace = (...args) => log("stderr")(format(...args) + "\n" + (new Error().stack ?? "").split("\n").slice(2).join("\n"));
 
 function message(e) {
   if (e instanceof Error) return e.message || e.name;
@@ -28,6 +40,7 @@ function send(m) {
 async function call(m) {
   const ctl = new AbortController();
   calls.set(m.id, ctl);
+  running = m.id;
   try {
     let mod = modules.get(m.url);
     if (!mod) {
@@ -68,6 +81,7 @@ async function call(m) {
     send({ type: "result", id: m.id, ok: true, value: json });
   } finally {
     calls.delete(m.id);
+    if (running === m.id) running = undefined;
   }
 }
 

@@ -7,6 +7,12 @@
 // the process (SIGKILL), so a tool stuck in `while (true) {}` is really stopped; the next call gets
 // a fresh process.
 //
+// Console output: the child sends what `console.*` prints over the IPC channel, tagged with the call
+// running; the provider's `log` sink of that call receives it (the tool provider redacts it and the
+// interpreter turns it into `tool.log` events). Output no call claims (printed between calls, or
+// written to process.stdout/stderr directly) goes to `output`, redacted of the sandbox's
+// environment (its `allow.env` secrets) line by line.
+//
 // Not isolated (Node 20's permission model has no such switches): the network, CPU time (only the
 // tool's timeout bounds it) and, beyond `--max-old-space-size`, memory.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -14,6 +20,10 @@ import { pathToFileURL } from "node:url";
 import type { FailureInfo, Json } from "../types.js";
 import { CHILD_SOURCE } from "./js-child.js";
 import { fail } from "./failures.js";
+import { Redactor } from "../redact-secrets.js";
+
+/** Receives a call's console output: one `console.*` call = one text. */
+export type LogSink = (stream: "stdout" | "stderr", text: string) => void;
 
 export interface SandboxSpec {
   /** Absolute paths the process may read (directories include their subtrees). */
@@ -29,12 +39,16 @@ export interface SandboxOptions {
   poolSize?: number;
   /** `--max-old-space-size` of each process, in MB; default 512. */
   memoryMb?: number;
-  /** Where the processes' stdout and stderr go (default: this process's stderr). */
+  /**
+   * Where output no call claims goes, redacted of the sandbox's secrets (default: this process's
+   * stderr); a call's own console output goes to its `log` sink instead.
+   */
   output?: NodeJS.WritableStream;
 }
 
 type Reply =
   | { type: "ready" }
+  | { type: "log"; id?: number; stream: "stdout" | "stderr"; text: string }
   | { type: "result"; id: number; ok: true; value: Json }
   | {
       type: "result";
@@ -65,8 +79,11 @@ let nextId = 1;
 
 class Proc {
   readonly child: ChildProcess;
-  private pending: { id: number; resolve: (v: Json) => void; reject: (e: unknown) => void } | undefined;
+  private pending: { id: number; resolve: (v: Json) => void; reject: (e: unknown) => void; log?: LogSink } | undefined;
   dead = false;
+  /** Redacts the sandbox's environment (its secrets) from output no call claims. */
+  private readonly redactor: Redactor;
+  private readonly output: NodeJS.WritableStream;
 
   constructor(
     spec: SandboxSpec,
@@ -78,14 +95,31 @@ class Proc {
     for (const w of spec.write) args.push(`--allow-fs-write=${w}`);
     args.push("--input-type=module", "-e", CHILD_SOURCE);
     this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: spec.env, serialization: "json" });
-    // Forwarded with data handlers (not pipe) so many processes add no listeners to `output`.
-    const forward = (chunk: Buffer) => opts.output.write(chunk);
-    this.child.stdout?.on("data", forward);
-    this.child.stderr?.on("data", forward);
+    this.redactor = new Redactor().addAll(spec.env);
+    this.output = opts.output;
+    // Direct writes to stdout/stderr, a line at a time (so a secret is redacted whole), with data
+    // handlers (not pipe) so many processes add no listeners to `output`.
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let rest = "";
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop()!;
+        for (const line of lines) this.unclaimed(`${line}\n`);
+      });
+      stream?.on("end", () => rest && this.unclaimed(rest));
+    }
     // The pipes never keep the VM's process alive (the IPC channel does while a call runs).
     (this.child.stdout as { unref?: () => void } | null)?.unref?.();
     (this.child.stderr as { unref?: () => void } | null)?.unref?.();
     this.child.on("message", (m: Reply) => {
+      if (m?.type === "log") {
+        const text = typeof m.text === "string" ? m.text : String(m.text);
+        const stream = m.stream === "stdout" ? "stdout" : "stderr";
+        if (this.pending?.log && m.id === this.pending.id) this.pending.log(stream, text);
+        else this.unclaimed(`${text}\n`);
+        return;
+      }
       if (m?.type !== "result" || !this.pending || m.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
@@ -95,6 +129,10 @@ class Proc {
     });
     this.child.on("error", (e) => this.died(`could not start its process: ${e.message}`));
     this.child.on("exit", (code, signal) => this.died(`its process exited unexpectedly (${signal ?? `code ${code}`})`));
+  }
+
+  private unclaimed(text: string) {
+    this.output.write(this.redactor.text(text));
   }
 
   private died(why: string) {
@@ -117,11 +155,11 @@ class Proc {
     (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
   }
 
-  run(url: string, exportName: string, args: Record<string, Json>, idempotencyKey: string): Promise<Json> {
+  run(url: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, log?: LogSink): Promise<Json> {
     const id = nextId++;
     this.busy();
     return new Promise<Json>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      this.pending = { id, resolve, reject, log };
       this.child.send({ type: "call", id, url, export: exportName, args, idempotencyKey }, (e) => {
         if (e && this.pending?.id === id) {
           this.pending = undefined;
@@ -194,7 +232,7 @@ class Pool {
     else this.idle.push(p);
   }
 
-  async run(file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal): Promise<Json> {
+  async run(file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal, log?: LogSink): Promise<Json> {
     if (signal.aborted) throw signal.reason;
     const p = await this.acquire(signal);
     if (signal.aborted) {
@@ -206,7 +244,7 @@ class Pool {
     const onAbort = () => p.kill();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return await p.run(pathToFileURL(file).href, exportName, args, idempotencyKey);
+      return await p.run(pathToFileURL(file).href, exportName, args, idempotencyKey, log);
     } catch (e) {
       if (signal.aborted) throw signal.reason;
       throw e;
@@ -238,12 +276,12 @@ export class Sandboxes {
     this.opts = { poolSize: Math.max(1, opts.poolSize ?? 4), memoryMb: opts.memoryMb ?? 512, output: opts.output ?? process.stderr };
   }
 
-  run(spec: SandboxSpec, file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal): Promise<Json> {
+  run(spec: SandboxSpec, file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal, log?: LogSink): Promise<Json> {
     if (this.closed) return Promise.reject(fail("cancelled", "the tool provider was closed", false));
     const key = JSON.stringify([spec.read, spec.write, Object.entries(spec.env).sort()]);
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new Pool(spec, this.opts)));
-    return pool.run(file, exportName, args, idempotencyKey, signal);
+    return pool.run(file, exportName, args, idempotencyKey, signal, log);
   }
 
   /** Live processes (for tests and diagnostics). */
