@@ -3,6 +3,7 @@
 // and a throwaway checker to type expressions against them.
 import * as A from "../compiler/syntax/ast.js";
 import type { Program } from "../compiler/semantic/program.js";
+import { FAILURE_RECORD } from "../compiler/semantic/check.js";
 import { CheckContext } from "../compiler/semantic/scope.js";
 import { ExprChecker, type Env } from "../compiler/semantic/expr.js";
 import * as Ty from "../compiler/semantic/types.js";
@@ -64,6 +65,10 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
     case "GraphDecl": {
       params(decl.name.name, decl.params);
       for (const f of A.graphState(decl)) add({ name: f.name.name, ty: ctx.fieldTy(file, f, false).ty, decl: f, role: "state", owner: decl.name.name });
+      // A node reached through `on error` sees the failure (as the checker types it).
+      const node = path.find((n): n is AnyNode & A.NodeDecl => n.kind === "Node") as A.NodeDecl | undefined;
+      const via = node ? A.onErrorHandlers(decl).get(node.name.name) : undefined;
+      if (via && !locals.has("error")) add({ name: "error", ty: via === "only" ? FAILURE_RECORD : Ty.optional(FAILURE_RECORD), role: "builtin" });
       const map = path.find((n): n is AnyNode & A.MapStmt => n.kind === "Map") as A.MapStmt | undefined;
       if (map && !path.includes(map.source as unknown as AnyNode)) {
         const env: Env = { file, vars: new Map([...locals].map(([k, v]) => [k, v.ty])) };
@@ -89,15 +94,7 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
         ty: graph ? Ty.record(A.graphState(graph.decl as A.GraphDecl).map((f) => ctx.fieldTy(graph.file, f, false))) : Ty.ANY,
         role: "builtin",
       });
-      add({
-        name: "error",
-        ty: Ty.record([
-          { name: "kind", ty: Ty.STRING, optional: false },
-          { name: "message", ty: Ty.STRING, optional: false },
-          { name: "step", ty: Ty.optional(Ty.STRING), optional: true },
-        ]),
-        role: "builtin",
-      });
+      add({ name: "error", ty: FAILURE_RECORD, role: "builtin" });
       break;
     }
     default:

@@ -16,6 +16,9 @@ import { latestSnapshot, snapshotKey, snapshotOf } from "./snapshot.js";
 import { qualifiedToolName } from "./tools/registry.js";
 import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
+import { MockModels, MockTools, Mocks } from "./mocks.js";
+
+export { Mocks };
 
 type Graph = Plan["graphs"][string];
 type Node = Graph["nodes"][number];
@@ -23,21 +26,6 @@ type Stmt = Node["stmts"][number];
 type Edge = Graph["edges"][number];
 type Target = { kind: "prompt" | "agent" | "tool" | "graph"; name: string };
 type Stop = VmFailure | Suspended | NeedsAttention;
-
-/** Canned answers of a test block: each call of NAME takes the next value (the last one repeats). */
-export class Mocks {
-  private readonly used = new Map<string, number>();
-  constructor(private readonly table: Map<string, ({ value: Json } | { fail: string })[]>) {}
-  has(name: string): boolean {
-    return this.table.has(name);
-  }
-  take(name: string): { value: Json } | { fail: string } {
-    const values = this.table.get(name)!;
-    const i = this.used.get(name) ?? 0;
-    this.used.set(name, i + 1);
-    return values[Math.min(i, values.length - 1)]!;
-  }
-}
 
 export interface ExecContext {
   plan: Plan;
@@ -99,8 +87,11 @@ export class Interpreter {
   private topState: Record<string, Json> = {};
 
   private readonly hasPolicies: boolean;
+  private readonly cx: ExecContext;
 
-  constructor(private readonly cx: ExecContext) {
+  constructor(cx: ExecContext) {
+    // Mocks answer at the provider boundary (vm/mocks.ts): everything around a call runs as in production.
+    this.cx = cx.mocks ? { ...cx, models: new MockModels(cx.mocks, cx.models), tools: new MockTools(cx.mocks, cx.tools) } : cx;
     this.hasPolicies = Object.keys(cx.plan.policies).length > 0;
   }
 
@@ -138,6 +129,9 @@ export class Interpreter {
       const arrived = new Map<string, Set<string>>();
       const undo: Undo[] = [];
       const parked: PendingInterrupt[] = [];
+      // The failure each `on error` handler about to run was routed with (it reads it as `error`).
+      const failures = new Map<string, Json>();
+      const handlers = handlersOf(g);
       let ready: string[];
       let steps = 0;
       // A resumed top-level graph starts from its latest snapshot, if any: what came before it is
@@ -153,6 +147,7 @@ export class Interpreter {
         for (const [k, v] of restored.taken) taken.set(k, v);
         for (const [k, v] of restored.arrived) arrived.set(k, new Set(v));
         undo.push(...restored.undo);
+        for (const [k, v] of restored.errors ?? []) failures.set(k, v);
       } else ready = self.fire(g, groups, arrived, taken, ["start"], state, params);
       if (prefix === "") self.topState = state;
       let snappedAt = restored?.steps ?? 0;
@@ -167,12 +162,14 @@ export class Interpreter {
         const runOne = (node: Node) => {
           const iter = runs.get(node.name) ?? 0;
           runs.set(node.name, iter + 1);
-          return Effect.exit(self.node(g, node, order.get(node.name)!, iter, snapshot, params, prefix));
+          const error = failures.get(node.name) ?? (handlers.has(node.name) ? null : undefined);
+          return Effect.exit(self.node(g, node, order.get(node.name)!, iter, snapshot, params, prefix, error));
         };
         // One ready node (loops, chains) needs no fibers.
         const exits = nodes.length === 1 ? [yield* runOne(nodes[0]!)] : yield* Effect.forEach(nodes, runOne, { concurrency: "unbounded" });
         const finished: string[] = [];
         const routed: string[] = [];
+        for (const n of nodes) failures.delete(n.name);
         let fatal: VmFailure | undefined;
         const writes: NodeResult["writes"] = [];
         for (const [i, exit] of exits.entries()) {
@@ -190,7 +187,10 @@ export class Interpreter {
           }
           else if (err instanceof NeedsAttention) return yield* Effect.fail(err);
           else if (err instanceof VmFailure) {
-            if (decide(err.info, { level: "node", hasOnError: node.on_error !== null }) === "route") routed.push(node.on_error!);
+            if (decide(err.info, { level: "node", hasOnError: node.on_error !== null }) === "route") {
+              routed.push(node.on_error!);
+              failures.set(node.on_error!, { kind: err.info.kind, message: err.info.message, step: err.info.step ?? null });
+            }
             else fatal ??= err;
           } else return yield* Effect.die(exit);
         }
@@ -210,7 +210,7 @@ export class Interpreter {
           const earlier = stored.size ? stored.get(steps) : undefined;
           if (earlier || (top && steps - snappedAt >= gap)) {
             const key = snapshotKey(name, steps);
-            const snap = snapshotOf({ state, ready, steps, runs, taken, arrived, undo });
+            const snap = snapshotOf({ state, ready, steps, runs, taken, arrived, undo, errors: failures });
             if (earlier) {
               // Written by an earlier execution of the run: this one must have come to the same place.
               if (canonicalJson(earlier.value) !== canonicalJson(snap)) {
@@ -303,7 +303,8 @@ export class Interpreter {
 
   // ------------------------------------------------------------------ nodes
 
-  private node(g: Graph, node: Node, index: number, iter: number, snapshot: Record<string, Json>, params: Record<string, Json>, prefix: string): Effect.Effect<NodeResult, Stop> {
+  /** `error`: the failure an `on error` handler was routed with (null when an ordinary edge reached it; undefined for other nodes). */
+  private node(g: Graph, node: Node, index: number, iter: number, snapshot: Record<string, Json>, params: Record<string, Json>, prefix: string, error?: Json): Effect.Effect<NodeResult, Stop> {
     const cx = this.cx;
     const self = this;
     const started = cx.now();
@@ -318,7 +319,7 @@ export class Interpreter {
         try {
           for (const [si, s] of node.stmts.entries()) {
             if (s.op !== "set") continue;
-            local = writeLocal(g, local, result, s.field, evaluate(s.value, scopeOf(params, local)), "one", writeOrder(index, si));
+            local = writeLocal(g, local, result, s.field, evaluate(s.value, scopeOf(params, local, error)), "one", writeOrder(index, si));
           }
         } catch (err) {
           const f = err instanceof VmFailure ? err : new VmFailure({ kind: "expression", message: `set in node ${node.name}: ${err instanceof Error ? err.message : String(err)}`, retryable: false });
@@ -338,7 +339,7 @@ export class Interpreter {
           const write = (field: string, value: Json, mode: "one" | "each") => {
             local = writeLocal(g, local, result, field, value, mode, writeOrder(index, si));
           };
-          const scope = scopeOf(params, local);
+          const scope = scopeOf(params, local, error);
           switch (s.op) {
             case "run": {
               const args = yield* tryEval(s.args, scope, `the arguments of ${s.call.name}`);
@@ -378,7 +379,7 @@ export class Interpreter {
           }
         }
         if (node.compensate) {
-          const args = yield* tryEval(node.compensate.args, scopeOf(params, local), `the compensation of node ${node.name}`);
+          const args = yield* tryEval(node.compensate.args, scopeOf(params, local, error), `the compensation of node ${node.name}`);
           result.undo.push({ key: `${stepBase}${n ? `@${n}` : ""}/compensate`, tool: node.compensate.tool, args });
         }
         return result;
@@ -429,13 +430,16 @@ export class Interpreter {
       self.count(target.name);
       let value: Json;
       let inner: Undo[] = [];
-      if (cx.mocks?.has(target.name)) {
+      if (target.kind === "graph" && cx.mocks?.has(target.name)) {
+        // A mocked sub-graph answers at the call (prompts, agents and tools at their provider: vm/mocks.ts).
         value = yield* self.effect(key, step, target.kind, target.name, { mock: target.name, args }, true, () => {
           const m = cx.mocks!.take(target.name);
           return "fail" in m
             ? Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${target.name} failed (mocked: ${m.fail})`, retryable: true }))
-            : self.fits(target, m.value);
-        }).pipe(self.toolAudit(target, key));
+            : "value" in m
+              ? self.fits(target.name, m.value)
+              : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `${target.name} is a graph: its mocked answer cannot call tools` }));
+        });
       } else if (target.kind === "tool") {
         // The tool's own `retry`: each attempt is a journaled effect (KEY, KEY@1, …) with its audit
         // record; all attempts carry the call's idempotency key (a retry is the same request).
@@ -478,15 +482,14 @@ export class Interpreter {
     });
   }
 
-  /** A mocked answer goes through the callee's output type like a real one (defaults filled in). */
-  private fits(target: Target, value: Json): Effect.Effect<Json, VmFailure> {
-    const plan = this.cx.plan;
-    const decl = target.kind === "prompt" ? plan.prompts[target.name] : target.kind === "agent" ? plan.agents[target.name] : target.kind === "tool" ? plan.tools[target.name] : plan.graphs[target.name];
+  /** A mocked sub-graph's answer goes through the graph's output type like a real one (defaults filled in). */
+  private fits(graph: string, value: Json): Effect.Effect<Json, VmFailure> {
+    const decl = this.cx.plan.graphs[graph];
     if (!decl) return Effect.succeed(value);
     const ok = validate(decl.returns as JsonSchema, value);
     return ok.ok
       ? Effect.succeed(ok.value)
-      : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `the mocked answer of ${target.name} does not fit its type: ${ok.errors.join("; ")}` }));
+      : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `the mocked answer of ${graph} does not fit its type: ${ok.errors.join("; ")}` }));
   }
 
   /** One journaled effect with events. */
@@ -796,7 +799,8 @@ export class Interpreter {
     if (cx.mocks?.has(mockName)) {
       return this.effect(key, step, kind === "event" ? "event" : "human", mockName, { await: kind, reason }, true, () => {
         const m = cx.mocks!.take(mockName);
-        return "fail" in m ? Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${mockName} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
+        if ("fail" in m) return Effect.fail(new VmFailure({ kind: m.fail as FailureInfo["kind"], message: `${mockName} failed (mocked)`, retryable: false }));
+        return "value" in m ? Effect.succeed(m.value) : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `${mockName} answers with a value, not tool calls` }));
       }).pipe(Effect.flatMap(check));
     }
     cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", { await: kind, reason });
@@ -820,15 +824,10 @@ export class Interpreter {
         const args = allowed as Record<string, Json>;
         self.count(u.tool);
         const perform = () =>
-          cx.mocks?.has(u.tool)
-            ? Effect.suspend(() => {
-                const m = cx.mocks!.take(u.tool);
-                return "fail" in m ? Effect.fail(new VmFailure({ kind: "tool", message: `${u.tool} failed (mocked)`, retryable: false })) : Effect.succeed(m.value);
-              })
-            : Effect.tryPromise({
-                try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo`, log: self.toolLog(u.tool, `${u.key}/undo`) }, signal),
-                catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
-              });
+          Effect.tryPromise({
+            try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo`, log: self.toolLog(u.tool, `${u.key}/undo`) }, signal),
+            catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
+          });
         // A failed compensation is recorded in the journal; the others still run.
         yield* self.effect(`${u.key}/undo`, u.key, "compensation", u.tool, { tool: u.tool, args }, tool?.idempotent ?? false, perform).pipe(
           self.toolAudit({ kind: "tool", name: u.tool }, `${u.key}/undo`, "compensate"),
@@ -847,8 +846,18 @@ function errorOf(exit: Exit.Exit<unknown, Stop>): Stop | undefined {
   return found && found._tag === "Fail" ? (found.error as Stop) : undefined;
 }
 
-function scopeOf(params: Record<string, Json>, state: Record<string, Json>): Scope {
-  return { get: (n) => (n in state ? state[n] : n in params ? params[n] : undefined) };
+/** Names a graph expression sees: state fields, then parameters, then (in an `on error` handler) `error`. */
+function scopeOf(params: Record<string, Json>, state: Record<string, Json>, error?: Json): Scope {
+  return { get: (n) => (n in state ? state[n] : n in params ? params[n] : n === "error" ? error : undefined) };
+}
+
+const HANDLERS = new WeakMap<Graph, Set<string>>();
+
+/** The nodes some node of the graph routes its failures to (`on error -> n`). */
+function handlersOf(g: Graph): Set<string> {
+  let h = HANDLERS.get(g);
+  if (!h) HANDLERS.set(g, (h = new Set(g.nodes.flatMap((n) => (n.on_error ? [n.on_error] : [])))));
+  return h;
 }
 
 function tryEval(e: ExprIR, scope: Scope, what: string): Effect.Effect<Json, VmFailure> {

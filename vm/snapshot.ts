@@ -1,6 +1,7 @@
 // Snapshots of a top-level graph (docs/vm.md § Snapshots): where a run's superstep loop stood after
 // superstep N — the state, the nodes ready next, each node's run count (journal keys carry it), the
-// loop counters of edges, the joins' arrivals and the registered compensations — stored as a journal
+// loop counters of edges, the joins' arrivals, the registered compensations and the failures routed
+// to `on error` handlers — stored as a journal
 // entry `graph:NAME/snapshot:N`. A resume starts from the latest one instead of re-executing the
 // run from its start. `Journal.snapshots` indexes them once per execution.
 import type { JournalEntry, Json } from "./types.js";
@@ -14,6 +15,8 @@ export interface Snapshot {
   taken: [string, number][];
   arrived: [string, string[]][];
   undo: { key: string; tool: string; args: Json }[];
+  /** The failures `on error` handlers about to run were routed with (absent when none). */
+  errors?: [string, Json][];
 }
 
 export function snapshotKey(graph: string, steps: number): string {
@@ -29,6 +32,7 @@ export function snapshotOf(at: {
   taken: Map<string, number>;
   arrived: Map<string, Set<string>>;
   undo: { key: string; tool: string; args: Json }[];
+  errors?: Map<string, Json>;
 }): Json {
   const pairs = <V>(m: Map<string, V>): [string, V][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const snap: Snapshot = {
@@ -40,6 +44,7 @@ export function snapshotOf(at: {
     arrived: pairs(at.arrived).map(([k, v]) => [k, [...v].sort()]),
     undo: at.undo.map((u) => ({ key: u.key, tool: u.tool, args: u.args })),
   };
+  if (at.errors?.size) snap.errors = pairs(at.errors);
   return snap as unknown as Json;
 }
 

@@ -1,8 +1,10 @@
-// `test` blocks: run the graph with mocks on a memory store and virtual time, then check every
-// `expect` against status, output, state, error, calls(NAME) and audit(POLICY).
+// `test` blocks: run the graph with mocks on a memory store and virtual time, as the test's principal,
+// then check every `expect` against status, output, state, error, calls(NAME) and audit(POLICY).
+// Mocks answer at the provider boundary (vm/mocks.ts), so policies, validation, repair, retries,
+// fallbacks, the agent loop, audit and the journal run as in production.
 import type { Plan } from "../compiler/plan/index.js";
 import { evaluate, exprToText, type Scope } from "./expr.js";
-import { Mocks } from "./interpreter.js";
+import { Mocks, type MockAnswer } from "./mocks.js";
 import { createRuntime } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ContextProvider, Json, ModelProvider, RunStore, ToolProvider } from "./types.js";
@@ -53,12 +55,20 @@ export async function runTests(
     try {
       if (!t.run) throw new Error("the test runs nothing");
       const table = new Map(
-        t.mocks.map((m) => [m.name, m.values.map((v) => ("fail" in v ? { fail: v.fail } : { value: evaluate(v.value, empty) }))] as const),
+        t.mocks.map(
+          (m) =>
+            [
+              m.name,
+              m.values.map((v): MockAnswer =>
+                "fail" in v ? { fail: v.fail } : "tool_calls" in v ? { toolCalls: v.tool_calls.map((c) => ({ name: c.name, args: evaluate(c.args, empty) })) } : { value: evaluate(v.value, empty) },
+              ),
+            ] as const,
+        ),
       );
       const store = new MemoryStore();
       const rt = createRuntime({ plan, store, models: opts.models ?? NO_MODEL, tools: opts.tools, instant: true, ...(opts.contexts ? { contexts: opts.contexts(store) } : {}) });
       const input = evaluate(t.run.args, empty);
-      const r = await rt.start(t.run.graph, input, { mocks: new Mocks(table), principal: { id: "test", roles: [], attrs: {} } });
+      const r = await rt.start(t.run.graph, input, { mocks: new Mocks(table), principal: principalOf(t.principal ? evaluate(t.principal, empty) : null) });
       result.status = r.status;
       if (r.error) result.error = `${r.error.kind}: ${r.error.message}`;
       const values: Record<string, Json> = {
@@ -92,6 +102,12 @@ export async function runTests(
     results.push(result);
   }
   return results;
+}
+
+/** A test's `principal { id, roles?, attrs? }` with the defaults filled in (none: the `test` principal). */
+function principalOf(p: Json): Json {
+  const r = p !== null && typeof p === "object" && !Array.isArray(p) ? p : {};
+  return { id: typeof r["id"] === "string" ? r["id"] : "test", roles: Array.isArray(r["roles"]) ? r["roles"] : [], attrs: r["attrs"] !== null && typeof r["attrs"] === "object" && !Array.isArray(r["attrs"]) ? r["attrs"] : {} };
 }
 
 /** For `a == b`: "a is X, b is Y" — what a failing expectation actually saw. */

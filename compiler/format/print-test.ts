@@ -1,4 +1,4 @@
-// The test printer: `test name { run g(args)  mock f => a then b  expect cond }`, one statement per line.
+// The test printer: `test name { run g(args)  principal {...}  mock f => a then b  expect cond }`, one statement per line.
 import type * as A from "../syntax/ast.js";
 import { type Doc, type PrintContext, group, indent, line } from "./doc.js";
 import { printBody } from "./print-body.js";
@@ -20,5 +20,7 @@ function printTestStmt(ctx: PrintContext, s: A.TestStmt): Doc {
     }
     case "TestExpect":
       return ctx.withComments(s, ["expect ", printExpr(ctx, s.expr)]);
+    case "TestPrincipal":
+      return ctx.withComments(s, ["principal ", printExpr(ctx, s.value)]);
   }
 }

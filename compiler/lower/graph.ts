@@ -2,7 +2,7 @@
 // parameters and state fields (and a `map` statement's variable) by name.
 
 import type { CallExpr, EdgeDecl, Field, GraphDecl, NodeDecl } from "../syntax/ast.js";
-import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState } from "../syntax/ast.js";
+import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState, onErrorHandlers } from "../syntax/ast.js";
 import type { CallTarget, Compensate, EdgePlan, GraphPlan, NodePlan, Reducer, Retry, StateFieldPlan, Stmt } from "../plan/types.js";
 import { defaultRetry } from "../plan/types.js";
 import { edgeId, nodeId, stmtId } from "../plan/ids.js";
@@ -17,12 +17,14 @@ export function lowerGraph(ctx: LowerCtx, d: GraphDecl): GraphPlan {
   const graph = d.name.name;
   const state = graphState(d).filter((f) => f.name.name);
   const locals = new Set([...d.params, ...state].map((f) => f.name.name).filter(Boolean));
+  const handlers = onErrorHandlers(d);
   const ret = graphReturn(d);
   return {
     params: paramsSchema(ctx, d.params),
     returns: typeSchema(ctx, d.returns),
     state: state.map((f) => lowerStateField(ctx, f)),
-    nodes: graphNodes(d).map((n) => lowerNode(ctx, graph, n, locals)),
+    // A node reached through `on error` reads the failure as `error` (unless a parameter or field has that name).
+    nodes: graphNodes(d).map((n) => lowerNode(ctx, graph, n, handlers.has(n.name.name) ? new Set(locals).add("error") : locals)),
     edges: graphEdges(d).map((e, i) => lowerEdge(ctx, graph, e, i, locals)),
     return: ret ? exprToIR(ctx, ret.value, locals) : null,
     loc: ctx.loc(d.name.span),

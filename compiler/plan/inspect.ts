@@ -132,8 +132,11 @@ export function planToText(plan: Plan): string {
   for (const [name, t] of Object.entries(plan.tests)) {
     const lines = [`test ${name}${at(t.loc)}`];
     lines.push(`  run ${t.run ? `${t.run.graph}${argsText(t.run.args)}` : "-"}`);
+    if (t.principal) lines.push(`  principal ${exprText(t.principal)}`);
     for (const m of t.mocks) {
-      const values = m.values.map((v) => ("fail" in v ? `fail(${str(v.fail)})` : exprText(v.value)));
+      const values = m.values.map((v) =>
+        "fail" in v ? `fail(${str(v.fail)})` : "tool_calls" in v ? `tool_calls(${v.tool_calls.map((c) => `${c.name}${argsText(c.args)}`).join(", ")})` : exprText(v.value),
+      );
       lines.push(`  mock ${m.name} => ${values.join(" then ")}`);
     }
     for (const e of t.expects) lines.push(`  ${e.id}  expect ${exprText(e.expr)}${at(e.loc, false)}`);

@@ -8,9 +8,9 @@
 import { z } from "zod";
 
 /** The plan body format this compiler writes and this runtime reads. Bump on any change of shape. */
-export const PLAN_FORMAT = 2;
+export const PLAN_FORMAT = 3;
 /** The first compiler version that writes PLAN_FORMAT (named in "rebuild with compiler ≥ x"). */
-export const PLAN_FORMAT_SINCE = "0.2.0";
+export const PLAN_FORMAT_SINCE = "0.3.0";
 
 // ---------------------------------------------------------------- expression IR
 
@@ -322,10 +322,17 @@ export const GraphSchema = z.strictObject({
   loc: LocSchema,
 });
 
-export const MockValueSchema = z.union([z.strictObject({ value: ExprSchema }), z.strictObject({ fail: z.string() })]);
+/** A mocked answer: a value, a failure of a kind, or (agents) a model turn that calls tools. */
+export const MockValueSchema = z.union([
+  z.strictObject({ value: ExprSchema }),
+  z.strictObject({ fail: z.string() }),
+  z.strictObject({ tool_calls: z.array(z.strictObject({ name: z.string(), args: ExprSchema })) }),
+]);
 
 export const TestSchema = z.strictObject({
   run: z.strictObject({ graph: z.string(), args: ArgsSchema }).nullable(),
+  /** The run's principal (`{ id, roles?, attrs? }`); null: `{ id: "test", roles: [], attrs: {} }`. */
+  principal: ExprSchema.nullable(),
   mocks: z.array(z.strictObject({ name: z.string(), values: z.array(MockValueSchema), loc: LocSchema })),
   expects: z.array(z.strictObject({ id: z.string(), expr: ExprSchema, loc: LocSchema })),
   loc: LocSchema,

@@ -121,6 +121,28 @@ export class CheckCache {
 const CALLABLE: A.DeclKind[] = ["PromptDecl", "AgentDecl", "ToolDecl", "GraphDecl"];
 type Callable = A.PromptDecl | A.AgentDecl | A.ToolDecl | A.GraphDecl;
 
+/** The run's principal as policy rules see it. */
+const PRINCIPAL: Ty.Ty = Ty.record([
+  { name: "id", ty: Ty.STRING, optional: false },
+  { name: "roles", ty: Ty.list(Ty.STRING), optional: false },
+  { name: "attrs", ty: { k: "map", of: Ty.STRING }, optional: false },
+]);
+
+/** A test's `principal { ... }`: roles and attrs may be left out (empty). */
+const TEST_PRINCIPAL: Ty.Ty = Ty.record([
+  { name: "id", ty: Ty.STRING, optional: false },
+  { name: "roles", ty: Ty.list(Ty.STRING), optional: true },
+  { name: "attrs", ty: { k: "map", of: Ty.STRING }, optional: true },
+]);
+
+/** A failure as a test's `error` and an `on error` handler's `error` see it. */
+export const FAILURE_RECORD: Ty.Ty = Ty.record([
+  { name: "kind", ty: { k: "union", members: P.FAILURE_KINDS.map((value) => ({ k: "literal", value }) as Ty.Ty) }, optional: false },
+  { name: "message", ty: Ty.STRING, optional: false },
+  { name: "step", ty: Ty.optional(Ty.STRING), optional: true },
+]);
+
+
 class DeclChecker {
   private readonly ex: ExprChecker;
   private tagSet: Set<string> | undefined;
@@ -822,11 +844,7 @@ class DeclChecker {
   // ------------------------------------------------------------ policies
 
   private policyDecl(file: string, d: A.PolicyDecl) {
-    const principal: Ty.Ty = Ty.record([
-      { name: "id", ty: Ty.STRING, optional: false },
-      { name: "roles", ty: Ty.list(Ty.STRING), optional: false },
-      { name: "attrs", ty: { k: "map", of: Ty.STRING }, optional: false },
-    ]);
+    const principal = PRINCIPAL;
     for (const h of d.hooks) {
       const targets: A.HookTarget[] = ["model", "tool", "agent", "output"];
       if (!targets.includes(h.target)) {
@@ -1051,7 +1069,14 @@ class DeclChecker {
     const vars = new Map<string, Ty.Ty>([...params, ...state]);
     const env: Env = { file, vars, hint: "graph expressions see the graph's parameters and state fields" };
     // Node names (reserved, duplicate), edge shapes and `max` are graph analysis's (AWR40xx).
-    for (const n of A.graphNodes(g)) this.node(file, n, env, state, reducer);
+    // A node reached through `on error -> n` sees the failure as `error` (optional when ordinary
+    // edges reach it too; a parameter or state field named error wins).
+    const handlers = A.onErrorHandlers(g);
+    for (const n of A.graphNodes(g)) {
+      const via = handlers.get(n.name.name);
+      const nodeEnv: Env = via && !vars.has("error") ? { ...env, vars: new Map([...vars, ["error", via === "only" ? FAILURE_RECORD : Ty.optional(FAILURE_RECORD)]]), hint: "graph expressions see the graph's parameters and state fields; a node reached through on error also sees error" } : env;
+      this.node(file, n, nodeEnv, state, reducer);
+    }
     for (const e of A.graphEdges(g)) {
       if (!e.when) continue;
       this.ex.requireBool(e.when, env, "an edge condition");
@@ -1269,10 +1294,12 @@ class DeclChecker {
       if (mocked.has(m.target.name)) ctx.report("AWR5005", file, m.target.span, `"${m.target.name}" is mocked twice; chain answers with then`);
       mocked.add(m.target.name);
       let ret: Ty.Ty = Ty.ANY;
+      let agent: A.AgentDecl | undefined;
       if (m.target.name !== "human" && m.target.name !== "event") {
         const d = ctx.expectDecl(file, m.target, CALLABLE, "prompt, agent, tool or graph") as Callable | undefined;
         if (!d) continue;
         ret = this.calleeReturn(d);
+        if (d.kind === "AgentDecl") agent = d;
       }
       for (const v of m.values) {
         if (v.kind === "Call" && v.callee.kind === "Name" && v.callee.name === "fail") {
@@ -1282,9 +1309,20 @@ class DeclChecker {
           }
           continue;
         }
+        const calls = agent ? A.toolCallsTurn(v) : undefined;
+        if (agent && calls) {
+          this.toolCallsTurn(file, agent, calls, empty);
+          continue;
+        }
         const vt = this.ex.check(v, empty, ret);
         this.ex.expect(vt, ret, v, empty, `a mocked answer of ${m.target.name}`);
       }
+    }
+    const principals = t.stmts.filter((s): s is A.TestPrincipal => s.kind === "TestPrincipal");
+    if (principals.length > 1) ctx.report("AWR5005", file, principals[1]!.span, "a test has one principal");
+    for (const p of principals.slice(0, 1)) {
+      const pt = this.ex.check(p.value, empty, TEST_PRINCIPAL);
+      this.ex.expect(pt, TEST_PRINCIPAL, p.value, empty, "the principal of a test");
     }
     const stateTy = graph
       ? Ty.record(A.graphState(graph).map((f) => ctx.fieldTy(this.declFile(graph!), f, false)))
@@ -1307,11 +1345,7 @@ class DeclChecker {
         // expectation at run time, so they are typed as present.
         ["output", outTy],
         ["state", stateTy],
-        ["error", (Ty.record([
-          { name: "kind", ty: { k: "union", members: P.FAILURE_KINDS.map((value) => ({ k: "literal", value }) as Ty.Ty) }, optional: false },
-          { name: "message", ty: Ty.STRING, optional: false },
-          { name: "step", ty: Ty.optional(Ty.STRING), optional: true },
-        ]))],
+        ["error", FAILURE_RECORD],
       ]),
       intrinsics: new Map([
         ["calls", nameArg(CALLABLE, "prompt, agent, tool or graph")],
@@ -1320,6 +1354,53 @@ class DeclChecker {
       hint: "expect sees status, output, state, error, calls(name) and audit(policy)",
     };
     for (const s of t.stmts) if (s.kind === "TestExpect") this.ex.requireBool(s.expr, env, "an expectation");
+  }
+
+  /**
+   * A mocked agent turn `{ tool_calls: [{ name: "lookup", args: { ... } }] }`: each name is one of
+   * the agent's tools (args typed by the tool's parameters) or `transfer_to_<handoff>`.
+   */
+  private toolCallsTurn(file: string, agent: A.AgentDecl, calls: A.Expr, env: Env) {
+    const ctx = this.ctx;
+    const names = (key: string) => {
+      const p = agent.props.find((x) => x.key.name === key);
+      return p?.value.kind === "List" ? p.value.items.flatMap((i) => (i.kind === "Name" ? [i.name] : [])) : [];
+    };
+    const tools = names("tools");
+    const handoffs = names("handoffs");
+    const allowed = [...tools, ...handoffs.map((h) => `transfer_to_${h}`)];
+    const shape = 'a turn that calls tools is { tool_calls: [{ name: "tool", args: { ... } }] }';
+    if (calls.kind !== "List" || calls.items.length === 0) {
+      ctx.report("AWR5005", file, calls.span, `tool_calls takes a non-empty list of calls: ${shape}`);
+      return;
+    }
+    for (const c of calls.items) {
+      const name = c.kind === "Record" ? c.fields.find((f) => f.key.name === "name") : undefined;
+      const args = c.kind === "Record" ? c.fields.find((f) => f.key.name === "args") : undefined;
+      const extra = c.kind === "Record" ? c.fields.find((f) => f.key.name !== "name" && f.key.name !== "args") : undefined;
+      if (!name || name.value.kind !== "String" || extra) {
+        ctx.report("AWR5005", file, (extra ?? c).span, `a mocked tool call is { name: "tool", args: { ... } } with a literal name: ${shape}`);
+        continue;
+      }
+      const n = name.value.value;
+      if (!allowed.includes(n)) {
+        ctx.report("AWR5005", file, name.value.span, `agent "${agent.name.name}" cannot call "${n}": its tools are ${allowed.map((x) => `"${x}"`).join(", ") || "none"}`);
+        if (args) this.ex.check(args.value, env);
+        continue;
+      }
+      const tool = tools.includes(n) ? ctx.program.globals.get(n)?.decl : undefined;
+      if (tool?.kind === "ToolDecl") {
+        const f = this.declFile(tool);
+        const want = Ty.record(tool.params.map((p) => ctx.fieldTy(f, p, false)));
+        const given = args?.value ?? ({ kind: "Record", fields: [], span: name.span } as A.RecordExpr);
+        const at = this.ex.check(given, env, want);
+        this.ex.expect(at, want, given, env, `the arguments of ${n}`);
+      } else if (args) {
+        // A handoff: its arguments complete the current agent's same-named ones (checked at run time).
+        const at = this.ex.check(args.value, env);
+        if (ctx.resolve(at).k !== "record" && ctx.resolve(at).k !== "error") ctx.report("AWR5005", file, args.value.span, `the arguments of ${n} must be a record`);
+      }
+    }
   }
 
   // ------------------------------------------------------------ usage

@@ -385,7 +385,7 @@ export interface TestDecl extends DeclBase {
   kind: "TestDecl";
   stmts: TestStmt[];
 }
-export type TestStmt = TestRun | TestMock | TestExpect;
+export type TestStmt = TestRun | TestMock | TestExpect | TestPrincipal;
 /** `run graph(args)` */
 export interface TestRun extends NodeBase {
   kind: "TestRun";
@@ -400,6 +400,11 @@ export interface TestMock extends NodeBase {
 export interface TestExpect extends NodeBase {
   kind: "TestExpect";
   expr: Expr;
+}
+/** `principal { id: "u1", roles: ["billing"], attrs: { tier: "gold" } }`: who the test's run is for. */
+export interface TestPrincipal extends NodeBase {
+  kind: "TestPrincipal";
+  value: Expr;
 }
 
 export function graphState(g: GraphDecl): Field[] {
@@ -431,4 +436,20 @@ export function fieldReducer(f: Field): Reducer {
 /** The state field a statement writes (`run/map/await ... -> f`, `set f = ...`), if any. */
 export function writeTarget(s: NodeStmt): Ident | undefined {
   return s.kind === "Run" || s.kind === "Map" || s.kind === "Await" || s.kind === "Set" ? s.target : undefined;
+}
+
+/**
+ * The nodes some node routes its failures to (`on error -> n`): "only" when no edge reaches them
+ * (they always see an error), "also" when edges do too (they see `error` as optional).
+ */
+export function onErrorHandlers(g: GraphDecl): Map<string, "only" | "also"> {
+  const out = new Map<string, "only" | "also">();
+  for (const n of graphNodes(g)) for (const s of n.stmts) if (s.kind === "OnError" && s.target.name !== "") out.set(s.target.name, "only");
+  for (const e of graphEdges(g)) for (const t of e.to) if (out.has(t.name)) out.set(t.name, "also");
+  return out;
+}
+
+/** `{ tool_calls: [...] }`: a mocked agent turn that calls tools instead of answering. */
+export function toolCallsTurn(v: Expr): Expr | undefined {
+  return v.kind === "Record" && v.fields.length === 1 && v.fields[0]!.key.name === "tool_calls" ? v.fields[0]!.value : undefined;
 }

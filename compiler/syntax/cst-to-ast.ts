@@ -369,6 +369,7 @@ export class CstToAst {
       ];
     }
     if (tok(n, "Expect")) return [{ kind: "TestExpect", expr: this.expr(sub(n, "expect"), at), ...b }];
+    if (tok(n, "principalKw")) return [{ kind: "TestPrincipal", value: this.expr(sub(n, "principal"), at), ...b }];
     return [];
   }
 

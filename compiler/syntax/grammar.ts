@@ -499,6 +499,14 @@ class AwrGrammar extends CstParser {
           this.SUBRULE4(this.expression, { LABEL: "expect" });
         },
       },
+      {
+        // `principal { id: "u1", roles: [...], attrs: {...} }`: a soft word (policies read `principal.roles`).
+        GATE: () => this.LA(1).image === "principal",
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "principalKw" });
+          this.SUBRULE5(this.expression, { LABEL: "principal" });
+        },
+      },
     ]);
   });
 

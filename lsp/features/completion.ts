@@ -167,7 +167,7 @@ function itemsFor(slot: Slot, program: Program, module: ModuleInfo, offset: numb
     case "piiKind":
       return P.PII_KINDS.map((k) => ({ label: k, kind: CompletionItemKind.EnumMember }));
     case "testStmt":
-      return ["run", "mock", "expect"].map(keyword);
+      return ["run", "mock", "expect", "principal"].map(keyword);
     case "expr":
       return expressionItems();
   }

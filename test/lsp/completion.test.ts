@@ -117,6 +117,6 @@ describe("completion slots", () => {
   });
 
   it("offers test statements", async () => {
-    expect(await at(9)).toEqual(["run", "mock", "expect"]);
+    expect(await at(9)).toEqual(["run", "mock", "expect", "principal"]);
   });
 });

@@ -203,7 +203,11 @@ export function samplePlan(): Plan {
     tests: {
       urgent: {
         run: { graph: "flow", args: { k: "record", fields: [{ key: "text", value: lit("Site down") }] } },
-        mocks: [{ name: "classify", values: [{ value: { k: "record", fields: [{ key: "priority", value: lit("urgent") }] } }, { fail: "timeout" }], loc: loc(65, 3) }],
+        principal: { k: "record", fields: [{ key: "id", value: lit("u1") }, { key: "roles", value: { k: "list", items: [lit("billing")] } }] },
+        mocks: [
+          { name: "classify", values: [{ value: { k: "record", fields: [{ key: "priority", value: lit("urgent") }] } }, { fail: "timeout" }], loc: loc(65, 3) },
+          { name: "helper", values: [{ tool_calls: [{ name: "lookup", args: { k: "record", fields: [{ key: "q", value: lit("x") }] } }] }, { value: lit("done") }], loc: loc(66, 3) },
+        ],
         expects: [
           { id: "test:urgent/expect:0", expr: { k: "binary", op: "==", left: ref("status"), right: lit("suspended") }, loc: loc(66, 3) },
           { id: "test:urgent/expect:1", expr: { k: "binary", op: "==", left: { k: "call", fn: "calls", args: [lit("helper")] }, right: lit(0) }, loc: loc(67, 3) },
