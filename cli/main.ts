@@ -11,6 +11,7 @@ import { inspect } from "./commands/inspect.js";
 import { test } from "./commands/test.js";
 import { run } from "./commands/run.js";
 import { resume } from "./commands/resume.js";
+import { resolve } from "./commands/resolve.js";
 import { runs } from "./commands/runs.js";
 import { replay } from "./commands/replay.js";
 import { trace } from "./commands/trace.js";
@@ -22,7 +23,7 @@ import { packageVersion } from "./host.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, runs, audit, replay, trace, cost, context, test, lsp];
+const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, resolve, runs, audit, replay, trace, cost, context, test, lsp];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -44,14 +45,16 @@ Examples:
   awr graph main.awr --format dot
   awr test examples/
   awr run main.awr --input @input.json
+  awr resolve <run-id> --succeeded '{"id": "R-1"}'
   awr trace <run-id> --html run.html
   awr cost --since 24h --by agent
 
 Exit codes:
-  0   success (warnings allowed; a run that completed or waits for an answer)
-  1   the sources have errors, a test failed, or a run failed
-  2   usage error, missing file, or a plan that cannot be read
-  70  internal error (a bug in awr)
+  0    success (warnings allowed; a run that completed or waits for an answer)
+  1    the sources have errors, a test failed, or a run failed or needs attention
+  2    usage error, missing file or store, or a plan that cannot be read
+  70   internal error (a bug in awr)
+  130  a run interrupted by SIGINT (143: SIGTERM); awr resume continues it
 
 Set NO_COLOR to turn colours off.
 `;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
-import type { ContextProvider, Json, ModelProvider, RunStore, VmEvent } from "../vm/types.js";
+import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
 import type { RunOutcome } from "../vm/runtime.js";
 import { packageRoot } from "./host.js";
 import { type CliIo, Exit, UsageError } from "./io.js";
@@ -25,6 +25,24 @@ export async function openRunStore(spec: string | undefined, io: CliIo): Promise
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/**
+ * The `--models` spec a run stores (its `meta.models`) so that `awr resume` and `awr resolve`
+ * continue it with the same providers: `openai` (the default; endpoints and keys still come from
+ * the environment or the plan — never stored) or `recorded:` with the file's absolute path.
+ */
+export function modelsToStore(spec: string | undefined, io: CliIo): string {
+  if (spec === undefined || spec === "openai") return "openai";
+  if (spec.startsWith("recorded:")) return `recorded:${resolve(io.cwd, spec.slice("recorded:".length))}`;
+  return spec;
+}
+
+/** A string field of a run's `meta` (`root`, `models`), if there is one. */
+export function metaString(run: RunRecord, key: string): string | undefined {
+  const m = run.meta;
+  const v = m !== null && typeof m === "object" && !Array.isArray(m) ? m[key] : undefined;
+  return typeof v === "string" ? v : undefined;
 }
 
 export async function modelProvider(spec: string | undefined, io: CliIo): Promise<ModelProvider> {
@@ -107,18 +125,82 @@ export function progress(io: CliIo): ((e: VmEvent) => void) | undefined {
   };
 }
 
+/** How messages name the store `--store` points at: as given, `.awr/runs.db` by default. */
+export function storeLabel(spec: string | undefined): string {
+  return spec ?? ".awr/runs.db";
+}
+
+/** A memory: store ends with the process: a run stopped in it cannot be continued by another command. */
+const IN_MEMORY = "this run cannot be resumed: its store is in memory (--store memory:) and ends with this process; run it with --store <file.db> to continue it later";
+
 /** Prints an outcome (DESIGN §6 JSON with --json) and returns the exit code. */
 export function report(o: RunOutcome, io: CliIo, json: boolean, storeArg?: string): number {
-  if (json) io.stdout.write(`${JSON.stringify(o, null, 2)}\n`);
-  else {
+  const store = storeArg ? ` --store ${storeArg}` : "";
+  const inMemory = storeArg === "memory:" && o.status !== "completed" && o.status !== "failed";
+  if (json) {
+    io.stdout.write(`${JSON.stringify(o, null, 2)}\n`);
+    if (inMemory) io.stderr.write(`note: ${IN_MEMORY}\n`);
+  } else {
     io.stdout.write(`run ${o.runId}: ${o.status}\n`);
     if (o.output !== undefined) io.stdout.write(`${JSON.stringify(o.output, null, 2)}\n`);
     if (o.error) io.stdout.write(`error: ${o.error.kind}: ${o.error.message}${o.error.step ? ` (step ${o.error.step})` : ""}\n`);
     for (const p of o.pending ?? []) {
-      io.stdout.write(`waiting for ${p.kind}: ${p.reason}\n  resume with: awr resume ${o.runId} --interrupt '${p.id}' --value '<json>'${storeArg ? ` --store ${storeArg}` : ""}\n`);
+      io.stdout.write(`waiting for ${p.kind}: ${p.reason}\n`);
+      if (!inMemory) io.stdout.write(`  resume with: awr resume ${o.runId} --interrupt '${p.id}' --value '<json>'${store}\n`);
     }
+    if (inMemory) io.stdout.write(`${IN_MEMORY}\n`);
+    else if (o.status === "needs_attention") {
+      io.stdout.write(`  once you know what happened, resolve with one of:\n`);
+      io.stdout.write(`    awr resolve ${o.runId} --succeeded '<its result as JSON>'${store}\n`);
+      io.stdout.write(`    awr resolve ${o.runId} --retry${store}\n`);
+      io.stdout.write(`    awr resolve ${o.runId} --fail '<reason>'${store}\n`);
+    } else if (o.status === "cancelled") io.stdout.write(`  continue with: awr resume ${o.runId}${store}\n`);
   }
   return o.status === "completed" || o.status === "suspended" ? Exit.ok : Exit.errors;
+}
+
+/**
+ * A refusal of the runtime (vm/operator.ts: an unknown run, a run not waiting or not needing
+ * attention, a value or input that does not fit) as the usage error it is for the CLI (exit 2),
+ * naming the store searched; anything else is rethrown.
+ */
+export async function asUsageError(e: unknown, storeArg: string | undefined): Promise<never> {
+  const op = await import("../vm/operator.js");
+  if (e instanceof op.RunNotFound) throw new UsageError(`no run ${e.runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+  if (e instanceof op.InvalidResumeValue) {
+    throw new UsageError(`the value does not fit ${e.target}: expected ${e.expected}\n  ${e.errors.join("\n  ")}`, "nothing was stored; the run is unchanged");
+  }
+  if (e instanceof op.InvalidInput) throw new UsageError(`the input does not fit graph ${e.graph}: expected ${e.expected}\n  ${e.errors.join("\n  ")}`, "no run was started");
+  if (e instanceof op.RunRejection) throw new UsageError(e.message);
+  throw e;
+}
+
+/** The exit codes of a run interrupted by a signal (128 + the signal's number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * While a run executes (`awr run`, `awr resume`, `awr resolve`): the first SIGINT/SIGTERM interrupts it
+ * through the runtime's cancel path (in-flight calls are aborted and journal no outcome; the run
+ * ends `cancelled` and stays resumable); a second one exits at once. `finish` prints how to go on
+ * and turns the outcome's exit code into 130/143 when a signal stopped the run.
+ */
+export function interruptible(cancel: (reason: string) => Promise<void>) {
+  let got: NodeJS.Signals | undefined;
+  const handler = (sig: NodeJS.Signals) => {
+    if (got) process.exit(SIGNAL_EXIT[sig] ?? 1);
+    got = sig;
+    void cancel(`interrupted by ${sig}`);
+  };
+  process.on("SIGINT", handler).on("SIGTERM", handler);
+  return {
+    dispose() {
+      process.off("SIGINT", handler).off("SIGTERM", handler);
+    },
+    /** The exit code: 130/143 when a signal cancelled the run, else the outcome's. */
+    code(o: RunOutcome, code: number): number {
+      return got && o.status === "cancelled" ? (SIGNAL_EXIT[got] ?? code) : code;
+    },
+  };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -150,11 +232,15 @@ export function timeArg(value: string, flag: string, now: number): number {
   );
 }
 
-/** Read-only commands (runs, trace, cost, audit) do not create a store: a missing file is a usage error. */
+/**
+ * Commands that read runs (runs, trace, cost, audit, replay, resume, resolve) never create a store:
+ * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.)
+ */
 export function existingStore(spec: string | undefined, io: CliIo): void {
   if (spec === "memory:") return;
   const path = storePath(spec, io);
-  if (!existsSync(path)) throw new UsageError(`no run store at ${spec ?? ".awr/runs.db"}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
+  if (!existsSync(path))
+    throw new UsageError(`no run store at ${storeLabel(spec)}${path === storeLabel(spec) ? "" : ` (${path})`}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
 }
 
 /** The observability flags `awr run` and `awr resume` share (docs/observability.md). */
@@ -224,7 +310,16 @@ export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
  * js and MCP tools of `root`, contexts over `store`) and observability. `close()` stops what it
  * opened (metrics and tracing, js sandboxes, MCP servers); the store stays the caller's.
  */
-export async function openRuntime(plan: Plan, root: string, store: RunStore, values: Record<string, string | boolean | undefined>, observing: ObserveArgs, io: CliIo) {
+export async function openRuntime(
+  plan: Plan,
+  root: string,
+  store: RunStore,
+  values: Record<string, string | boolean | undefined>,
+  observing: ObserveArgs,
+  io: CliIo,
+  /** A run being continued (resume, resolve): its stored `--models` apply unless --models overrides them. */
+  continued?: RunRecord,
+) {
   const tools = await toolProvider(root);
   let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
   const close = async () => {
@@ -235,10 +330,22 @@ export async function openRuntime(plan: Plan, root: string, store: RunStore, val
     const { createRuntime } = await import("../vm/runtime.js");
     obs = await observeRun(plan, observing, io);
     const storeSpec = values["store"] as string | undefined;
+    const stored = continued ? metaString(continued, "models") : undefined;
+    const given = values["models"] as string | undefined;
+    const models = await modelProvider(given ?? stored, io).catch((e: unknown) => {
+      if (given === undefined && stored !== undefined && e instanceof UsageError) throw new UsageError(`${e.message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
+      throw e;
+    });
+    // Recorded answers continue after those the journal already holds.
+    const { RecordedModels } = await import("../vm/gateway/index.js");
+    if (continued && models instanceof RecordedModels) {
+      const loaded = store.load(continued.runId);
+      if (loaded) models.continueAfter(loaded.journal, store.events(continued.runId));
+    }
     const rt = createRuntime({
       plan,
       store,
-      models: await modelProvider(values["models"] as string | undefined, io),
+      models,
       tools,
       contexts: await contextProvider(plan, root, storeSpec, io, store),
       onEvent: obs.onEvent,

@@ -10,6 +10,18 @@ export { openStore, MemoryStore, SqliteStore, StoreError, DEFAULT_STORE_PATH } f
 export { OpenAIGateway, RecordedModels, RecordingModels, type OpenAIGatewayOptions } from "./gateway/index.js";
 export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServerConfig, type ToolEntry } from "./tools/index.js";
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";
+export {
+  RunRejection,
+  RunNotFound,
+  NotWaiting,
+  NotNeedingAttention,
+  InvalidResumeValue,
+  InvalidInput,
+  checkInput,
+  APPROVAL_SCHEMA,
+  type Resolution,
+  type Decider,
+} from "./operator.js";
 export { replayRun, type ReplayReport } from "./replay.js";
 export { validate } from "./schema.js";
 export { createContextAssembler, modelSummarizer, promptSummarizer, LocalEmbedder, OpenAIEmbedder, type Assembly, type ContextAssembler, type ContextAssemblerOptions, type Embedder } from "./context/index.js";

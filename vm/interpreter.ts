@@ -10,6 +10,7 @@ import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, reda
 import { applyWrite, applyWrites, initialState } from "./reducers.js";
 import { decide, withRetries } from "./retry.js";
 import { validate } from "./schema.js";
+import { awaitSchema } from "./operator.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
 import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
 import { latestSnapshot, snapshotKey, snapshotOf } from "./snapshot.js";
@@ -936,14 +937,4 @@ export function modelChain(plan: Plan, model: string | null): string[] {
   };
   visit(model);
   return out;
-}
-
-/** What an await into a field must supply: the field's type (an element of it for append). */
-function awaitSchema(field: Graph["state"][number]): JsonSchema {
-  const s = field.schema as JsonSchema;
-  if (field.reducer === "append" && s["type"] === "array" && s["items"]) return { ...(s["items"] as JsonSchema), ...(s["$defs"] ? { $defs: s["$defs"] } : {}) };
-  // An optional field (anyOf with null) must still receive a value.
-  const any = s["anyOf"] as JsonSchema[] | undefined;
-  if (any?.length === 2 && any.some((x) => x["type"] === "null")) return { ...any.find((x) => x["type"] !== "null")!, ...(s["$defs"] ? { $defs: s["$defs"] } : {}) };
-  return s;
 }

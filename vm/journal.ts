@@ -218,10 +218,33 @@ export class Journal {
     for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
   }
 
-  /** Records the answer to an interrupt (resume). */
-  answer(p: PendingInterrupt, value: Json) {
-    this.commit([{ key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value }]);
+  /** Records the answer to an interrupt (resume), with the audit record of the decision. */
+  answer(p: PendingInterrupt, value: Json, audit: AuditRecord[] = []) {
+    const entry: JournalEntry = { key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value };
+    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) });
+    this.outcomes.set(entry.key, entry);
   }
+
+  /**
+   * Records the outcome of an effect in doubt as an operator resolved it (`resolve`): the result it
+   * had, or a failure. Committed with the audit record of the decision.
+   */
+  resolved(intent: JournalEntry, outcome: { value: Json } | { error: FailureInfo }, audit: AuditRecord[]) {
+    const entry: JournalEntry = { key: intent.key, step: intent.step, kind: intent.kind, phase: "outcome", hash: intent.hash, at: this.now(), ...outcome };
+    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [entry], audit });
+    this.outcomes.set(entry.key, entry);
+  }
+
+  /** Stores audit records on their own (the decision to re-issue an effect in doubt). */
+  record(audit: AuditRecord[]) {
+    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [], audit });
+  }
+
+  /**
+   * Effects in doubt (an intent, no outcome, not idempotent) that this execution may re-issue once,
+   * with the same idempotency key: an operator's `resolve --retry`.
+   */
+  readonly reissue = new Set<string>();
 
   /**
    * Performs an effect at most once per key: a recorded outcome is served (and its request hash
@@ -248,18 +271,20 @@ export class Journal {
         events?.completed(true, !done.error);
         return done.error ? Effect.fail(new VmFailure(done.error)) : Effect.succeed(done.value ?? null);
       }
-      if (this.replayOnly) {
-        return Effect.fail(
-          new VmFailure({ kind: "nondeterminism", step: spec.key, retryable: false, message: `step ${spec.key} (${spec.kind} ${spec.name}) is not in the journal: the replay took another path than the run` }),
-        );
-      }
       const started = this.intents.get(spec.key);
-      if (started && !spec.idempotent) {
+      // An effect in doubt stops the run — also in `awr replay`, which then reproduces the
+      // needs_attention the run ended in instead of reporting a step missing from the journal.
+      if (started && !spec.idempotent && !this.reissue.delete(spec.key)) {
         return Effect.fail(
           new NeedsAttention(
             spec.key,
-            `${spec.kind} ${spec.name} (step ${spec.key}) was started before the run stopped and did not report back; it is not idempotent, so it may or may not have happened. Check it, then resume with its result.`,
+            `${spec.kind} ${spec.name} (step ${spec.key}) was started before the run stopped and did not report back; it is not idempotent, so it may or may not have happened. Check it, then resolve it: with its result, a retry, or a failure.`,
           ),
+        );
+      }
+      if (this.replayOnly) {
+        return Effect.fail(
+          new VmFailure({ kind: "nondeterminism", step: spec.key, retryable: false, message: `step ${spec.key} (${spec.kind} ${spec.name}) is not in the journal: the replay took another path than the run` }),
         );
       }
       // The intent is made durable BEFORE the effect only where that changes what a recovery does:

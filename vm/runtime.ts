@@ -7,6 +7,7 @@ import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
 import { latestSnapshot } from "./snapshot.js";
 import { Journal } from "./journal.js";
+import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./observability/health.js";
 import type { AgentOptions } from "./agent.js";
 import type { ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
@@ -75,12 +76,29 @@ export interface StartOptions {
 export interface Runtime {
   readonly plan: Plan;
   start(graph: string, input: Json, opts?: StartOptions): Promise<RunOutcome & { observed: Observations; state: Record<string, Json> }>;
-  /** Answers a pending interrupt (the first one, or `interruptId`) and continues the run. */
-  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks; timeoutMs?: number }): Promise<RunOutcome>;
+  /**
+   * Answers a pending interrupt (the first one, or `interruptId`) and continues the run. The answer
+   * is checked first against what the interrupt waits for (the awaited field's type; an approval
+   * takes `true`, `false` or `{ approved, comment? }`): a mismatch throws `InvalidResumeValue` and
+   * nothing is stored. An unknown run throws `RunNotFound`, one not waiting (for that interrupt)
+   * `NotWaiting`. `by`/`comment` go into the audit record of the decision (`kind: "operator"`).
+   */
+  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks; timeoutMs?: number } & Decider): Promise<RunOutcome>;
+  /**
+   * Finishes a `needs_attention` run (an effect that is not idempotent started and never reported
+   * back): `succeeded` records the result it had (checked against the tool's return type, else
+   * `InvalidResumeValue`), `retry` re-issues it once with the same idempotency key, `fail` records it
+   * as failed (the node's retry, `on error` and compensations then run as for any failure); then the
+   * run continues. A run in another status throws `NotNeedingAttention`. Audited like `resume`.
+   */
+  resolve(runId: string, action: Resolution, opts?: { timeoutMs?: number } & Decider): Promise<RunOutcome>;
   /** Continues a run that stopped without an answer being needed (e.g. after a crash). */
   recover(runId: string, opts?: { timeoutMs?: number }): Promise<RunOutcome>;
-  /** Interrupts a run executing in this process; it stays resumable. */
-  cancel(runId: string): Promise<void>;
+  /**
+   * Interrupts a run executing in this process; it ends `cancelled` (kind `cancelled`, with `reason`
+   * as its message when given) and stays resumable (`recover`).
+   */
+  cancel(runId: string, reason?: string): Promise<void>;
   /**
    * Events of a run's current or next execution (start, resume, recover), from the moment of this
    * call until that execution stops.
@@ -94,6 +112,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const planHash = opts.store.putBlob(planBytes);
   const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
   const running = new Map<string, Fiber.Fiber<unknown, unknown>>();
+  const cancelReasons = new Map<string, string>();
   const breakers = opts.breakers === false ? undefined : opts.breakers instanceof Breakers ? opts.breakers : new Breakers({ now, ...opts.breakers });
 
   const emit = (e: VmEvent) => {
@@ -105,11 +124,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     listeners.delete(runId);
   };
 
-  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs) => {
+  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs, reissue?: string) => {
     const loaded = opts.store.load(runId);
-    if (!loaded) throw new Error(`no run ${runId} in this store`);
+    if (!loaded) throw new RunNotFound(runId);
     const run = loaded.snapshot;
     const journal = new Journal(opts.store, runId, loaded, now);
+    if (reissue !== undefined) journal.reissue.add(reissue);
     // The run's trace is stored: every event of this execution goes to the store with the next
     // journal commit (and the final status commit), and so do the audit records (vm/journal.ts).
     // Starting from a snapshot, only what came after it is re-executed: the trace stored before it
@@ -162,11 +182,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     running.set(runId, fiber as Fiber.Fiber<unknown, unknown>);
     const exit = await Effect.runPromise(Fiber.await(fiber));
     running.delete(runId);
+    const reason = cancelReasons.get(runId);
+    cancelReasons.delete(runId);
     const result: ExecResult =
       exit._tag === "Success"
         ? exit.value
         : Cause.hasInterrupts(exit.cause)
-          ? { status: "failed", error: { kind: "cancelled", message: "the run was cancelled", retryable: true }, state: {} }
+          ? { status: "failed", error: { kind: "cancelled", message: reason ?? "the run was cancelled", retryable: true }, state: {} }
           : { status: "failed", error: { kind: "tool", message: `internal error in the VM: ${Cause.pretty(exit.cause).split("\n")[0]}`, retryable: false }, state: {} };
     const update: Partial<RunRecord> = { status: result.status === "failed" && result.error.kind === "cancelled" ? "cancelled" : result.status, pending: [] };
     if (result.status === "completed") update.output = result.output;
@@ -211,26 +233,68 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     async resume(runId, value, ro = {}) {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
       const loaded = opts.store.load(runId);
-      if (!loaded) throw new Error(`no run ${runId} in this store`);
+      if (!loaded) throw new RunNotFound(runId);
       const pending = loaded.snapshot.pending ?? [];
       const p: PendingInterrupt | undefined = ro.interruptId ? pending.find((x) => x.id === ro.interruptId) : pending[0];
       if (!p) {
-        throw new Error(
+        throw new NotWaiting(
           ro.interruptId
             ? `run ${runId} has no pending interrupt ${ro.interruptId} (pending: ${pending.map((x) => x.id).join(", ") || "none"})`
             : `run ${runId} is ${loaded.snapshot.status}, not waiting for an answer`,
+          runId,
+          loaded.snapshot.status,
         );
       }
-      new Journal(opts.store, runId, loaded, now).answer(p, value);
+      // Checked before anything is stored: a refused answer leaves the run suspended as it was.
+      const answer = checkAnswer(opts.plan, runId, p, value);
+      const outcome =
+        p.kind === "approval"
+          ? answer === true || (typeof answer === "object" && answer !== null && !Array.isArray(answer) && answer["approved"] === true)
+            ? "approved"
+            : "rejected"
+          : "answered";
+      const comment = ro.comment ?? (p.kind === "approval" && typeof answer === "object" && answer !== null && !Array.isArray(answer) && typeof answer["comment"] === "string" ? answer["comment"] : undefined);
+      const record = decisionRecord(
+        loaded.snapshot,
+        { step: p.id, hook: "resume", target: p.kind, ...(p.kind === "approval" ? { rule: p.step } : {}), outcome, reason: p.reason },
+        { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(comment !== undefined ? { comment } : {}) },
+        now(),
+      );
+      new Journal(opts.store, runId, loaded, now).answer(p, answer, [record]);
       return (await execute(runId, ro.mocks, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
+    },
+    async resolve(runId, action, ro = {}) {
+      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
+      const loaded = opts.store.load(runId);
+      if (!loaded) throw new RunNotFound(runId);
+      const { intent, tool } = effectInDoubt(loaded);
+      const who: Decider = { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(ro.comment !== undefined ? { comment: ro.comment } : {}) };
+      const target = tool ?? intent.kind;
+      const journal = new Journal(opts.store, runId, loaded, now);
+      let reissue: string | undefined;
+      if ("succeeded" in action) {
+        const value = checkResult(opts.plan, runId, tool, action.succeeded);
+        journal.resolved(intent, { value }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "succeeded" }, who, now())]);
+      } else if ("fail" in action) {
+        const reason = action.fail.trim();
+        if (!reason) throw new InvalidResumeValue(runId, "the failure of the effect in doubt", "a reason", ["the reason is empty"]);
+        const error: FailureInfo = { kind: "tool", step: intent.key, retryable: true, message: `${target} failed (resolved by an operator): ${reason}` };
+        journal.resolved(intent, { error }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "failed", reason }, who, now())]);
+      } else {
+        journal.record([decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "retried" }, who, now())]);
+        reissue = intent.key;
+      }
+      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, reissue)).outcome;
     },
     async recover(runId, ro = {}) {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
       return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
     },
-    async cancel(runId) {
+    async cancel(runId, reason) {
       const f = running.get(runId);
-      if (f) await Effect.runPromise(Fiber.interrupt(f));
+      if (!f) return;
+      if (reason !== undefined) cancelReasons.set(runId, reason);
+      await Effect.runPromise(Fiber.interrupt(f));
     },
     events(runId) {
       // Subscribe now, not when iteration starts: events emitted in between are buffered.
@@ -290,7 +354,7 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
 /** The plan a run was started with, from the store (resume in another process). */
 export function planOfRun(store: RunStore, runId: string): Plan {
   const run = store.load(runId);
-  if (!run) throw new Error(`no run ${runId} in this store`);
+  if (!run) throw new RunNotFound(runId);
   const bytes = store.getBlob(run.snapshot.planHash);
   if (!bytes) throw new Error(`the plan of run ${runId} (${run.snapshot.planHash}) is missing from the store`);
   return decodePlan(bytes);

@@ -125,28 +125,36 @@ export interface CommitRequest {
 }
 
 /**
- * One append-only audit record: a policy decision (`kind: "policy"`) or a tool call
- * (`kind: "tool"`). Values are never stored here, only which fields were redacted.
+ * One append-only audit record: a policy decision (`kind: "policy"`), a tool call (`kind: "tool"`)
+ * or an operator's decision about a stopped run (`kind: "operator"`: an answer given with resume,
+ * a resolution of an effect in doubt). Values are never stored here, only which fields were redacted.
  */
 export interface AuditRecord {
   runId: string;
   /** The journal key of the call the record is about. */
   step: string;
   principal: Json;
-  kind: "policy" | "tool";
-  /** The hook, e.g. "before tool", "after model", "output"; for tool records: "call". */
+  kind: "policy" | "tool" | "operator";
+  /** The hook, e.g. "before tool", "after model", "output"; for tool records: "call"; for operator records: "resume" or "resolve". */
   hook: string;
   /** The callee (tool, model, agent or graph name). */
   target: string;
   /** Policy and rule id (policy records); null for tool records. */
   policy: string | null;
   rule: string | null;
-  /** allow | deny | approve | redact | transform (policy); ok | failed (tool). */
+  /**
+   * allow | deny | approve | redact | transform (policy); ok | failed (tool); approved | rejected |
+   * answered (operator, resume); succeeded | retried | failed (operator, resolve).
+   */
   outcome: string;
   /** Policy records: the rule's reason. Tool records: the failure (`kind: message`); for an MCP tool `mcp server.tool` first. */
   reason?: string;
   /** JSON paths of the fields that were redacted (e.g. "$.ticket.body"), with the PII kind. */
   redacted?: { path: string; kind: string }[];
+  /** Operator records: who decided (`--by`; default the run's principal id). */
+  by?: string;
+  /** Operator records: the decider's comment (`--comment`). */
+  comment?: string;
   at: number;
 }
 

@@ -3,7 +3,7 @@ import type { Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
 import { STORE_HELP, existingStore, openRunStore, timeArg } from "../runs.js";
 
-const OUTCOMES = ["allow", "deny", "approve", "redact", "transform", "ok", "failed"];
+const OUTCOMES = ["allow", "deny", "approve", "redact", "transform", "ok", "failed", "approved", "rejected", "answered", "succeeded", "retried"];
 
 export const audit: Command = {
   name: "audit",
@@ -21,7 +21,9 @@ export const audit: Command = {
     jsonl: { type: "boolean" },
   },
   help: `Show the audit log of a store: every policy decision (which rule of which policy allowed,
-denied, asked for approval or redacted, at which hook of which call, for whom) and every tool call.
+denied, asked for approval or redacted, at which hook of which call, for whom), every tool call, and
+every operator decision about a stopped run (an answer given with awr resume, a resolution with awr
+resolve: who decided, and why).
 The log is append-only; records never carry the values, only the JSON paths that were redacted.
 
 Usage: awr audit [--run ID] [--since T] [--until T] [--policy P] [--outcome O] [--json | --jsonl]
@@ -34,7 +36,7 @@ ${STORE_HELP}
   --until <time>       Records at or before (same forms)
   --policy <name>      Only the decisions of one policy
   --outcome <o>        Only one outcome: ${OUTCOMES.join(", ")}
-  --kind <k>           policy (decisions) or tool (tool calls)
+  --kind <k>           policy (decisions), tool (tool calls) or operator (resume and resolve)
   --limit <n>          At most n records (the oldest first)
   --json               Print a JSON array
   --jsonl              Print one JSON record per line (an export)
@@ -61,7 +63,7 @@ Exit codes:
       query.outcome = v.outcome;
     }
     if (typeof v.kind === "string") {
-      if (v.kind !== "policy" && v.kind !== "tool") throw new UsageError(`unknown kind "${v.kind}"`, "kinds: policy, tool");
+      if (v.kind !== "policy" && v.kind !== "tool" && v.kind !== "operator") throw new UsageError(`unknown kind "${v.kind}"`, "kinds: policy, tool, operator");
       query.kind = v.kind;
     }
     const now = Date.now();
@@ -98,7 +100,7 @@ function table(records: AuditRecord[]): string {
     r.policy ?? "-",
     r.rule ? r.rule.replace(/^policy:[^/]*\//, "") : "-",
     r.outcome,
-    [auditChanges(r), r.reason ?? ""].filter(Boolean).join("; "),
+    [auditChanges(r), r.reason ?? "", r.by !== undefined ? `by ${r.by}` : "", r.comment !== undefined ? `“${r.comment}”` : ""].filter(Boolean).join("; "),
   ]);
   const head = ["time", "run", "hook", "target", "policy", "rule", "outcome", "details"];
   const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));

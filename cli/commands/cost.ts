@@ -1,6 +1,6 @@
 import type { Command } from "../command.js";
 import { type CliIo, Exit, UsageError } from "../io.js";
-import { STORE_HELP, existingStore, openRunStore, timeArg } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel, timeArg } from "../runs.js";
 
 const GROUPS = ["run", "graph", "agent", "tool", "model"] as const;
 
@@ -56,7 +56,7 @@ Exit codes:
     const store = await openRunStore(spec, io);
     try {
       const { callsInRange, costReport, costText } = await import("../../vm/report/index.js");
-      if (runId !== undefined && !store.load(runId)) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      if (runId !== undefined && !store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { calls } = callsInRange(store, { since, until, ...(runId === undefined ? {} : { runId }) });
       const report = costReport(calls, { by: by as (typeof GROUPS)[number], since, until });
       if (args.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -2,7 +2,7 @@ import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { Exit, UsageError } from "../io.js";
 import { loadPlanFrom } from "../programs.js";
-import { STORE_HELP, openRunStore } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
 
 export const replay: Command = {
   name: "replay",
@@ -31,13 +31,15 @@ Examples:
 Exit codes:
   0  the replay reproduced the run
   1  it diverged (the problems are listed)
-  2  usage error, an unknown run, or an unreadable store
+  2  usage error, an unknown run, or a missing or unreadable store (none is created)
 `,
   async run(args, io) {
     const runId = onePositional("replay", args, "run id");
-    const store = await openRunStore(args.values.store as string | undefined, io);
+    const storeArg = args.values.store as string | undefined;
+    existingStore(storeArg, io);
+    const store = await openRunStore(storeArg, io);
     try {
-      if (!store.load(runId)) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { planOfRun } = await import("../../vm/runtime.js");
       const { replayRun } = await import("../../vm/replay.js");
       let plan = planOfRun(store, runId);

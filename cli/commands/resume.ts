@@ -1,7 +1,12 @@
 import { type Command, onePositional } from "../command.js";
 import { Exit, UsageError } from "../io.js";
+import type { Decider } from "../../vm/operator.js";
 import {
   MODELS_HELP,
+  asUsageError,
+  existingStore,
+  interruptible,
+  storeLabel,
   OBSERVE_HELP,
   OBSERVE_OPTIONS,
   STORE_HELP,
@@ -20,6 +25,8 @@ export const resume: Command = {
   options: {
     value: { type: "string" },
     interrupt: { type: "string" },
+    by: { type: "string" },
+    comment: { type: "string" },
     store: { type: "string" },
     models: { type: "string" },
     root: { type: "string" },
@@ -28,14 +35,26 @@ export const resume: Command = {
     ...OBSERVE_OPTIONS,
   },
   help: `Continue a run from its journal. With --value, the answer goes to the run's pending interrupt
-(await human / await event / an approval); without it, a run that stopped (a crash, a cancel)
-continues. Finished steps are not repeated: their results come from the journal.
+(await human / await event / an approval); without it, a run that stopped (a crash, Ctrl-C, a
+timeout) continues. Finished steps are not repeated: their results come from the journal.
+
+The answer is checked before anything is stored: it must fit the awaited field's type, and an
+approval takes exactly true, false or { "approved": true|false, "comment"?: "..." }. A value that
+does not fit is a usage error naming the expected type; the run stays as it was. The decision is
+in the audit log with who gave it (--by) and why (--comment).
+
+The run's providers come from the run: the --models it was started with (recorded answers continue
+after those its journal holds) and the directory of its js tools; --models and --root override them.
+The first Ctrl-C (SIGINT) or SIGTERM interrupts the run: it stays resumable (exit 130 / 143).
 
 Usage: awr resume <run-id> [--value <json|@file>] [--interrupt ID] [options]
 
 Options:
-  --value <json>        The answer (JSON, or @file.json); approvals take true/false or { "approved": true }
+  --value <json>        The answer (JSON, or @file.json); approvals take true, false or
+                        { "approved": true|false, "comment"?: "..." }
   --interrupt <id>      Which pending interrupt to answer (default: the first)
+  --by <who>            Who answers, for the audit log (default: $USER, else the run's principal)
+  --comment <text>      Why, for the audit log
   --timeout <duration>  Stop this execution if it takes longer (e.g. 30s, 10m); resume again to go on
   --root <dir>          Where the run's js tool modules are (default: where awr run compiled it from)
 ${STORE_HELP}
@@ -51,39 +70,45 @@ Examples:
   awr resume 6f1c… --interrupt '…/approval' --value true --json
 
 Exit codes:
-  0  the run completed, or waits for another answer
-  1  the run failed or needs attention
-  2  usage error, an unknown run, or an unreadable store
+  0    the run completed, or waits for another answer
+  1    the run failed or needs attention
+  2    usage error, a value that does not fit, an unknown run, or a missing or unreadable store
+  130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,
   async run(args, io) {
     const runId = onePositional("resume", args, "run id");
     const observing = observeArgs(args.values);
     const limit = typeof args.values.timeout === "string" ? { timeoutMs: durationArg(args.values.timeout, "--timeout") } : {};
-    const store = await openRunStore(args.values.store as string | undefined, io);
+    const storeArg = args.values.store as string | undefined;
+    const value = jsonArg(args.values.value, "--value", io);
+    const who = deciderArgs(args.values, io.env);
+    existingStore(storeArg, io);
+    const store = await openRunStore(storeArg, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
       const { planOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
-      if (!record) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      if (!record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const plan = planOfRun(store, runId);
       // js tools live where the program was compiled from: recorded by `awr run`, or --root.
       const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
       const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
-      runtime = await openRuntime(plan, root, store, args.values, observing, io);
+      runtime = await openRuntime(plan, root, store, args.values, observing, io, record);
       const { rt } = runtime;
-      const value = jsonArg(args.values.value, "--value", io);
+      const signals = interruptible((reason) => rt.cancel(runId, reason));
       let o;
       try {
         o =
           value === undefined
             ? await rt.recover(runId, limit)
-            : await rt.resume(runId, value, { ...limit, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
+            : await rt.resume(runId, value, { ...limit, ...who, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
       } catch (e) {
-        if (e instanceof Error && /not waiting|no pending interrupt/.test(e.message)) throw new UsageError(e.message);
-        throw e;
+        return await asUsageError(e, storeArg);
+      } finally {
+        signals.dispose();
       }
-      const code = report(o, io, args.values.json === true, args.values.store as string | undefined);
+      const code = signals.code(o, report(o, io, args.values.json === true, storeArg));
       await runtime.hold();
       return code;
     } finally {
@@ -92,3 +117,11 @@ Exit codes:
     }
   },
 };
+
+/** `--by` (default: $USER; without it the runtime names the run's principal) and `--comment`. */
+export function deciderArgs(values: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>): Decider {
+  const by = typeof values["by"] === "string" ? values["by"].trim() : env["USER"];
+  if (typeof values["by"] === "string" && !by) throw new UsageError("--by needs a name, e.g. --by alice");
+  const comment = values["comment"];
+  return { ...(by ? { by } : {}), ...(typeof comment === "string" ? { comment } : {}) };
+}

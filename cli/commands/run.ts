@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Json } from "../../vm/types.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
@@ -9,7 +10,10 @@ import {
   OBSERVE_OPTIONS,
   STORE_HELP,
   TRACING_HELP,
+  asUsageError,
   durationArg,
+  interruptible,
+  modelsToStore,
   jsonArg,
   observeArgs,
   openRunStore,
@@ -38,7 +42,8 @@ Usage: awr run <file.awr|plan.awrp> [--graph NAME] --input <json|@file> [options
 
 Options:
   -g, --graph <name>      The graph to run (default: the only graph of the plan)
-  -i, --input <json>      The graph's arguments as a JSON record, or @file.json
+  -i, --input <json>      The graph's arguments as a JSON record, or @file.json (checked against
+                          the graph's parameters first: input that does not fit starts no run)
   --principal <json>      Who runs it, as JSON or @file: { "id": "...", "roles": [...], "attrs": {...} }
                           (policies see it; every audit record names it; default anonymous)
   --timeout <duration>    Stop the run if it takes longer (e.g. 30s, 10m): in-flight calls are
@@ -47,11 +52,14 @@ Options:
                           from the store and append their turns to it (docs/agents.md)
 ${STORE_HELP}
 ${MODELS_HELP}
+                          (stored with the run: awr resume continues it with the same models)
   --json                  Print { runId, status, output?, error?, pending? } on stdout
 ${OBSERVE_HELP}
   -h, --help              Show this help
 
-Progress goes to stderr on a terminal (AWR_PROGRESS=1 forces it).
+Progress goes to stderr on a terminal (AWR_PROGRESS=1 forces it). The first Ctrl-C (SIGINT) or
+SIGTERM interrupts the run: in-flight calls are aborted, the run ends cancelled, its id and the
+command that continues it are printed, and awr exits 130 (SIGINT) or 143 (SIGTERM).
 ${TRACING_HELP}
 
 Examples:
@@ -60,9 +68,10 @@ Examples:
   awr run support.awrp -g support_case -i '{"request": {...}}' --store memory: --json
 
 Exit codes:
-  0  the run completed, or is waiting for an answer (suspended)
-  1  the run failed or needs attention, or the sources have errors
-  2  usage error, a missing file, or an unreadable plan or store
+  0    the run completed, or is waiting for an answer (suspended)
+  1    the run failed or needs attention, or the sources have errors
+  2    usage error, input that does not fit the graph, a missing file, or an unreadable plan or store
+  130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,
   async run(args, io) {
     const observing = observeArgs(args.values);
@@ -79,19 +88,37 @@ Exit codes:
     const input = jsonArg(args.values.input, "--input", io);
     if (input === undefined) throw new UsageError("missing --input", `give the graph's arguments as JSON, e.g. --input '{"ticket": {...}}' or --input @input.json`);
     const principal = principalArg(jsonArg(args.values.principal, "--principal", io));
-    const store = await openRunStore(args.values.store as string | undefined, io);
+    const { checkInput } = await import("../../vm/operator.js");
+    try {
+      checkInput(loaded.plan, graph, input);
+    } catch (e) {
+      await asUsageError(e, undefined);
+    }
+    const storeArg = args.values.store as string | undefined;
+    const store = await openRunStore(storeArg, io);
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
       runtime = await openRuntime(loaded.plan, loaded.baseDir, store, args.values, observing, io);
-      const o = await runtime.rt.start(graph, input, {
-        meta: { root: loaded.baseDir },
-        ...(principal === undefined ? {} : { principal }),
-        ...(session === undefined ? {} : { sessionId: session }),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
+      const { rt } = runtime;
+      // The id is chosen here so that a signal can name (and cancel) the run.
+      const runId = randomUUID();
+      const signals = interruptible((reason) => rt.cancel(runId, reason));
+      let o;
+      try {
+        o = await rt.start(graph, input, {
+          runId,
+          // Where its js tools are and which models it runs with (never a secret): resume reads both.
+          meta: { root: loaded.baseDir, models: modelsToStore(args.values.models as string | undefined, io) },
+          ...(principal === undefined ? {} : { principal }),
+          ...(session === undefined ? {} : { sessionId: session }),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+      } finally {
+        signals.dispose();
+      }
       const { observed: _o, state: _s, ...outcome } = o;
-      const code = report(outcome, io, args.values.json === true, args.values.store as string | undefined);
+      const code = signals.code(outcome, report(outcome, io, args.values.json === true, storeArg));
       await runtime.hold();
       return code;
     } finally {

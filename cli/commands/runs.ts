@@ -1,6 +1,6 @@
 import type { Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { STORE_HELP, openRunStore } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
 
 export const runs: Command = {
   name: "runs",
@@ -27,12 +27,14 @@ Examples:
 
 Exit codes:
   0  printed
-  2  usage error, an unknown run, or an unreadable store
+  2  usage error, an unknown run, or a missing or unreadable store (none is created)
 `,
   async run(args, io) {
     const [sub = "list", id, ...extra] = args.positionals;
     if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
-    const store = await openRunStore(args.values.store as string | undefined, io);
+    const storeArg = args.values.store as string | undefined;
+    existingStore(storeArg, io);
+    const store = await openRunStore(storeArg, io);
     try {
       if (sub === "list") {
         const limit = typeof args.values.limit === "string" ? Number(args.values.limit) : 20;
@@ -49,7 +51,7 @@ Exit codes:
       if (sub === "show") {
         if (!id) throw new UsageError("missing run id", 'run "awr runs show <run-id>"');
         const loaded = store.load(id);
-        if (!loaded) throw new UsageError(`no run ${id} in the store`);
+        if (!loaded) throw new UsageError(`no run ${id} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
         if (args.values.json) {
           io.stdout.write(`${JSON.stringify({ ...loaded.snapshot, journal: loaded.journal }, null, 2)}\n`);
           return Exit.ok;

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { type Command, onePositional } from "../command.js";
 import { packageVersion } from "../host.js";
 import { Exit, UsageError, displayPath } from "../io.js";
-import { STORE_HELP, existingStore, openRunStore } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
 
 export const trace: Command = {
   name: "trace",
@@ -44,7 +44,7 @@ Exit codes:
     const store = await openRunStore(spec, io);
     try {
       const run = store.load(runId);
-      if (!run) throw new UsageError(`no run ${runId} in the store`, 'list runs with "awr runs"');
+      if (!run) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { buildTrace, traceText, traceHtml, planLoader } = await import("../../vm/report/index.js");
       const plan = planLoader(store)(run.snapshot.planHash);
       const t = buildTrace({ run, events: store.events(runId), ...(plan ? { plan } : {}) });

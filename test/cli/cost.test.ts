@@ -98,7 +98,7 @@ describe("awr cost", () => {
     expect(since.stderr).toMatch(/^error: --since "yesterday" is neither a date nor a duration\nhint: use a date/);
     expect(order.stderr).toMatch(/^error: --since is after --until/);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error: no run nope in the store/);
+    expect(run.stderr).toMatch(/^error: no run nope in \S+\.db\n/);
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toMatch(/^error: no run store at missing\.db/);
     expect(existsSync(join(dir, "missing.db"))).toBe(false);

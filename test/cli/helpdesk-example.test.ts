@@ -80,7 +80,7 @@ describe("examples/multi-agent-handoff, offline through the CLI", () => {
     expect(coded).toMatchObject({ runId, status: "suspended", pending: [{ kind: "approval", reason: "a team lead approves every account credit" }] });
 
     // 3. The approval → the credit is granted and the reply sent.
-    const done = await json<Outcome>(["resume", runId, "--value", '{"approved": true, "by": "lead.moreau"}']);
+    const done = await json<Outcome>(["resume", runId, "--value", "true", "--by", "lead.moreau"]);
     expect(done).toMatchObject({ runId, status: "completed", output: { specialty: "billing", verified: true } });
     expect(done.output!["reply"]).toContain("outage credit of one day's plan price for each of the 3 started days: 4.00 EUR");
     expect(done.output!["credit_id"]).toMatch(/^CR-CU-20417-CASE-\d+-400$/);

@@ -124,7 +124,7 @@ describe("awr run, runs, replay, resume", () => {
     expect(emptySession.stderr).toMatch(/^error: --session needs an id/);
     const unknown = await awr(["resume", "no-such-run", "--store", store()], { cwd: dir });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: no run no-such-run in the store/);
+    expect(unknown.stderr).toMatch(/^error: no run no-such-run in .*runs\.db\n/);
     const garbage = join(dir, "garbage.db");
     writeFileSync(garbage, "this is not a database".repeat(100));
     const bad = await awr(["runs", "--store", garbage], { cwd: dir });

@@ -117,7 +117,7 @@ describe("awr trace", () => {
       awr(["trace", "--help"]),
     ]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: no run no-such-run in the store\nhint: list runs with "awr runs"\n$/);
+    expect(unknown.stderr).toMatch(/^error: no run no-such-run in \S+\nhint: list the runs of a store with "awr runs \[--store PATH\]"\n$/);
     expect(noId.code).toBe(2);
     expect(noId.stderr).toMatch(/^error: missing run id/);
     expect(noStore.code).toBe(2);

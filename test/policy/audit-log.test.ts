@@ -65,9 +65,11 @@ describe("the audit log in SQLite", () => {
       const done = await h.rt.resume(r.runId, { approved: true });
       expect(done.status).toBe("completed");
       const all = store.audit({ runId: r.runId });
-      // The first execution's records are stored once; the resumed one added the approval and the call.
+      // The first execution's records are stored once; resume added the operator's answer, the
+      // resumed execution the approval and the call.
       expect(strip(all.slice(0, first.length))).toEqual(strip(first));
       expect(all.slice(first.length).map((a) => [a.kind, a.hook, a.target, a.outcome, a.reason ?? null])).toEqual([
+        ["operator", "resume", "approval", "approved", "needs a lead"],
         ["policy", "before tool", "refund", "approve", "needs a lead (approved)"],
         ["tool", "call", "refund", "ok", null],
       ]);

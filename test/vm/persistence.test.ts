@@ -167,6 +167,21 @@ describe("a run's trace and audit records in the SQLite store", () => {
         outcome: "ok",
         at: expect.any(Number),
       },
+      // The answer given with resume: an operator's decision (who: the principal, without `by`).
+      {
+        runId: first.runId,
+        step: expect.stringContaining("node:ask"),
+        principal,
+        kind: "operator",
+        hook: "resume",
+        target: "human",
+        policy: null,
+        rule: null,
+        outcome: "answered",
+        reason: "ok?",
+        by: "ada",
+        at: expect.any(Number),
+      },
     ]);
     expect(again.audit({ kind: "tool", outcome: "ok" })).toHaveLength(1);
   });

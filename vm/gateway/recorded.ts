@@ -19,11 +19,14 @@
 // - the first line not used yet is taken (a prompt called twice gets the second line); once all
 //   are used, the last applicable line answers again;
 // - no line for the caller → a non-retryable `transport` failure naming the prompt and the file.
+// A resumed run asks only for the calls its journal does not hold: `continueAfter(journal, events)`
+// first marks as used the lines that answered the journal's calls (picked by the same rules, in
+// journal order), so the resumed run gets the answers after them, not the file's first lines again.
 // Cost comes from the plan's price, exactly as for the live gateway.
 import { appendFileSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { JsonValueSchema } from "../../compiler/plan/index.js";
-import { VmFailure, type Json, type ModelProvider, type ModelRequest, type ModelResponse } from "../types.js";
+import { VmFailure, type Json, type JournalEntry, type ModelProvider, type ModelRequest, type ModelResponse, type VmEvent } from "../types.js";
 import { costOf } from "./cost.js";
 
 const RecordingSchema = z.object({
@@ -68,23 +71,56 @@ export class RecordedModels implements ModelProvider {
     return new RecordedModels(parseRecordings(readFileSync(path, "utf8"), path), path);
   }
 
-  async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
-    if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
-    const mine = this.recordings.filter((r) => r.caller === req.caller);
-    const sameModel = mine.filter((r) => r.model === req.model);
-    const text = req.messages.map((m) => m.content).join("\n");
+  /** The line that answers a call (marked used), or undefined; `mine` is how many lines the caller has. */
+  private pick(caller: string, model: string, text: string): { pick: Recording | undefined; mine: number } {
+    const mine = this.recordings.filter((r) => r.caller === caller);
+    const sameModel = mine.filter((r) => r.model === model);
     const applicable = (sameModel.length > 0 ? sameModel : mine).filter((r) => matches(r, text));
     const pick = applicable.find((r) => !this.used.has(r)) ?? applicable[applicable.length - 1];
+    if (pick) this.used.add(pick);
+    return { pick, mine: mine.length };
+  }
+
+  /**
+   * Continues a run where its journal ends: marks as used the lines that answered the model calls
+   * the journal holds (finished, in journal order; each call's caller read from the run's stored
+   * events, its model and message text from the call's journaled request). Returns how many.
+   */
+  continueAfter(journal: readonly JournalEntry[], events: readonly VmEvent[]): number {
+    const callers = new Map<string, string>();
+    for (const e of events) {
+      if ((e.type === "effect.requested" || e.type === "effect.completed") && (e.kind === "prompt" || e.kind === "agent") && e.model !== undefined) callers.set(e.key, e.name);
+    }
+    const requests = new Map<string, Json | undefined>();
+    for (const e of journal) if (e.phase === "intent") requests.set(e.key, e.value);
+    let n = 0;
+    for (const e of journal) {
+      if (e.phase !== "outcome" || e.error || (e.kind !== "prompt" && e.kind !== "agent")) continue;
+      const caller = callers.get(e.key);
+      const req = requests.get(e.key);
+      if (caller === undefined || req === null || typeof req !== "object" || Array.isArray(req)) continue;
+      const model = req["model"];
+      const messages = req["messages"];
+      if (typeof model !== "string" || !Array.isArray(messages)) continue;
+      const text = messages.map((m) => (m !== null && typeof m === "object" && !Array.isArray(m) && typeof m["content"] === "string" ? m["content"] : "")).join("\n");
+      if (this.pick(caller, model, text).pick) n++;
+    }
+    return n;
+  }
+
+  async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
+    if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
+    const text = req.messages.map((m) => m.content).join("\n");
+    const { pick, mine } = this.pick(req.caller, req.model, text);
     if (!pick)
       throw new VmFailure({
         kind: "transport",
         message:
-          mine.length === 0
+          mine === 0
             ? `no recorded response for prompt ${req.caller} in ${this.file}`
             : `no recorded response for prompt ${req.caller} in ${this.file} matches the request`,
         retryable: false,
       });
-    this.used.add(pick);
     const usage = pick.usage ?? { input: 0, output: 0 };
     const res: ModelResponse = { output: (pick.output ?? "") as Json, usage: { ...usage }, costUsd: costOf(req.plan.price, usage) };
     if (pick.toolCalls?.length)

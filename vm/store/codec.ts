@@ -392,7 +392,7 @@ export function checkThreshold(t: unknown): number {
 
 // ---------------------------------------------------------------- audit
 
-export const AUDIT_KINDS: readonly AuditRecord["kind"][] = ["policy", "tool"];
+export const AUDIT_KINDS: readonly AuditRecord["kind"][] = ["policy", "tool", "operator"];
 
 /** An audit record as stored (append-only: no code path updates or deletes one). */
 export interface AuditRow {
@@ -409,6 +409,10 @@ export interface AuditRow {
   outcome: string;
   reason: string | null;
   redacted: string | null;
+  /** Operator records: who decided (schema 4; `by` of the record). */
+  actor: string | null;
+  /** Operator records: the decider's comment (schema 4). */
+  comment: string | null;
   at: number;
 }
 
@@ -443,6 +447,8 @@ export function encodeAudit(runId: string, a: AuditRecord, i: number, seq = 0): 
     outcome: str(a.outcome, `${w}: outcome`, true),
     reason: a.reason === undefined ? null : str(a.reason, `${w}: reason`),
     redacted,
+    actor: a.by === undefined ? null : str(a.by, `${w}: by`),
+    comment: a.comment === undefined ? null : str(a.comment, `${w}: comment`),
     at: num(a.at, `${w}: at`),
   };
 }
@@ -463,6 +469,8 @@ export function decodeAudit(row: AuditRow): AuditRecord {
   };
   if (row.reason !== null) a.reason = row.reason;
   if (row.redacted !== null) a.redacted = parseJson(row.redacted, `${w}: redacted`) as unknown as AuditRecord["redacted"];
+  if (row.actor !== null && row.actor !== undefined) a.by = row.actor;
+  if (row.comment !== null && row.comment !== undefined) a.comment = row.comment;
   return a;
 }
 

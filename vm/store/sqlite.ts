@@ -11,7 +11,7 @@
 //   events   (run_id → runs, seq, count, body JSON)  PRIMARY KEY (run_id, seq) WITHOUT ROWID:
 //             one row per commit, `body` the array of its events, `seq` the first one's position
 //   audit    (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason,
-//             redacted, at)  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
+//             redacted, at, actor, comment (schema 4))  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
 //             append-only: triggers refuse UPDATE and DELETE
 //   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at,
 //             principal)  PRIMARY KEY (session_id, seq) WITHOUT ROWID,
@@ -86,7 +86,7 @@ import { StoreError } from "./errors.js";
 export const DEFAULT_STORE_PATH = ".awr/runs.db";
 
 /** The schema this build writes. A database with a higher version is refused, a lower one migrated. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
@@ -220,6 +220,39 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_by_principal ON sessions (principal, session_id, seq);
   `,
+  // 3 → 4: the audit log also holds operators' decisions about stopped runs (kind 'operator': an
+  // answer given with resume, a resolution of an effect in doubt) with who decided (`actor`) and
+  // their comment. SQLite cannot change a CHECK constraint, so the table is rebuilt, its rows copied
+  // as they are; the append-only triggers are dropped for the copy and created again.
+  `
+  DROP TRIGGER audit_no_update;
+  DROP TRIGGER audit_no_delete;
+  CREATE TABLE audit_v4 (
+    run_id    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    step      TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('policy', 'tool', 'operator')),
+    hook      TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    policy    TEXT,
+    rule      TEXT,
+    outcome   TEXT NOT NULL,
+    reason    TEXT,
+    redacted  TEXT,
+    at        INTEGER NOT NULL,
+    actor     TEXT,                         -- operator records: who decided
+    comment   TEXT,                         -- operator records: their comment
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO audit_v4 (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at)
+    SELECT run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at FROM audit;
+  DROP TABLE audit;
+  ALTER TABLE audit_v4 RENAME TO audit;
+  CREATE INDEX audit_by_at ON audit (at);
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
 ];
 
 export interface SqliteStoreOptions {
@@ -350,7 +383,7 @@ export class SqliteStore implements RunStore {
       selectDispatches: db.prepare(`SELECT id, kind, run_id, payload FROM dispatch ORDER BY id LIMIT ?`),
       deleteDispatches: db.prepare(`DELETE FROM dispatch WHERE id <= ?`),
       insertAudit: db.prepare(
-        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertEvent: db.prepare(`INSERT INTO events (run_id, seq, count, body) VALUES (?, ?, ?, ?)`),
       selectEvents: db.prepare(`SELECT seq, count, body FROM events WHERE run_id = ? ORDER BY seq`),
@@ -418,7 +451,7 @@ export class SqliteStore implements RunStore {
       eq("kind", q.kind);
       if (q.since !== undefined) where.push("at >= ?"), params.push(q.since);
       if (q.until !== undefined) where.push("at <= ?"), params.push(q.until);
-      const sql = `SELECT run_id, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, at FROM audit ${
+      const sql = `SELECT run_id, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at FROM audit ${
         where.length ? `WHERE ${where.join(" AND ")}` : ""
       } ORDER BY at, run_id, seq LIMIT ?`;
       return (this.query(sql).all(...params, q.limit ?? -1) as AuditRow[]).map(decodeAudit);
@@ -505,7 +538,7 @@ export class SqliteStore implements RunStore {
     let aseq = head.next_audit - audit.length;
     for (let i = 0; i < audit.length; i++) {
       const a = encodeAudit(runId, audit[i]!, i);
-      this.s.insertAudit.run(a.run_id, aseq++, a.step, a.principal, a.kind, a.hook, a.target, a.policy, a.rule, a.outcome, a.reason, a.redacted, a.at);
+      this.s.insertAudit.run(a.run_id, aseq++, a.step, a.principal, a.kind, a.hook, a.target, a.policy, a.rule, a.outcome, a.reason, a.redacted, a.actor, a.comment, a.at);
     }
     const dispatch = req.dispatch;
     if (dispatch !== undefined && dispatch.length > 0) {
