@@ -4,14 +4,17 @@
 // labelled corpus in test/policy/corpus/ (recall and false positives are printed by
 // test/policy/pii-corpus.test.ts).
 //
-// - email: local@domain.tld, the TLD alphabetic and not a file extension (`icon@2x.png` is not one).
+// - email: local@domain.tld (letters of any script, `'` in the local part; `[at]` / `[dot]` and
+//   other bracketed forms), the TLD alphabetic and not a file extension (`icon@2x.png` is not one).
 // - phone: international (`+CC …`, `00 CC …`, the country code checked against ITU codes, 8–15
 //   digits as E.164 allows), North American (`(415) 555-0132`, `415-555-0132`, NANP area and
 //   exchange rules) and national trunk formats (`020 7946 0958`, `01 23 45 67 89`: a leading 0,
 //   10–11 digits in groups with one kind of separator).
-// - card: 13–19 digits (plain or in 4-groups / Amex 4-6-5), a known issuer prefix and a valid Luhn.
-// - iban: the country's registered length and a valid ISO 7064 mod-97 checksum.
-// - ssn: AAA-GG-SSSS (or spaced) with area 001–899 except 666, group 01–99, serial 0001–9999;
+// - card: 13–19 digits (plain or in 4-groups / Amex 4-6-5, separated by spaces, dots or dashes), a
+//   known issuer prefix and a valid Luhn.
+// - iban: upper or lower case, grouped by spaces or dashes or not; the country's registered length
+//   and a valid ISO 7064 mod-97 checksum.
+// - ssn: AAA-GG-SSSS (or spaced, or dotted) with area 001–899 except 666, group 01–99, serial 0001–9999;
 //   nine bare digits only right after "SSN" / "social security (number)".
 // - ip: IPv4 (four octets 0–255, no leading zeros, not part of a longer dotted number) and IPv6
 //   (validated by node:net, zones and IPv4-mapped forms included).
@@ -19,6 +22,10 @@
 // A number labelled as another kind of identifier right before it ("order #", "invoice", "part
 // no.", "SKU", "tracking", "version", "serial", "ISBN", ...) is not taken for a phone number, an
 // SSN or an IPv4 address.
+//
+// The detectors read the normal form of the text (vm/normalize.ts: NFKC, invisible characters
+// removed, homoglyphs and other-script digits folded) and findPii maps matches back to whole
+// spans of the original (docs/security.md § Filters and PII detection).
 import { isIPv6 } from "node:net";
 import { normalize } from "./normalize.js";
 
