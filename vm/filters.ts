@@ -4,8 +4,16 @@
 //
 //   contains_pii(x)                  any PII of any kind
 //   contains_pii(x, "card", "iban")  any PII of the named kinds
-//   matches(x, "regex", "flags"?)    a JavaScript regular expression matches some string
-//   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case
+//   matches(x, "regex", "flags"?)    a JavaScript regular expression matches some string, as
+//                                    written or normalised
+//   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case, in
+//                                    the string as written or normalised
+//
+// Normalised = vm/normalize.ts (NFKC, zero-width characters and soft hyphens removed, Cyrillic and
+// Greek homoglyphs folded to Latin, digits of any script to ASCII, every space a space), so
+// "gi\u200Bft card", "ｇｉｆｔ ｃａｒｄ" and a Cyrillic "с" in "card" are caught. Testing the text
+// as written too keeps every match the plain text gives (a regex looking for "\u200B" itself, a
+// word that a removed zero-width space used to separate). contains_pii normalises inside findPii.
 //
 // and the string functions of transform values (any rule may use them):
 //
@@ -16,6 +24,7 @@
 // A bad argument (an invalid regex, an unknown PII kind, a keyword list that is not a list of
 // strings) throws: the rule's condition (or transform value) fails, and the engine denies the call.
 import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
+import { normalize } from "./normalize.js";
 import { describeValue, isRecord } from "./expr.js";
 import type { Json } from "./types.js";
 
@@ -49,13 +58,16 @@ function regex(source: string, flags: string, fn = "matches", global = false): R
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** A keyword as a whole-word, case-insensitive pattern; inner whitespace matches any whitespace. */
+/**
+ * A keyword as a whole-word, case-insensitive pattern; inner whitespace matches any whitespace. The
+ * keywords are normalised (and lower-cased) like the text they are looked for in.
+ */
 function keywordPattern(words: string[]): RegExp {
   const key = `kw/${words.join("\u0000")}`;
   let re = REGEX_CACHE.get(key);
   if (!re) {
     const alts = words
-      .map((w) => w.trim())
+      .map((w) => normalize(w, { caseFold: true }).text.trim())
       .filter(Boolean)
       .map((w) => w.split(/\s+/).map(escape).join("\\s+"));
     re = alts.length ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alts.join("|")})(?![\\p{L}\\p{N}_])`, "iu") : /(?!)/;
@@ -63,6 +75,12 @@ function keywordPattern(words: string[]): RegExp {
     REGEX_CACHE.set(key, re);
   }
   return re;
+}
+
+/** `re` on the normal form of `s` (ASCII text is its own normal form: nothing more to test). */
+function testNormalized(re: RegExp, s: string, caseFold = false): boolean {
+  const n = normalize(s, { caseFold });
+  return !n.identity && re.test(n.text);
 }
 
 /** `scope.call` of a policy condition: the intrinsics above, undefined for anything else. */
@@ -83,13 +101,13 @@ export function policyIntrinsic(fn: string, args: Json[]): Json | undefined {
       if (typeof source !== "string") throw new Error("matches() needs a regular expression string");
       if (flags !== undefined && typeof flags !== "string") throw new Error("matches(): flags must be a string");
       const re = regex(source, flags ?? "");
-      return stringsOf(x ?? null).some((s) => re.test(s));
+      return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s));
     }
     case "contains_any": {
       const [x, words] = args;
       if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw new Error("contains_any() needs a list of strings");
       const re = keywordPattern(words as string[]);
-      return stringsOf(x ?? null).some((s) => re.test(s));
+      return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s, true));
     }
     case "replace": {
       const [x, source, by, flags] = args;

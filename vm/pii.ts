@@ -4,14 +4,17 @@
 // labelled corpus in test/policy/corpus/ (recall and false positives are printed by
 // test/policy/pii-corpus.test.ts).
 //
-// - email: local@domain.tld, the TLD alphabetic and not a file extension (`icon@2x.png` is not one).
+// - email: local@domain.tld (letters of any script, `'` in the local part; `[at]` / `[dot]` and
+//   other bracketed forms), the TLD alphabetic and not a file extension (`icon@2x.png` is not one).
 // - phone: international (`+CC …`, `00 CC …`, the country code checked against ITU codes, 8–15
 //   digits as E.164 allows), North American (`(415) 555-0132`, `415-555-0132`, NANP area and
 //   exchange rules) and national trunk formats (`020 7946 0958`, `01 23 45 67 89`: a leading 0,
 //   10–11 digits in groups with one kind of separator).
-// - card: 13–19 digits (plain or in 4-groups / Amex 4-6-5), a known issuer prefix and a valid Luhn.
-// - iban: the country's registered length and a valid ISO 7064 mod-97 checksum.
-// - ssn: AAA-GG-SSSS (or spaced) with area 001–899 except 666, group 01–99, serial 0001–9999;
+// - card: 13–19 digits (plain or in 4-groups / Amex 4-6-5, separated by spaces, dots or dashes), a
+//   known issuer prefix and a valid Luhn.
+// - iban: upper or lower case, grouped by spaces or dashes or not; the country's registered length
+//   and a valid ISO 7064 mod-97 checksum.
+// - ssn: AAA-GG-SSSS (or spaced, or dotted) with area 001–899 except 666, group 01–99, serial 0001–9999;
 //   nine bare digits only right after "SSN" / "social security (number)".
 // - ip: IPv4 (four octets 0–255, no leading zeros, not part of a longer dotted number) and IPv6
 //   (validated by node:net, zones and IPv4-mapped forms included).
@@ -19,7 +22,12 @@
 // A number labelled as another kind of identifier right before it ("order #", "invoice", "part
 // no.", "SKU", "tracking", "version", "serial", "ISBN", ...) is not taken for a phone number, an
 // SSN or an IPv4 address.
+//
+// The detectors read the normal form of the text (vm/normalize.ts: NFKC, invisible characters
+// removed, homoglyphs and other-script digits folded) and findPii maps matches back to whole
+// spans of the original (docs/security.md § Filters and PII detection).
 import { isIPv6 } from "node:net";
+import { normalize } from "./normalize.js";
 
 export const PII_KINDS = ["email", "phone", "card", "iban", "ssn", "ip"] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
@@ -89,7 +97,7 @@ export function ibanLength(country: string): number | undefined {
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10..35): valid when the remainder is 1. */
 export function ibanChecksumOk(iban: string): boolean {
-  const s = iban.replace(/ /g, "").toUpperCase();
+  const s = iban.replace(/[ -]/g, "").toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s) || IBAN_LENGTH[s.slice(0, 2)] !== s.length) return false;
   return mod97(s.slice(4) + s.slice(0, 4)) === 1;
 }
@@ -167,29 +175,77 @@ function scan(text: string, re: RegExp, kind: PiiKind, accept: (m: RegExpExecArr
   return out;
 }
 
-const EMAIL = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
+// Local part: letters and digits of any script, `._%+-'` inside (not first, `.` and `'` not last);
+// the domain: labels of letters, digits and hyphens, a TLD of letters. The at sign and the dots may
+// be written `[at]`, `(at)`, `{at}`, `<at>`, `[@]` and `[dot]`, `(dot)`, `[.]`, ... with a space
+// either side. A candidate never starts or ends inside a word (`jörg@…` is taken whole or not at
+// all), so no fragment is left.
+//
+// The scan is anchored on the at signs: a Unicode-aware regex tried at every letter of a text is
+// ten times slower than the ASCII one it replaces, so the local part is read leftwards from each
+// at sign, and the domain with a sticky regex right after it.
+const E_AT = /\x20?[\[({<]\x20?(?:at|@)\x20?[\])}>]\x20?|@/gi;
+const E_DOT = String.raw`(?:\.|\x20?[\[({<]\x20?(?:dot|\.)\x20?[\])}>]\x20?)`;
+const E_LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?`;
+const E_DOMAIN = new RegExp(String.raw`(?:${E_LABEL}${E_DOT})+(\p{L}{2,24})(?![\p{L}\p{N}\p{M}_-])`, "iuy");
+const WORDISH = /^[\p{L}\p{N}\p{M}]$/u;
+const WORDISH_BMP = new Uint8Array(0x10000); // 0 unknown, 1 letter / digit / mark, 2 not
+/** \p{L}, \p{N} or \p{M}. */
+function wordish(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  if (cp > 0xffff) return WORDISH.test(String.fromCodePoint(cp));
+  let k = WORDISH_BMP[cp]!;
+  if (k === 0) WORDISH_BMP[cp] = k = WORDISH.test(String.fromCharCode(cp)) ? 1 : 2;
+  return k === 1;
+}
+const LOCAL_PUNCT = "._%+-'";
 
-const email: Detector = (text) =>
-  scan(text, EMAIL, "email", (m) => {
-    const [local, domain] = [m[0].slice(0, m[0].lastIndexOf("@")), m[0].slice(m[0].lastIndexOf("@") + 1)];
-    if (local.includes("..")) return null;
-    const tld = domain.slice(domain.lastIndexOf(".") + 1).toLowerCase();
-    if (FILE_EXTENSIONS.has(tld)) return null;
-    return { start: m.index, end: m.index + m[0].length };
-  });
+const email: Detector = (text) => {
+  const out: PiiMatch[] = [];
+  let floor = 0; // the end of the previous match: a local part never reaches into it
+  E_AT.lastIndex = 0;
+  for (let at = E_AT.exec(text); at; at = E_AT.exec(text)) {
+    // The local part, leftwards from the at sign: at most 64 characters.
+    let start = at.index;
+    let count = 0;
+    while (start > 0 && count <= 64) {
+      const lo = text.charCodeAt(start - 1);
+      const hi = start > 1 ? text.charCodeAt(start - 2) : 0;
+      const pair = (lo & 0xfc00) === 0xdc00 && (hi & 0xfc00) === 0xd800;
+      const cp = pair ? text.codePointAt(start - 2)! : lo;
+      if (!wordish(cp) && !LOCAL_PUNCT.includes(String.fromCharCode(cp))) break;
+      start -= pair ? 2 : 1;
+      count++;
+    }
+    if (count > 64 || start < floor) continue;
+    while (text[start] === "'") start++; // a quote before the address is not part of it
+    const local = text.slice(start, at.index);
+    if (!local || LOCAL_PUNCT.includes(local[0]!) || local.endsWith(".") || local.endsWith("'") || local.includes("..")) continue;
+    E_DOMAIN.lastIndex = at.index + at[0].length;
+    const d = E_DOMAIN.exec(text);
+    if (!d || FILE_EXTENSIONS.has(d[1]!.toLowerCase())) continue;
+    const end = d.index + d[0].length;
+    out.push({ kind: "email", start, end, text: text.slice(start, end) });
+    floor = end;
+    E_AT.lastIndex = end;
+  }
+  return out;
+};
 
 // Plain 13–19 digits, or groups of 4 (last group 1–4), or Amex/Diners 4-6-4/5, one kind of separator.
-const CARD = new RegExp(String.raw`(?<![\w.-]|\d[ -])(?=\d)` + NOT_IN_IBAN + String.raw`(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[ -]\d|[.,]\d)`, "g");
+// Separators: space (NBSP and other spaces after normalisation), dot or dash.
+const CARD = new RegExp(String.raw`(?<![\w.-]|\d[ .-])(?=\d)` + NOT_IN_IBAN + String.raw`(?:\d{13,19}|\d{4}([ .-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ .-])\d{6}\2\d{4,5})(?![\w]|[ .-]\d|,\d)`, "g");
 
 const card: Detector = (text) =>
   scan(text, CARD, "card", (m) => {
-    const d = m[0].replace(/[ -]/g, "");
+    const d = m[0].replace(/[ .-]/g, "");
     if (d.length < 13 || d.length > 19 || !luhn(d) || !cardIssuer(d) || labelledAsIdentifier(text, m.index)) return null;
     return { start: m.index, end: m.index + m[0].length };
   });
 
-// Country, check digits, then 4-groups separated by single spaces (or none); validated per country.
-const IBAN = /(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])/gi;
+// Country, check digits, then 4-groups separated by single spaces or dashes (or none); upper or
+// lower case; validated per country.
+const IBAN = /(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])/gi;
 
 const iban: Detector = (text) =>
   scan(text, IBAN, "iban", (m) => {
@@ -200,18 +256,18 @@ const iban: Detector = (text) =>
     // A greedy candidate may run into a following word: keep the country's length of characters.
     let count = 0;
     let end = 0;
-    for (; end < raw.length && count < len; end++) if (raw[end] !== " ") count++;
+    for (; end < raw.length && count < len; end++) if (raw[end] !== " " && raw[end] !== "-") count++;
     if (count !== len) return null;
     const candidate = raw.slice(0, end);
     const rest = raw.slice(end);
-    if (rest && !rest.startsWith(" ")) return null;
+    if (rest && rest[0] !== " " && rest[0] !== "-") return null;
     // Either all upper case or all lower case (a word like "Ab12" is not an IBAN).
     if (candidate !== candidate.toUpperCase() && candidate !== candidate.toLowerCase()) return null;
     if (!ibanChecksumOk(candidate)) return null;
     return { start: m.index, end: m.index + candidate.length };
   });
 
-const SSN = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w]|-\d)/g;
+const SSN = /(?<![\w.-])(\d{3})([- .])(\d{2})\2(\d{4})(?![\w]|[-.]\d)/g;
 const SSN_BARE = /(?<![\w-])(\d{3})(\d{2})(\d{4})(?![\w-])/g;
 
 const ssn: Detector = (text) => [
@@ -284,11 +340,34 @@ const DETECTORS: [PiiKind, Detector][] = [
 ];
 
 /**
- * Every PII match of the given kinds in `text`, non-overlapping, in text order. All kinds are
- * detected so that an overlap is resolved the same way whichever kinds are asked for; only the
+ * Every PII match of the given kinds in `text`, non-overlapping, in text order. The detectors read
+ * the normalised text (vm/normalize.ts: NFKC, invisible characters removed, homoglyphs and digits
+ * of other scripts folded, every space a space); a match's offsets and text are those of the
+ * ORIGINAL string, covering the whole value (invisible characters inside it included). All kinds
+ * are detected so that an overlap is resolved the same way whichever kinds are asked for; only the
  * asked kinds are returned.
  */
 export function findPii(text: string, kinds: readonly PiiKind[] = PII_KINDS): PiiMatch[] {
+  const norm = normalize(text);
+  const found = detectAll(norm.text).filter((m) => kinds.includes(m.kind));
+  if (norm.identity) return found;
+  const out: PiiMatch[] = [];
+  for (const m of found) {
+    const { start, end } = norm.span(m.start, m.end);
+    const last = out[out.length - 1];
+    // Two matches from one chunk of the original (a ligature split between them): one span.
+    if (last && start < last.end) {
+      last.end = Math.max(last.end, end);
+      last.text = text.slice(last.start, last.end);
+      continue;
+    }
+    out.push({ kind: m.kind, start, end, text: text.slice(start, end) });
+  }
+  return out;
+}
+
+/** The matches of every kind in an (already normalised) text: earlier detectors win overlaps. */
+function detectAll(text: string): PiiMatch[] {
   if (text.length < 7) return [];
   // Kept sorted by start and non-overlapping, so an overlap check is a binary search.
   const taken: PiiMatch[] = [];
@@ -308,7 +387,7 @@ export function findPii(text: string, kinds: readonly PiiKind[] = PII_KINDS): Pi
       taken.splice(lo, 0, m);
     }
   }
-  return taken.filter((m) => kinds.includes(m.kind));
+  return taken;
 }
 
 export function containsPii(text: string, kinds: readonly PiiKind[] = PII_KINDS): boolean {
