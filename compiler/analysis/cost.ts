@@ -15,8 +15,8 @@
 // - `map x in L run f(...)`: f's bound × the most items L can hold: a list literal's length, or
 //   `@maxItems(N)` on the field or parameter L names (concurrency changes the time, not the total).
 // - node: the sum of its statements × (retry + 1) for `retry N`, × the most times it can run
-//   (`maxRuns`: a loop closed by `max N` repeats its body at most N more times; a cycle without
-//   `max` is unbounded, and AWR4003 reports it).
+//   (`maxRuns`: a loop closed by `max N` repeats its body at most N more times, a loop without
+//   fan-out is left at most once per entry; a cycle without `max` is unbounded, and AWR4003 reports it).
 // - policies: a rule whose condition or transform value calls a prompt (a classifier) adds that
 //   prompt's bound at every call its hook applies to — for `before/after model`, every model call
 //   attempt (prompt calls and agent turns); for tool and agent hooks, each call of a matching tool
@@ -44,6 +44,7 @@ import type {
 } from "../syntax/ast.js";
 import { graphNodes, graphState, prop } from "../syntax/ast.js";
 import { nameValue, numberValue, printExpr, walkExpr } from "./expr.js";
+import { graphConditions } from "./exclusive.js";
 import { buildGraphModel, maxRuns } from "./graph-model.js";
 
 export interface CostBound {
@@ -235,7 +236,7 @@ class CostContext {
     this.graphs.push(graph);
     try {
       const file = fileOf(this.program, graph);
-      const runs = maxRuns(buildGraphModel(graph));
+      const runs = maxRuns(buildGraphModel(graph), graphConditions(this.program, file, graph));
       const nodes: NodeCost[] = [];
       let total = ZERO_COST;
       for (const node of graphNodes(graph)) {

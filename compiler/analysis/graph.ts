@@ -2,11 +2,16 @@
 // parallel write conflicts, `!` on fields nothing writes, and the graph's return.
 //
 // Rules chosen here (see graph-model.ts for the execution model):
-// - A node with no outgoing edge is terminal: its branch finishes there, like an edge to `end`.
-//   AWR4002 is reported only for a node from which no path reaches `end` or a terminal node, i.e.
-//   every path stays in a loop; once the loop's `max` is spent the run would stop silently.
-// - Two nodes conflict (AWR4004) when some superstep can have both ready (see `supersteps`) and
-//   both write the same state field whose reducer is `replace`.
+// - Ends are explicit: a node with no outgoing edge is an error (AWR4012, with a fix inserting
+//   `edge x -> end`). A source whose `when` edges can all be false (a spent `max` edge counts as
+//   false) and that has no `otherwise` or unconditional edge gets a warning (AWR4013), unless the
+//   prover (exclusive.ts) shows the conditions exhaustive under the declared types (every enum
+//   member, `ok` / `!ok`, `x < 0.6` / `x >= 0.6`).
+// - AWR4002 is reported for a node from which no path reaches `end` (nor a node without edges,
+//   already AWR4012), i.e. every path stays in a loop; once the loop's `max` is spent the run would
+//   stop silently.
+// - Two nodes conflict (AWR4004) when some superstep can have both ready (see `supersteps`, which
+//   knows exclusive conditions) and both write the same state field whose reducer is `replace`.
 // - Reachability (AWR4001) honours joins: a join whose sources never all finish in one run never fires.
 // - When an edge names an unknown node or is malformed, AWR4001/AWR4002 are not reported for the
 //   graph: they would mostly repeat that error.
@@ -17,6 +22,7 @@ import type { Program } from "../semantic/program.js";
 import type { EdgeDecl, Expr, Field, GraphDecl, Ident, NodeDecl, Span } from "../syntax/ast.js";
 import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState, writeTarget } from "../syntax/ast.js";
 export { fieldReducer, type Reducer } from "../syntax/ast.js";
+import { enumEqualityOnly, exhaustive, graphConditions, type ConditionContext } from "./exclusive.js";
 import { nameValue, walkExpr } from "./expr.js";
 import {
   END,
@@ -42,16 +48,19 @@ export function nodeWrites(node: NodeDecl): Map<string, Ident> {
   return writes;
 }
 
-/** The graph checks of DESIGN §2 (AWR4001–AWR4011), unsorted; an unreadable graph yields fewer, never a throw. */
+/** The graph checks of DESIGN §2 (AWR4001–AWR4013), unsorted; an unreadable graph yields fewer, never a throw. */
 export function analyzeGraph(program: Program, file: string, graph: GraphDecl): Diagnostic[] {
-  void program; // names inside a graph are local; the program is for future cross-declaration checks
   const out: Diagnostic[] = [];
   const model = buildGraphModel(graph);
   checkNodeNames(file, graph, out);
   const unknownTargets = checkNodeBodies(file, model, out);
   const unknownNames = checkEdges(file, model, out) || unknownTargets;
   checkCycles(file, model, out);
-  const steps = supersteps(model);
+  const conditions = graphConditions(program, file, graph);
+  const steps = supersteps(model, { conditions });
+  const text = program.modules.get(file)?.lines.text ?? "";
+  checkEnds(file, model, text, out);
+  checkOpenConditions(file, model, graphConditions(program, file, graph, "declared"), text, out);
   if (!unknownNames) checkReachability(file, model, steps, out);
   checkWriteConflicts(file, model, steps, out);
   checkUnwrittenFields(file, graph, out);
@@ -176,6 +185,50 @@ function checkEdges(file: string, model: GraphModel, out: Diagnostic[]): boolean
 function sourceText(e: EdgeDecl): string {
   const names = e.from.map((i) => `"${i.name}"`);
   return names.length === 1 ? names[0]! : `[${e.from.map((i) => i.name).join(", ")}]`;
+}
+
+/** AWR4012: every node needs an outgoing edge (an `on error` route is not one). */
+function checkEnds(file: string, model: GraphModel, text: string, out: Diagnostic[]): void {
+  const sources = new Set(graphEdges(model.graph).flatMap((e) => e.from.map((i) => i.name)));
+  for (const [name, node] of model.nodes) {
+    if (sources.has(name)) continue;
+    const indent = indentAt(text, node.span.start);
+    out.push(
+      diag("AWR4012", file, node.name.span, `node "${name}" has no outgoing edge: say where the run goes after it, e.g. \`edge ${name} -> end\``, {
+        fixes: [{ kind: "insert", offset: node.span.end, text: `\n${indent}edge ${name} -> end`, title: `Add \`edge ${name} -> end\`` }],
+      }),
+    );
+  }
+}
+
+/** AWR4013: `when` edges that can all be false, with nothing to take then. */
+function checkOpenConditions(file: string, model: GraphModel, conditions: ConditionContext, text: string, out: Diagnostic[]): void {
+  for (const g of model.groups) {
+    const whens = g.edges.filter((e) => e.kind === "when");
+    if (!whens.length || g.edges.some((e) => e.kind !== "when")) continue;
+    const open = whens.filter((e) => !e.bounded);
+    if (open.length && exhaustive(open.map((e) => e.decl.when!), conditions)) continue;
+    // `x == member` edges over an enum, literal union or bool are the checker's (AWR3005)
+    if (g.from.length === 1 && whens.every((e) => !e.bounded) && enumEqualityOnly(open.map((e) => e.decl.when!), conditions)) continue;
+    const last = whens[whens.length - 1]!.decl;
+    const from = g.from.length === 1 ? g.from[0]! : `[${g.from.join(", ")}]`;
+    const spent = whens.some((e) => e.bounded) ? " (an edge whose `max` is spent counts as false)" : "";
+    out.push(
+      diag(
+        "AWR4013",
+        file,
+        last.span,
+        `the conditions of the edges leaving ${g.from.length === 1 ? `"${from}"` : from} can all be false${spent}, and no \`otherwise\` edge leaves it: the branch would stop there. Add \`edge ${from} -> end otherwise\` or cover every case`,
+        { fixes: [{ kind: "insert", offset: last.span.end, text: `\n${indentAt(text, last.span.start)}edge ${from} -> end otherwise`, title: "Add an `otherwise` edge to `end`" }] },
+      ),
+    );
+  }
+}
+
+/** The whitespace before `offset` on its line (what an inserted line is indented by). */
+function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart, offset))?.[0] ?? "";
 }
 
 function checkCycles(file: string, model: GraphModel, out: Diagnostic[]): void {

@@ -57,6 +57,8 @@ export const CODES = {
   AWR4009: { severity: "error", title: "invalid node body" },
   AWR4010: { severity: "error", title: "unknown node" },
   AWR4011: { severity: "error", title: "reserved or duplicate node name" },
+  AWR4012: { severity: "error", title: "node without outgoing edge" },
+  AWR4013: { severity: "warning", title: "edge conditions can all be false" },
 
   // tools, policies, contexts, tests
   AWR5001: { severity: "error", title: "unknown tag" },

@@ -126,6 +126,24 @@ describe("graph structure", () => {
     expect(cost(body)).toMatchObject({ modelCalls: 8, tokens: 8000 });
   });
 
+  test("a loop's exit runs once per entry into the loop, not once per turn", () => {
+    // draft and review run 1 + 3 times; `otherwise` leaves the loop, which only one run entered
+    const body = `state { ok: bool = false }\nnode draft { run t(s) }\nnode review { run t(s) }\nnode publish { run p(s) }\nedge start -> draft\nedge draft -> review\nedge review -> draft when !ok max 3\nedge review -> publish otherwise\nedge publish -> end`;
+    expect(cost(body)).toEqual({ modelCalls: 1, tokens: 1000, usd: 0.0006, reasons: [] });
+  });
+
+  test("nested loops: each exit is bounded by the entries of the loop it leaves", () => {
+    // the outer loop a → b → c → a (max 3) is entered once; the inner self loop on b (max 2) once
+    // per run of a (4): c runs at most 4 times (not 6), finish once (not 6)
+    const body = `state { ok: bool = false }\nnode a { run t(s) }\nnode b { run t(s) }\nnode c { run p(s) }\nnode finish { run p(s) }\nedge start -> a\nedge a -> b\nedge b -> b when !ok max 2\nedge b -> c otherwise\nedge c -> a when !ok max 3\nedge c -> finish otherwise\nedge finish -> end`;
+    expect(cost(body)).toEqual({ modelCalls: 5, tokens: 5000, usd: 0.003, reasons: [] });
+  });
+
+  test("a loop that fans out keeps the bound of its edges (each turn can start a branch)", () => {
+    const body = `state { ok: bool = false }\nnode a { run t(s) }\nnode side { run p(s) }\nedge start -> a\nedge a -> [a, side] when !ok max 3\nedge a -> end otherwise\nedge side -> end`;
+    expect(cost(body)).toEqual({ modelCalls: 3, tokens: 3000, usd: 0.0018, reasons: [] });
+  });
+
   test("a cycle without max is unbounded", () => {
     const body = `node a { run p(s) }\nedge start -> a\nedge a -> a`;
     expect(cost(body)).toEqual({

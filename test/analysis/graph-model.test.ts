@@ -41,12 +41,20 @@ describe("concurrentPairs", () => {
 describe("maxRuns", () => {
   test("max is a per-run budget on the edge", () => {
     const runs = maxRuns(model(`node a {}\nnode b {}\nnode c {}\nedge start -> a\nedge a -> b\nedge b -> a when n > 0 max 3\nedge b -> c otherwise`));
-    expect(Object.fromEntries(runs)).toEqual({ start: 1, a: 4, b: 4, c: 4, end: 0 });
+    // c is the loop's exit: the one run that enters the loop leaves it once
+    expect(Object.fromEntries(runs)).toEqual({ start: 1, a: 4, b: 4, c: 1, end: 0 });
   });
 
   test("a join fires as often as its least frequent source; a cycle without max is unbounded", () => {
     const runs = maxRuns(model(`node a {}\nnode b {}\nnode j {}\nnode loop {}\nedge start -> [a, b]\nedge a -> a when n > 0 max 2\nedge [a, b] -> j\nedge j -> loop\nedge loop -> loop`));
     expect(Object.fromEntries(runs)).toEqual({ start: 1, a: 3, b: 1, j: 1, loop: Infinity, end: 0 });
+  });
+
+  test("an unbounded cycle beside a bounded loop: the loop keeps its bound, an invalid max bounds nothing", () => {
+    const runs = maxRuns(model(`node x {}\nnode a {}\nnode b {}\nedge start -> [x, a]\nedge x -> x\nedge x -> end\nedge a -> b\nedge b -> a when n > 0 max 2\nedge b -> end otherwise`));
+    expect(Object.fromEntries(runs)).toEqual({ start: 1, x: Infinity, a: 3, b: 3, end: Infinity });
+    const invalid = maxRuns(model(`node a {}\nnode b {}\nedge start -> a\nedge a -> b\nedge b -> a when n > 0 max 0\nedge b -> end otherwise`));
+    expect(Object.fromEntries(invalid)).toEqual({ start: 1, a: Infinity, b: Infinity, end: 1 });
   });
 
   test("on error routes count as runs of the handler", () => {
@@ -57,7 +65,7 @@ describe("maxRuns", () => {
 
 describe("analyzeProgram", () => {
   test("runs the graph checks and the cost check on every graph", () => {
-    const p = programOf(`model m { name: "x" }\nprompt q() -> string { model: m\n user #"hi"# }\ngraph g() {\nnode a { run q() }\nnode lost {}\nedge start -> a\n}`);
+    const p = programOf(`model m { name: "x" }\nprompt q() -> string { model: m\n user #"hi"# }\ngraph g() {\nnode a { run q() }\nnode lost {}\nedge start -> a\nedge a -> end\nedge lost -> end\n}`);
     expect(analyzeProgram(p).map((d) => d.code)).toEqual(["AWR4001", "AWR7001"]);
   });
 });
