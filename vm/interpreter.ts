@@ -9,7 +9,7 @@ import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failure
 import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
 import { applyWrite, applyWrites, initialState } from "./reducers.js";
 import { decide, withRetries } from "./retry.js";
-import { validate } from "./schema.js";
+import { toolArguments, validate } from "./schema.js";
 import { awaitSchema } from "./operator.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
 import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
@@ -426,6 +426,9 @@ export class Interpreter {
     return Effect.gen(function* () {
       const tool = target.kind === "tool" ? cx.plan.tools[target.name] : undefined;
       const hook: HookTarget | undefined = target.kind === "tool" ? "tool" : target.kind === "agent" ? "agent" : undefined;
+      // One validated value: the arguments are coerced, defaulted and validated before the hooks,
+      // so `before tool` rules judge exactly what the tool receives (and what is journaled).
+      if (tool) args = yield* self.toolArgs(target.name, tool, args);
       // `before tool` / `before agent`: a redaction rewrites the arguments the callee receives.
       if (hook) args = (yield* self.guarded({ phase: "before", target: hook, name: target.name, tags: tool?.tags ?? [], input: args }, key)) as Record<string, Json>;
       self.count(target.name);
@@ -481,6 +484,12 @@ export class Interpreter {
       }
       return { value, undo };
     });
+  }
+
+  /** A tool call's arguments as the tool receives them (`toolArguments`); a bad one fails before any policy. */
+  private toolArgs(name: string, tool: Plan["tools"][string], args: Json): Effect.Effect<Record<string, Json>, VmFailure> {
+    const r = toolArguments(name, tool.params as JsonSchema, args);
+    return r.ok ? Effect.succeed(r.value) : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: r.message }));
   }
 
   /** A mocked sub-graph's answer goes through the graph's output type like a real one (defaults filled in). */
@@ -818,8 +827,11 @@ export class Interpreter {
         cx.emit({ type: "compensation", runId: cx.runId, key: u.key, tool: u.tool, at: cx.now() });
         // A compensation is a tool call like any other: it passes the before-tool hook. A denied
         // (or not approved) compensation is skipped, recorded in the audit log; the others still run.
+        // The hook judges the arguments the tool will receive; arguments that do not fit go on as
+        // they are and fail in the provider, a journaled failed compensation.
+        const fit = tool ? toolArguments(u.tool, tool.params as JsonSchema, u.args) : undefined;
         const allowed = yield* self
-          .guarded({ phase: "before", target: "tool", name: u.tool, tags: tool?.tags ?? [], input: u.args }, `${u.key}/undo`)
+          .guarded({ phase: "before", target: "tool", name: u.tool, tags: tool?.tags ?? [], input: fit?.ok ? fit.value : u.args }, `${u.key}/undo`)
           .pipe(Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed(undefined) : Effect.fail(e))));
         if (allowed === undefined) continue;
         const args = allowed as Record<string, Json>;

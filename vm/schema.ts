@@ -484,3 +484,14 @@ function branchFor(root: JsonSchema | boolean, s: unknown, type: string, seen: S
   const t = typesOf(root, o, new Set());
   return !t || t.has(type) ? o : undefined;
 }
+
+/**
+ * A tool call's arguments as the tool will receive them: coerced (`"true"` → true, `"1"` → 1),
+ * defaults filled in, validated against the tool's `params`. The interpreter computes this once,
+ * before the `before tool` hooks, so policies, the journal and the tool all see the same value
+ * (a rule can never pass on `"true"` while the tool receives `true`).
+ */
+export function toolArguments(tool: string, params: JsonSchema | boolean, args: Json): { ok: true; value: Record<string, Json> } | { ok: false; message: string } {
+  const r = validate(params, coerce(params, args ?? {}));
+  return r.ok ? { ok: true, value: r.value as Record<string, Json> } : { ok: false, message: `tool ${tool}: invalid arguments: ${r.errors.join("; ")}` };
+}

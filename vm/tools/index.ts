@@ -8,7 +8,7 @@
 // VmFailure. Retries, the journal, policies and mocks are the interpreter's business.
 import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
-import { coerce, validate } from "../schema.js";
+import { toolArguments, validate } from "../schema.js";
 import { BUILTINS, LOCAL_BUILTINS } from "./builtins.js";
 import { fail, isVmFailure, errorMessage } from "./failures.js";
 import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
@@ -216,10 +216,11 @@ function cancelled(tool: string): VmFailure {
  * Coerces then validates the arguments against `params` (schema.ts `coerce` has the table); invalid
  * → `schema`, not retryable, each error naming the argument's path (`$.amount: …`).
  */
+/** Also for providers called without the interpreter; from the interpreter the arguments are already canonical. */
 function checkArgs(tool: string, plan: ToolPlan, args: Record<string, Json>): Record<string, Json> {
-  const r = validate(plan.params, coerce(plan.params, args ?? {}));
-  if (!r.ok) throw fail("schema", `tool ${tool}: invalid arguments: ${r.errors.join("; ")}`, false);
-  return r.value as Record<string, Json>;
+  const r = toolArguments(tool, plan.params, args);
+  if (!r.ok) throw fail("schema", r.message, false);
+  return r.value;
 }
 
 /** Makes the result plain JSON and validates it against `returns`; invalid → `schema`, not retryable. */
