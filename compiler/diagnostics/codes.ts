@@ -70,6 +70,7 @@ export const CODES = {
   AWR5009: { severity: "error", title: "invalid classifier call" },
   AWR5010: { severity: "error", title: "js module not found" },
   AWR5011: { severity: "error", title: "js module has no such export" },
+  AWR5012: { severity: "error", title: "unsupported property" },
 
   // advice
   AWR6001: { severity: "warning", title: "unused declaration" },
