@@ -1,8 +1,9 @@
 // The file-system SourceHost: file ids are absolute paths; `std/NAME` resolves into the package's stdlib.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SourceHost } from "../compiler/semantic/program.js";
+import type { JsModuleInfo, SourceHost } from "../compiler/semantic/program.js";
+import { jsModuleInfo } from "./js-exports.js";
 
 let root: string | undefined;
 
@@ -35,6 +36,8 @@ export function packageVersion(): string {
 
 export class FileHost implements SourceHost {
   private readonly cache = new Map<string, string | undefined>();
+  /** Per module, the last answer and the files it read (with size and mtime: see `jsModule`). */
+  private readonly jsModules = new Map<string, { info: JsModuleInfo; stamps: string[] }>();
 
   constructor(private readonly stdlibDir: string = join(packageRoot(), "stdlib")) {}
 
@@ -64,9 +67,48 @@ export class FileHost implements SourceHost {
     return this.read(file) === undefined ? undefined : file;
   }
 
+  /**
+   * A js tool's module, resolved as the VM resolves it (relative to the declaring file's directory)
+   * and lexed, not run. Not cached across changes: each answer is keyed on the files' size and
+   * modification time, so the editor sees a module created or edited after it started.
+   */
+  jsModule(spec: string, from: string): JsModuleInfo {
+    const file = isAbsolute(spec) ? resolve(spec) : resolve(dirname(from), spec);
+    const stamps: string[] = [];
+    const read = (f: string): string | undefined => {
+      try {
+        const st = statSync(f);
+        if (!st.isFile()) {
+          stamps.push(`${f}\0-`);
+          return undefined;
+        }
+        stamps.push(`${f}\0${st.size}\0${st.mtimeMs}`);
+        return readFileSync(f, "utf8");
+      } catch {
+        stamps.push(`${f}\0-`);
+        return undefined;
+      }
+    };
+    const hit = this.jsModules.get(file);
+    if (hit && hit.stamps.every((s) => s === stampOf(s.slice(0, s.indexOf("\0"))))) return hit.info;
+    const info = jsModuleInfo(file, read, { dirname, resolve });
+    this.jsModules.set(file, { info, stamps });
+    return info;
+  }
+
   /** Standard-library modules: their unused declarations are not reported. */
   isLibrary(file: string): boolean {
     return file.startsWith(join(this.stdlibDir, "std") + sep);
+  }
+}
+
+/** `file` with its size and modification time, or "-" when it is not a readable file (see `jsModule`). */
+function stampOf(file: string): string {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? `${file}\0${st.size}\0${st.mtimeMs}` : `${file}\0-`;
+  } catch {
+    return `${file}\0-`;
   }
 }
 

@@ -3,6 +3,7 @@ import { dedupeDiagnostics as dedupe, hasErrors, sortDiagnostics } from "./diagn
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { checkProgram, type CheckResult } from "./semantic/check.js";
+import { checkJsModules } from "./semantic/js-modules.js";
 import { analyzeProgram } from "./analysis/index.js";
 import { graphCost } from "./analysis/cost.js";
 import { lowerProgram } from "./lower/index.js";
@@ -32,7 +33,7 @@ export interface CompileResult {
 export function compile(entries: string[], host: SourceHost, opts: CompileOptions = {}): CompileResult {
   const { program, diagnostics } = loadProgram(entries, host, opts.cache);
   const check = checkProgram(program);
-  diagnostics.push(...check.diagnostics, ...analyzeProgram(program));
+  diagnostics.push(...check.diagnostics, ...checkJsModules(program, host), ...analyzeProgram(program));
   const all = sortDiagnostics(dedupe(diagnostics));
   const result: CompileResult = { program, check, diagnostics: all };
   if (opts.plan && !hasErrors(all)) {

@@ -4,7 +4,7 @@ export { parse, type ParseResult } from "./syntax/parser.js";
 export { ParseCache, loadProgram } from "./semantic/load.js";
 export { checkProgram, type CheckResult } from "./semantic/check.js";
 export type { Reference } from "./semantic/scope.js";
-export type { SourceHost, Program, ModuleInfo, Sym } from "./semantic/program.js";
+export type { SourceHost, JsModuleInfo, Program, ModuleInfo, Sym } from "./semantic/program.js";
 export type { Diagnostic, FixData, Related } from "./diagnostics/diagnostic.js";
 export { hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 export { CODES, type Code, type Severity } from "./diagnostics/codes.js";

@@ -79,7 +79,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onInitialized(() => {
-    if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }] });
+    // .awr files, and the modules of js tools (AWR5010/AWR5011 depend on them).
+    if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }, { globPattern: "**/*.{mjs,cjs,js}" }] });
   });
 
   // ---------------------------------------------------------------- diagnostics, debounced

@@ -21,6 +21,7 @@ import type { ModuleInfo, Program } from "../compiler/semantic/program.js";
 import { loadProgram } from "../compiler/semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "../compiler/semantic/check.js";
 import { readsHold, recordingProgram, type Reads } from "../compiler/semantic/reuse.js";
+import { checkJsModules } from "../compiler/semantic/js-modules.js";
 import { analyzeGraph, costDiagnostics } from "../compiler/analysis/index.js";
 import { LineMap } from "../compiler/diagnostics/line-map.js";
 import { FileHost } from "../cli/host.js";
@@ -126,7 +127,7 @@ export class Workspace {
     const hit = this.results.get(file);
     if (hit && hit.generation === this.generation) return hit.result;
     const { program, diagnostics } = loadProgram([file], this.host, this.parses);
-    const result = this.lazyAnalysis(program, diagnostics);
+    const result = this.lazyAnalysis(program, diagnostics, this.host);
     this.results.set(file, { generation: this.generation, result });
     return result;
   }
@@ -214,9 +215,13 @@ export class Workspace {
 
   // ---------------------------------------------------------------- lazy check and analysis
 
-  private lazyAnalysis(program: Program, loadDiagnostics: Diagnostic[]): Analysis {
+  private lazyAnalysis(program: Program, loadDiagnostics: Diagnostic[], host: OverlayHost): Analysis {
     const ws = this;
     let check: CheckResult | undefined;
+    // js tools' modules (AWR5010/5011): outside the check cache, as in `compile` (their files are not
+    // part of the program); the host re-lexes a module only when its size or mtime changed.
+    let js: Diagnostic[] | undefined;
+    const jsDiagnostics = () => (js ??= checkJsModules(program, host));
     let all: Diagnostic[] | undefined;
     const perFile = new Map<string, Diagnostic[]>();
     return {
@@ -228,7 +233,7 @@ export class Workspace {
       get diagnostics() {
         if (!all) {
           const analysed = [...program.modules.keys()].flatMap((f) => ws.analysisOf(program, f));
-          all = sortDiagnostics(dedupe([...loadDiagnostics, ...this.check.diagnostics, ...analysed]));
+          all = sortDiagnostics(dedupe([...loadDiagnostics, ...this.check.diagnostics, ...jsDiagnostics(), ...analysed]));
         }
         return all;
       },
@@ -238,7 +243,7 @@ export class Workspace {
         let ds = perFile.get(file);
         if (!ds) {
           const of = (d: Diagnostic) => d.file === file;
-          ds = all ? all.filter(of) : sortDiagnostics(dedupe([...loadDiagnostics.filter(of), ...this.check.diagnostics.filter(of), ...ws.analysisOf(program, file).filter(of)]));
+          ds = all ? all.filter(of) : sortDiagnostics(dedupe([...loadDiagnostics.filter(of), ...this.check.diagnostics.filter(of), ...jsDiagnostics().filter(of), ...ws.analysisOf(program, file).filter(of)]));
           perFile.set(file, ds);
         }
         return ds;

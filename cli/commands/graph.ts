@@ -7,24 +7,27 @@ import { Exit, UsageError } from "../io.js";
 import { printDiagnostics, summaryLine } from "../report.js";
 import { closest } from "../suggest.js";
 
-const FORMATS = ["mermaid", "dot"] as const;
+const FORMATS = ["mermaid", "dot", "json"] as const;
 
 export const graph: Command = {
   name: "graph",
-  summary: "Export a graph as Mermaid or Graphviz DOT",
+  summary: "Export a graph as Mermaid, Graphviz DOT or JSON",
   options: {
     graph: { type: "string", short: "g" },
     format: { type: "string", short: "f" },
   },
-  help: `Export a graph of an .awr file as a Mermaid flowchart or a Graphviz DOT digraph.
+  help: `Export a graph of an .awr file as a Mermaid flowchart, a Graphviz DOT digraph or JSON.
 
-Usage: awr graph <file.awr> [--graph NAME] [--format mermaid|dot]
+Usage: awr graph <file.awr> [--graph NAME] [--format mermaid|dot|json]
 
 The file is checked first; errors are printed on stderr and nothing is exported.
 
 Options:
   -g, --graph <name>    The graph to export (required when the file declares several)
-  -f, --format <fmt>    mermaid (default) or dot
+  -f, --format <fmt>    mermaid (default), dot, or json: { "name", "nodes": [{ "id", "label",
+                        "shape": "start|end|node|join" }], "edges": [{ "from", "to",
+                        "kind": "normal|conditional|error|loop", "label"?, "fanOut"? }] }
+                        (what the VS Code graph view draws)
   -h, --help            Show this help
 
 Examples:
@@ -41,7 +44,7 @@ Exit codes:
     const format = args.values.format ?? "mermaid";
     if (typeof format !== "string" || !(FORMATS as readonly string[]).includes(format)) {
       const guess = closest(String(format), FORMATS);
-      throw new UsageError(`unknown format "${String(format)}"`, guess ? `did you mean "${guess}"? (mermaid or dot)` : "use mermaid or dot");
+      throw new UsageError(`unknown format "${String(format)}"`, guess ? `did you mean "${guess}"? (mermaid, dot or json)` : "use mermaid, dot or json");
     }
     const file = existingFile(fileArg, io.cwd);
     const host = new FileHost();
@@ -73,8 +76,8 @@ Exit codes:
     else throw new UsageError(`${fileArg} declares ${own.length} graphs; choose one with --graph`, listHint(own));
 
     const text = host.read(targetFile) ?? "";
-    const { graphToDot, graphToMermaid } = await import("../../compiler/analysis/export.js");
-    const out = format === "dot" ? graphToDot(target, text) : graphToMermaid(target, text);
+    const { graphToDot, graphToJson, graphToMermaid } = await import("../../compiler/analysis/export.js");
+    const out = format === "dot" ? graphToDot(target, text) : format === "json" ? JSON.stringify(graphToJson(target, text), null, 2) : graphToMermaid(target, text);
     io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
     return Exit.ok;
   },

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { UsageError } from "../io.js";
+import { Exit, UsageError } from "../io.js";
 
 export const lsp: Command = {
   name: "lsp",
@@ -11,8 +11,8 @@ export const lsp: Command = {
 
 Usage: awr lsp --stdio
 
-Speaks the Language Server Protocol over stdin/stdout until the client sends "exit" (or closes
-stdin). Editors start it themselves; the VS Code extension does. Features: diagnostics, hover,
+Speaks the Language Server Protocol over stdin/stdout until the client sends "exit" or closes
+stdin. Editors start it themselves; the VS Code extension does. Features: diagnostics, hover,
 go to definition, find references, document symbols, completion and quick fixes.
 
 Options:
@@ -23,8 +23,8 @@ Examples:
   awr lsp --stdio
 
 Exit codes:
-  0  the client sent shutdown, then exit
-  1  the client exited without shutdown, or closed the connection
+  0  the client sent shutdown, then exit; or closed stdin
+  1  the client sent exit without shutdown
   2  usage error
 `,
   async run(args) {
@@ -37,7 +37,21 @@ Exit codes:
     const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
     startServer(connection);
     connection.listen();
-    // The connection ends the process (exit notification, or stdin closing).
-    return await new Promise<number>(() => {});
+    // The exit notification ends the process (vscode-languageserver calls process.exit: 0 after
+    // shutdown, 1 without). The client closing stdin ends the session too: exit 0. Without this,
+    // the pending promise would leave Node's top-level await unsettled when the loop empties (exit 13).
+    return await new Promise<number>((resolve) => {
+      let done = false;
+      const ended = () => {
+        if (done) return;
+        done = true;
+        connection.dispose();
+        resolve(Exit.ok);
+        // Timers the server may still hold (the parent-process watchdog) must not keep it alive.
+        setTimeout(() => process.exit(Exit.ok), 500).unref();
+      };
+      process.stdin.once("end", ended);
+      process.stdin.once("close", ended);
+    });
   },
 };

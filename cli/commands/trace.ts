@@ -51,7 +51,7 @@ Exit codes:
       const audit = store.audit({ runId });
       if (typeof args.values.html === "string") {
         const file = resolve(io.cwd, args.values.html);
-        const page = traceHtml({ trace: t, ...(plan ? { plan } : {}), audit, generator: `awr ${packageVersion()}` });
+        const page = await traceHtml({ trace: t, ...(plan ? { plan } : {}), audit, generator: `awr ${packageVersion()}` });
         try {
           writeFileSync(file, page);
         } catch (e) {

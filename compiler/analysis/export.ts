@@ -1,4 +1,5 @@
-// A graph as a Mermaid flowchart or a Graphviz DOT digraph (`awr graph`, the editor's preview).
+// A graph as a Mermaid flowchart, a Graphviz DOT digraph or JSON for drawing (`awr graph`; the
+// editor's preview reads the JSON).
 // Output is deterministic: nodes in declaration order, edges in declaration order.
 // Shapes: start is a circle, end a double circle, nodes rounded boxes; a join (`edge [b, c] -> d`)
 // is drawn as a small junction the sources flow into; the edges of a fan-out (`edge a -> [b, c]`)
@@ -11,7 +12,29 @@ import { END, START } from "./graph-model.js";
 
 interface Drawing {
   nodes: { id: string; label: string; shape: "start" | "end" | "node" | "join" }[];
-  edges: { from: string; to: string; label: string; style: "plain" | "thick" | "dashed" }[];
+  edges: { from: string; to: string; label: string; style: "plain" | "thick" | "dashed"; kind: EdgeKind; fanOut: boolean }[];
+}
+
+/** normal; conditional (`when` / `otherwise`); error (`on error -> handler`); loop (`max N`). */
+export type EdgeKind = "normal" | "conditional" | "error" | "loop";
+
+/**
+ * The graph for drawing (`awr graph --format json`, read by the VS Code graph view and laid out by
+ * vm/report/graph-layout.ts, which declares the same shape). Ids as in the Mermaid export.
+ */
+export interface GraphExport {
+  name: string;
+  nodes: { id: string; label: string; shape: "start" | "end" | "node" | "join" }[];
+  edges: { from: string; to: string; kind: EdgeKind; label?: string; fanOut?: boolean }[];
+}
+
+export function graphToJson(graph: GraphDecl, text?: string): GraphExport {
+  const d = draw(graph, text);
+  return {
+    name: graph.name.name,
+    nodes: d.nodes,
+    edges: d.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind, ...(e.label ? { label: e.label } : {}), ...(e.fanOut ? { fanOut: true } : {}) })),
+  };
 }
 
 /** `text` is the module's source text: condition labels are the conditions as written. */
@@ -70,18 +93,19 @@ function draw(graph: GraphDecl, text: string | undefined): Drawing {
     if (!from.length || !to.length) continue;
     const label = edgeLabel(e, text);
     const style = e.otherwise ? "dashed" : to.length > 1 ? "thick" : "plain";
+    const kind: EdgeKind = e.max ? "loop" : e.when || e.otherwise ? "conditional" : "normal";
     let source = id(from[0]!);
     if (from.length > 1) {
       source = `__join${++joins}`;
       d.nodes.push({ id: source, label: "join", shape: "join" });
-      for (const f of from) d.edges.push({ from: id(f), to: source, label: "", style: "plain" });
+      for (const f of from) d.edges.push({ from: id(f), to: source, label: "", style: "plain", kind: "normal", fanOut: false });
     }
-    for (const t of to) d.edges.push({ from: source, to: id(t), label, style });
+    for (const t of to) d.edges.push({ from: source, to: id(t), label, style, kind, fanOut: to.length > 1 });
   }
   for (const n of graphNodes(graph))
     for (const s of n.stmts)
       if (s.kind === "OnError" && s.target.name && n.name.name)
-        d.edges.push({ from: id(n.name.name), to: id(s.target.name), label: "on error", style: "dashed" });
+        d.edges.push({ from: id(n.name.name), to: id(s.target.name), label: "on error", style: "dashed", kind: "error", fanOut: false });
   return d;
 }
 

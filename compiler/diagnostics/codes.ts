@@ -70,6 +70,9 @@ export const CODES = {
   AWR5007: { severity: "error", title: "field cannot be transformed" },
   AWR5008: { severity: "error", title: "transformed value does not fit the field" },
   AWR5009: { severity: "error", title: "invalid classifier call" },
+  AWR5010: { severity: "error", title: "js module not found" },
+  AWR5011: { severity: "error", title: "js module has no such export" },
+  AWR5012: { severity: "error", title: "unsupported property" },
 
   // advice
   AWR6001: { severity: "warning", title: "unused declaration" },

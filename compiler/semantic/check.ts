@@ -782,7 +782,15 @@ class DeclChecker {
           this.duration(file, p.value, '"cache"');
           break;
         case "embed":
+          // Refused rather than ignored: the plan does not carry it, so a run would embed with the
+          // local embedder while the source claims a model (docs/context.md § Embeddings).
           this.oneName(file, p, ["ModelDecl"], "model");
+          this.ctx.report(
+            "AWR5012",
+            file,
+            p.key.span,
+            '"embed" is not supported yet: runs would embed with the local deterministic embedder, not this model. Remove it and choose the embedder where the context is assembled (awr context query --embedder openai:MODEL, or the embedder option of createContextAssembler)',
+          );
           break;
         case "summarize": {
           const prompt = this.oneName(file, p, ["PromptDecl"], "prompt");

@@ -12,7 +12,20 @@ export interface SourceHost {
   resolve(spec: string, from: string): string | undefined;
   /** True for library modules (the stdlib): their unused declarations are not reported. */
   isLibrary?(file: string): boolean;
+  /**
+   * The module a tool's `impl: js("SPEC#export")` in file `from` names, and its exports listed
+   * without running it. Optional: a host that cannot tell (an in-memory one) leaves it out or
+   * answers undefined, and js modules are then not checked.
+   */
+  jsModule?(spec: string, from: string): JsModuleInfo | undefined;
 }
+
+/**
+ * A js tool's module as the host found it: `found: false` when the file does not exist; `exports`
+ * (every exported name, `default` included) when it could be lexed as an ES or CommonJS module;
+ * `open` when a re-export (`export * from`) could not be followed, so other names may exist.
+ */
+export type JsModuleInfo = { found: false; file: string } | { found: true; file: string; exports?: string[]; open?: boolean };
 
 export interface ModuleInfo {
   file: string;

@@ -67,7 +67,7 @@ export const CONTEXT_PROPS: Record<string, PropSpec> = {
   budget: { type: "int", doc: "Token budget of the assembled context." },
   dedup: { type: "number 0..1", doc: "Similarity above which near-duplicate chunks are dropped." },
   cache: { type: "duration", doc: "How long an assembled result is reused for the same query." },
-  embed: { type: "model", doc: "The model used for embeddings (a local deterministic embedder when omitted)." },
+  embed: { type: "model", doc: "Not supported yet (AWR5012): the plan does not carry it. Choose the embedder where the context is assembled (awr context query --embedder openai:MODEL)." },
   summarize: { type: "prompt", doc: "A prompt that condenses the context when it exceeds the budget." },
 };
 

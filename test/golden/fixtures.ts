@@ -21,7 +21,8 @@ export interface Fixture {
 /**
  * Fixtures of a directory: each `NAME.awr` is a one-file program (compiled as `main.awr`); each
  * directory `NAME/` is a multi-file program with its `main.awr` as entry. The expected output of
- * either is `NAME.<ext>` beside it.
+ * either is `NAME.<ext>` beside it. A directory's `.mjs`/`.cjs`/`.js` files and package.json files
+ * are part of it too (js tools' modules).
  */
 export function fixtures(dir: string, ext: string): Fixture[] {
   const out: Fixture[] = [];
@@ -41,14 +42,19 @@ function readTree(root: string, dir = root, files: Record<string, string> = {}):
   for (const entry of readdirSync(dir).sort()) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) readTree(root, path, files);
-    else if (entry.endsWith(".awr")) files[relative(root, path).split("\\").join("/")] = readFileSync(path, "utf8");
+    else if (/\.(awr|mjs|cjs|js)$/.test(entry) || entry === "package.json") files[relative(root, path).split("\\").join("/")] = readFileSync(path, "utf8");
   }
   return files;
 }
 
-/** Compiles a fixture from memory; the entry is `main.awr`. */
+/**
+ * Compiles a fixture from memory; the entry is `main.awr`. A fixture directory holding JavaScript
+ * files has its js tools' modules checked against them (AWR5010, AWR5011); other fixtures name
+ * modules they do not provide, and those are not checked.
+ */
 export function compileFixture(files: Record<string, string>): Diagnostic[] {
-  return compile(["main.awr"], memoryHost(files)).diagnostics;
+  const jsModules = Object.keys(files).some((f) => /\.(mjs|cjs|js)$/.test(f));
+  return compile(["main.awr"], memoryHost(files, { jsModules })).diagnostics;
 }
 
 /** Every diagnostic rendered without colour, blank-line separated, in the order given. */

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join, normalize } from "node:path";
+import { posix } from "node:path";
 import type { SourceHost } from "../../compiler/semantic/program.js";
+import { jsModuleInfo } from "../../cli/js-exports.js";
 
 const STDLIB = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "stdlib", "std");
 
@@ -9,8 +11,12 @@ const STDLIB = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "stdlib
  * An in-memory SourceHost for tests: files are given as { "main.awr": "..." } (ids are the keys,
  * `/`-separated); `std/NAME` imports read the real stdlib from disk.
  */
-export function memoryHost(files: Record<string, string>): SourceHost {
+export function memoryHost(files: Record<string, string>, opts: { jsModules?: boolean } = {}): SourceHost {
   return {
+    // Opt-in: most tests declare js tools whose modules they never write.
+    ...(opts.jsModules
+      ? { jsModule: (spec: string, from: string) => jsModuleInfo(posix.join(posix.dirname(from), spec), (f) => files[f], { dirname: posix.dirname, resolve: posix.join }) }
+      : {}),
     read(file) {
       if (file.startsWith("std/")) {
         try {

@@ -105,6 +105,9 @@ beforeAll(async () => {
   TEXTS[file("tools.awr")] = TOOLS;
   TEXTS[file("main.awr")] = MAIN.text;
   for (const [f, t] of Object.entries(TEXTS)) writeFileSync(f, t);
+  // The js tools' modules (the server checks that they exist and export the names: AWR5010/AWR5011).
+  writeFileSync(file("mail.mjs"), "export async function send() { return 'sent'; }\n");
+  writeFileSync(file("audit.mjs"), "export async function audit() { return 'ok'; }\n");
   client = await LspClient.start(dir);
   await client.open(file("main.awr"), MAIN.text);
   await client.open(file("types.awr"), TYPES.text);

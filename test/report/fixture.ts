@@ -118,5 +118,5 @@ export async function failedRunPage(): Promise<{ html: string; runId: string }> 
   const f = await runFixture({ failNotify: true });
   const run = f.store.load(f.runId)!;
   const trace = buildTrace({ run, events: f.events, plan: f.plan });
-  return { html: traceHtml({ trace, plan: f.plan, audit: nastyAudit(f.runId, run.snapshot.createdAt + 300), generator: "awr test" }), runId: f.runId };
+  return { html: await traceHtml({ trace, plan: f.plan, audit: nastyAudit(f.runId, run.snapshot.createdAt + 300), generator: "awr test" }), runId: f.runId };
 }

@@ -1,8 +1,15 @@
 // The HTML report as text: one self-contained page, the graph with one element per node coloured
 // by outcome, the timeline, the totals, the audit records, and every piece of user content escaped.
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildTrace, escapeHtml, graphShape, graphLayout, traceHtml } from "../../vm/report/index.js";
+import { compile } from "../../compiler/compile.js";
+import { FileHost } from "../../cli/host.js";
+import { buildTrace, escapeHtml, graphShape, graphLayout, graphSvg, overlaps, traceHtml } from "../../vm/report/index.js";
+import { planOf } from "../vm/helpers.js";
 import { NASTY, failedRunPage, fixturePlan, runFixture } from "./fixture.js";
+
+const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 
 describe("traceHtml", () => {
   it("draws every node of the run's graph once, with its outcome class", async () => {
@@ -36,7 +43,7 @@ describe("traceHtml", () => {
     expect(html.match(/<script/g)).toHaveLength(1); // ours, inline
     // Awaits' reasons are user text too.
     const f = await runFixture({ text: "wait" });
-    const page = traceHtml({ trace: buildTrace({ run: f.store.load(f.runId)!, events: f.events, plan: f.plan }), plan: f.plan, audit: [] });
+    const page = await traceHtml({ trace: buildTrace({ run: f.store.load(f.runId)!, events: f.events, plan: f.plan }), plan: f.plan, audit: [] });
     expect(page).not.toContain("<b>fine</b>");
     expect(page).toContain("Is this &#60;b&#62;fine&#60;/b&#62;?");
     expect(page).toMatch(/<g class="node step outcome-suspended" data-node="ask"/);
@@ -53,32 +60,30 @@ describe("traceHtml", () => {
 
   it("still renders without the plan (no graph) and without events (from the journal)", async () => {
     const f = await runFixture();
-    const page = traceHtml({ trace: buildTrace({ run: f.store.load(f.runId)!, events: [] }), audit: [] });
+    const page = await traceHtml({ trace: buildTrace({ run: f.store.load(f.runId)!, events: [] }), audit: [] });
     expect(page).toContain("The run's plan is not in the store");
     expect(page).toContain("timeline from the journal");
     expect(page.match(/<tr class="tl-row /g)!.length).toBeGreaterThan(5);
   });
 });
 
-describe("the graph layout", () => {
-  it("puts start on top, end at the bottom, and every edge's target below its source except loops", () => {
+describe("the graph layout (elkjs, shared with the VS Code graph view)", () => {
+  it("puts start on top, end at the bottom, every forward edge's target below its source, no two nodes overlapping", async () => {
     const plan = fixturePlan();
-    const l = graphLayout(graphShape(plan.graphs["main"]!));
+    const l = await graphLayout(graphShape(plan.graphs["main"]!));
     const y = new Map(l.nodes.map((n) => [n.id, n.y]));
     expect(Math.min(...y.values())).toBe(y.get("start"));
     expect(Math.max(...y.values())).toBe(y.get("end"));
-    for (const e of l.edges) if (!e.back) expect(y.get(e.to)!).toBeGreaterThan(y.get(e.from)!);
+    for (const e of l.edges) if (!e.back) expect(y.get(e.to)!, `${e.from} -> ${e.to}`).toBeGreaterThan(y.get(e.from)!);
     for (const n of l.nodes) {
       expect(n.x).toBeGreaterThanOrEqual(0);
       expect(n.x + n.width).toBeLessThanOrEqual(l.width);
     }
-    // No two nodes overlap.
-    for (const a of l.nodes)
-      for (const b of l.nodes) if (a !== b) expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(true);
+    for (const a of l.nodes) for (const b of l.nodes) if (a !== b) expect(overlaps(a, b), `${a.id} / ${b.id}`).toBe(false);
   });
 
-  it("draws a bounded loop as a back edge", () => {
-    const l = graphLayout({
+  it("draws a bounded loop as a back edge with its label", async () => {
+    const l = await graphLayout({
       nodes: [
         { id: "start", label: "start", shape: "start" },
         { id: "n:a", label: "a", shape: "node" },
@@ -86,12 +91,51 @@ describe("the graph layout", () => {
         { id: "end", label: "end", shape: "end" },
       ],
       edges: [
-        { from: "start", to: "n:a" },
-        { from: "n:a", to: "n:b" },
-        { from: "n:b", to: "n:a", label: "max 3" },
-        { from: "n:b", to: "end" },
+        { from: "start", to: "n:a", kind: "normal" },
+        { from: "n:a", to: "n:b", kind: "normal" },
+        { from: "n:b", to: "n:a", kind: "loop", label: "max 3" },
+        { from: "n:b", to: "end", kind: "normal" },
       ],
     });
     expect(l.edges.filter((e) => e.back).map((e) => `${e.from}>${e.to}`)).toEqual(["n:b>n:a"]);
+    expect(l.edges.find((e) => e.back)!.labelBox).toBeDefined();
+  });
+
+  it("draws a node's on error edge to its handler, dashed, labelled \"on error\"", async () => {
+    const plan = planOf(`
+tool risky(x: string) -> string { impl: js("./t.mjs#risky") }
+graph g(x: string) -> string {
+  state { out: string = "" }
+  node work { run risky(x: x) -> out  on error -> handler }
+  node handler { set out = "handled" }
+  edge start -> work
+  edge work -> end
+  edge handler -> end
+  return out
+}`);
+    const svg = await graphSvg(plan.graphs["g"]!, {});
+    const path = /<path class="edge error" data-from="work" data-to="handler" d="M[\d.]+,[\d.]+[^"]*"/.exec(svg);
+    expect(path, svg).not.toBeNull();
+    expect(svg).toMatch(/<g class="edge-label error"><title>on error<\/title><rect [^>]*\/><text [^>]*>on error<\/text><\/g>/);
+  });
+
+  it("places no two edge labels over each other, nor over a node, for every graph of the examples", async () => {
+    const projects = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, "main.awr")));
+    expect(projects.length).toBeGreaterThanOrEqual(3);
+    let labelled = 0;
+    for (const p of projects) {
+      const r = compile([join(EXAMPLES, p, "main.awr")], new FileHost(), { plan: true });
+      expect(r.plan, `${p}: ${r.diagnostics.map((d) => d.message).join("; ")}`).toBeDefined();
+      for (const [name, g] of Object.entries(r.plan!.graphs)) {
+        const l = await graphLayout(graphShape(g));
+        const boxes = l.edges.filter((e) => e.labelBox).map((e) => ({ what: `${e.from}->${e.to} "${e.label}"`, box: e.labelBox! }));
+        labelled += boxes.length;
+        expect(boxes.length, `${p}/${name}`).toBe(l.edges.filter((e) => e.label).length);
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) expect(overlaps(boxes[i]!.box, boxes[j]!.box), `${p}/${name}: ${boxes[i]!.what} and ${boxes[j]!.what}`).toBe(false);
+        for (const b of boxes) for (const n of l.nodes) expect(overlaps(b.box, n), `${p}/${name}: ${b.what} over node ${n.id}`).toBe(false);
+      }
+    }
+    expect(labelled).toBeGreaterThan(5);
   });
 });

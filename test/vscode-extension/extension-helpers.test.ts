@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { awrInvocation, blankNonCode, graphNames, testSummary } from "../../vscode-extension/src/awr.js";
-import { decodeEntities, graphHtml, layoutGraph, parseMermaid, renderSvg } from "../../vscode-extension/src/graph-view.js";
+import { graphHtml, graphSvg, parseGraphJson } from "../../vscode-extension/src/graph-view.js";
+import { layoutGraph, overlaps } from "../../vm/report/graph-layout.js";
 import { awr } from "../helpers/awr-cli.js";
 
 describe("awrInvocation", () => {
@@ -51,39 +52,46 @@ describe("testSummary", () => {
 });
 
 describe("the graph preview", () => {
-  it("parses the Mermaid flowchart awr graph prints", async () => {
-    const r = await awr(["graph", "examples/support-triage/main.awr", "--format", "mermaid"]);
-    expect(r.code).toBe(0);
-    const g = parseMermaid(r.stdout);
+  it("reads the JSON awr graph exports: nodes, and edges with their kind (on error included)", async () => {
+    const r = await awr(["graph", "examples/support-triage/main.awr", "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const g = parseGraphJson(r.stdout);
     expect(g.name).toBe("support_case");
     expect(g.nodes.map((n) => n.label)).toEqual(["start", "classify", "fetch_orders", "decide", "refund", "respond", "escalate", "notify", "end", "join"]);
     expect(g.nodes.map((n) => n.shape)).toEqual(["start", "node", "node", "node", "node", "node", "node", "node", "end", "join"]);
     expect(g.edges).toHaveLength(13);
-    expect(g.edges[0]).toEqual({ from: "__start", to: "n_classify", style: "thick" });
-    expect(g.edges.find((e) => e.to === "n_refund")?.label).toBe('when !needs_human && decision!.action == "refund" && decision!.order_id != null');
-    expect(g.edges.find((e) => e.label === "on error")).toMatchObject({ from: "n_refund", to: "n_escalate", style: "dashed" });
-    expect(decodeEntities("a #38;#38; #34;b#34;")).toBe('a && "b"');
+    expect(g.edges[0]).toEqual({ from: "__start", to: "n_classify", kind: "normal", fanOut: true });
+    expect(g.edges.find((e) => e.to === "n_refund")).toMatchObject({ kind: "conditional", label: 'when !needs_human && decision!.action == "refund" && decision!.order_id != null' });
+    expect(g.edges.find((e) => e.label === "on error")).toEqual({ from: "n_refund", to: "n_escalate", kind: "error", label: "on error" });
+    expect(() => parseGraphJson("flowchart TD\n")).toThrow();
   });
 
-  it("lays graphs out top-down, with loops as back edges", async () => {
-    const r = await awr(["graph", "examples/research-pipeline/main.awr"]);
-    const layout = layoutGraph(parseMermaid(r.stdout));
+  it("lays graphs out top-down with the report's layout: loops as back edges, labels apart", async () => {
+    const r = await awr(["graph", "examples/research-pipeline/main.awr", "--format", "json"]);
+    const g = parseGraphJson(r.stdout);
+    const layout = await layoutGraph(g);
     const at = new Map(layout.nodes.map((n) => [n.id, n]));
-    expect(at.get("__start")!.layer).toBe(0);
-    expect(at.get("__end")!.layer).toBe(Math.max(...layout.nodes.map((n) => n.layer)));
-    const back = layout.edges.filter((e) => e.back);
-    expect(back.map((e) => `${e.from}->${e.to}`)).toEqual(["n_review->n_write"]);
-    for (const e of layout.edges.filter((e) => !e.back)) expect(at.get(e.to)!.layer, `${e.from}->${e.to}`).toBeGreaterThan(at.get(e.from)!.layer);
-    // nodes of a layer do not overlap
-    for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b && a.layer === b.layer) expect(a.x + a.width <= b.x || b.x + b.width <= a.x).toBe(true);
-    const svg = renderSvg(layout);
+    expect(Math.min(...layout.nodes.map((n) => n.y))).toBe(at.get("__start")!.y);
+    expect(Math.max(...layout.nodes.map((n) => n.y))).toBe(at.get("__end")!.y);
+    expect(layout.edges.filter((e) => e.back).map((e) => `${e.from}->${e.to}`)).toEqual(["n_review->n_write"]);
+    expect(layout.edges.find((e) => e.back)!.kind).toBe("loop");
+    for (const e of layout.edges.filter((e) => !e.back)) expect(at.get(e.to)!.y, `${e.from}->${e.to}`).toBeGreaterThan(at.get(e.from)!.y);
+    for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b) expect(overlaps(a, b)).toBe(false);
+    const labels = layout.edges.flatMap((e) => (e.labelBox ? [e.labelBox] : []));
+    for (const a of labels) for (const b of labels) if (a !== b) expect(overlaps(a, b)).toBe(false);
+    const svg = await graphSvg(g);
     expect(svg).toMatch(/^<svg /);
-    expect(svg).toContain('class="edge normal back"');
+    expect(svg).toContain('class="edge loop back"');
     expect((svg.match(/<g class="node step"/g) ?? []).length).toBe(layout.nodes.filter((n) => n.shape === "node").length);
   });
 
-  it("renders a page with a strict CSP and escaped labels", () => {
-    const html = graphHtml({ title: "graph <g>", mermaid: 'flowchart TD\n  %% graph g\n  n_a("a")\n  n_b("b")\n  n_a -->|"when x #60; 1"| n_b\n', cspSource: "vscode-resource:", nonce: "abc" });
+  it("renders a page with a strict CSP and escaped labels", async () => {
+    const html = await graphHtml({
+      title: "graph <g>",
+      graph: { name: "g", nodes: [{ id: "n_a", label: "a", shape: "node" }, { id: "n_b", label: "b", shape: "node" }], edges: [{ from: "n_a", to: "n_b", kind: "conditional", label: "when x < 1" }] },
+      cspSource: "vscode-resource:",
+      nonce: "abc",
+    });
     expect(html).toContain("script-src 'nonce-abc'");
     expect(html).toContain("default-src 'none'");
     expect(html).toContain("graph &#60;g&#62;");

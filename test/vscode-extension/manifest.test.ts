@@ -136,6 +136,27 @@ describe("the .vsix built by npm run package:vscode's steps", () => {
       expect(t.stdout.trim().split("\n").at(-1)).toBe("6 passed, 0 failed");
     });
 
+    it("draws a graph from the packaged client: elkjs is bundled into dist/extension.js and lays it out", () => {
+      const g = awr(["graph", "examples/support-triage/main.awr", "--format", "json"]);
+      expect(g.status, g.stderr).toBe(0);
+      const client = join(tmp, "client");
+      mkdirSync(join(client, "dist"), { recursive: true });
+      writeFileSync(join(client, "dist", "extension.js"), read("extension/dist/extension.js"));
+      writeFileSync(join(client, "graph.json"), g.stdout);
+      // VS Code provides \`vscode\` (a stand-in whose every member is a class: the language client
+      // extends some at load); nothing else may be needed from outside the bundle.
+      const script = `const Module = require("node:module");
+const load = Module._load;
+const vscode = new Proxy({}, { get: (_, k) => (k === "__esModule" ? false : class {}) });
+Module._load = function (request, ...rest) { return request === "vscode" ? vscode : load.call(this, request, ...rest); };
+const ext = require("./dist/extension.js");
+ext.graphHtml({ title: "t", graph: ext.parseGraphJson(require("node:fs").readFileSync("graph.json", "utf8")), cspSource: "x", nonce: "n" }).then((html) => process.stdout.write(html));`;
+      const r = spawnSync(process.execPath, ["-e", script], { cwd: client, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/<path class="edge error" data-from="refund" data-to="escalate" d="M/);
+      expect(r.stdout.match(/<g class="node step"/g)).toHaveLength(7);
+    });
+
     it("speaks LSP over stdio: initialize, diagnostics for an open document, shutdown and exit", async () => {
       const child = spawn(process.execPath, [join(serverDir, BUNDLED_SERVER), "lsp", "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
       let buf = Buffer.alloc(0);

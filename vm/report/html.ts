@@ -65,7 +65,9 @@ svg.awr-graph .outcome-not_run rect { fill: var(--notrun-bg); stroke: var(--notr
 svg.awr-graph .outcome-not_run text { fill: var(--muted); }
 svg.awr-graph .node.step.selected rect { stroke-width: 4; }
 svg.awr-graph .edge { fill: none; stroke: #8a8f98; stroke-width: 1.4; }
-svg.awr-graph .edge.back { stroke: #d18616; stroke-dasharray: 5 3; }
+svg.awr-graph .edge.loop { stroke: #d18616; stroke-dasharray: 5 3; }
+svg.awr-graph .edge.error { stroke: #c0392b; stroke-dasharray: 3 3; }
+svg.awr-graph .edge-label.error text { fill: #c0392b; }
 svg.awr-graph .arrowhead { fill: #8a8f98; }
 svg.awr-graph .edge-label rect { fill: #fff; stroke: var(--line); }
 svg.awr-graph .edge-label text { font-size: 11px; fill: var(--muted); }
@@ -162,11 +164,12 @@ function auditTable(audit: readonly AuditRecord[], t0: number): string {
   return `<table class="audit">${head}${rows.join("")}</table>`;
 }
 
-/** The whole page. */
-export function traceHtml(input: HtmlReportInput): string {
+/** The whole page (async: the graph's layout is elkjs's, which is). */
+export async function traceHtml(input: HtmlReportInput): Promise<string> {
   const t = input.trace;
   const x = t.totals;
   const graph = input.plan?.graphs[t.graph];
+  const svg = graph ? await graphSvg(graph, t.nodes) : undefined;
   const card = (k: string, v: string, id: string) => `<div class="card" id="total-${id}"><div class="v">${v}</div><div class="k">${esc(k)}</div></div>`;
   let root: string | undefined;
   const rows = t.rows.map((r) => {
@@ -206,7 +209,7 @@ ${card("cost USD (frozen at call time)", formatUsd(x.costUsd), "cost")}
 <section id="graph">
 <h2>Graph</h2>
 <div class="legend"><span class="ok">ok</span><span class="failed">failed</span><span class="suspended">suspended</span><span class="unfinished">unfinished</span><span class="not_run">not run</span></div>
-${graph ? `<div class="canvas">${graphSvg(graph, t.nodes)}</div><p class="meta">Click a node to show only its rows in the timeline.</p>` : `<p class="empty">The run's plan is not in the store: the graph cannot be drawn.</p>`}
+${svg ? `<div class="canvas">${svg}</div><p class="meta">Click a node to show only its rows in the timeline.</p>` : `<p class="empty">The run's plan is not in the store: the graph cannot be drawn.</p>`}
 </section>
 <section id="timeline">
 <h2>Timeline</h2>

@@ -4,6 +4,7 @@ export { callsOfRun, callNames, stepOfKey, usageOf, type CallRecord, type CallSt
 export { costReport, costText, formatUsd, COST_GROUPS, type CostGroupBy, type CostReport, type CostRow, type FailedCall } from "./cost.js";
 export { buildTrace, traceText, formatMs, type Trace, type TraceRow, type TraceTotals, type RowStatus, type NodeOutcome, type TraceTextOptions } from "./trace.js";
 export { traceHtml, type HtmlReportInput } from "./html.js";
-export { graphSvg, graphShape, layout as graphLayout } from "./graph-svg.js";
+export { graphSvg, graphShape } from "./graph-svg.js";
+export { layoutGraph as graphLayout, renderGraphSvg, overlaps, type GraphJson, type GraphLayout, type EdgeKind } from "./graph-layout.js";
 export { escapeHtml } from "./escape.js";
 export { planLoader, callsInRange } from "./load.js";

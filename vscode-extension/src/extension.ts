@@ -6,7 +6,11 @@ import { basename, dirname } from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node.js";
 import { type AwrSettings, type Invocation, awrInvocation, graphNames, stripAnsi, testSummary } from "./awr.js";
-import { graphHtml } from "./graph-view.js";
+import { graphHtml, parseGraphJson } from "./graph-view.js";
+
+// The graph view's page builder, exported so a test can load the bundled dist/extension.js and check
+// that the layout (elkjs) works from the bundle.
+export { graphHtml, parseGraphJson } from "./graph-view.js";
 
 let client: LanguageClient | undefined;
 let extensionPath = "";
@@ -145,7 +149,9 @@ async function showGraph(uri: vscode.Uri | undefined): Promise<void> {
     panel.onDidDispose(() => panels.delete(key));
     panel.webview.onDidReceiveMessage(async (m: { type?: string; node?: string }) => {
       if (m.type === "copy") {
-        await vscode.env.clipboard.writeText(lastMermaid.get(panel) ?? "");
+        const r = await runAwr(["graph", file, "--format", "mermaid", ...(graph ? ["--graph", graph] : [])], dirname(file));
+        if (r.code !== 0) return void vscode.window.showErrorMessage(`AWR: no Mermaid export: ${stripAnsi(r.stderr).split("\n")[0] ?? ""}`);
+        await vscode.env.clipboard.writeText(r.stdout);
         void vscode.window.setStatusBarMessage("AWR: Mermaid source copied", 2000);
       } else if (m.type === "reveal" && typeof m.node === "string") await revealNode(file, m.node);
     });
@@ -153,10 +159,8 @@ async function showGraph(uri: vscode.Uri | undefined): Promise<void> {
   await renderGraph(entry.panel, file, graph);
 }
 
-const lastMermaid = new WeakMap<vscode.WebviewPanel, string>();
-
 async function renderGraph(panel: vscode.WebviewPanel, file: string, graph: string | undefined): Promise<void> {
-  const args = ["graph", file, "--format", "mermaid", ...(graph ? ["--graph", graph] : [])];
+  const args = ["graph", file, "--format", "json", ...(graph ? ["--graph", graph] : [])];
   const r = await runAwr(args, dirname(file));
   if (r.code !== 0) {
     const text = stripAnsi(`${r.stderr}${r.error ? `${r.error.message}\n` : ""}`);
@@ -167,10 +171,9 @@ async function renderGraph(panel: vscode.WebviewPanel, file: string, graph: stri
     return;
   }
   const nonce = randomBytes(16).toString("base64");
-  lastMermaid.set(panel, r.stdout);
-  panel.webview.html = graphHtml({
+  panel.webview.html = await graphHtml({
     title: `graph ${graph ?? ""} — ${basename(file)}`,
-    mermaid: r.stdout,
+    graph: parseGraphJson(r.stdout),
     cspSource: panel.webview.cspSource,
     nonce,
     note: "Updates when the file is saved. Double-click a node to go to it.",

@@ -1,0 +1,5 @@
+export async function lookupOrders({ email }) {
+  return [{ id: `o-${email}`, total: 10 }];
+}
+export { lookupOrders as findOrders };
+export * from "./audit.mjs";
