@@ -142,6 +142,7 @@ class Proc {
     spec: SandboxSpec,
     opts: Opts,
     user: { uid: number; gid: number } | undefined,
+    private readonly watchdog: Watchdog,
     private readonly onExit: (p: Proc) => void,
   ) {
     const args = ["--experimental-permission", "--no-warnings", `--max-old-space-size=${opts.memoryMb}`];
@@ -149,6 +150,7 @@ class Proc {
     for (const w of spec.write) args.push(`--allow-fs-write=${w}`);
     args.push("--input-type=module", "-e", CHILD_SOURCE, String(opts.memoryMb));
     this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: spec.env, serialization: "json", ...(user ?? {}) });
+    watchdog.watch(this.child.pid);
     this.redactor = new Redactor().addAll(spec.env);
     this.output = opts.output;
     this.memoryMb = opts.memoryMb;
@@ -195,6 +197,7 @@ class Proc {
     if (this.dead) return;
     this.dead = true;
     this.stopPolling();
+    this.watchdog.unwatch(this.child.pid);
     const p = this.pending;
     this.pending = undefined;
     this.onExit(this);
@@ -264,6 +267,59 @@ class Proc {
   }
 }
 
+/**
+ * Kills the sandboxes when the VM dies without a word (SIGKILL, OOM killer): a small helper process
+ * (it runs no tool code) reads the live sandbox pids on a pipe from the VM and SIGKILLs them when
+ * the pipe closes. The sandboxes also exit on their own when their IPC channel closes or their
+ * parent changes, but a tool stuck in a synchronous loop or wait never gets to check.
+ */
+const WATCHDOG_SOURCE = String.raw`
+const pids = new Set();
+let rest = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (c) => {
+  const lines = (rest + c).split("\n");
+  rest = lines.pop();
+  for (const l of lines) {
+    const pid = Number(l.slice(1));
+    if (!(pid > 0)) continue;
+    if (l[0] === "+") pids.add(pid);
+    else pids.delete(pid);
+  }
+});
+process.stdin.on("end", () => {
+  for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch {} }
+  process.exit(0);
+});
+`;
+
+class Watchdog {
+  private proc: ChildProcess | undefined;
+
+  private start(): ChildProcess | undefined {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return this.proc;
+    const w = spawn(process.execPath, ["--experimental-permission", "--no-warnings", "-e", WATCHDOG_SOURCE], { stdio: ["pipe", "ignore", "ignore"], env: {} });
+    w.on("error", () => {});
+    w.stdin?.on("error", () => {});
+    w.unref();
+    (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return (this.proc = w);
+  }
+
+  watch(pid: number | undefined) {
+    if (pid !== undefined) this.start()?.stdin?.write(`+${pid}\n`);
+  }
+
+  unwatch(pid: number | undefined) {
+    if (pid !== undefined && this.proc?.stdin?.writable) this.proc.stdin.write(`-${pid}\n`);
+  }
+
+  stop() {
+    this.proc?.stdin?.end();
+    this.proc = undefined;
+  }
+}
+
 /** Idle processes across all pools, least recently used first, each stopped after `idleMs`. */
 class IdleList {
   private readonly timers = new Map<Proc, ReturnType<typeof setTimeout>>();
@@ -300,11 +356,12 @@ class Pool {
     private readonly opts: Opts,
     private readonly user: { uid: number; gid: number } | undefined,
     private readonly idleList: IdleList,
+    private readonly watchdog: Watchdog,
     private readonly onEmpty: () => void,
   ) {}
 
   private spawn(): Proc {
-    const p = new Proc(this.spec, this.opts, this.user, (dead) => this.remove(dead));
+    const p = new Proc(this.spec, this.opts, this.user, this.watchdog, (dead) => this.remove(dead));
     this.all.add(p);
     return p;
   }
@@ -428,6 +485,7 @@ export class Sandboxes {
   private readonly pools = new Map<string, Pool>();
   private readonly opts: Opts;
   private readonly idleList: IdleList;
+  private readonly watchdog = new Watchdog();
   private closed = false;
 
   constructor(opts: SandboxOptions = {}) {
@@ -457,7 +515,7 @@ export class Sandboxes {
     const key = JSON.stringify([owner.tool, owner.run, file, exportName, spec.read, spec.write, Object.entries(spec.env).sort()]);
     let pool = this.pools.get(key);
     if (!pool) {
-      const created: Pool = new Pool(spec, this.opts, userFor(spec, this.opts.runAs), this.idleList, () => {
+      const created: Pool = new Pool(spec, this.opts, userFor(spec, this.opts.runAs), this.idleList, this.watchdog, () => {
         if (this.pools.get(key) === created) this.pools.delete(key);
       });
       this.pools.set(key, (pool = created));
@@ -476,5 +534,6 @@ export class Sandboxes {
     this.closed = true;
     for (const p of [...this.pools.values()]) p.close();
     this.pools.clear();
+    this.watchdog.stop();
   }
 }
