@@ -80,6 +80,7 @@ export const CODES = {
   AWR6003: { severity: "warning", title: "agent without limits" },
   AWR6004: { severity: "warning", title: "unused state field" },
   AWR6005: { severity: "warning", title: "condition is always true or false" },
+  AWR6006: { severity: "warning", title: "tool without timeout" },
 
   // cost
   AWR7001: { severity: "info", title: "unbounded cost" },

@@ -587,6 +587,11 @@ class DeclChecker {
         }
       }
     }
+    const impl = ps.get("impl")?.value;
+    const kind = impl?.kind === "Call" && impl.callee.kind === "Name" ? impl.callee.name : undefined;
+    if (!ps.has("timeout") && (kind === "js" || kind === "http" || kind === "mcp") && d.name.name !== "") {
+      this.ctx.report("AWR6006", file, d.name.span, `tool "${d.name.name}" has no timeout: it runs under the VM's default deadline (60 s unless configured) (add timeout: 10s)`);
+    }
   }
 
   /** `allow: { read: ["./data"], write: [...], env: ["CRM_TOKEN"] }`: the js sandbox's grants, string literals only. */

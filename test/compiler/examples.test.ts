@@ -82,6 +82,6 @@ describe("the example of DESIGN.md §2", () => {
 
   it("checks with no errors; only the advice a reviewer would want", () => {
     const r = compile([fixture], host);
-    expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning AWR6003", "info AWR7001"]);
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning AWR6006", "warning AWR6006", "warning AWR6003", "info AWR7001"]);
   });
 });

@@ -19,7 +19,7 @@ import { MODELS, PRINCIPAL, harness } from "./helpers.js";
 
 const DECLS = `${MODELS}
 type Verdict { flagged: bool, category: string }
-tool send(body: string) -> string { impl: js("./t.mjs#send") }
+tool send(body: string) -> string { impl: js("./t.mjs#send") timeout: 5s }
 prompt moderation(text: string, strict: bool = false) -> Verdict { model: m user #"Moderate: {{ text }}"# }
 prompt summarize(text: string) -> string { model: m user #"Summarize {{ text }}"# }
 agent helper(q: string) -> string { model: am goal: "help" }

@@ -15,7 +15,7 @@ import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
 import { assertModule, jsToolFailure, ModuleCache, resolveJsModule, sandboxFailure, sandboxSpec, type ToolContext } from "./js.js";
 import { McpClients, type McpServerConfig } from "./mcp.js";
 import { RateLimiter, Semaphore } from "./rate.js";
-import { Sandboxes, type LogSink, type SandboxOptions } from "./sandbox.js";
+import { runOf, Sandboxes, type LogSink, type SandboxOptions } from "./sandbox.js";
 import { SecretScope, type SecretLookup } from "./secrets.js";
 
 export type { ToolContext, JsToolFunction } from "./js.js";
@@ -49,7 +49,15 @@ export interface ToolsOptions {
   mcpServers?: Record<string, McpServerConfig>;
   /** The concurrency limit of tools that declare none (default: none). */
   concurrency?: number;
+  /**
+   * The deadline of a call of a tool that declares no `timeout`, in ms (default 60 000): every js,
+   * http, MCP and network builtin call has one, so a tool that never answers cannot hang a run.
+   */
+  defaultTimeoutMs?: number;
 }
+
+/** The deadline of tools that declare none. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
 
 type ToolPlan = ToolRequest["plan"];
 
@@ -96,13 +104,20 @@ export class Tools implements ToolProvider {
       const raw =
         plan.impl.kind === "builtin" && LOCAL_BUILTINS.has(plan.impl.name)
           ? await this.dispatch(req, args, signal, secrets)
-          : await withDeadline(tool, plan.timeout_ms, signal, (inner) => this.dispatch(req, args, inner, secrets));
+          : await withDeadline(tool, this.deadline(plan), signal, (inner) => this.dispatch(req, args, inner, secrets));
       return secrets.json(checkResult(tool, plan, raw));
     } catch (e) {
       throw secrets.error(e);
     } finally {
       release?.();
     }
+  }
+
+  /** The tool's own timeout, else the provider's default (a tool always has a deadline). */
+  private deadline(plan: ToolPlan): { ms: number; default: boolean } {
+    if (plan.timeout_ms !== null && plan.timeout_ms > 0) return { ms: plan.timeout_ms, default: false };
+    const d = this.opts.defaultTimeoutMs;
+    return { ms: d !== undefined && d > 0 && Number.isFinite(d) ? d : DEFAULT_TOOL_TIMEOUT_MS, default: true };
   }
 
   /** Stops the js sandboxes and closes MCP connections. The provider cannot be used afterwards. */
@@ -167,7 +182,8 @@ export class Tools implements ToolProvider {
     const spec = sandboxSpec(this.opts, plan, path, tool, this.lookup);
     for (const [name, value] of Object.entries(spec.env)) secrets.add(name, value);
     try {
-      return await this.sandboxes.run(spec, path, impl.export, args, req.idempotencyKey, signal, this.consoleSink(req, secrets));
+      const owner = { tool, run: runOf(req.idempotencyKey) };
+      return await this.sandboxes.run(spec, owner, path, impl.export, args, req.idempotencyKey, signal, this.consoleSink(req, secrets));
     } catch (e) {
       throw sandboxFailure(tool, impl.module, path, impl.export, e);
     }
@@ -246,13 +262,13 @@ function toJson(v: unknown): Json {
 }
 
 /**
- * Runs `work` with a signal that aborts on the tool's timeout or the caller's abort, and settles as
+ * Runs `work` with a signal that aborts on the tool's deadline or the caller's abort, and settles as
  * soon as either happens (timeout → `timeout`, retryable; abort → `cancelled`) even if the work
- * ignores its signal. A timeout of null (or 0) means none.
+ * ignores its signal.
  */
 function withDeadline(
   tool: string,
-  timeoutMs: number | null,
+  deadline: { ms: number; default: boolean },
   outer: AbortSignal,
   work: (signal: AbortSignal) => Promise<unknown>,
 ): Promise<unknown> {
@@ -271,14 +287,13 @@ function withDeadline(
     };
     if (outer.aborted) return onAbort();
     outer.addEventListener("abort", onAbort, { once: true });
-    if (timeoutMs !== null && timeoutMs > 0) {
-      timer = setTimeout(() => {
-        const f = fail("timeout", `tool ${tool} timed out after ${timeoutMs} ms`, true);
-        done();
-        inner.abort(f);
-        reject(f);
-      }, timeoutMs);
-    }
+    timer = setTimeout(() => {
+      const why = deadline.default ? " (the default deadline of tools without a timeout)" : "";
+      const f = fail("timeout", `tool ${tool} timed out after ${deadline.ms} ms${why}`, true);
+      done();
+      inner.abort(f);
+      reject(f);
+    }, deadline.ms);
     let p: Promise<unknown>;
     try {
       p = Promise.resolve(work(inner.signal));

@@ -2,10 +2,23 @@
 // permission model (`--experimental-permission`): file reads only under the tool module's
 // directory and the paths the tool declares in `allow.read`, writes only under `allow.write`, no
 // child processes, no worker threads, no native addons, and an environment holding only the
-// variables named in `allow.env`. Processes are kept warm in a small pool per sandbox (same
-// directories and environment), one call at a time per process. A timeout or cancellation kills
-// the process (SIGKILL), so a tool stuck in `while (true) {}` is really stopped; the next call gets
-// a fresh process.
+// variables named in `allow.env`.
+//
+// Isolation between tools, runs and principals: a process serves ONE tool (name, module, export,
+// sandbox) of ONE run (the run id of the call's idempotency key; a run has one principal). Warm
+// processes are pooled per such owner, one call at a time per process, so repeated calls of a tool
+// in a run reuse a process while nothing a tool leaves behind (listeners, patched globals, module
+// caches) ever sees another tool's or another run's calls. Idle processes are stopped after
+// `idleMs`, and at most `maxIdle` are kept across all owners (least recently used go first).
+//
+// Limits: a timeout or cancellation kills the process (SIGKILL), so a tool stuck in `while (true) {}`
+// is really stopped; the next call gets a fresh process. Memory is bounded for the whole process,
+// not only the JS heap: `--max-old-space-size`, the child's own RSS/ArrayBuffer check and, on Linux,
+// the parent polling `/proc/<pid>/status` (VmRSS) while a call runs; over the limit the process is
+// killed and the call fails ("exceeded its memory limit (N MB)"). When the VM runs as root, the
+// processes run as an unprivileged user (nobody, 65534, by default) whenever that user can reach
+// the sandbox's paths, so the OS refuses signals to other users' processes; in every case the child
+// refuses `process.kill` of any pid but its own (js-child.ts). Children exit when the VM goes away.
 //
 // Console output: the child sends what `console.*` prints over the IPC channel, tagged with the call
 // running; the provider's `log` sink of that call receives it (the tool provider redacts it and the
@@ -13,9 +26,12 @@
 // written to process.stdout/stderr directly) goes to `output`, redacted of the sandbox's
 // environment (its `allow.env` secrets) line by line.
 //
-// Not isolated (Node 20's permission model has no such switches): the network, CPU time (only the
-// tool's timeout bounds it) and, beyond `--max-old-space-size`, memory.
+// Not isolated: the network (Node 20's permission model has no switch for it) and CPU time (only
+// the tool's deadline bounds it).
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FailureInfo, Json } from "../types.js";
 import { CHILD_SOURCE } from "./js-child.js";
@@ -34,11 +50,38 @@ export interface SandboxSpec {
   env: Record<string, string>;
 }
 
+/** What a sandbox process serves: one tool of one run. */
+export interface SandboxOwner {
+  /** The tool's name. */
+  tool: string;
+  /** The run id (see `runOf`). */
+  run: string;
+}
+
+/** The run id of an idempotency key `runId/stepKey` (the whole key when it has no `/`). */
+export function runOf(idempotencyKey: string): string {
+  const i = idempotencyKey.indexOf("/");
+  return i < 0 ? idempotencyKey : idempotencyKey.slice(0, i);
+}
+
 export interface SandboxOptions {
-  /** Processes per sandbox (the concurrency of one tool module); default 4. */
+  /** Processes per tool and run (the concurrency of one tool in one run); default 4. */
   poolSize?: number;
-  /** `--max-old-space-size` of each process, in MB; default 512. */
+  /**
+   * The memory of each process in MB, default 512: its JS heap (`--max-old-space-size`) and the
+   * whole process (resident memory, ArrayBuffers); a process above it is killed.
+   */
   memoryMb?: number;
+  /** An idle process is stopped after this many ms (default 30 000). */
+  idleMs?: number;
+  /** Idle processes kept across all tools and runs (default 8); the least recently used go first. */
+  maxIdle?: number;
+  /**
+   * The user the processes run as when the VM runs as root (default nobody, 65534:65534); `null`
+   * keeps the VM's user. Used only when that user can read the sandbox's read paths (and the Node
+   * binary) and write its write paths; otherwise the process runs as the VM's user.
+   */
+  runAs?: { uid: number; gid: number } | null;
   /**
    * Where output no call claims goes, redacted of the sandbox's secrets (default: this process's
    * stderr); a call's own console output goes to its `log` sink instead.
@@ -48,6 +91,7 @@ export interface SandboxOptions {
 
 type Reply =
   | { type: "ready" }
+  | { type: "memory"; rss: number }
   | { type: "log"; id?: number; stream: "stdout" | "stderr"; text: string }
   | { type: "result"; id: number; ok: true; value: Json }
   | {
@@ -77,26 +121,39 @@ export class SandboxError extends Error {
 
 let nextId = 1;
 
+type Opts = Required<Omit<SandboxOptions, "output" | "runAs">> & { output: NodeJS.WritableStream; runAs: { uid: number; gid: number } | null };
+
+/** How often the parent reads a busy child's resident memory (Linux). */
+const RSS_POLL_MS = 100;
+
 class Proc {
   readonly child: ChildProcess;
   private pending: { id: number; resolve: (v: Json) => void; reject: (e: unknown) => void; log?: LogSink } | undefined;
   dead = false;
+  /** Why the process is being stopped, when the parent stops it (the call fails with this). */
+  private reason: string | undefined;
+  private poll: ReturnType<typeof setInterval> | undefined;
   /** Redacts the sandbox's environment (its secrets) from output no call claims. */
   private readonly redactor: Redactor;
   private readonly output: NodeJS.WritableStream;
+  private readonly memoryMb: number;
 
   constructor(
     spec: SandboxSpec,
-    opts: Required<Omit<SandboxOptions, "output">> & { output: NodeJS.WritableStream },
+    opts: Opts,
+    user: { uid: number; gid: number } | undefined,
+    private readonly watchdog: Watchdog,
     private readonly onExit: (p: Proc) => void,
   ) {
     const args = ["--experimental-permission", "--no-warnings", `--max-old-space-size=${opts.memoryMb}`];
     for (const r of spec.read) args.push(`--allow-fs-read=${r}`);
     for (const w of spec.write) args.push(`--allow-fs-write=${w}`);
-    args.push("--input-type=module", "-e", CHILD_SOURCE);
-    this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: spec.env, serialization: "json" });
+    args.push("--input-type=module", "-e", CHILD_SOURCE, String(opts.memoryMb));
+    this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env: spec.env, serialization: "json", ...(user ?? {}) });
+    watchdog.watch(this.child.pid);
     this.redactor = new Redactor().addAll(spec.env);
     this.output = opts.output;
+    this.memoryMb = opts.memoryMb;
     // Direct writes to stdout/stderr, a line at a time (so a secret is redacted whole), with data
     // handlers (not pipe) so many processes add no listeners to `output`.
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -120,6 +177,7 @@ class Proc {
         else this.unclaimed(`${text}\n`);
         return;
       }
+      if (m?.type === "memory") return this.overMemory();
       if (m?.type !== "result" || !this.pending || m.id !== this.pending.id) return;
       const p = this.pending;
       this.pending = undefined;
@@ -138,14 +196,45 @@ class Proc {
   private died(why: string) {
     if (this.dead) return;
     this.dead = true;
+    this.stopPolling();
+    this.watchdog.unwatch(this.child.pid);
     const p = this.pending;
     this.pending = undefined;
     this.onExit(this);
-    p?.reject(fail("tool", why, false));
+    p?.reject(fail("tool", this.reason ?? why, false));
+  }
+
+  /** Above the memory limit: killed, and the call running fails saying so. */
+  private overMemory() {
+    this.reason ??= `exceeded its memory limit (${this.memoryMb} MB)`;
+    this.kill();
+  }
+
+  /** While a call runs, the parent reads the child's resident memory from /proc (Linux only). */
+  private startPolling() {
+    const pid = this.child.pid;
+    if (process.platform !== "linux" || pid === undefined || this.poll) return;
+    const limitKb = this.memoryMb * 1024;
+    this.poll = setInterval(() => {
+      readFile(`/proc/${pid}/status`, "utf8").then(
+        (status) => {
+          const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
+          if (kb > limitKb && !this.dead) this.overMemory();
+        },
+        () => {},
+      );
+    }, RSS_POLL_MS);
+    this.poll.unref();
+  }
+
+  private stopPolling() {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
   }
 
   /** While idle, the process does not keep the VM's process alive. */
   private idle() {
+    this.stopPolling();
     this.child.unref();
     (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
   }
@@ -153,6 +242,7 @@ class Proc {
   private busy() {
     this.child.ref();
     (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+    this.startPolling();
   }
 
   run(url: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, log?: LogSink): Promise<Json> {
@@ -177,7 +267,85 @@ class Proc {
   }
 }
 
-/** A pool of sandboxed processes that share one SandboxSpec. */
+/**
+ * Kills the sandboxes when the VM dies without a word (SIGKILL, OOM killer): a small helper process
+ * (it runs no tool code) reads the live sandbox pids on a pipe from the VM and SIGKILLs them when
+ * the pipe closes. The sandboxes also exit on their own when their IPC channel closes or their
+ * parent changes, but a tool stuck in a synchronous loop or wait never gets to check.
+ */
+const WATCHDOG_SOURCE = String.raw`
+const pids = new Set();
+let rest = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (c) => {
+  const lines = (rest + c).split("\n");
+  rest = lines.pop();
+  for (const l of lines) {
+    const pid = Number(l.slice(1));
+    if (!(pid > 0)) continue;
+    if (l[0] === "+") pids.add(pid);
+    else pids.delete(pid);
+  }
+});
+process.stdin.on("end", () => {
+  for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch {} }
+  process.exit(0);
+});
+`;
+
+class Watchdog {
+  private proc: ChildProcess | undefined;
+
+  private start(): ChildProcess | undefined {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return this.proc;
+    const w = spawn(process.execPath, ["--experimental-permission", "--no-warnings", "-e", WATCHDOG_SOURCE], { stdio: ["pipe", "ignore", "ignore"], env: {} });
+    w.on("error", () => {});
+    w.stdin?.on("error", () => {});
+    w.unref();
+    (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return (this.proc = w);
+  }
+
+  watch(pid: number | undefined) {
+    if (pid !== undefined) this.start()?.stdin?.write(`+${pid}\n`);
+  }
+
+  unwatch(pid: number | undefined) {
+    if (pid !== undefined && this.proc?.stdin?.writable) this.proc.stdin.write(`-${pid}\n`);
+  }
+
+  stop() {
+    this.proc?.stdin?.end();
+    this.proc = undefined;
+  }
+}
+
+/** Idle processes across all pools, least recently used first, each stopped after `idleMs`. */
+class IdleList {
+  private readonly timers = new Map<Proc, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly opts: Opts) {}
+
+  add(p: Proc) {
+    const t = setTimeout(() => p.kill(), this.opts.idleMs);
+    t.unref();
+    this.timers.set(p, t);
+    // Over the cap: the least recently used idle process goes (Map keeps insertion order).
+    while (this.timers.size > this.opts.maxIdle) {
+      const oldest = this.timers.keys().next().value as Proc;
+      this.delete(oldest);
+      oldest.kill();
+    }
+  }
+
+  delete(p: Proc) {
+    const t = this.timers.get(p);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(p);
+  }
+}
+
+/** A pool of sandboxed processes of one owner (one tool of one run). */
 class Pool {
   private readonly idle: Proc[] = [];
   private readonly all = new Set<Proc>();
@@ -185,27 +353,36 @@ class Pool {
 
   constructor(
     private readonly spec: SandboxSpec,
-    private readonly opts: Required<Omit<SandboxOptions, "output">> & { output: NodeJS.WritableStream },
+    private readonly opts: Opts,
+    private readonly user: { uid: number; gid: number } | undefined,
+    private readonly idleList: IdleList,
+    private readonly watchdog: Watchdog,
+    private readonly onEmpty: () => void,
   ) {}
 
   private spawn(): Proc {
-    const p = new Proc(this.spec, this.opts, (dead) => this.remove(dead));
+    const p = new Proc(this.spec, this.opts, this.user, this.watchdog, (dead) => this.remove(dead));
     this.all.add(p);
     return p;
   }
 
   private remove(p: Proc) {
     this.all.delete(p);
+    this.idleList.delete(p);
     const i = this.idle.indexOf(p);
     if (i >= 0) this.idle.splice(i, 1);
     // A slot freed up: start a process for the first waiter.
     const w = this.waiters.shift();
     if (w) w.resolve(this.spawn());
+    else if (this.all.size === 0) this.onEmpty();
   }
 
   private acquire(signal: AbortSignal): Promise<Proc> {
     const p = this.idle.pop();
-    if (p) return Promise.resolve(p);
+    if (p) {
+      this.idleList.delete(p);
+      return Promise.resolve(p);
+    }
     if (this.all.size < this.opts.poolSize) return Promise.resolve(this.spawn());
     return new Promise<Proc>((resolve, reject) => {
       const w = {
@@ -229,7 +406,10 @@ class Pool {
     if (p.dead) return;
     const w = this.waiters.shift();
     if (w) w.resolve(p);
-    else this.idle.push(p);
+    else {
+      this.idle.push(p);
+      this.idleList.add(p);
+    }
   }
 
   async run(file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal, log?: LogSink): Promise<Json> {
@@ -266,21 +446,80 @@ class Pool {
   }
 }
 
+/** Whether `user` may access `path` for `want` (r/w/x bits), walking the directories above it. */
+function permits(path: string, user: { uid: number; gid: number }, want: number): boolean {
+  const bits = (p: string, w: number): boolean => {
+    try {
+      const st = statSync(p);
+      const shift = st.uid === user.uid ? 6 : st.gid === user.gid ? 3 : 0;
+      return ((st.mode >> shift) & w) === w;
+    } catch {
+      return false;
+    }
+  };
+  for (let d = dirname(path); ; d = dirname(d)) {
+    if (!bits(d, 1)) return false;
+    if (dirname(d) === d) break;
+  }
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // A path that does not exist yet: its directory decides (write: create; read: nothing to read).
+    return want === 4 || bits(dirname(path), 2 | 1);
+  }
+  return bits(path, isDir ? want | 1 : want);
+}
+
+/** The unprivileged user a sandbox runs as: only when the VM is root and that user can reach its paths. */
+function userFor(spec: SandboxSpec, runAs: { uid: number; gid: number } | null): { uid: number; gid: number } | undefined {
+  if (!runAs || process.getuid?.() !== 0) return undefined;
+  if (!permits(process.execPath, runAs, 1 | 4)) return undefined;
+  if (!spec.read.every((r) => permits(r, runAs, 4))) return undefined;
+  if (!spec.write.every((w) => permits(w, runAs, 2))) return undefined;
+  return runAs;
+}
+
 /** All sandboxes of one tool provider. */
 export class Sandboxes {
   private readonly pools = new Map<string, Pool>();
-  private readonly opts: Required<Omit<SandboxOptions, "output">> & { output: NodeJS.WritableStream };
+  private readonly opts: Opts;
+  private readonly idleList: IdleList;
+  private readonly watchdog = new Watchdog();
   private closed = false;
 
   constructor(opts: SandboxOptions = {}) {
-    this.opts = { poolSize: Math.max(1, opts.poolSize ?? 4), memoryMb: opts.memoryMb ?? 512, output: opts.output ?? process.stderr };
+    this.opts = {
+      poolSize: Math.max(1, opts.poolSize ?? 4),
+      memoryMb: opts.memoryMb ?? 512,
+      idleMs: opts.idleMs ?? 30_000,
+      maxIdle: Math.max(0, opts.maxIdle ?? 8),
+      runAs: opts.runAs === undefined ? { uid: 65534, gid: 65534 } : opts.runAs,
+      output: opts.output ?? process.stderr,
+    };
+    this.idleList = new IdleList(this.opts);
   }
 
-  run(spec: SandboxSpec, file: string, exportName: string, args: Record<string, Json>, idempotencyKey: string, signal: AbortSignal, log?: LogSink): Promise<Json> {
+  /** Runs `file#exportName` for `owner` in a process of that owner's own pool. */
+  run(
+    spec: SandboxSpec,
+    owner: SandboxOwner,
+    file: string,
+    exportName: string,
+    args: Record<string, Json>,
+    idempotencyKey: string,
+    signal: AbortSignal,
+    log?: LogSink,
+  ): Promise<Json> {
     if (this.closed) return Promise.reject(fail("cancelled", "the tool provider was closed", false));
-    const key = JSON.stringify([spec.read, spec.write, Object.entries(spec.env).sort()]);
+    const key = JSON.stringify([owner.tool, owner.run, file, exportName, spec.read, spec.write, Object.entries(spec.env).sort()]);
     let pool = this.pools.get(key);
-    if (!pool) this.pools.set(key, (pool = new Pool(spec, this.opts)));
+    if (!pool) {
+      const created: Pool = new Pool(spec, this.opts, userFor(spec, this.opts.runAs), this.idleList, this.watchdog, () => {
+        if (this.pools.get(key) === created) this.pools.delete(key);
+      });
+      this.pools.set(key, (pool = created));
+    }
     return pool.run(file, exportName, args, idempotencyKey, signal, log);
   }
 
@@ -293,7 +532,8 @@ export class Sandboxes {
 
   close() {
     this.closed = true;
-    for (const p of this.pools.values()) p.close();
+    for (const p of [...this.pools.values()]) p.close();
     this.pools.clear();
+    this.watchdog.stop();
   }
 }
