@@ -13,10 +13,12 @@ const MAIN = `type Order { id: string, total: float }
 
 tool lookup_orders(email: string) -> list<Order> {
   impl: js("./tools/crm.mjs#lookupOrder")
+  timeout: 5s
 }
 
 tool refund(order_id: string) -> bool {
   impl: js("./tools/billing.cjs#refund")
+  timeout: 5s
 }
 
 graph support(email: string) -> list<Order> {
