@@ -82,9 +82,9 @@ describe("awr check: js tools' modules", () => {
       },
       {
         file: "main.awr",
-        line: 8,
+        line: 9,
         column: 13,
-        endLine: 8,
+        endLine: 9,
         endColumn: 32,
         severity: "error",
         code: "AWR5010",
