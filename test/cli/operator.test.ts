@@ -270,6 +270,16 @@ describe("read commands never create a store", () => {
     expect(r.stderr).toMatch(/^error: the input does not fit graph meet: expected \{ x: integer \}\n {2}\$\.x: expected integer, got "one"\nhint: no run was started/);
     expect(existsSync(store)).toBe(false);
   });
+
+  it("hostile input nested 5,000 levels deep is refused with the limit named (exit 2, no run stored, no stack trace)", async () => {
+    const { store } = fresh();
+    const deep = `{"x": 1, "extra": ${"[".repeat(5000)}1${"]".repeat(5000)}}`;
+    const r = await awr(["run", "ops/ops.awr", "-g", "meet", "-i", deep, "--store", store], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the input nests deeper than 128 levels");
+    expect(r.stderr).not.toMatch(/Maximum call stack|\n\s+at /);
+    expect(existsSync(store)).toBe(false);
+  });
 });
 
 describe("--store memory:", () => {
