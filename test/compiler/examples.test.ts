@@ -71,7 +71,7 @@ describe("the standard library", () => {
 describe("the example of DESIGN.md §2", () => {
   const fixture = join(ROOT, "test", "fixtures", "design", "main.awr");
 
-  // test/fixtures/design/DESIGN.md is a copy of the team's ../shared/DESIGN.md (tests read nothing
+  // test/fixtures/design/DESIGN.md is a copy of the team's shared DESIGN.md (tests read nothing
   // outside the repository); .ci/run warns when the copy is older than the original.
   it("is copied unchanged into the fixtures", () => {
     const design = readFileSync(join(ROOT, "test", "fixtures", "design", "DESIGN.md"), "utf8");

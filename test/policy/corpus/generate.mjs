@@ -5,6 +5,7 @@
 // country has one (NANP 555-01xx, UK 7946/7700 900xxx), addresses come from documentation blocks.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { luhnDigit, mod97 } from "./checksums.mjs";
 
 const DIR = import.meta.dirname;
 /** The committed corpus uses the default seed; other seeds give fresh samples of the same templates. */
@@ -21,26 +22,6 @@ const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 const digits = (n) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join("");
 const int = (a, b) => a + Math.floor(rnd() * (b - a + 1));
 
-function luhnDigit(partial) {
-  let sum = 0;
-  let alt = true;
-  for (let i = partial.length - 1; i >= 0; i--) {
-    let n = Number(partial[i]);
-    if (alt && (n *= 2) > 9) n -= 9;
-    sum += n;
-    alt = !alt;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
-function mod97(s) {
-  let r = 0;
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    const v = c >= 65 ? String(c - 55) : ch;
-    for (const d of v) r = (r * 10 + Number(d)) % 97;
-  }
-  return r;
-}
 function iban(country, bban) {
   const check = String(98 - mod97(bban + country + "00")).padStart(2, "0");
   return country + check + bban;

@@ -17,6 +17,7 @@
 // same file. Card numbers and IBANs are synthetic, phone numbers use fictional ranges.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { luhnDigit, mod97 } from "./checksums.mjs";
 
 const OUT = process.env.PII_CORPUS_OUT ?? import.meta.dirname;
 let state = Number(process.env.PII_CORPUS_SEED ?? 20250612) >>> 0;
@@ -31,28 +32,6 @@ const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 const int = (a, b) => a + Math.floor(rnd() * (b - a + 1));
 const digits = (n) => Array.from({ length: n }, () => int(0, 9)).join("");
 
-// ------------------------------------------------------------------ checksums
-
-function luhnDigit(partial) {
-  let sum = 0;
-  let alt = true;
-  for (let i = partial.length - 1; i >= 0; i--) {
-    let n = Number(partial[i]);
-    if (alt && (n *= 2) > 9) n -= 9;
-    sum += n;
-    alt = !alt;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
-function mod97(s) {
-  let r = 0;
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    const v = c >= 65 ? String(c - 55) : ch;
-    for (const d of v) r = (r * 10 + Number(d)) % 97;
-  }
-  return r;
-}
 
 // ------------------------------------------------------------------ disguises
 
