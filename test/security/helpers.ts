@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { toolPlan, type ToolPlan } from "../vm/tools/helpers.js";
 
-export { failure, never, obj, request, STR, NUM, toolPlan } from "../vm/tools/helpers.js";
+export { alive, failure, never, obj, request, STR, NUM, toolPlan } from "../vm/tools/helpers.js";
 
 /** A directory whose `tools/` folder holds the given modules (tool plans declare `tools/main.awr`). */
 export function moduleDir(modules: Record<string, string>): { dir: string; remove: () => void } {

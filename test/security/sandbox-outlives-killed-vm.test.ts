@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { moduleDir } from "./helpers.js";
+import { alive, moduleDir } from "./helpers.js";
 
 const mods = moduleDir({
   "sleeper.mjs": `
@@ -29,15 +29,6 @@ afterAll(() => {
   for (const pid of started) if (alive(pid)) process.kill(pid, "SIGKILL");
   mods.remove();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const dist = pathToFileURL(resolve(import.meta.dirname, "..", "..", "dist", "vm", "tools", "index.js")).href;
 

@@ -4,7 +4,7 @@
 // sandbox is killed when it passes. `awr check` warns about such tools (AWR6006).
 import { afterAll, describe, expect, it } from "vitest";
 import { Tools } from "../../vm/tools/index.js";
-import { failure, jsTool, moduleDir, never, request } from "./helpers.js";
+import { failure, jsTool, moduleDir, never, request, alive } from "./helpers.js";
 
 const mods = moduleDir({
   "loop.mjs": `
@@ -22,15 +22,6 @@ afterAll(async () => {
   await tools.close();
   mods.remove();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("a tool without timeout gets the default deadline", () => {
   it("a synchronous loop fails with timeout after the default, and its process is killed", async () => {

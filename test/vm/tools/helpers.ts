@@ -42,3 +42,13 @@ export function request(tool: string, plan: ToolPlan, args: Record<string, Json>
 export { failure } from "../../helpers/failure.js";
 
 export const never: AbortSignal = new AbortController().signal;
+
+/** Whether process `pid` still exists (signal 0 tests without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

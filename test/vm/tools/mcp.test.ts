@@ -11,7 +11,7 @@ import { z } from "zod";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Tools } from "../../../vm/tools/index.js";
-import { failure, never, NUM, obj, request, STR, toolPlan } from "./helpers.js";
+import { failure, never, NUM, obj, request, STR, toolPlan, alive } from "./helpers.js";
 
 const baseDir = import.meta.dirname;
 const server = { command: ["node", "./fixtures/mcp-server.mjs"], env: { MCP_SECRET: "{env:MCP_KEY}" } };
@@ -23,15 +23,6 @@ afterAll(async () => {
 });
 
 const mcp = (tool: string, over = {}) => toolPlan({ impl: { kind: "mcp", server: "calc", tool }, loc: { file: "main.awr", line: 1, column: 1 }, ...over });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("mcp tools (stdio)", () => {
   it("calls a tool of a stdio server and returns its structured content", async () => {

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Tools } from "../../../vm/tools/index.js";
 import type { ToolPlan } from "./helpers.js";
-import { failure, never, NUM, obj, request, STR, toolPlan } from "./helpers.js";
+import { failure, never, NUM, obj, request, STR, toolPlan, alive } from "./helpers.js";
 
 // Plans "declared" in test/vm/tools/main.awr: `allow` paths and modules resolve against test/vm/tools.
 const baseDir = resolve(import.meta.dirname, "..");
@@ -23,15 +23,6 @@ afterAll(async () => {
 
 const probe = (exp: string, over: Partial<ToolPlan> = {}) =>
   toolPlan({ impl: { kind: "js", module: "./fixtures/sandbox/probe.mjs", export: exp }, ...over });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function gone(pid: number): Promise<boolean> {
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
