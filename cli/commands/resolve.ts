@@ -4,7 +4,6 @@ import { UsageError } from "../io.js";
 import {
   MODELS_HELP,
   OBSERVE_HELP,
-  OBSERVE_OPTIONS,
   STORE_HELP,
   asUsageError,
   durationArg,
@@ -18,7 +17,7 @@ import {
   report,
   storeLabel,
 } from "../runs.js";
-import { deciderArgs } from "./resume.js";
+import { CONTINUE_OPTIONS, deciderArgs } from "./resume.js";
 
 export const resolve: Command = {
   name: "resolve",
@@ -27,14 +26,7 @@ export const resolve: Command = {
     succeeded: { type: "string" },
     retry: { type: "boolean" },
     fail: { type: "string" },
-    by: { type: "string" },
-    comment: { type: "string" },
-    store: { type: "string" },
-    models: { type: "string" },
-    root: { type: "string" },
-    timeout: { type: "string" },
-    json: { type: "boolean" },
-    ...OBSERVE_OPTIONS,
+    ...CONTINUE_OPTIONS,
   },
   help: `Finish a run in needs_attention: a tool that is not idempotent was started and never reported
 back (the process crashed or was killed during the call), so it may or may not have happened. Find

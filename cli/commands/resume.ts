@@ -1,5 +1,5 @@
 import { type Command, onePositional } from "../command.js";
-import { Exit, UsageError } from "../io.js";
+import { UsageError } from "../io.js";
 import type { Decider } from "../../vm/operator.js";
 import {
   MODELS_HELP,
@@ -19,20 +19,25 @@ import {
   report,
 } from "../runs.js";
 
+/** The options of the commands that continue a stored run (resume, resolve): who decides, where, how. */
+export const CONTINUE_OPTIONS = {
+  by: { type: "string" },
+  comment: { type: "string" },
+  store: { type: "string" },
+  models: { type: "string" },
+  root: { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  ...OBSERVE_OPTIONS,
+} as const;
+
 export const resume: Command = {
   name: "resume",
   summary: "Answer a waiting run (or continue one that stopped) and run it on",
   options: {
     value: { type: "string" },
     interrupt: { type: "string" },
-    by: { type: "string" },
-    comment: { type: "string" },
-    store: { type: "string" },
-    models: { type: "string" },
-    root: { type: "string" },
-    timeout: { type: "string" },
-    json: { type: "boolean" },
-    ...OBSERVE_OPTIONS,
+    ...CONTINUE_OPTIONS,
   },
   help: `Continue a run from its journal. With --value, the answer goes to the run's pending interrupt
 (await human / await event / an approval); without it, a run that stopped (a crash, Ctrl-C, a
