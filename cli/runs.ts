@@ -1,11 +1,11 @@
 // What run, resume, runs and replay share: the store, the providers, progress and the outcome.
 import { existsSync, readFileSync } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
 import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
 import type { RunOutcome } from "../vm/runtime.js";
 import { packageRoot } from "./host.js";
-import { type CliIo, Exit, UsageError } from "./io.js";
+import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
 
 export const STORE_HELP = `  --store <path>       The run store: a SQLite file (default .awr/runs.db) or memory:`;
 export const MODELS_HELP = `  --models <spec>      openai (default: OPENAI_BASE_URL / OPENAI_API_KEY or the model's
@@ -52,12 +52,12 @@ export async function trustedPlan(plan: PlanSource, values: Record<string, unkno
     return text;
   });
   if (!plan.bytes) {
-    throw new PlanTrustError("PLAN_UNSIGNED", `${plan.source ?? "the plan"} is compiled from .awr sources, which carry no signature: with trusted keys only signed plans run`);
+    throw new PlanTrustError("PLAN_UNSIGNED", `${plan.source ? displayPath(plan.source, io.cwd) : "the plan"} is compiled from .awr sources, which carry no signature: with trusted keys only signed plans run`);
   }
   try {
     verifyPlanSignature(plan.bytes, keys);
   } catch (e) {
-    if (e instanceof PlanTrustError && plan.source) throw new PlanTrustError(e.code, `${plan.source}: ${e.message}`);
+    if (e instanceof PlanTrustError && plan.source) throw new PlanTrustError(e.code, `${isAbsolute(plan.source) ? displayPath(plan.source, io.cwd) : plan.source}: ${e.message}`);
     throw e;
   }
   return keys;
