@@ -22,6 +22,8 @@ export const Exit = {
   errors: 1,
   /** Bad usage, a missing or unreadable file, a plan that cannot be read. */
   usage: 2,
+  /** A plan refused by --trust: unsigned, signed by another key, or changed after signing (EX_NOPERM). */
+  untrusted: 77,
   /** A bug in awr (EX_SOFTWARE). */
   internal: 70,
 } as const;

@@ -1,6 +1,6 @@
 // The `awr` command: dispatches to one command per file in commands/, and turns failures into exit
 // codes. Architecture Invariant: a user's mistake never shows a stack trace; only a bug (exit 70) does.
-import { PlanError } from "../compiler/plan/errors.js";
+import { PlanError, PlanTrustError } from "../compiler/plan/errors.js";
 import { StoreError } from "../vm/store/errors.js";
 import { type Command, parseCommandArgs } from "./command.js";
 import { build } from "./commands/build.js";
@@ -8,6 +8,7 @@ import { check } from "./commands/check.js";
 import { fmt } from "./commands/fmt.js";
 import { graph } from "./commands/graph.js";
 import { inspect } from "./commands/inspect.js";
+import { keygen } from "./commands/keygen.js";
 import { test } from "./commands/test.js";
 import { run } from "./commands/run.js";
 import { resume } from "./commands/resume.js";
@@ -23,7 +24,7 @@ import { packageVersion } from "./host.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, resolve, runs, audit, replay, trace, cost, context, test, lsp];
+const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, resolve, runs, audit, replay, trace, cost, context, test, keygen, lsp];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -54,6 +55,7 @@ Exit codes:
   1    the sources have errors, a test failed, or a run failed or needs attention
   2    usage error, missing file or store, or a plan that cannot be read
   70   internal error (a bug in awr)
+  77   a plan refused by --trust (unsigned, signed by another key, or changed since it was signed)
   130  a run interrupted by SIGINT (143: SIGTERM); awr resume continues it
 
 Set NO_COLOR to turn colours off.
@@ -68,6 +70,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (e instanceof UsageError) {
       printError(io, e.message, e.hint);
       return Exit.usage;
+    }
+    // Before PlanError: a readable plan that is not trusted has its own exit code.
+    if (e instanceof PlanTrustError) {
+      printError(io, e.message, e.code === "PLAN_UNSIGNED" ? "sign it: awr build <entry.awr> --sign <NAME.key> (awr keygen makes a key pair)" : "nothing ran; build the plan again and sign it with a trusted key");
+      return Exit.untrusted;
     }
     // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
     if (e instanceof PlanError || e instanceof StoreError) {

@@ -14,6 +14,8 @@ export interface LoadedPlan {
   baseDir: string;
   /** The file the plan came from (for messages). */
   source: string;
+  /** The `.awrp` file's bytes (signed or not); none for a plan compiled from sources. */
+  bytes?: Uint8Array;
 }
 
 /** One plan from a `.awr` entry or a `.awrp` file; undefined when the sources have errors (printed). */
@@ -26,7 +28,7 @@ export async function loadPlanFrom(file: string, io: CliIo): Promise<LoadedPlan 
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return { plan: decodePlan(bytes), baseDir: dirname(file), source: file };
+    return { plan: decodePlan(bytes), baseDir: dirname(file), source: file, bytes };
   }
   const host = new FileHost();
   const { compile } = await import("../compiler/compile.js");

@@ -1,15 +1,67 @@
 // What run, resume, runs and replay share: the store, the providers, progress and the outcome.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
 import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
 import type { RunOutcome } from "../vm/runtime.js";
 import { packageRoot } from "./host.js";
-import { type CliIo, Exit, UsageError } from "./io.js";
+import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
 
 export const STORE_HELP = `  --store <path>       The run store: a SQLite file (default .awr/runs.db) or memory:`;
 export const MODELS_HELP = `  --models <spec>      openai (default: OPENAI_BASE_URL / OPENAI_API_KEY or the model's
                        base_url / api_key) or recorded:<file.jsonl> (offline answers)`;
+
+/** `--trust` (repeatable) on the commands that execute a plan: run, resume, resolve, replay. */
+export const TRUST_OPTIONS = { trust: { type: "string", multiple: true } } as const;
+
+export const TRUST_HELP = `  --trust <key.pub>    Run only plans signed by this public key (repeatable; AWR_TRUST adds key
+                       files separated by "${delimiter}"): an unsigned plan, one signed by another key
+                       or one changed after it was signed is refused before anything runs (exit 77)`;
+
+/** A plan as the run commands hand it on: decoded, and the file's bytes when it came from a `.awrp` file or the store. */
+export interface PlanSource {
+  plan: Plan;
+  bytes?: Uint8Array;
+  /** What to call it in a refusal (the file, or "the stored plan of run …"). */
+  source?: string;
+}
+
+/**
+ * The public keys of `--trust` and AWR_TRUST (PEM texts), or undefined when none is given; with
+ * keys, checks that `plan` was signed by one of them (a `PlanTrustError` otherwise, exit 77).
+ * Plans compiled from `.awr` sources carry no signature, so they are refused too.
+ */
+export async function trustedPlan(plan: PlanSource, values: Record<string, unknown>, io: CliIo): Promise<string[] | undefined> {
+  const flags = values["trust"];
+  const files = [...(Array.isArray(flags) ? (flags as string[]) : typeof flags === "string" ? [flags] : []), ...(io.env["AWR_TRUST"] ?? "").split(delimiter).filter((f) => f.trim() !== "")];
+  if (files.length === 0) return undefined;
+  const { PlanTrustError, SigningKeyError, trustedKey, verifyPlanSignature } = await import("../compiler/plan/index.js");
+  const keys = files.map((f) => {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, f), "utf8");
+    } catch (e) {
+      throw new UsageError(`cannot read the trusted key ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "--trust and AWR_TRUST take public key files (NAME.pub from awr keygen)");
+    }
+    try {
+      trustedKey(text);
+    } catch (e) {
+      if (e instanceof SigningKeyError) throw new UsageError(`trusted key ${f}: ${e.message}`);
+      throw e;
+    }
+    return text;
+  });
+  if (!plan.bytes) {
+    throw new PlanTrustError("PLAN_UNSIGNED", `${plan.source ? displayPath(plan.source, io.cwd) : "the plan"} is compiled from .awr sources, which carry no signature: with trusted keys only signed plans run`);
+  }
+  try {
+    verifyPlanSignature(plan.bytes, keys);
+  } catch (e) {
+    if (e instanceof PlanTrustError && plan.source) throw new PlanTrustError(e.code, `${isAbsolute(plan.source) ? displayPath(plan.source, io.cwd) : plan.source}: ${e.message}`);
+    throw e;
+  }
+  return keys;
+}
 
 /** Where `--store` points: the SQLite file (default .awr/runs.db under the working directory) or `memory:`. */
 export function storePath(spec: string | undefined, io: CliIo): string {
@@ -311,7 +363,7 @@ export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
  * opened (metrics and tracing, js sandboxes, MCP servers); the store stays the caller's.
  */
 export async function openRuntime(
-  plan: Plan,
+  source: PlanSource,
   root: string,
   store: RunStore,
   values: Record<string, string | boolean | undefined>,
@@ -320,6 +372,9 @@ export async function openRuntime(
   /** A run being continued (resume, resolve): its stored `--models` apply unless --models overrides them. */
   continued?: RunRecord,
 ) {
+  const { plan } = source;
+  // Before any provider starts: a plan refused by --trust runs nothing.
+  const trust = await trustedPlan(source, values, io);
   const tools = await toolProvider(root);
   let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
   const close = async () => {
@@ -343,7 +398,9 @@ export async function openRuntime(
       if (loaded) models.continueAfter(loaded.journal, store.events(continued.runId));
     }
     const rt = createRuntime({
-      plan,
+      // The file's bytes when there are some: stored as they are, so a signature travels with the plan.
+      plan: source.bytes ?? plan,
+      ...(trust ? { trust } : {}),
       store,
       models,
       tools,

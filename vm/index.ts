@@ -2,8 +2,8 @@
 // plan file, not the compiler.
 import { decodePlan, type Plan } from "../compiler/plan/index.js";
 
-export { PlanError, readPlanHeader, type Plan, type PlanHeader } from "../compiler/plan/index.js";
-export { createRuntime, planOfRun, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
+export { PlanError, PlanTrustError, readPlanHeader, verifyPlanSignature, type KeyInput, type Plan, type PlanHeader } from "../compiler/plan/index.js";
+export { createRuntime, planOfRun, storedPlanOfRun, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
 export { Mocks, type ExecResult, type Observations } from "./interpreter.js";
 export { DEFAULT_MAX_HANDOFFS, DEFAULT_REPAIR_ROUNDS, type AgentOptions } from "./agent.js";
 export { openStore, MemoryStore, SqliteStore, StoreError, DEFAULT_STORE_PATH } from "./store/index.js";

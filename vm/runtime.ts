@@ -3,7 +3,7 @@
 // repeated), so start, resume and recovery after a crash are one code path.
 import { randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
-import { decodePlan, encodePlan, type Plan } from "../compiler/plan/index.js";
+import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan } from "../compiler/plan/index.js";
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
 import { latestSnapshot } from "./snapshot.js";
 import { Journal } from "./journal.js";
@@ -13,7 +13,18 @@ import type { AgentOptions } from "./agent.js";
 import type { ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 
 export interface RuntimeOptions {
-  plan: Plan;
+  /**
+   * The plan, or the bytes of its `.awrp` file: bytes are stored as they are (a signature travels
+   * with the plan into the store), a `Plan` is encoded unsigned.
+   */
+  plan: Plan | Uint8Array;
+  /**
+   * Public keys (PEM or KeyObject) whose signed plans may run (docs/plan.md § Signatures). Given
+   * (even empty), the plan must be the bytes of a plan signed by one of them, unchanged since, and
+   * so must the stored plan of every run continued (resume, resolve, recover): else
+   * `PlanTrustError` before anything runs or is stored. Absent, signatures are not checked.
+   */
+  trust?: readonly KeyInput[];
   store: RunStore;
   models: ModelProvider;
   tools: ToolProvider;
@@ -108,8 +119,18 @@ export interface Runtime {
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const now = opts.now ?? Date.now;
-  const planBytes = encodePlan(opts.plan);
+  const planBytes = opts.plan instanceof Uint8Array ? opts.plan : encodePlan(opts.plan);
+  // Before the plan is stored or read: an untrusted plan leaves no trace.
+  if (opts.trust) verifyPlanSignature(planBytes, opts.trust);
+  const plan = opts.plan instanceof Uint8Array ? decodePlan(opts.plan) : opts.plan;
   const planHash = opts.store.putBlob(planBytes);
+  /** Under trust, a continued run's stored plan must be trusted too (it may not be this runtime's). */
+  const checkStoredPlan = (run: RunRecord) => {
+    if (!opts.trust || run.planHash === planHash) return;
+    const bytes = opts.store.getBlob(run.planHash);
+    if (!bytes) throw new Error(`the plan of run ${run.runId} (${run.planHash}) is missing from the store`);
+    verifyPlanSignature(bytes, opts.trust);
+  };
   const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
   const running = new Map<string, Fiber.Fiber<unknown, unknown>>();
   const cancelReasons = new Map<string, string>();
@@ -128,6 +149,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const loaded = opts.store.load(runId);
     if (!loaded) throw new RunNotFound(runId);
     const run = loaded.snapshot;
+    checkStoredPlan(run);
     const journal = new Journal(opts.store, runId, loaded, now);
     if (reissue !== undefined) journal.reissue.add(reissue);
     // The run's trace is stored: every event of this execution goes to the store with the next
@@ -143,7 +165,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     };
     journal.commit([], { status: "running", pending: [] });
     const interp = new Interpreter({
-      plan: opts.plan,
+      plan,
       runId,
       journal,
       ...(breakers ? breakers.wrap({ models: opts.models, tools: opts.tools }, (c) => emitRun({ type: "breaker", runId, ...c })) : { models: opts.models, tools: opts.tools }),
@@ -210,9 +232,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
 
   return {
-    plan: opts.plan,
+    plan,
     async start(graph, input, so = {}) {
-      if (!opts.plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(opts.plan.graphs).join(", ") || "none"})`);
+      if (!plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
       checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
       const runId = so.runId ?? randomUUID();
       const t = now();
@@ -234,6 +256,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
       const loaded = opts.store.load(runId);
       if (!loaded) throw new RunNotFound(runId);
+      checkStoredPlan(loaded.snapshot);
       const pending = loaded.snapshot.pending ?? [];
       const p: PendingInterrupt | undefined = ro.interruptId ? pending.find((x) => x.id === ro.interruptId) : pending[0];
       if (!p) {
@@ -246,7 +269,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         );
       }
       // Checked before anything is stored: a refused answer leaves the run suspended as it was.
-      const answer = checkAnswer(opts.plan, runId, p, value);
+      const answer = checkAnswer(plan, runId, p, value);
       const outcome =
         p.kind === "approval"
           ? answer === true || (typeof answer === "object" && answer !== null && !Array.isArray(answer) && answer["approved"] === true)
@@ -267,13 +290,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
       const loaded = opts.store.load(runId);
       if (!loaded) throw new RunNotFound(runId);
+      checkStoredPlan(loaded.snapshot);
       const { intent, tool } = effectInDoubt(loaded);
       const who: Decider = { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(ro.comment !== undefined ? { comment: ro.comment } : {}) };
       const target = tool ?? intent.kind;
       const journal = new Journal(opts.store, runId, loaded, now);
       let reissue: string | undefined;
       if ("succeeded" in action) {
-        const value = checkResult(opts.plan, runId, tool, action.succeeded);
+        const value = checkResult(plan, runId, tool, action.succeeded);
         journal.resolved(intent, { value }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "succeeded" }, who, now())]);
       } else if ("fail" in action) {
         const reason = action.fail.trim();
@@ -353,9 +377,14 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
 
 /** The plan a run was started with, from the store (resume in another process). */
 export function planOfRun(store: RunStore, runId: string): Plan {
+  return storedPlanOfRun(store, runId).plan;
+}
+
+/** The plan a run was started with and its stored bytes (signed as it was given, if it was). */
+export function storedPlanOfRun(store: RunStore, runId: string): { plan: Plan; bytes: Uint8Array } {
   const run = store.load(runId);
   if (!run) throw new RunNotFound(runId);
   const bytes = store.getBlob(run.snapshot.planHash);
   if (!bytes) throw new Error(`the plan of run ${runId} (${run.snapshot.planHash}) is missing from the store`);
-  return decodePlan(bytes);
+  return { plan: decodePlan(bytes), bytes };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { type Command, onePositional } from "../command.js";
@@ -12,25 +12,30 @@ export const build: Command = {
   summary: "Compile an entry file into a plan (.awrp)",
   options: {
     out: { type: "string", short: "o" },
+    sign: { type: "string" },
   },
   help: `Compile an entry file and the files it imports into a plan (.awrp).
 
-Usage: awr build <entry.awr> [-o out.awrp]
+Usage: awr build <entry.awr> [-o out.awrp] [--sign NAME.key]
 
 Diagnostics are printed on stderr. The plan is written only when there are no errors.
 
 Options:
   -o, --out <file>  Where to write the plan (default: the entry's path with .awrp)
+  --sign <key>      Sign the plan with this Ed25519 private key (PEM; awr keygen makes one):
+                    runtimes given the public key with --trust run it, and refuse it once a
+                    byte of it changed (docs/security.md § Signed plans)
   -h, --help        Show this help
 
 Examples:
   awr build main.awr -o dist/support.awrp
   awr build main.awr && awr inspect main.awrp
+  awr build main.awr -o dist/support.awrp --sign release.key
 
 Exit codes:
   0  plan written (warnings allowed)
   1  the sources have errors; nothing written
-  2  usage error or a missing entry file
+  2  usage error, a missing entry file, or a --sign key that is not an Ed25519 private key
 `,
   async run(args, io) {
     const entryArg = onePositional("build", args, "entry file");
@@ -39,6 +44,7 @@ Exit codes:
     if (outArg === "") throw new UsageError('option "--out" needs a file name');
     const out = typeof outArg === "string" ? resolve(io.cwd, outArg) : entry.slice(0, entry.length - extname(entry).length) + ".awrp";
     if (out === entry) throw new UsageError(`refusing to overwrite the entry file ${entryArg} with the plan`);
+    const key = typeof args.values.sign === "string" ? await signingKeyFile(args.values.sign, io.cwd) : undefined;
 
     const host = new FileHost();
     if (host.read(entry) === undefined) throw new UsageError(`cannot read ${entryArg}`);
@@ -52,7 +58,8 @@ Exit codes:
     if (!plan) throw new Error("compile() returned no plan for a program without errors");
 
     const { encodePlan } = await import("../../compiler/plan/codec.js");
-    const bytes = encodePlan(plan);
+    const { signPlan, fingerprintOf } = await import("../../compiler/plan/signature.js");
+    const bytes = key ? signPlan(encodePlan(plan), key) : encodePlan(plan);
     try {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, bytes);
@@ -60,7 +67,26 @@ Exit codes:
       throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     if (diagnostics.length > 0) io.stderr.write(`${summaryLine(diagnostics, 1)}\n`);
-    io.stderr.write(`wrote ${displayPath(out, io.cwd)} (${bytes.length} bytes)\n`);
+    io.stderr.write(`wrote ${displayPath(out, io.cwd)} (${bytes.length} bytes${key ? `, signed by key ${fingerprintOf(key)}` : ""})\n`);
     return Exit.ok;
   },
 };
+
+/** The private key of `--sign`, read and checked before anything is compiled. */
+async function signingKeyFile(file: string, cwd: string) {
+  if (file === "") throw new UsageError('option "--sign" needs a key file', "awr keygen NAME writes one to NAME.key");
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read the signing key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "awr keygen NAME writes a key pair to NAME.key and NAME.pub");
+  }
+  const { signingKey } = await import("../../compiler/plan/signature.js");
+  const { SigningKeyError } = await import("../../compiler/plan/errors.js");
+  try {
+    return signingKey(text);
+  } catch (e) {
+    if (e instanceof SigningKeyError) throw new UsageError(`--sign ${file}: ${e.message}`);
+    throw e;
+  }
+}

@@ -14,10 +14,13 @@ export const inspect: Command = {
 Usage: awr inspect <plan.awrp> [--json]
 
 The header (format version, compiler version, checksum) is checked before the body is read:
-a plan from another version or a damaged file is reported in one line.
+a plan from another version or a damaged file is reported in one line. The second line says
+whether the plan is signed, by which key (its fingerprint), and whether the signature still
+matches the plan's bytes; whether that key is trusted is for --trust of the run commands.
 
 Options:
-  --json      Print only the header, as JSON: { magic, format, compiler, sha256, bodyLength, bodyOffset }
+  --json      Print only the header, as JSON: { magic, format, compiler, sha256, bodyLength, bodyOffset,
+              signature?: { algorithm, key, intact } }
   -h, --help  Show this help
 
 Examples:
@@ -38,10 +41,19 @@ Exit codes:
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const { decodePlan, readPlanHeader } = await import("../../compiler/plan/codec.js");
-    if (args.values.json) io.stdout.write(`${JSON.stringify(readPlanHeader(bytes), null, 2)}\n`);
-    else {
+    const { signatureIntact } = await import("../../compiler/plan/signature.js");
+    const header = readPlanHeader(bytes);
+    const intact = signatureIntact(bytes);
+    if (args.values.json) {
+      const json = header.signature ? { ...header, signature: { ...header.signature, intact } } : header;
+      io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
       const { planToText } = await import("../../compiler/plan/inspect.js");
-      const text = planToText(decodePlan(bytes));
+      const [first, ...rest] = planToText(decodePlan(bytes)).split("\n");
+      const signed = header.signature
+        ? `signed by ${header.signature.algorithm} key ${header.signature.key} (${intact ? "signature intact" : "SIGNATURE BROKEN: the plan was changed after it was signed"})`
+        : "not signed";
+      const text = [first, signed, ...rest].join("\n");
       io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     }
     return Exit.ok;

@@ -2,7 +2,7 @@ import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { Exit, UsageError } from "../io.js";
 import { loadPlanFrom } from "../programs.js";
-import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
+import { STORE_HELP, TRUST_HELP, TRUST_OPTIONS, existingStore, openRunStore, storeLabel, trustedPlan, type PlanSource } from "../runs.js";
 
 export const replay: Command = {
   name: "replay",
@@ -11,6 +11,7 @@ export const replay: Command = {
     store: { type: "string" },
     plan: { type: "string" },
     json: { type: "boolean" },
+    ...TRUST_OPTIONS,
   },
   help: `Re-execute a finished (or waiting) run from its journal alone: no model, tool or person is
 asked. The replay must take the same path to the same outcome; a step that asks for something else
@@ -21,6 +22,8 @@ Usage: awr replay <run-id> [--plan <file.awr|plan.awrp>]
 Options:
   --plan <file>  Replay against another version of the program (default: the plan the run used)
 ${STORE_HELP}
+${TRUST_HELP}
+                       (checked on the plan replayed: the stored one, or --plan)
   --json         Print the report as JSON
   -h, --help     Show this help
 
@@ -32,6 +35,7 @@ Exit codes:
   0  the replay reproduced the run
   1  it diverged (the problems are listed)
   2  usage error, an unknown run, or a missing or unreadable store (none is created)
+  77 --trust is given and the plan replayed is not signed by one of its keys (or changed since)
 `,
   async run(args, io) {
     const runId = onePositional("replay", args, "run id");
@@ -40,15 +44,16 @@ Exit codes:
     const store = await openRunStore(storeArg, io);
     try {
       if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-      const { planOfRun } = await import("../../vm/runtime.js");
+      const { storedPlanOfRun } = await import("../../vm/runtime.js");
       const { replayRun } = await import("../../vm/replay.js");
-      let plan = planOfRun(store, runId);
+      let source: PlanSource = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
       if (typeof args.values.plan === "string") {
         const loaded = await loadPlanFrom(existingFile(args.values.plan, io.cwd), io);
         if (!loaded) return Exit.errors;
-        plan = loaded.plan;
+        source = loaded;
       }
-      const r = await replayRun(store, runId, plan);
+      await trustedPlan(source, args.values, io);
+      const r = await replayRun(store, runId, source.plan);
       if (args.values.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else if (r.ok) io.stdout.write(`run ${runId}: replay reproduced it (${r.replayed.status})\n`);
       else {

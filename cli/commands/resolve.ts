@@ -5,6 +5,7 @@ import {
   MODELS_HELP,
   OBSERVE_HELP,
   STORE_HELP,
+  TRUST_HELP,
   asUsageError,
   durationArg,
   existingStore,
@@ -52,6 +53,8 @@ Options:
 ${STORE_HELP}
 ${MODELS_HELP}
                         (default: the models the run was started with)
+${TRUST_HELP}
+                       (checked on the plan stored with the run)
   --json                Print { runId, status, output?, error?, pending? } on stdout
 ${OBSERVE_HELP}
   -h, --help            Show this help
@@ -66,6 +69,7 @@ Exit codes:
   1    the run failed, or needs attention again
   2    usage error, a run that does not need attention, a result that does not fit the tool's
        return type, an unknown run, or a missing or unreadable store
+  77   --trust is given and the run's stored plan is not signed by one of its keys (or changed since)
   130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,
   async run(args, io) {
@@ -92,7 +96,7 @@ Exit codes:
     const store = await openRunStore(storeArg, io);
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
-      const { planOfRun } = await import("../../vm/runtime.js");
+      const { storedPlanOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
       if (!record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       if (record.status !== "needs_attention") {
@@ -101,9 +105,9 @@ Exit codes:
           record.status === "suspended" ? "answer it with awr resume <run-id> --value <json>" : record.status === "cancelled" || record.status === "running" ? "continue it with awr resume <run-id>" : undefined,
         );
       }
-      const plan = planOfRun(store, runId);
+      const stored = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
       const root = typeof v.root === "string" ? v.root : (metaString(record, "root") ?? io.cwd);
-      runtime = await openRuntime(plan, root, store, v, observing, io, record);
+      runtime = await openRuntime(stored, root, store, v, observing, io, record);
       const { rt } = runtime;
       const signals = interruptible((reason) => rt.cancel(runId, reason));
       let o;

@@ -11,6 +11,8 @@ import {
   OBSERVE_OPTIONS,
   STORE_HELP,
   TRACING_HELP,
+  TRUST_HELP,
+  TRUST_OPTIONS,
   durationArg,
   jsonArg,
   observeArgs,
@@ -29,6 +31,7 @@ export const CONTINUE_OPTIONS = {
   timeout: { type: "string" },
   json: { type: "boolean" },
   ...OBSERVE_OPTIONS,
+  ...TRUST_OPTIONS,
 } as const;
 
 export const resume: Command = {
@@ -64,6 +67,8 @@ Options:
   --root <dir>          Where the run's js tool modules are (default: where awr run compiled it from)
 ${STORE_HELP}
 ${MODELS_HELP}
+${TRUST_HELP}
+                       (checked on the plan stored with the run)
   --json                Print { runId, status, output?, error?, pending? } on stdout
 ${OBSERVE_HELP}
   -h, --help            Show this help
@@ -78,6 +83,7 @@ Exit codes:
   0    the run completed, or waits for another answer
   1    the run failed or needs attention
   2    usage error, a value that does not fit, an unknown run, or a missing or unreadable store
+  77   --trust is given and the run's stored plan is not signed by one of its keys (or changed since)
   130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,
   async run(args, io) {
@@ -92,14 +98,14 @@ Exit codes:
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
-      const { planOfRun } = await import("../../vm/runtime.js");
+      const { storedPlanOfRun } = await import("../../vm/runtime.js");
       const record = store.load(runId)?.snapshot;
       if (!record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-      const plan = planOfRun(store, runId);
+      const stored = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
       // js tools live where the program was compiled from: recorded by `awr run`, or --root.
       const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
       const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
-      runtime = await openRuntime(plan, root, store, args.values, observing, io, record);
+      runtime = await openRuntime(stored, root, store, args.values, observing, io, record);
       const { rt } = runtime;
       const signals = interruptible((reason) => rt.cancel(runId, reason));
       let o;

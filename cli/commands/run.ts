@@ -10,6 +10,8 @@ import {
   OBSERVE_OPTIONS,
   STORE_HELP,
   TRACING_HELP,
+  TRUST_HELP,
+  TRUST_OPTIONS,
   asUsageError,
   durationArg,
   interruptible,
@@ -19,6 +21,7 @@ import {
   openRunStore,
   openRuntime,
   report,
+  trustedPlan,
 } from "../runs.js";
 
 export const run: Command = {
@@ -34,6 +37,7 @@ export const run: Command = {
     models: { type: "string" },
     json: { type: "boolean" },
     ...OBSERVE_OPTIONS,
+    ...TRUST_OPTIONS,
   },
   help: `Run a graph durably: every model call, tool call and human input is journaled in the store,
 so the run can be resumed after a crash or an interrupt without repeating what finished.
@@ -53,6 +57,7 @@ Options:
 ${STORE_HELP}
 ${MODELS_HELP}
                           (stored with the run: awr resume continues it with the same models)
+${TRUST_HELP}
   --json                  Print { runId, status, output?, error?, pending? } on stdout
 ${OBSERVE_HELP}
   -h, --help              Show this help
@@ -71,6 +76,7 @@ Exit codes:
   0    the run completed, or is waiting for an answer (suspended)
   1    the run failed or needs attention, or the sources have errors
   2    usage error, input that does not fit the graph, a missing file, or an unreadable plan or store
+  77   --trust is given and the plan is not signed by one of its keys (or changed since)
   130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,
   async run(args, io) {
@@ -81,6 +87,7 @@ Exit codes:
     const file = existingFile(onePositional("run", args, "file"), io.cwd);
     const loaded = await loadPlanFrom(file, io);
     if (!loaded) return Exit.errors;
+    await trustedPlan(loaded, args.values, io);
     const graphs = Object.keys(loaded.plan.graphs);
     const graph = typeof args.values.graph === "string" ? args.values.graph : graphs.length === 1 ? graphs[0]! : undefined;
     if (!graph) throw new UsageError(`the plan has ${graphs.length} graphs: choose one with --graph (${graphs.join(", ")})`);
@@ -99,7 +106,7 @@ Exit codes:
     // Closed when the run stops: its js sandboxes and MCP server connections (docs/tools.md).
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
-      runtime = await openRuntime(loaded.plan, loaded.baseDir, store, args.values, observing, io);
+      runtime = await openRuntime(loaded, loaded.baseDir, store, args.values, observing, io);
       const { rt } = runtime;
       // The id is chosen here so that a signal can name (and cancel) the run.
       const runId = randomUUID();

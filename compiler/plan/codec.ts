@@ -8,6 +8,12 @@
 //   7+n        32    sha256 of the body
 //   39+n       4     body length in bytes, u32 big-endian
 //   43+n       ...   body: msgpack of the Plan
+//   43+n+L     97    format 4 (a signed plan) only: the signature block (signature.ts)
+//
+// Format 4 is format 3 signed: the same header layout and the same body (whose `format` field
+// stays 3), then the signature block; the signature covers every byte before the block, header
+// included. Unsigned plans stay format 3 byte for byte, so a runtime that knows only format 3
+// still reads them, and refuses a signed plan by its format instead of running it unchecked.
 //
 // Architecture Invariant: the header is validated before one byte of the body is decoded, and the
 // first three header fields keep this layout in every format version, so a plan from any other
@@ -22,6 +28,21 @@ export const PLAN_MAGIC = "AWRP";
 const MAGIC = new TextEncoder().encode(PLAN_MAGIC);
 const SHA256_BYTES = 32;
 
+/** The header format of a signed plan; its body is a format-{@link PLAN_FORMAT} body. */
+export const SIGNED_FORMAT = 4;
+/** Signature algorithm ids (the block's first byte). */
+export const ED25519 = 1;
+export const ED25519_KEY_BYTES = 32;
+export const ED25519_SIGNATURE_BYTES = 64;
+/** The block after a signed plan's body: algorithm (1), the signer's raw public key (32), the signature (64). */
+export const SIGNATURE_BLOCK_BYTES = 1 + ED25519_KEY_BYTES + ED25519_SIGNATURE_BYTES;
+
+/** Who signed a plan: the algorithm and the fingerprint of the signer's key (sha256 of its 32 raw bytes, hex). */
+export interface PlanSignature {
+  algorithm: "ed25519";
+  key: string;
+}
+
 export interface PlanHeader {
   magic: string;
   format: number;
@@ -31,6 +52,8 @@ export interface PlanHeader {
   bodyLength: number;
   /** Where the body starts in the file. */
   bodyOffset: number;
+  /** Format 4 only: who signed it (not verified here: see `verifyPlanSignature`). */
+  signature?: PlanSignature;
 }
 
 // Plain msgpack maps (no record extension) so any msgpack reader can read a body; optional fields
@@ -70,25 +93,45 @@ export function readPlanHeader(bytes: Uint8Array): PlanHeader {
   const n = bytes[6]!;
   const fixedEnd = 7 + n + SHA256_BYTES + 4;
   const compiler = bytes.length >= 7 + n ? new TextDecoder().decode(bytes.subarray(7, 7 + n)) : undefined;
-  if (format !== PLAN_FORMAT) throw versionError(format, compiler);
+  if (format !== PLAN_FORMAT && format !== SIGNED_FORMAT) throw versionError(format, compiler);
   if (compiler === undefined || bytes.length < fixedEnd) {
     throw new PlanError("PLAN_TRUNCATED", `plan is truncated: ${bytes.length} bytes, the header alone needs ${fixedEnd}`);
   }
   const sha = Buffer.from(bytes.subarray(7 + n, 7 + n + SHA256_BYTES)).toString("hex");
   const bodyLength = view.getUint32(7 + n + SHA256_BYTES);
-  return { magic: PLAN_MAGIC, format, compiler, sha256: sha, bodyLength, bodyOffset: fixedEnd };
+  const header: PlanHeader = { magic: PLAN_MAGIC, format, compiler, sha256: sha, bodyLength, bodyOffset: fixedEnd };
+  if (format === SIGNED_FORMAT) header.signature = readSignatureBlock(bytes, fixedEnd + bodyLength).signature;
+  return header;
+}
+
+/** The signature block of a signed plan that starts at `at` (the end of the body). */
+export function readSignatureBlock(bytes: Uint8Array, at: number): { signature: PlanSignature; publicKey: Uint8Array; value: Uint8Array } {
+  if (bytes.length < at + SIGNATURE_BLOCK_BYTES) {
+    throw new PlanError("PLAN_TRUNCATED", `signed plan is truncated: ${bytes.length} bytes, its body and signature need ${at + SIGNATURE_BLOCK_BYTES}`);
+  }
+  const algorithm = bytes[at]!;
+  if (algorithm !== ED25519) throw new PlanError("PLAN_INVALID", `plan is signed with unknown algorithm ${algorithm} (this runtime knows 1, Ed25519)`);
+  const publicKey = bytes.subarray(at + 1, at + 1 + ED25519_KEY_BYTES);
+  const value = bytes.subarray(at + 1 + ED25519_KEY_BYTES, at + SIGNATURE_BLOCK_BYTES);
+  return { signature: { algorithm: "ed25519", key: keyFingerprint(publicKey) }, publicKey, value };
+}
+
+/** The fingerprint of an Ed25519 public key: sha256 of its 32 raw bytes, lowercase hex. */
+export function keyFingerprint(rawPublicKey: Uint8Array): string {
+  return Buffer.from(sha256(rawPublicKey)).toString("hex");
 }
 
 export function decodePlan(bytes: Uint8Array): Plan {
   const header = readPlanHeader(bytes);
-  const available = bytes.length - header.bodyOffset;
+  const trailer = header.format === SIGNED_FORMAT ? SIGNATURE_BLOCK_BYTES : 0;
+  const available = bytes.length - header.bodyOffset - trailer;
   if (available < header.bodyLength) {
     throw new PlanError("PLAN_TRUNCATED", `plan is truncated: body has ${available} of ${header.bodyLength} bytes`);
   }
   if (available > header.bodyLength) {
-    throw new PlanError("PLAN_INVALID", `plan has ${available - header.bodyLength} unexpected bytes after the body`);
+    throw new PlanError("PLAN_INVALID", `plan has ${available - header.bodyLength} unexpected bytes after the ${trailer ? "signature" : "body"}`);
   }
-  const body = bytes.subarray(header.bodyOffset);
+  const body = bytes.subarray(header.bodyOffset, header.bodyOffset + header.bodyLength);
   if (Buffer.from(sha256(body)).toString("hex") !== header.sha256) {
     throw new PlanError("PLAN_CHECKSUM", "plan body does not match its sha256 checksum: the file is corrupted");
   }
@@ -104,8 +147,10 @@ export function decodePlan(bytes: Uint8Array): Plan {
     const path = issue.path.length ? issue.path.map(String).join(".") : "(body)";
     throw new PlanError("PLAN_INVALID", `plan body is invalid at ${path}: ${oneLine(issue.message)}`);
   }
-  if (parsed.data.format !== header.format) {
-    throw new PlanError("PLAN_INVALID", `plan body says format ${parsed.data.format} but its header says ${header.format}`);
+  // A signed plan (format 4) carries a format-3 body.
+  const bodyFormat = header.format === SIGNED_FORMAT ? PLAN_FORMAT : header.format;
+  if (parsed.data.format !== bodyFormat) {
+    throw new PlanError("PLAN_INVALID", `plan body says format ${parsed.data.format} but its header says ${header.format}${header.format === SIGNED_FORMAT ? ` (a signed plan, whose body is format ${PLAN_FORMAT})` : ""}`);
   }
   return parsed.data;
 }
@@ -115,7 +160,7 @@ function versionError(format: number, compiler: string | undefined): PlanError {
   return format > PLAN_FORMAT
     ? new PlanError(
         "PLAN_VERSION",
-        `plan format ${format}${by} is newer than this runtime's ${PLAN_FORMAT}; rebuild with a compiler that writes format ${PLAN_FORMAT} (≥ ${PLAN_FORMAT_SINCE}) or upgrade the runtime`,
+        `plan format ${format}${by} is newer than this runtime's ${PLAN_FORMAT} (${SIGNED_FORMAT} when signed); rebuild with a compiler that writes format ${PLAN_FORMAT} (≥ ${PLAN_FORMAT_SINCE}) or upgrade the runtime`,
       )
     : new PlanError(
         "PLAN_VERSION",

@@ -12,3 +12,30 @@ export class PlanError extends Error {
     this.name = "PlanError";
   }
 }
+
+/** Why a readable plan may not run under a trust list (docs/plan.md § Signatures). */
+export type PlanTrustErrorCode = "PLAN_UNSIGNED" | "PLAN_UNTRUSTED_KEY" | "PLAN_BAD_SIGNATURE";
+
+/**
+ * A plan refused because trusted keys were given and it is unsigned, signed by another key, or
+ * changed after it was signed. Not a `PlanError`: the file is readable, it is just not trusted.
+ */
+export class PlanTrustError extends Error {
+  readonly _tag = "PlanTrustError" as const;
+  constructor(
+    readonly code: PlanTrustErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PlanTrustError";
+  }
+}
+
+/** A key file that is not an Ed25519 key of the kind asked for (a private key to sign, a public key to trust). */
+export class SigningKeyError extends Error {
+  readonly _tag = "SigningKeyError" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "SigningKeyError";
+  }
+}
