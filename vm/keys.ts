@@ -31,9 +31,9 @@ export const stmtKey = (scope: Scope, stmt: string, iter: number, retry = 0): st
 export const mapItemKey = (key: string, index: number): string => `${key}[${index}]`;
 /** Attempt `n` of a tool's own `retry` (0: the call's key itself): `KEY@N`. */
 export const attemptKey = (key: string, n: number): string => (n ? `${key}@${n}` : key);
-/** The compensation a node invocation registered on node attempt `retry`: `STEP[@RETRY]/compensate`. */
+/** The node-level compensation (`compensate` in a node) registered on node attempt `retry`: `STEP[@RETRY]/compensate`. */
 export const compensateKey = (step: string, retry = 0): string => `${step}${retry ? `@${retry}` : ""}/compensate`;
-/** The journaled undo call of a compensation: `COMPENSATE/undo`. */
+/** The journaled undo call of a compensation: `COMPENSATE/undo` (a node's), `CALLKEY/undo` (a tool's `compensate:`). */
 export const undoKey = (compensate: string): string => `${compensate}/undo`;
 /** The model hooks of a call's model `model` (audit step; parent of approvals and classifiers): `KEY/MODEL`. */
 export const modelHookKey = (key: string, model: string): string => `${key}/${model}`;
@@ -174,7 +174,7 @@ function parse(key: string): EffectKey | undefined {
     const p = parseKey(parent);
     if (!p) continue;
     const fits =
-      kind === "undo" ? p.kind === "compensate"
+      kind === "undo" ? p.kind === "compensate" || TOOL_CALLS.has(p.kind)
       : kind === "summary" ? p.kind === "context"
       : kind === "handoff" ? p.kind === "turn"
       : kind === "approval" ? HOOKS.has(p.kind)
