@@ -4,9 +4,9 @@
 // its plan. Tokens and cost always come from the journal (calls.ts), the record cost reports use.
 import type { Plan } from "../../compiler/plan/index.js";
 import { callNames, callsOfRun, type CallRecord } from "./calls.js";
-import { parentStepOf, stepOfKey } from "../keys.js";
+import { parentStepOf, stepOfKey } from "../../vm/keys.js";
 import { formatUsd } from "./cost.js";
-import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunStatus, VmEvent } from "../types.js";
+import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunStatus, VmEvent } from "../../vm/types.js";
 
 export type RowStatus = "ok" | "failed" | "suspended" | "unfinished";
 export type NodeOutcome = "ok" | "failed" | "suspended" | "unfinished" | "not_run";

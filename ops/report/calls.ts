@@ -3,8 +3,8 @@
 // in the outcome at call time. The cost report and the run report both read calls from here, so
 // they always agree; neither ever recomputes a cost from today's prices.
 import type { Plan } from "../../compiler/plan/index.js";
-import type { FailureInfo, Json, JournalEntry, LoadedRun } from "../types.js";
-import { agentCallOfTurn } from "../keys.js";
+import type { FailureInfo, Json, JournalEntry, LoadedRun } from "../../vm/types.js";
+import { agentCallOfTurn } from "../../vm/keys.js";
 
 export type CallStatus = "ok" | "failed" | "unfinished";
 

@@ -11,11 +11,11 @@
 // (messages, tool arguments and results) is recorded only when capture is switched on.
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { Plan } from "../../compiler/plan/index.js";
-import type { FailureInfo, Json, VmEvent } from "../types.js";
-import { graphOfStep, graphScopeOf, parentKey as keyAbove, parentStepOf, parseKey, stepKeyOf } from "../keys.js";
+import type { FailureInfo, Json, VmEvent } from "../../vm/types.js";
+import { graphOfStep, graphScopeOf, parentKey as keyAbove, parentStepOf, parseKey, stepKeyOf } from "../../vm/keys.js";
 
-export { fanOut } from "./keys.js";
-export { graphOfStep, parentStepOf, stepKeyOf } from "../keys.js";
+export { fanOut } from "./fan-out.js";
+export { graphOfStep, parentStepOf, stepKeyOf } from "../../vm/keys.js";
 
 export interface TracingOptions {
   tracer: Tracer;
