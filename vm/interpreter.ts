@@ -3,7 +3,7 @@
 // of non-determinism goes through the journal (journal.ts), so a resumed or replayed run takes the
 // same path and never repeats a finished side effect.
 import { Duration, Effect, Exit } from "effect";
-import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
+import { declId, type ExprIR, type JsonSchema, type Plan } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
 import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "./journal.js";
 import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
@@ -218,7 +218,7 @@ export class Interpreter {
               }
               cx.journal.replayed.add(key);
             } else if (!cx.journal.replayOnly) {
-              cx.journal.commit([{ key, step: `graph:${name}`, kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
+              cx.journal.commit([{ key, step: declId("graph", name), kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
               // The interval grows with the snapshot (one superstep per KiB of it), so snapshots add
               // O(1) bytes per superstep to the journal even when the state keeps growing.
               gap = Math.max(cx.snapshotEvery ?? 0, Math.ceil(JSON.stringify(snap).length / 1024));

@@ -9,7 +9,7 @@ import { buildTrace, escapeHtml, graphShape, graphLayout, graphSvg, overlaps, tr
 import { planOf } from "../../vm/helpers.js";
 import { NASTY, failedRunPage, fixturePlan, runFixture } from "./fixture.js";
 
-const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
+const EXAMPLES = join(import.meta.dirname, "..", "..", "..", "examples");
 
 describe("traceHtml", () => {
   it("draws every node of the run's graph once, with its outcome class", async () => {
