@@ -335,7 +335,7 @@ export function observeArgs(values: Record<string, string | boolean | undefined>
  * the `onEvent` and `captureContent` to give `createRuntime`; `shutdown()` flushes and stops.
  */
 export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
-  const { observe, ObserveError } = await import("../vm/observability/observe.js");
+  const { observe, ObserveError } = await import("../ops/observability/observe.js");
   const obs = await observe({ plan, env: io.env, onEvent: progress(io), ...(o.metrics ? { metrics: o.metrics } : {}) }).catch((e: unknown) => {
     throw e instanceof ObserveError ? new UsageError(e.message) : e;
   });

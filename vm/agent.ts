@@ -4,7 +4,8 @@
 //   messages ──► model turn ──► … ──► a final answer that validates against the return type
 //
 // Everything non-deterministic is a journaled effect with a deterministic key derived from the
-// call's key K, so a resumed run replays finished turns and tool calls instead of repeating them:
+// call's key K (built by vm/keys.ts), so a resumed run replays finished turns and tool calls
+// instead of repeating them:
 //
 //   K/session                  the session history read (with a session id)
 //   K/context<S>               the assembled context of the S-th agent of the call (`context:`)
@@ -25,6 +26,7 @@ import type { Scope } from "./expr.js";
 import { lenientValue, parseJsonAnswer } from "./gateway/json.js";
 import { prepareSchema, unwrap } from "./gateway/structured.js";
 import { NeedsAttention, Suspended, failureOf } from "./journal.js";
+import { agentToolKey, contextKey, handoffKey, sessionAppendKey, sessionKey, summaryKey, turnKey as keyOfTurn } from "./keys.js";
 import { coerce, validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
 import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, RunStore, SessionEntry, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "./types.js";
@@ -146,7 +148,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
     if (cx.sessionId !== undefined && cx.sessions) {
       const sessions = cx.sessions;
       const sid = cx.sessionId;
-      const entries = (yield* host.effect(`${key}/session`, step, "agent", name, { session: sid }, true, () => Effect.sync(() => sessions.session(sid) as unknown as Json))) as unknown as SessionEntry[];
+      const entries = (yield* host.effect(sessionKey(key), step, "agent", name, { session: sid }, true, () => Effect.sync(() => sessions.session(sid) as unknown as Json))) as unknown as SessionEntry[];
       history.push(...entries.flatMap(messageOfEntry));
     }
 
@@ -171,8 +173,8 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
       // The retrieval query: the task without the output format (a JSON Schema only dilutes the search).
       const query = (task !== null && format !== "" && instructionsHaveFormat(a.instructions) ? taskOf(a, agentArgs, scope, "") : task) ?? lastUserText(conversation) ?? JSON.stringify(agentArgs);
       const caller = { kind: "agent", name: agent } as const;
-      const contextText = a.context ? yield* assembleContext(host, caller, "context", a.context, query, `${key}/context${segment}`, key, step) : null;
-      const memoryText = a.memory ? yield* assembleContext(host, caller, "memory", a.memory, query, `${key}/memory${segment}`, key, step) : null;
+      const contextText = a.context ? yield* assembleContext(host, caller, "context", a.context, query, contextKey(key, "context", segment), key, step) : null;
+      const memoryText = a.memory ? yield* assembleContext(host, caller, "memory", a.memory, query, contextKey(key, "memory", segment), key, step) : null;
       const system = metaPrompt(cx.plan, a, {
         format: instructionsHaveFormat(a.instructions) ? "" : format,
         context: a.context && contextText !== null ? { name: a.context, text: contextText } : null,
@@ -189,7 +191,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
         usage.set(agent, u);
         const over = overLimit(a, u);
         if (over) return yield* Effect.fail(new VmFailure({ kind: "budget", retryable: false, step: key, message: `agent ${agent} hit its ${over}` }));
-        const turnKey = `${key}/turn${turn++}`;
+        const turnKey = keyOfTurn(key, turn++);
         const messages: ChatMessage[] = [{ role: "system", content: system }, ...history, ...conversation];
         const res = (yield* host.turn(agent, a.model, { messages, schema, ...(tools.length ? { tools } : {}), post: (r, at) => journaled(schema, r, at) }, turnKey, step)) as unknown as Turn;
         u.turns++;
@@ -211,7 +213,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
               const answer = (content: string) => Effect.succeed<Exit.Exit<{ content: string; undo: U[] }, Stop>>(Exit.succeed({ content, undo: [] }));
               if (first && c === first[0]) return answer("");
               if (transfers.some(([t]) => t === c)) return answer(`error: only one transfer per turn; ${first![0].name} was taken`);
-              return Effect.exit(toolCall(host, c, toolNames, a, `${turnKey}/call${i}`, step));
+              return Effect.exit(toolCall(host, c, toolNames, a, agentToolKey(turnKey, i), step));
             },
             { concurrency: "unbounded" },
           );
@@ -240,7 +242,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
                 new VmFailure({ kind: "budget", retryable: false, step: turnKey, message: `agent ${name} hit the handoff limit: ${chain.length} of ${maxHandoffs} handoffs in one call (${[name, ...chain.map((c) => c.agent)].join(" → ")} → ${to})` }),
               );
             } else {
-              const allowed = yield* Effect.exit(host.guard({ phase: "before", name: to, input: prepared.args }, `${turnKey}/handoff`));
+              const allowed = yield* Effect.exit(host.guard({ phase: "before", name: to, input: prepared.args }, handoffKey(turnKey)));
               if (Exit.isSuccess(allowed)) {
                 handoff = { to, args: prepared.args };
                 transferAnswer = `Transferred to ${to}.`;
@@ -257,7 +259,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
             say({ role: "tool", content, toolCallId: c.id });
           }
           if (handoff) {
-            chain.push({ agent: handoff.to, args: handoff.args, key: `${turnKey}/handoff` });
+            chain.push({ agent: handoff.to, args: handoff.args, key: handoffKey(turnKey) });
             cx.emit({ type: "handoff", runId: cx.runId, key: turnKey, from: agent, to: handoff.to, at: cx.now() });
             host.count(handoff.to);
             break;
@@ -389,7 +391,7 @@ export function assembleContext<U>(
     // Loaded on first use: the tokenizer is not needed by runs without summaries.
     const { fitSummary, summaryArgs } = yield* Effect.promise(() => import("./context/summary.js"));
     const prompt = cx.plan.prompts[req.prompt];
-    const answer = yield* host.prompt(req.prompt, prompt ? summaryArgs(prompt, req) : { text: req.text, query: req.query, budget: req.budget }, `${ckey}/summary`, step);
+    const answer = yield* host.prompt(req.prompt, prompt ? summaryArgs(prompt, req) : { text: req.text, query: req.query, budget: req.budget }, summaryKey(ckey), step);
     return fitSummary(answer, req.budget).text;
   });
 }
@@ -577,7 +579,7 @@ function writeSession<U>(host: AgentHost<U>, name: string, key: string, step: st
     at,
   }));
   return host
-    .effect(`${key}/session/append`, step, "agent", name, { session: sid, append: entries.length, at }, true, () =>
+    .effect(sessionAppendKey(key), step, "agent", name, { session: sid, append: entries.length, at }, true, () =>
       Effect.sync(() => {
         const first = entries[0]!;
         const existing = sessions.session(sid);

@@ -1,5 +1,6 @@
-// awr/vm — runs compiled plans. Imports compiler/plan only (ARCHITECTURE.md): a service needs the
-// plan file, not the compiler.
+// The runtime's API Boundary: runs compiled plans. Imports compiler/plan only (ARCHITECTURE.md): a
+// service needs the plan file, not the compiler. The `awr/vm` package entry is ops/vm-entry.ts: this
+// plus the reports and observability of ops/, which import vm/ (never the other way).
 import { decodePlan, type Plan } from "../compiler/plan/index.js";
 
 export { PlanError, PlanTrustError, readPlanHeader, verifyPlanSignature, type KeyInput, type Plan, type PlanHeader } from "../compiler/plan/index.js";
@@ -30,22 +31,8 @@ export { AwrRuntime, AwrStore, AwrModels, AwrTools, AwrRuntimeError } from "./se
 export { evaluatePolicies, redact, auditRecords, type ClassifierAnswer, type Decision, type EvaluateOptions, type PolicyCall, type HookTarget } from "./policy.js";
 export { findPii, containsPii, redactText, PII_KINDS, type PiiKind, type PiiMatch } from "./pii.js";
 export * from "./types.js";
-export * from "./observability/index.js";
-export {
-  buildTrace,
-  traceText,
-  traceHtml,
-  costReport,
-  costText,
-  callsOfRun,
-  callsInRange,
-  type Trace,
-  type TraceRow,
-  type CostReport,
-  type CostRow,
-  type CostGroupBy,
-  type CallRecord,
-} from "./report/index.js";
+export { Breakers, withBreakers, countsAgainstEndpoint, type BreakerOptions, type BreakerChange } from "./health.js";
+export { parseKey, buildKey, stepOfKey, stepKeyOf, parentStepOf, graphOfStep, type EffectKey, type EffectKeyKind, type StepOfKey } from "./keys.js";
 
 /** Decodes a `.awrp` file: header checked first, body validated against the plan schema. */
 export function loadPlan(bytes: Uint8Array): Plan {

@@ -3,7 +3,7 @@
 // of non-determinism goes through the journal (journal.ts), so a resumed or replayed run takes the
 // same path and never repeats a finished side effect.
 import { Duration, Effect, Exit } from "effect";
-import type { ExprIR, JsonSchema, Plan } from "../compiler/plan/index.js";
+import { declId, type ExprIR, type JsonSchema, type Plan } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
 import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "./journal.js";
 import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
@@ -13,7 +13,8 @@ import { toolArguments, validate } from "./schema.js";
 import { awaitSchema } from "./operator.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
 import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
-import { latestSnapshot, snapshotKey, snapshotOf } from "./snapshot.js";
+import { latestSnapshot, snapshotOf } from "./snapshot.js";
+import { approvalKey, attemptKey, classifyKey, compensateKey, contextKey, idempotencyKey, mapItemKey, modelAttemptKey, modelHookKey, outputKey, snapshotKey, stepKey, stmtKey, subgraphScope, superstepKey, underClassifier, undoKey } from "./keys.js";
 import { qualifiedToolName } from "./tools/registry.js";
 import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
@@ -79,8 +80,6 @@ interface NodeResult {
 const MAX_SUPERSTEPS = 100_000;
 /** Supersteps between snapshots of a top-level graph by default (RuntimeOptions.snapshots). */
 export const DEFAULT_SNAPSHOT_EVERY = 100;
-/** The segment of a classifier call's journal key (`…/policy:p/hook:0/rule:1/classify:moderation`). */
-const CLASSIFY = "/classify:";
 
 export class Interpreter {
   readonly observed: Observations = { calls: new Map(), audit: [] };
@@ -156,7 +155,7 @@ export class Interpreter {
       while (ready.length) {
         if (++steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
         const nodes = ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-        const superKey = `${prefix}graph:${name}/superstep:${steps - 1}`;
+        const superKey = superstepKey(prefix, name, steps - 1);
         const superAt = cx.now();
         cx.emit({ type: "superstep.started", runId: cx.runId, key: superKey, graph: name, index: steps - 1, nodes: nodes.map((n) => n.name), at: superAt });
         const snapshot = state;
@@ -219,7 +218,7 @@ export class Interpreter {
               }
               cx.journal.replayed.add(key);
             } else if (!cx.journal.replayOnly) {
-              cx.journal.commit([{ key, step: `graph:${name}`, kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
+              cx.journal.commit([{ key, step: declId("graph", name), kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
               // The interval grows with the snapshot (one superstep per KiB of it), so snapshots add
               // O(1) bytes per superstep to the journal even when the state keeps growing.
               gap = Math.max(cx.snapshotEvery ?? 0, Math.ceil(JSON.stringify(snap).length / 1024));
@@ -242,8 +241,8 @@ export class Interpreter {
       }
       // The graph's result passes `before output` (conditions see the arguments) and `after output`
       // (they see the result too); both may deny, ask for approval or redact the result.
-      output = yield* self.guarded({ phase: "before", target: "output", name, tags: [], input: params, subject: output }, `${prefix}graph:${name}/output`);
-      output = yield* self.guarded({ phase: "after", target: "output", name, tags: [], input: params, output }, `${prefix}graph:${name}/output`);
+      output = yield* self.guarded({ phase: "before", target: "output", name, tags: [], input: params, subject: output }, outputKey(prefix, name));
+      output = yield* self.guarded({ phase: "after", target: "output", name, tags: [], input: params, output }, outputKey(prefix, name));
       return { output, state, undo };
     });
   }
@@ -309,7 +308,7 @@ export class Interpreter {
     const cx = this.cx;
     const self = this;
     const started = cx.now();
-    const stepBase = `${prefix}${node.id}#${iter}`;
+    const stepBase = stepKey(prefix, node.id, iter);
     cx.emit({ type: "step.started", runId: cx.runId, step: stepBase, node: node.name, at: started });
     // A node of `set` statements only (no effect, retry, timeout or compensation) is a pure function
     // of the snapshot: computed directly, without building an effect program per statement.
@@ -336,7 +335,7 @@ export class Interpreter {
       const body = Effect.gen(function* () {
         let local = { ...snapshot };
         for (const [si, s] of node.stmts.entries()) {
-          const key = `${prefix}${s.id}#${iter}${n ? `@${n}` : ""}`;
+          const key = stmtKey(prefix, s.id, iter, n);
           const write = (field: string, value: Json, mode: "one" | "each") => {
             local = writeLocal(g, local, result, field, value, mode, writeOrder(index, si));
           };
@@ -357,7 +356,7 @@ export class Interpreter {
                 ([item, i]) =>
                   Effect.gen(function* () {
                     const args = yield* tryEval(s.args, { get: (nm) => (nm === s.var ? item : scope.get(nm)) }, `the arguments of ${s.call.name}`);
-                    return yield* self.call(s.call, args as Record<string, Json>, `${key}[${i}]`, s.id, prefix);
+                    return yield* self.call(s.call, args as Record<string, Json>, mapItemKey(key, i), s.id, prefix);
                   }),
                 { concurrency: s.concurrency ?? "unbounded" },
               );
@@ -381,7 +380,7 @@ export class Interpreter {
         }
         if (node.compensate) {
           const args = yield* tryEval(node.compensate.args, scopeOf(params, local, error), `the compensation of node ${node.name}`);
-          result.undo.push({ key: `${stepBase}${n ? `@${n}` : ""}/compensate`, tool: node.compensate.tool, args });
+          result.undo.push({ key: compensateKey(stepBase, n), tool: node.compensate.tool, args });
         }
         return result;
       }).pipe(Effect.mapError((e: Stop) => (e instanceof Suspended && !e.writes.length ? new Suspended(e.pending, [...result.writes]) : e)));
@@ -448,11 +447,11 @@ export class Interpreter {
         // The tool's own `retry`: each attempt is a journaled effect (KEY, KEY@1, …) with its audit
         // record; all attempts carry the call's idempotency key (a retry is the same request).
         const attempt = (n: number) => {
-          const akey = n ? `${key}@${n}` : key;
+          const akey = attemptKey(key, n);
           return self
             .effect(akey, step, "tool", target.name, { tool: target.name, args }, tool?.idempotent ?? false, () =>
               Effect.tryPromise({
-                try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: `${cx.runId}/${key}`, log: self.toolLog(target.name, akey) }, signal),
+                try: (signal) => cx.tools.call({ tool: target.name, plan: tool!, args, idempotencyKey: idempotencyKey(cx.runId, key), log: self.toolLog(target.name, akey) }, signal),
                 catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
               }),
             )
@@ -465,7 +464,7 @@ export class Interpreter {
             })
           : attempt(0));
       } else if (target.kind === "graph") {
-        const sub = yield* self.graph(target.name, args, `${key}/`);
+        const sub = yield* self.graph(target.name, args, subgraphScope(key));
         return { value: sub.output, undo: sub.undo };
       } else if (target.kind === "agent") {
         // The tool-calling loop (vm/agent.ts); undo steps of the tools it called come back with it.
@@ -571,7 +570,7 @@ export class Interpreter {
       if (decl.context !== null) {
         const asks = decl.messages.find((m) => m.role === "user") ?? decl.messages.find((m) => m.role === "system");
         const query = asks ? renderSegments(asks.segments, scope, {}) : JSON.stringify(args);
-        context = (yield* assembleContext(self.agentHost(), { kind: "prompt", name }, "context", decl.context, query, `${key}/context`, key, step)) ?? "";
+        context = (yield* assembleContext(self.agentHost(), { kind: "prompt", name }, "context", decl.context, query, contextKey(key, "context"), key, step)) ?? "";
       }
       const builtins = { output_format: format, context };
       const messages: ChatMessage[] = decl.messages.map((m) => ({ role: m.role, content: renderSegments(m.segments, scope, builtins) }));
@@ -616,7 +615,7 @@ export class Interpreter {
         if (req.tools?.length) request["tools"] = req.tools as unknown as Json;
         if (req.options) request["options"] = req.options;
         const attempt = (n: number) =>
-          self.effect(`${key}/${m}@${n}`, step, kind, name, request, true, () => {
+          self.effect(modelAttemptKey(key, m, n), step, kind, name, request, true, () => {
             const startedAt = cx.now();
             return Effect.tryPromise({
               try: (signal) =>
@@ -646,7 +645,7 @@ export class Interpreter {
   private modelHooks(caller: string, model: string, key: string, messages: ChatMessage[], run: (messages: ChatMessage[]) => Effect.Effect<Json, Stop>): Effect.Effect<Json, Stop> {
     if (!this.hasPolicies) return run(messages);
     const self = this;
-    const hkey = `${key}/${model}`;
+    const hkey = modelHookKey(key, model);
     return Effect.gen(function* () {
       const input = { model, caller, text: messages.map((m) => m.content).join("\n\n"), messages: messages as unknown as Json };
       const sent = (yield* self.guarded({ phase: "before", target: "model", name: model, tags: [], input, subject: { messages: input.messages } }, hkey)) as unknown as { messages: ChatMessage[] };
@@ -690,7 +689,7 @@ export class Interpreter {
     if (!this.hasPolicies) return Effect.succeed(value);
     const pc: PolicyCall = { phase: call.phase, target: call.target, name: call.name, tags: call.tags, input: call.input, output: call.output ?? null, principal: cx.principal, subject: value };
     // A classifier's own model call (its key holds a `/classify:` segment) is not classified again.
-    const opts = { classified: new Map<string, ClassifierAnswer>(), skipClassifiers: key.includes(CLASSIFY) };
+    const opts = { classified: new Map<string, ClassifierAnswer>(), skipClassifiers: underClassifier(key) };
     const first = evaluatePolicies(cx.plan, pc, opts);
     const decided = first.pending.length ? this.classify(first, pc, opts, key) : Effect.succeed(first);
     return Effect.flatMap(decided, (d) => {
@@ -707,7 +706,7 @@ export class Interpreter {
         return Effect.fail(new VmFailure({ kind: "policy", retryable: false, step: key, message: denialMessage(d, call) }));
       }
       if (d.outcome === "approve") {
-        const akey = `${key}/approval`;
+        const akey = approvalKey(key);
         if (!cx.journal.outcome(akey)) record("waiting for approval");
         return this.await("approval", d.reason ?? `${hookName(call)} ${call.name} needs approval (${d.rules.join(", ")})`, akey, d.rules[0]!, null).pipe(
           Effect.flatMap((answer) => {
@@ -736,10 +735,10 @@ export class Interpreter {
       while (d.pending.length) {
         // Keys first, in the order the engine listed the calls (deterministic); then the calls, in parallel.
         const calls = d.pending.map((p) => {
-          const base = `${key}/${p.rule}${CLASSIFY}${p.prompt}`;
+          const base = classifyKey(key, p.rule, p.prompt);
           const n = named.get(base) ?? 0;
           named.set(base, n + 1);
-          return { p, ckey: n ? `${base}#${n}` : base };
+          return { p, ckey: classifyKey(key, p.rule, p.prompt, n) };
         });
         const answers = yield* Effect.forEach(
           calls,
@@ -831,19 +830,19 @@ export class Interpreter {
         // they are and fail in the provider, a journaled failed compensation.
         const fit = tool ? toolArguments(u.tool, tool.params as JsonSchema, u.args) : undefined;
         const allowed = yield* self
-          .guarded({ phase: "before", target: "tool", name: u.tool, tags: tool?.tags ?? [], input: fit?.ok ? fit.value : u.args }, `${u.key}/undo`)
+          .guarded({ phase: "before", target: "tool", name: u.tool, tags: tool?.tags ?? [], input: fit?.ok ? fit.value : u.args }, undoKey(u.key))
           .pipe(Effect.catch((e: Stop) => (e instanceof VmFailure ? Effect.succeed(undefined) : Effect.fail(e))));
         if (allowed === undefined) continue;
         const args = allowed as Record<string, Json>;
         self.count(u.tool);
         const perform = () =>
           Effect.tryPromise({
-            try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: `${cx.runId}/${u.key}/undo`, log: self.toolLog(u.tool, `${u.key}/undo`) }, signal),
+            try: (signal) => cx.tools.call({ tool: u.tool, plan: tool!, args, idempotencyKey: idempotencyKey(cx.runId, undoKey(u.key)), log: self.toolLog(u.tool, undoKey(u.key)) }, signal),
             catch: (e) => (e instanceof VmFailure ? e : new VmFailure(failureOf(e))),
           });
         // A failed compensation is recorded in the journal; the others still run.
-        yield* self.effect(`${u.key}/undo`, u.key, "compensation", u.tool, { tool: u.tool, args }, tool?.idempotent ?? false, perform).pipe(
-          self.toolAudit({ kind: "tool", name: u.tool }, `${u.key}/undo`, "compensate"),
+        yield* self.effect(undoKey(u.key), u.key, "compensation", u.tool, { tool: u.tool, args }, tool?.idempotent ?? false, perform).pipe(
+          self.toolAudit({ kind: "tool", name: u.tool }, undoKey(u.key), "compensate"),
           Effect.catch((e: VmFailure | NeedsAttention) => (e instanceof NeedsAttention ? Effect.fail(e) : Effect.void)),
         );
       }

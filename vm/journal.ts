@@ -5,6 +5,7 @@ import * as crypto from "node:crypto";
 import { Effect } from "effect";
 import type { AuditRecord, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
+import { snapshotPrefix } from "./keys.js";
 
 /** A run (or a branch of it) stops, durably, until someone answers (human input, an event, an approval). */
 export class Suspended {
@@ -157,7 +158,7 @@ export class Journal {
     let m = this.snapshotIndex.get(graph);
     if (!m) {
       m = new Map();
-      const prefix = `graph:${graph}/snapshot:`;
+      const prefix = snapshotPrefix(graph);
       for (const [k, e] of this.outcomes) if (k.startsWith(prefix)) m.set(Number(k.slice(prefix.length)), e);
       this.snapshotIndex.set(graph, m);
     }

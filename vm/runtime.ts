@@ -8,7 +8,7 @@ import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Obser
 import { latestSnapshot } from "./snapshot.js";
 import { Journal } from "./journal.js";
 import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
-import { Breakers, type BreakerOptions } from "./observability/health.js";
+import { Breakers, type BreakerOptions } from "./health.js";
 import type { AgentOptions } from "./agent.js";
 import type { ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 

@@ -1,9 +1,8 @@
 // Snapshots of a top-level graph (docs/vm.md § Snapshots): where a run's superstep loop stood after
 // superstep N — the state, the nodes ready next, each node's run count (journal keys carry it), the
 // loop counters of edges, the joins' arrivals, the registered compensations and the failures routed
-// to `on error` handlers — stored as a journal
-// entry `graph:NAME/snapshot:N`. A resume starts from the latest one instead of re-executing the
-// run from its start. `Journal.snapshots` indexes them once per execution.
+// to `on error` handlers — stored as a journal entry `graph:NAME/snapshot:N` (vm/keys.ts
+// `snapshotKey`). A resume starts from the latest one instead of re-executing the run from its start. `Journal.snapshots` indexes them once per execution.
 import type { JournalEntry, Json } from "./types.js";
 import type { Journal } from "./journal.js";
 
@@ -17,10 +16,6 @@ export interface Snapshot {
   undo: { key: string; tool: string; args: Json }[];
   /** The failures `on error` handlers about to run were routed with (absent when none). */
   errors?: [string, Json][];
-}
-
-export function snapshotKey(graph: string, steps: number): string {
-  return `graph:${graph}/snapshot:${steps}`;
 }
 
 /** The loop's position as a JSON value (maps as sorted pairs, so equal positions are equal JSON). */

@@ -55,7 +55,7 @@ Exit codes:
     existingStore(spec, io);
     const store = await openRunStore(spec, io);
     try {
-      const { callsInRange, costReport, costText } = await import("../../vm/report/index.js");
+      const { callsInRange, costReport, costText } = await import("../../ops/report/index.js");
       if (runId !== undefined && !store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { calls } = callsInRange(store, { since, until, ...(runId === undefined ? {} : { runId }) });
       const report = costReport(calls, { by: by as (typeof GROUPS)[number], since, until });

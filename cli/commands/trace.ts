@@ -45,7 +45,7 @@ Exit codes:
     try {
       const run = store.load(runId);
       if (!run) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-      const { buildTrace, traceText, traceHtml, planLoader } = await import("../../vm/report/index.js");
+      const { buildTrace, traceText, traceHtml, planLoader } = await import("../../ops/report/index.js");
       const plan = planLoader(store)(run.snapshot.planHash);
       const t = buildTrace({ run, events: store.events(runId), ...(plan ? { plan } : {}) });
       const audit = store.audit({ runId });

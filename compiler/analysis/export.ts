@@ -20,7 +20,7 @@ export type EdgeKind = "normal" | "conditional" | "error" | "loop";
 
 /**
  * The graph for drawing (`awr graph --format json`, read by the VS Code graph view and laid out by
- * vm/report/graph-layout.ts, which declares the same shape). Ids as in the Mermaid export.
+ * ops/report/graph-layout.ts, which declares the same shape). Ids as in the Mermaid export.
  */
 export interface GraphExport {
   name: string;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { awrInvocation, blankNonCode, graphNames, testSummary } from "../../vscode-extension/src/awr.js";
 import { graphHtml, graphSvg, parseGraphJson } from "../../vscode-extension/src/graph-view.js";
-import { layoutGraph, overlaps } from "../../vm/report/graph-layout.js";
+import { layoutGraph, overlaps } from "../../ops/report/graph-layout.js";
 import { awr } from "../helpers/awr-cli.js";
 
 describe("awrInvocation", () => {

@@ -1,10 +1,10 @@
 // "AWR: Show graph": the graph `awr graph --format json` exports (compiler/analysis/export.ts),
-// laid out and drawn by the same code as the run report's graph (vm/report/graph-layout.ts: elkjs's
+// laid out and drawn by the same code as the run report's graph (ops/report/graph-layout.ts: elkjs's
 // layered layout, edge labels placed by ELK without overlap; bundled into the extension by esbuild).
 // Pure (no `vscode`): unit-tested from the root project.
-import { layoutGraph, renderGraphSvg, type GraphJson } from "../../vm/report/graph-layout.js";
+import { layoutGraph, renderGraphSvg, type GraphJson } from "../../ops/report/graph-layout.js";
 
-export type { GraphJson } from "../../vm/report/graph-layout.js";
+export type { GraphJson } from "../../ops/report/graph-layout.js";
 
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

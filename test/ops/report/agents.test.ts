@@ -1,12 +1,12 @@
 // Agent loops in the reports: every turn is a model call with its own tokens and cost, the tools an
 // agent calls are tool calls, and after a handoff the turns count for the agent that took over.
 import { describe, expect, it } from "vitest";
-import { buildTrace, callsOfRun, costReport } from "../../vm/report/index.js";
-import { createRuntime } from "../../vm/runtime.js";
-import { MemoryStore } from "../../vm/store/memory.js";
-import type { ModelProvider, ModelResponse, ToolProvider } from "../../vm/types.js";
-import { DESK } from "../agent/helpers.js";
-import { planOf } from "../vm/helpers.js";
+import { buildTrace, callsOfRun, costReport } from "../../../ops/report/index.js";
+import { createRuntime } from "../../../vm/runtime.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
+import type { ModelProvider, ModelResponse, ToolProvider } from "../../../vm/types.js";
+import { DESK } from "../../agent/helpers.js";
+import { planOf } from "../../vm/helpers.js";
 
 const resolverTurn = (r: Omit<ModelResponse, "usage" | "costUsd">): ModelResponse => ({ ...r, usage: { input: 10, output: 1 }, costUsd: 0.001 });
 const billingTurn = (r: Omit<ModelResponse, "usage" | "costUsd">): ModelResponse => ({ ...r, usage: { input: 20, output: 2 }, costUsd: 0.002 });

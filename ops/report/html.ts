@@ -3,7 +3,7 @@
 // and cost, and the audit records. Pure: a trace, the plan and the audit records in, a string out.
 // Every string that comes from a run, a plan or a user is escaped.
 import type { Plan } from "../../compiler/plan/index.js";
-import type { AuditRecord } from "../types.js";
+import type { AuditRecord } from "../../vm/types.js";
 import { costReport, formatUsd, type CostGroupBy, type CostRow } from "./cost.js";
 import { escapeHtml as esc } from "./escape.js";
 import { graphSvg } from "./graph-svg.js";

@@ -3,9 +3,10 @@
 // journal's timestamps when the run has no events. Pure: the caller loads the run, its events and
 // its plan. Tokens and cost always come from the journal (calls.ts), the record cost reports use.
 import type { Plan } from "../../compiler/plan/index.js";
-import { callNames, callsOfRun, stepOfKey, type CallRecord } from "./calls.js";
+import { callNames, callsOfRun, type CallRecord } from "./calls.js";
+import { parentStepOf, stepOfKey } from "../../vm/keys.js";
 import { formatUsd } from "./cost.js";
-import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunStatus, VmEvent } from "../types.js";
+import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunStatus, VmEvent } from "../../vm/types.js";
 
 export type RowStatus = "ok" | "failed" | "suspended" | "unfinished";
 export type NodeOutcome = "ok" | "failed" | "suspended" | "unfinished" | "not_run";
@@ -385,14 +386,6 @@ function nest(rows: TraceRow[]): TraceRow[] {
   };
   roots.forEach(visit);
   return out;
-}
-
-/** The step that called the sub-graph a step key lives in (`<call key>/graph:…`), if any. */
-function parentStepOf(stepKey: string): string | undefined {
-  const at = stepOfKey(stepKey);
-  if (!at || at.depth === 0) return undefined;
-  const cut = stepKey.lastIndexOf("/graph:");
-  return cut > 0 ? stepOfKey(stepKey.slice(0, cut))?.step : undefined;
 }
 
 // ------------------------------------------------------------------ text

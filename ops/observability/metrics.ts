@@ -6,8 +6,8 @@
 // recovery) add no duration, tokens or cost, so a resumed run is not billed twice.
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { BreakerState, VmEvent } from "../types.js";
-import { graphOfStep } from "./keys.js";
+import type { BreakerState, VmEvent } from "../../vm/types.js";
+import { graphOfStep } from "../../vm/keys.js";
 
 export interface MetricsOptions {
   /** The registry to register in (default: a new one). */

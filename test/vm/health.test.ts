@@ -1,12 +1,12 @@
 // Circuit breakers: per model declaration and per tool, on a fake clock; driving fallback in runs;
 // state visible in events and metrics.
 import { describe, expect, it } from "vitest";
-import { Breakers, type BreakerChange } from "../../vm/observability/health.js";
-import { createMetrics } from "../../vm/observability/metrics.js";
+import { Breakers, type BreakerChange } from "../../vm/health.js";
+import { createMetrics } from "../../ops/observability/metrics.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
 import { VmFailure, type VmEvent } from "../../vm/types.js";
-import { models, plan, tools } from "./fixtures.js";
+import { models, plan, tools } from "../ops/observability/fixtures.js";
 
 const signal = new AbortController().signal;
 const down = () => Promise.reject(new VmFailure({ kind: "transport", message: "connection refused", retryable: true }));

@@ -1,12 +1,12 @@
 // A run with a bit of everything the reports show: parallel steps, a join, a retried model call
 // (one failed attempt), an agent, a sub-graph, tool calls, a branch never taken, and optionally a
 // failing tool or a wait for a person. A fake clock makes every time deterministic.
-import type { Plan } from "../../compiler/plan/index.js";
-import { buildTrace, traceHtml } from "../../vm/report/index.js";
-import { createRuntime } from "../../vm/runtime.js";
-import { MemoryStore } from "../../vm/store/memory.js";
-import { VmFailure, type AuditRecord, type ModelProvider, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
-import { planOf } from "../vm/helpers.js";
+import type { Plan } from "../../../compiler/plan/index.js";
+import { buildTrace, traceHtml } from "../../../ops/report/index.js";
+import { createRuntime } from "../../../vm/runtime.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
+import { VmFailure, type AuditRecord, type ModelProvider, type RunStore, type ToolProvider, type VmEvent } from "../../../vm/types.js";
+import { planOf } from "../../vm/helpers.js";
 
 export const SOURCE = `
 model cheap { provider: "openai" name: "c" timeout: 5s retry: 1 fallback: [big] price { input: 1, output: 2 } }

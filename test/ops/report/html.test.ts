@@ -3,13 +3,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { FileHost } from "../../cli/host.js";
-import { buildTrace, escapeHtml, graphShape, graphLayout, graphSvg, overlaps, traceHtml } from "../../vm/report/index.js";
-import { planOf } from "../vm/helpers.js";
+import { compile } from "../../../compiler/compile.js";
+import { FileHost } from "../../../cli/host.js";
+import { buildTrace, escapeHtml, graphShape, graphLayout, graphSvg, overlaps, traceHtml } from "../../../ops/report/index.js";
+import { planOf } from "../../vm/helpers.js";
 import { NASTY, failedRunPage, fixturePlan, runFixture } from "./fixture.js";
 
-const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
+const EXAMPLES = join(import.meta.dirname, "..", "..", "..", "examples");
 
 describe("traceHtml", () => {
   it("draws every node of the run's graph once, with its outcome class", async () => {

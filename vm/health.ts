@@ -3,8 +3,8 @@
 // fast while open (a typed, non-retryable `transport` failure, so the interpreter's decision table
 // moves a model call to its `fallback`), lets one trial call through after a cool-down (half open),
 // and closes on a success. State changes are reported (the runtime turns them into `breaker` events).
-import type { BreakerState, FailureInfo, Json, ModelProvider, ModelRequest, ModelResponse, ToolProvider, ToolRequest } from "../types.js";
-import { VmFailure } from "../types.js";
+import type { BreakerState, FailureInfo, Json, ModelProvider, ModelRequest, ModelResponse, ToolProvider, ToolRequest } from "./types.js";
+import { VmFailure } from "./types.js";
 
 export interface BreakerOptions {
   /** Consecutive failures that open a breaker (default 5). */

@@ -1,4 +1,4 @@
-// The one graph layout of AWR: the run report (vm/report/graph-svg.ts) and the VS Code extension's
+// The one graph layout of AWR: the run report (ops/report/graph-svg.ts) and the VS Code extension's
 // graph view (vscode-extension/src/graph-view.ts, bundled from here) both lay a graph out and draw
 // it with this module. Input: a graph export — nodes (start, end, steps, join junctions) and edges
 // with a kind (normal, conditional, error for `on error`, loop for `max N`) and a label — as

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ROOT, awr } from "../helpers/awr-cli.js";
+import { BIN, ROOT, awr } from "../../helpers/awr-cli.js";
 
 let dir: string;
 beforeAll(() => {

@@ -2,10 +2,10 @@
 import { SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { createTracing, fanOut, graphOfStep, parentStepOf, stepKeyOf } from "../../vm/observability/tracing.js";
-import { createRuntime } from "../../vm/runtime.js";
-import { MemoryStore } from "../../vm/store/memory.js";
-import { VmFailure, type VmEvent } from "../../vm/types.js";
+import { createTracing, fanOut, graphOfStep, parentStepOf, stepKeyOf } from "../../../ops/observability/tracing.js";
+import { createRuntime } from "../../../vm/runtime.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
+import { VmFailure, type VmEvent } from "../../../vm/types.js";
 import { models, plan, tools } from "./fixtures.js";
 
 const EPOCH = Date.UTC(2026, 0, 1);

@@ -1,8 +1,8 @@
 // awr cost's aggregation: grouping, time ranges, failed and unfinished calls, and costs read from
 // the journal as frozen at call time.
 import { describe, expect, it } from "vitest";
-import { callsInRange, callsOfRun, costReport, costText, type CallRecord } from "../../vm/report/index.js";
-import { MemoryStore } from "../../vm/store/memory.js";
+import { callsInRange, callsOfRun, costReport, costText, type CallRecord } from "../../../ops/report/index.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
 import { FROZEN, T0, USAGE, fixturePlan, runFixture } from "./fixture.js";
 
 function call(over: Partial<CallRecord> & Pick<CallRecord, "runId" | "kind" | "caller">): CallRecord {

@@ -1,6 +1,6 @@
 // Reading what the reports need from a store: runs in a time range, their plans (blobs), their calls.
 import { decodePlan, type Plan } from "../../compiler/plan/index.js";
-import type { LoadedRun, RunStore } from "../types.js";
+import type { LoadedRun, RunStore } from "../../vm/types.js";
 import { callNames, callsOfRun, type CallRecord } from "./calls.js";
 
 /** Decodes plans by blob hash, once each; a missing or unreadable plan is `undefined` (reports still work, callers go unnamed). */

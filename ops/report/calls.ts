@@ -3,7 +3,8 @@
 // in the outcome at call time. The cost report and the run report both read calls from here, so
 // they always agree; neither ever recomputes a cost from today's prices.
 import type { Plan } from "../../compiler/plan/index.js";
-import type { FailureInfo, Json, JournalEntry, LoadedRun } from "../types.js";
+import type { FailureInfo, Json, JournalEntry, LoadedRun } from "../../vm/types.js";
+import { agentCallOfTurn } from "../../vm/keys.js";
 
 export type CallStatus = "ok" | "failed" | "unfinished";
 
@@ -90,12 +91,13 @@ export function callsOfRun(run: LoadedRun, plan?: Plan, names: Map<string, strin
     };
     if (kind === "prompt" || kind === "agent") {
       const model = typeof request["model"] === "string" ? request["model"] : "mock";
-      const turn = kind === "agent" ? TURN_RE.exec(intent.key) : null;
+      // An agent turn's model attempt (`<call key>/turn<n>/<model>@<attempt>`): the agent call it belongs to.
+      const agentCall = kind === "agent" ? agentCallOfTurn(intent.key) : undefined;
       const origin = mocked ? (request["mock"] as string) : (names.get(intent.step) ?? intent.step);
-      const caller = (turn && handedTo.get(turn[1]!)) ?? origin;
-      if (turn && out && !out.error && plan) {
+      const caller = (agentCall !== undefined ? handedTo.get(agentCall) : undefined) ?? origin;
+      if (agentCall !== undefined && out && !out.error && plan) {
         const to = transferOf(out.value);
-        if (to && plan.agents[caller]?.handoffs.includes(to)) handedTo.set(turn[1]!, to);
+        if (to && plan.agents[caller]?.handoffs.includes(to)) handedTo.set(agentCall, to);
       }
       // A mocked answer is not a ModelResponse: no tokens, no cost.
       const used = out && !out.error && !mocked ? usageOf(out.value) : { tokens: { input: 0, output: 0 }, costUsd: 0 };
@@ -108,9 +110,6 @@ export function callsOfRun(run: LoadedRun, plan?: Plan, names: Map<string, strin
   return calls;
 }
 
-/** An agent turn's model attempt: `<call key>/turn<n>/<model>@<attempt>`. */
-const TURN_RE = /^(.*)\/turn\d+\/[^/]+@\d+$/;
-
 /** The agent a turn transferred to (its first `transfer_to_<agent>` tool call), if any. */
 function transferOf(value: Json | undefined): string | undefined {
   if (!isObject(value) || !Array.isArray(value["toolCalls"])) return undefined;
@@ -119,26 +118,4 @@ function transferOf(value: Json | undefined): string | undefined {
     if (typeof name === "string" && name.startsWith("transfer_to_")) return name.slice("transfer_to_".length);
   }
   return undefined;
-}
-
-// ------------------------------------------------------------------ keys
-
-const STEP_RE = /graph:([^/#]+)\/node:([^/#]+)(?:\/stmt:\d+)?#(\d+)/g;
-
-/**
- * The node invocation a journal or event key belongs to: `{ step, node, graph, depth }`, where
- * `step` is the key the interpreter gives the node invocation (`<prefix>graph:G/node:N#i`, as in
- * `step.started` events) and `depth` the number of enclosing sub-graph calls. Undefined for keys
- * outside any node (e.g. a graph's output guard).
- */
-export function stepOfKey(key: string): { step: string; node: string; graph: string; depth: number } | undefined {
-  let last: RegExpExecArray | undefined;
-  let count = 0;
-  for (const m of key.matchAll(STEP_RE)) {
-    last = m as RegExpExecArray;
-    count++;
-  }
-  if (!last) return undefined;
-  const [, graph, node, iter] = last;
-  return { step: `${key.slice(0, last.index)}graph:${graph}/node:${node}#${iter}`, node: node!, graph: graph!, depth: count - 1 };
 }

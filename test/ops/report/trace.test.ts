@@ -1,7 +1,7 @@
 // awr trace's timeline: from the stored events, or from the journal when a run has none; steps,
 // calls, marks, node outcomes, totals, resumed runs, and the terminal rendering.
 import { describe, expect, it } from "vitest";
-import { buildTrace, formatMs, stepOfKey, traceText, type Trace } from "../../vm/report/index.js";
+import { buildTrace, formatMs, stepOfKey, traceText, type Trace } from "../../../ops/report/index.js";
 import { FROZEN, NASTY, USAGE, runFixture } from "./fixture.js";
 
 async function traced(opts: Parameters<typeof runFixture>[0] = {}, fromEvents = true): Promise<Trace> {

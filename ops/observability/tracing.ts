@@ -11,10 +11,11 @@
 // (messages, tool arguments and results) is recorded only when capture is switched on.
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { Plan } from "../../compiler/plan/index.js";
-import type { FailureInfo, Json, VmEvent } from "../types.js";
-import { graphOfStep, parentStepOf, stepKeyOf } from "./keys.js";
+import type { FailureInfo, Json, VmEvent } from "../../vm/types.js";
+import { graphOfStep, graphScopeOf, parentKey as keyAbove, parentStepOf, parseKey, stepKeyOf } from "../../vm/keys.js";
 
-export { fanOut, graphOfStep, parentStepOf, stepKeyOf } from "./keys.js";
+export { fanOut } from "./fan-out.js";
+export { graphOfStep, parentStepOf, stepKeyOf } from "../../vm/keys.js";
 
 export interface TracingOptions {
   tracer: Tracer;
@@ -50,6 +51,14 @@ interface RunTrace extends Open {
   effects: Map<string, Span>;
   /** Open superstep spans by graph scope (`…graph:NAME`): the parents of that scope's step spans. */
   supersteps: Map<string, Open>;
+}
+
+/** Which assembly an effect is: an agent's `KEY/context<S>` or `KEY/memory<S>`, a prompt's `KEY/context`. */
+function contextAssembly(kind: string, key: string): "context" | "memory" | undefined {
+  const k = parseKey(key);
+  if (k?.kind !== "context") return undefined;
+  if (kind === "agent" && k.segment !== undefined) return k.source;
+  return kind === "prompt" && k.segment === undefined ? "context" : undefined;
 }
 
 /** Whether AWR_OTEL_CAPTURE_CONTENT asks for content capture. */
@@ -122,8 +131,10 @@ export function createTracing(opts: TracingOptions): Tracing {
     switch (e.type) {
       case "superstep.started": {
         // Under the step that called this graph (a sub-graph), else under the run.
-        const scope = e.key.slice(0, e.key.lastIndexOf("/superstep:"));
-        const caller = scope.includes("/") ? stepKeyOf(scope) : undefined;
+        const scope = graphScopeOf(e.key) ?? "";
+        const call = parseKey(e.key);
+        const callKey = call ? keyAbove(call) : undefined;
+        const caller = callKey === undefined ? undefined : stepKeyOf(callKey);
         const parent = (caller && r.steps.get(caller)) || r;
         const span = tracer.startSpan(
           `awr.superstep ${e.graph} #${e.index}`,
@@ -135,7 +146,7 @@ export function createTracing(opts: TracingOptions): Tracing {
         return;
       }
       case "superstep.finished": {
-        const scope = e.key.slice(0, e.key.lastIndexOf("/superstep:"));
+        const scope = graphScopeOf(e.key) ?? "";
         const s = r.supersteps.get(scope);
         if (!s) return;
         s.span.end(time(e.at));
@@ -144,7 +155,7 @@ export function createTracing(opts: TracingOptions): Tracing {
       }
       case "step.started": {
         const parentKey = parentStepOf(e.step);
-        const superstep = r.supersteps.get(e.step.slice(0, e.step.lastIndexOf("/node:")));
+        const superstep = r.supersteps.get(graphScopeOf(e.step) ?? "");
         const parent = superstep ?? ((parentKey && r.steps.get(parentKey)) || r);
         const attributes: Attributes = { "awr.run.id": e.runId, "awr.step.key": e.step, "awr.node": e.node };
         const g = graphOfStep(e.step);
@@ -169,6 +180,7 @@ export function createTracing(opts: TracingOptions): Tracing {
         const step = stepKeyOf(e.key);
         if (step) attributes["awr.step.key"] = step;
         let name: string;
+        let assembly: "context" | "memory" | undefined;
         let kind: SpanKind = SpanKind.INTERNAL;
         if (e.model !== undefined) {
           const ma = modelAttributes(e.model, true);
@@ -188,10 +200,10 @@ export function createTracing(opts: TracingOptions): Tracing {
             const args = (e.request as { args?: Json }).args;
             if (args !== undefined) attributes["gen_ai.tool.call.arguments"] = JSON.stringify(args);
           }
-        } else if ((e.kind === "agent" && /\/(context|memory)\d+$/.test(e.key)) || (e.kind === "prompt" && e.key.endsWith("/context"))) {
+        } else if ((assembly = contextAssembly(e.kind, e.key))) {
           // A context or memory assembly: an agent's (vm/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
           const agent = e.kind === "agent" ? opts.plan?.agents[e.name] : undefined;
-          const context = (e.kind === "prompt" ? opts.plan?.prompts[e.name]?.context : /\/memory\d+$/.test(e.key) ? agent?.memory : agent?.context) ?? e.name;
+          const context = (e.kind === "prompt" ? opts.plan?.prompts[e.name]?.context : assembly === "memory" ? agent?.memory : agent?.context) ?? e.name;
           name = `retrieval ${context}`;
           Object.assign(attributes, { "gen_ai.operation.name": "retrieval", "awr.context.name": context, [e.kind === "agent" ? "gen_ai.agent.name" : "awr.prompt.name"]: e.name });
           if (capture && e.request !== undefined) attributes["awr.request"] = JSON.stringify(e.request);

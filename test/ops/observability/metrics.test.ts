@@ -2,11 +2,11 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { createMetrics, serveMetrics } from "../../vm/observability/metrics.js";
-import { createRuntime } from "../../vm/runtime.js";
-import { MemoryStore } from "../../vm/store/memory.js";
-import { VmFailure, type ModelProvider } from "../../vm/types.js";
-import { planOf } from "../vm/helpers.js";
+import { createMetrics, serveMetrics } from "../../../ops/observability/metrics.js";
+import { createRuntime } from "../../../vm/runtime.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
+import { VmFailure, type ModelProvider } from "../../../vm/types.js";
+import { planOf } from "../../vm/helpers.js";
 import { SOURCE, models, plan, tools } from "./fixtures.js";
 
 const servers: Server[] = [];

@@ -1,8 +1,8 @@
 // A small graph with a priced model chain, a prompt, a tool and a sub-graph, and providers that
 // answer it (a model provider pricing like the gateway, from the plan's price table).
-import { costOf } from "../../vm/gateway/cost.js";
-import { VmFailure, type Json, type ModelProvider, type ModelRequest, type ToolProvider } from "../../vm/types.js";
-import { planOf } from "../vm/helpers.js";
+import { costOf } from "../../../vm/gateway/cost.js";
+import { VmFailure, type Json, type ModelProvider, type ModelRequest, type ToolProvider } from "../../../vm/types.js";
+import { planOf } from "../../vm/helpers.js";
 
 export const SOURCE = `
 model primary { provider: "openai" name: "gpt-primary" timeout: 5s temperature: 0 max_tokens: 200 fallback: [backup] price { input: 2.0, output: 8.0 } }

@@ -4,12 +4,12 @@
 // context (and memory) assembly is a `retrieval <context>` span.
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { createMetrics } from "../../vm/observability/metrics.js";
-import { createTracing, fanOut } from "../../vm/observability/tracing.js";
-import { createRuntime } from "../../vm/runtime.js";
-import { MemoryStore } from "../../vm/store/memory.js";
-import type { ContextProvider, ModelProvider } from "../../vm/types.js";
-import { planOf } from "../vm/helpers.js";
+import { createMetrics } from "../../../ops/observability/metrics.js";
+import { createTracing, fanOut } from "../../../ops/observability/tracing.js";
+import { createRuntime } from "../../../vm/runtime.js";
+import { MemoryStore } from "../../../vm/store/memory.js";
+import type { ContextProvider, ModelProvider } from "../../../vm/types.js";
+import { planOf } from "../../vm/helpers.js";
 import { tools } from "./fixtures.js";
 
 const SOURCE = `
