@@ -4,9 +4,10 @@
 // random edits (identifier swaps, new and deleted declarations, imports, garbage, reverts) are
 // applied to random files; after each one the session's diagnostics (whole program and per file),
 // references and field references are compared with a fresh compile.
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { ParseCache } from "../../compiler/semantic/load.js";
 import { FileHost } from "../../cli/host.js";
@@ -111,5 +112,39 @@ describe("incremental check", () => {
     expect(reusedChecks).toBeGreaterThan(checks);
     // And graph analyses were reused too.
     expect(reusedGraphs).toBeGreaterThan(0);
+  });
+});
+
+describe("a session's texts over the disk host", () => {
+  const dir = mkdtempSync(join(tmpdir(), "awr-session-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const a = join(dir, "a.awr");
+  const b = join(dir, "b.awr");
+  // Errors only (a module's unused types are warnings, AWR6001).
+  const codes = (s: Session) => s.analyse(a).diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+
+  it("resolves an import of a file that exists only as a text (an unsaved new buffer)", () => {
+    const session = new Session(() => new FileHost());
+    session.setText(a, 'import "./b.awr"\ntype A { b: B }\n');
+    expect(codes(session)).toContain("AWR2003"); // b.awr is neither on disk nor a text
+    session.setText(b, "type B { x: int }\n");
+    expect(codes(session)).toEqual([]);
+    expect(session.analyse(a).program.modules.has(b)).toBe(true);
+    expect(session.importsOf(a)).toEqual([b]);
+  });
+
+  it("reads the disk again after diskChanged, and when a text is dropped", () => {
+    writeFileSync(b, "type B { x: int }\n");
+    const session = new Session(() => new FileHost());
+    session.setText(a, 'import "./b.awr"\ntype A { b: B }\n');
+    expect(codes(session)).toEqual([]);
+    writeFileSync(b, "type C { x: int }\n");
+    expect(codes(session)).toEqual([]); // the host caches its reads until told
+    session.diskChanged();
+    expect(codes(session)).toContain("AWR2010"); // unknown type B
+    session.setText(b, "type B { x: int }\n");
+    expect(codes(session)).toEqual([]);
+    session.setText(b, undefined); // closed unsaved: the disk's text again
+    expect(codes(session)).toContain("AWR2010"); // unknown type B
   });
 });
