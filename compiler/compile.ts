@@ -2,9 +2,8 @@ import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
-import { checkProgram, type CheckResult } from "./semantic/check.js";
-import { checkJsModules } from "./semantic/js-modules.js";
-import { analyzeProgram } from "./analysis/index.js";
+import type { CheckResult } from "./semantic/check.js";
+import { Session } from "./session.js";
 import { graphCost } from "./analysis/cost.js";
 import { lowerProgram } from "./lower/index.js";
 import { PlanSchema, type Plan } from "./plan/types.js";
@@ -29,12 +28,13 @@ export interface CompileResult {
   plan?: Plan;
 }
 
-/** The whole pipeline for one program: load → parse → check → analyse → (lower). Pure. */
+/**
+ * The whole pipeline for one program: load → parse → check → analyse → (lower). Pure. The analysis
+ * is a one-shot `Session` (the language server's pipeline, without its caches); lowering follows.
+ */
 export function compile(entries: string[], host: SourceHost, opts: CompileOptions = {}): CompileResult {
-  const { program, diagnostics } = loadProgram(entries, host, opts.cache);
-  const check = checkProgram(program);
-  diagnostics.push(...check.diagnostics, ...checkJsModules(program, host), ...analyzeProgram(program));
-  const all = sortDiagnostics(dedupe(diagnostics));
+  const a = new Session(() => host, { incremental: false, ...(opts.cache ? { parses: opts.cache } : {}) }).analyseEntries(entries);
+  const { program, check, diagnostics: all } = a;
   const result: CompileResult = { program, check, diagnostics: all };
   if (opts.plan && !hasErrors(all)) {
     const plan = lowerProgram(program, { compilerVersion: opts.compilerVersion ?? VERSION });

@@ -1,6 +1,9 @@
 // awr/compiler — the public API of the compiler. Pure: all IO goes through the SourceHost.
+// API Boundary: cli/ and lsp/ import the compiler through this file only (ARCHITECTURE.md,
+// "Architecture Invariant"); what they need is exported here, deliberately.
 export { compile, checkFiles, type CompileOptions, type CompileResult } from "./compile.js";
-export { parse, type ParseResult } from "./syntax/parser.js";
+export { Session, IncrementalParseCache, type Analysis, type SessionOptions } from "./session.js";
+export { parse, docBefore, type ParseResult } from "./syntax/parser.js";
 export { ParseCache, loadProgram } from "./semantic/load.js";
 export { checkProgram, type CheckResult } from "./semantic/check.js";
 export type { Reference } from "./semantic/scope.js";
@@ -15,3 +18,14 @@ export { lowerProgram } from "./lower/index.js";
 export { graphCost, explainCost, graphToMermaid, graphToDot, analyzeProgram } from "./analysis/index.js";
 export { VERSION } from "./version.js";
 export * as ast from "./syntax/ast.js";
+
+// For the language server (lsp/): the pieces of the language its features look at. Names such as
+// BUILTIN_FUNCTIONS move to compiler/language/ (issue 13); this file keeps exporting them.
+export { lex } from "./syntax/lexer.js";
+export * as lexer from "./syntax/lexer.js";
+export { formatSource } from "./format/print.js";
+export { BUILTIN_TYPE_NAMES, kindWord } from "./semantic/scope.js";
+export { BUILTIN_FUNCTIONS } from "./semantic/expr.js";
+export { POLICY_INTRINSICS } from "./semantic/policy-intrinsics.js";
+export * as props from "./semantic/props.js";
+export * as types from "./semantic/types.js";

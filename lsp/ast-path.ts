@@ -1,6 +1,6 @@
 // Generic walks over the AST: every node is a plain object with `kind` and `span`, so children are
 // found structurally (no per-kind visitor to keep in sync with ast.ts).
-import type * as A from "../compiler/syntax/ast.js";
+import type { ast as A } from "../compiler/index.js";
 
 export interface AnyNode {
   kind: string;

@@ -3,7 +3,7 @@
 // where the parser had to recover. Declarations restart at a declaration keyword that begins a line
 // and is followed by a name (the parser's own resynchronisation rule).
 import type { IToken } from "chevrotain";
-import { lex } from "../compiler/syntax/lexer.js";
+import { lex } from "../compiler/index.js";
 
 export interface Tok {
   type: string;

@@ -2,8 +2,9 @@
 // UTF-16 character). LineMap columns already count UTF-16 units, so the mapping is a shift by one.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Position, Range } from "vscode-languageserver/node";
-import type { LineMap } from "../compiler/diagnostics/line-map.js";
-import type { Span } from "../compiler/syntax/ast.js";
+import type { LineMap, ast } from "../compiler/index.js";
+
+type Span = ast.Span;
 
 export function toPosition(lines: LineMap, offset: number): Position {
   const p = lines.position(offset);

@@ -4,7 +4,7 @@
 import type { Connection, InitializeParams, InitializeResult } from "vscode-languageserver/node";
 import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind, TextDocuments } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { VERSION } from "../compiler/version.js";
+import { VERSION } from "../compiler/index.js";
 import { uriToPath } from "./convert.js";
 import { Workspace, type WorkspaceOptions } from "./workspace.js";
 import { diagnostics } from "./features/diagnostics.js";
@@ -33,7 +33,7 @@ export interface ServerOptions extends WorkspaceOptions {
 }
 
 /** Registers every handler on `connection`; the caller calls `connection.listen()`. */
-export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
+export function startServer(connection: Connection, options: ServerOptions): { workspace: Workspace } {
   const ws = new Workspace(options);
   const documents = new TextDocuments(TextDocument);
   let delay = options.diagnosticsDelay ?? 150;

@@ -3,16 +3,10 @@
 // through the checker's field references), a graph node, an enum
 // member, a property key or attribute (docs only), or an expression (its type). Hover, definition
 // and references all start here.
-import * as A from "../compiler/syntax/ast.js";
-import type { CompileResult } from "../compiler/compile.js";
-import type { Sym } from "../compiler/semantic/program.js";
-import * as P from "../compiler/semantic/props.js";
-import * as Ty from "../compiler/semantic/types.js";
+import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_INTRINSICS, type CompileResult, type Sym } from "../compiler/index.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
 import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
 import { builtinSignature } from "./builtins.js";
-import { BUILTIN_FUNCTIONS } from "../compiler/semantic/expr.js";
-import { POLICY_INTRINSICS } from "../compiler/semantic/policy-intrinsics.js";
 
 const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_INTRINSICS]);
 

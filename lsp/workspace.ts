@@ -1,59 +1,22 @@
-// The workspace model: open buffers overlay the file system, and each open document is the entry of
-// its own program. Work is shared across edits at three levels, so a keystroke re-does only what
-// depends on it:
-//   - parse: `IncrementalParseCache` re-parses only the declaration an edit touched (unchanged files
-//     keep their AST object);
-//   - check: `CheckCache` re-checks only declarations whose AST node changed (the edited one and
-//     those after it in its file) or that read a declaration that changed (in the edited module or
-//     its importers), reusing the others' results;
-//   - graph analysis: per graph, on demand — only for files whose diagnostics are published — and
-//     reused like the check (same recorded reads).
-// A program is loaded per generation (any text change bumps it); its check and its diagnostics are
-// computed on first use, so completion (which needs only the loaded program) never waits for them.
-// Results equal a from-scratch `compile` (test/lsp/incremental-check.test.ts).
+// The workspace model: a thin adapter over the compiler's `Session` (compiler/session.ts), which
+// owns the pipeline and every cache (declaration re-parse, per-module check reuse, per-graph
+// analysis reuse). Here: open buffers are the session's texts, each open document is the entry of
+// its own program, URIs map to paths, and the workspace folders are walked for `.awr` files that
+// import a changed module. Results equal a from-scratch `compile` (test/compiler/session.test.ts).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { CompileResult } from "../compiler/compile.js";
-import type { GraphDecl } from "../compiler/syntax/ast.js";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { dedupeDiagnostics as dedupe, sortDiagnostics } from "../compiler/diagnostics/diagnostic.js";
-import type { ModuleInfo, Program } from "../compiler/semantic/program.js";
-import { loadProgram } from "../compiler/semantic/load.js";
-import { CheckCache, checkProgram, type CheckResult } from "../compiler/semantic/check.js";
-import { readsHold, recordingProgram, type Reads } from "../compiler/semantic/reuse.js";
-import { checkJsModules } from "../compiler/semantic/js-modules.js";
-import { analyzeGraph, costDiagnostics } from "../compiler/analysis/index.js";
-import { LineMap } from "../compiler/diagnostics/line-map.js";
-import { FileHost } from "../cli/host.js";
+import { Session, type Analysis, type LineMap, type ModuleInfo, type SourceHost } from "../compiler/index.js";
 import { pathToUri } from "./convert.js";
-import { IncrementalParseCache } from "./incremental-parse.js";
 
-/** Unsaved buffers win over the disk; everything else (imports, std/) resolves like the CLI's. */
-class OverlayHost extends FileHost {
-  constructor(
-    private readonly overlay: ReadonlyMap<string, string>,
-    stdlibDir: string | undefined,
-  ) {
-    super(stdlibDir);
-  }
-  override read(file: string): string | undefined {
-    const open = this.overlay.get(file);
-    return open !== undefined ? open : super.read(file);
-  }
-}
+export type { Analysis };
 
 export interface WorkspaceOptions {
-  /** Where `std/` modules live (defaults to the package's stdlib/). */
-  stdlibDir?: string;
-}
-
-/**
- * The program of one entry as of the current buffers. Shaped like `compile`'s result (without a
- * plan); `check` and `diagnostics` are computed on first use.
- */
-export interface Analysis extends CompileResult {
-  /** What `compile` reports for `file` (a module of this program), computed for that file only. */
-  fileDiagnostics(file: string): Diagnostic[];
+  /**
+   * Makes the host that reads files that are not open (imports, `std/`, js tools' modules): the
+   * file system for `awr lsp` (cli/host.ts `FileHost`). Called again when files change on disk, so
+   * the host may cache its reads.
+   */
+  disk: () => SourceHost;
 }
 
 /** Directories never searched for `.awr` files of the workspace. */
@@ -62,24 +25,15 @@ const SKIP_DIRS = new Set(["node_modules", "dist", "out", "build"]);
 const MAX_WORKSPACE_FILES = 5_000;
 
 export class Workspace {
-  private readonly overlay = new Map<string, string>();
+  /** The analysis host: the buffers are its texts. */
+  readonly session: Session;
   /** The URI each open file was opened with (published diagnostics must use the client's URI). */
   private readonly uris = new Map<string, string>();
-  /** Re-parses only the declaration an edit touched (see incremental-parse.ts). */
-  private readonly parses = new IncrementalParseCache();
-  /** Per-module check results, reused while nothing they read changes. */
-  readonly checks = new CheckCache();
-  /** Per-graph analysis, reused the same way. */
-  private readonly analyses = new WeakMap<GraphDecl, { reads: Reads; diagnostics: Diagnostic[] }[]>();
-  readonly analysisStats = { analysed: 0, reused: 0 };
-  private host: OverlayHost;
-  private generation = 0;
-  private readonly results = new Map<string, { generation: number; result: Analysis }>();
   private roots: string[] = [];
   private workspaceList: string[] | undefined;
 
-  constructor(private readonly opts: WorkspaceOptions = {}) {
-    this.host = new OverlayHost(this.overlay, opts.stdlibDir);
+  constructor(opts: WorkspaceOptions) {
+    this.session = new Session(opts.disk);
   }
 
   /** The workspace folders: their `.awr` files count as importers even when not open. */
@@ -91,31 +45,27 @@ export class Workspace {
   /** Sets (or, with undefined, drops) the buffer of a file. */
   setText(file: string, uri: string, text: string | undefined): void {
     if (text === undefined) {
-      this.overlay.delete(file);
       this.uris.delete(file);
-      this.results.delete(file);
-      this.diskChanged(); // the file now reads from disk, which may differ from the buffer
+      this.workspaceList = undefined; // the file may exist only as a buffer
     } else {
-      if (!this.overlay.has(file)) this.workspaceList = undefined; // a new file may not be on disk yet
-      this.overlay.set(file, text);
+      if (!this.session.hasText(file)) this.workspaceList = undefined; // a new file may not be on disk yet
       this.uris.set(file, uri);
     }
-    this.generation++;
+    this.session.setText(file, text);
   }
 
   /** Files changed on disk: forget what was read from it. */
   diskChanged(): void {
-    this.host = new OverlayHost(this.overlay, this.opts.stdlibDir);
+    this.session.diskChanged();
     this.workspaceList = undefined;
-    this.generation++;
   }
 
   isOpen(file: string): boolean {
-    return this.overlay.has(file);
+    return this.session.hasText(file);
   }
 
   openFiles(): string[] {
-    return [...this.overlay.keys()];
+    return this.session.files();
   }
 
   uriOf(file: string): string {
@@ -124,17 +74,12 @@ export class Workspace {
 
   /** The program with `file` as its entry, as of the current buffers. */
   analyse(file: string): Analysis {
-    const hit = this.results.get(file);
-    if (hit && hit.generation === this.generation) return hit.result;
-    const { program, diagnostics } = loadProgram([file], this.host, this.parses);
-    const result = this.lazyAnalysis(program, diagnostics, this.host);
-    this.results.set(file, { generation: this.generation, result });
-    return result;
+    return this.session.analyse(file);
   }
 
   /** The last result computed for `file`, however old (to know what it imported before a change). */
   lastResult(file: string): Analysis | undefined {
-    return this.results.get(file)?.result;
+    return this.session.lastResult(file);
   }
 
   /** The module of `file` in its own program (undefined when the file cannot be read). */
@@ -154,12 +99,7 @@ export class Workspace {
 
   /** Line map of any file the compiler may point at (open, imported, or on disk). */
   lines(file: string): LineMap | undefined {
-    for (const r of this.results.values()) {
-      const m = r.result.program.modules.get(file);
-      if (m && m.text === this.host.read(file)) return m.lines;
-    }
-    const text = this.host.read(file);
-    return text === undefined ? undefined : new LineMap(text);
+    return this.session.lines(file);
   }
 
   // ---------------------------------------------------------------- files that are not open
@@ -167,7 +107,7 @@ export class Workspace {
   /** Every `.awr` file under the workspace folders (and every open file), sorted. */
   workspaceFiles(): string[] {
     if (this.workspaceList) return this.workspaceList;
-    const out = new Set<string>(this.overlay.keys());
+    const out = new Set<string>(this.session.files());
     const walk = (dir: string) => {
       let entries;
       try {
@@ -195,12 +135,7 @@ export class Workspace {
   dependentsOf(file: string): string[] {
     const importers = new Map<string, string[]>();
     for (const f of this.workspaceFiles()) {
-      const text = this.host.read(f);
-      if (text === undefined) continue;
-      for (const imp of this.parses.get(f, text).module.imports) {
-        if (imp.path === "") continue;
-        const target = this.host.resolve(imp.path, f);
-        if (target === undefined) continue;
+      for (const target of this.session.importsOf(f)) {
         const list = importers.get(target) ?? [];
         list.push(f);
         importers.set(target, list);
@@ -212,67 +147,4 @@ export class Workspace {
     seen.delete(file);
     return [...seen].sort();
   }
-
-  // ---------------------------------------------------------------- lazy check and analysis
-
-  private lazyAnalysis(program: Program, loadDiagnostics: Diagnostic[], host: OverlayHost): Analysis {
-    const ws = this;
-    let check: CheckResult | undefined;
-    // js tools' modules (AWR5010/5011): outside the check cache, as in `compile` (their files are not
-    // part of the program); the host re-lexes a module only when its size or mtime changed.
-    let js: Diagnostic[] | undefined;
-    const jsDiagnostics = () => (js ??= checkJsModules(program, host));
-    let all: Diagnostic[] | undefined;
-    const perFile = new Map<string, Diagnostic[]>();
-    return {
-      program,
-      get check() {
-        return (check ??= checkProgram(program, ws.checks));
-      },
-      // The pipeline of `compile` (load, check, analyse; deduplicated and sorted) over every module.
-      get diagnostics() {
-        if (!all) {
-          const analysed = [...program.modules.keys()].flatMap((f) => ws.analysisOf(program, f));
-          all = sortDiagnostics(dedupe([...loadDiagnostics, ...this.check.diagnostics, ...jsDiagnostics(), ...analysed]));
-        }
-        return all;
-      },
-      // The same, for one file: graph analysis reports in the file of the graph, so only that
-      // module's graphs are analysed.
-      fileDiagnostics(file: string) {
-        let ds = perFile.get(file);
-        if (!ds) {
-          const of = (d: Diagnostic) => d.file === file;
-          ds = all ? all.filter(of) : sortDiagnostics(dedupe([...loadDiagnostics.filter(of), ...this.check.diagnostics.filter(of), ...jsDiagnostics().filter(of), ...ws.analysisOf(program, file).filter(of)]));
-          perFile.set(file, ds);
-        }
-        return ds;
-      },
-    };
-  }
-
-  /** The graph analysis of module `file` of `program` (AWR40xx, AWR7001), graph by graph. */
-  private analysisOf(program: Program, file: string): Diagnostic[] {
-    const m = program.modules.get(file);
-    if (!m) return [];
-    const out: Diagnostic[] = [];
-    for (const d of m.ast.decls) if (d.kind === "GraphDecl" && d.name.name) out.push(...this.graphAnalysis(program, file, d));
-    return out;
-  }
-
-  /** One graph's analysis, reused while its node and what it read of the program are unchanged. */
-  private graphAnalysis(program: Program, file: string, d: GraphDecl): Diagnostic[] {
-    const kept = this.analyses.get(d) ?? [];
-    const hit = kept.find((k) => readsHold(k.reads, program));
-    if (hit) {
-      this.analysisStats.reused++;
-      return hit.diagnostics;
-    }
-    this.analysisStats.analysed++;
-    const { view, reads } = recordingProgram(program);
-    const diagnostics = [...analyzeGraph(view, file, d), ...costDiagnostics(view, file, d)];
-    this.analyses.set(d, [{ reads, diagnostics }, ...kept].slice(0, 4));
-    return diagnostics;
-  }
 }
-

@@ -3,7 +3,7 @@
 // since a module checked on its own cannot see its importers.
 import type { Diagnostic as LspDiagnostic, DiagnosticRelatedInformation } from "vscode-languageserver/node";
 import { DiagnosticSeverity, DiagnosticTag } from "vscode-languageserver/node";
-import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../compiler/index.js";
 import { toRange } from "../convert.js";
 import type { Workspace } from "../workspace.js";
 

@@ -2,8 +2,7 @@
 // nodes, and policy hooks as children. Names the parser could not read are left out.
 import type { DocumentSymbol, DocumentSymbolParams } from "vscode-languageserver/node";
 import { SymbolKind } from "vscode-languageserver/node";
-import * as A from "../../compiler/syntax/ast.js";
-import type { LineMap } from "../../compiler/diagnostics/line-map.js";
+import { ast as A, type LineMap } from "../../compiler/index.js";
 import { signature } from "../describe.js";
 import { toRange, uriToPath } from "../convert.js";
 import type { Workspace } from "../workspace.js";

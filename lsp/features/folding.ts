@@ -4,7 +4,7 @@
 // parse). A closing `}`/`]`/`)`/`"#` alone at the start of its line stays visible.
 import type { FoldingRange, FoldingRangeParams } from "vscode-languageserver/node";
 import { FoldingRangeKind } from "vscode-languageserver/node";
-import type * as A from "../../compiler/syntax/ast.js";
+import type { ast as A } from "../../compiler/index.js";
 import { type AnyNode, descendants } from "../ast-path.js";
 import { uriToPath } from "../convert.js";
 import type { Workspace } from "../workspace.js";

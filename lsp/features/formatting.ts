@@ -5,8 +5,7 @@
 // only the span between the first and the last changed character, so the cursor and folds outside
 // it stay put.
 import type { TextEdit } from "vscode-languageserver/node";
-import { formatSource } from "../../compiler/format/print.js";
-import { LineMap } from "../../compiler/diagnostics/line-map.js";
+import { LineMap, formatSource } from "../../compiler/index.js";
 import { toPosition } from "../convert.js";
 
 export function formatting(file: string, text: string, width?: number): TextEdit[] {

@@ -4,8 +4,7 @@
 // with the same `targetAt` that definition uses, so the two features always agree. Rename edits
 // exactly the occurrences `findReferences` returns.
 import type { Location, ReferenceParams } from "vscode-languageserver/node";
-import type { CompileResult } from "../../compiler/compile.js";
-import type { Span } from "../../compiler/syntax/ast.js";
+import type { CompileResult, ast } from "../../compiler/index.js";
 import { type AnyNode, descendants } from "../ast-path.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
 import { type Def, type Target, defKey, defOf, targetAt } from "../target.js";
@@ -13,7 +12,7 @@ import type { Workspace } from "../workspace.js";
 
 export interface Occurrence {
   file: string;
-  span: Span;
+  span: ast.Span;
   /** True for the declaring name itself. */
   isDecl: boolean;
 }
@@ -58,7 +57,7 @@ export function findReferences(ws: Workspace, file: string, offset: number): Fou
   const seen = new Set<string>();
   for (const [f, r] of where) {
     const m = r.program.modules.get(f)!;
-    const spans: Span[] = r.check.references.filter((x) => x.file === f && x.name === declName).map((x) => x.span);
+    const spans: ast.Span[] = r.check.references.filter((x) => x.file === f && x.name === declName).map((x) => x.span);
     for (const n of descendants(m.ast as unknown as AnyNode)) {
       if ((n.kind === "Ident" || n.kind === "Name") && n["name"] === declName) spans.push(n.span);
     }

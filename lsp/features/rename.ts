@@ -6,11 +6,7 @@
 // builtins, the standard library, and any rename whose edited text would no longer parse.
 import type { PrepareRenameParams, Range, RenameParams, TextEdit, WorkspaceEdit } from "vscode-languageserver/node";
 import { ResponseError, ErrorCodes } from "vscode-languageserver/node";
-import * as A from "../../compiler/syntax/ast.js";
-import type { CompileResult } from "../../compiler/compile.js";
-import type { Program } from "../../compiler/semantic/program.js";
-import { BUILTIN_TYPE_NAMES, kindWord } from "../../compiler/semantic/scope.js";
-import { parse } from "../../compiler/syntax/parser.js";
+import { ast as A, BUILTIN_TYPE_NAMES, kindWord, parse, type CompileResult, type Program } from "../../compiler/index.js";
 import { pathAt } from "../ast-path.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
 import { scopeAt } from "../scope-at.js";

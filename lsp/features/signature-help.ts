@@ -6,10 +6,7 @@
 import type { ParameterInformation, SignatureHelp, SignatureHelpParams, SignatureInformation } from "vscode-languageserver/node";
 import { MarkupKind } from "vscode-languageserver/node";
 import type { IToken } from "chevrotain";
-import type * as A from "../../compiler/syntax/ast.js";
-import { kindWord } from "../../compiler/semantic/scope.js";
-import * as L from "../../compiler/syntax/lexer.js";
-import { docBefore } from "../../compiler/syntax/parser.js";
+import { docBefore, kindWord, lexer as L, type ast as A } from "../../compiler/index.js";
 import { declAt } from "../ast-path.js";
 import { toOffset, uriToPath } from "../convert.js";
 import { fieldText } from "../describe.js";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awr } from "../helpers/awr-cli.js";
+import { FileHost } from "../../cli/host.js";
 import { Workspace } from "../../lsp/workspace.js";
 import { pathToUri } from "../../lsp/convert.js";
 
@@ -112,7 +113,7 @@ describe("the language server: js tools' modules", () => {
     const dir = project("editor");
     const file = join(dir, "main.awr");
     writeFileSync(join(dir, "tools", "billing.cjs"), "module.exports = { refund: async () => true };\n");
-    const ws = new Workspace();
+    const ws = new Workspace({ disk: () => new FileHost() });
     ws.setText(file, pathToUri(file), MAIN);
     const codes = () => ws.analyse(file).fileDiagnostics(file).filter((d) => d.code.startsWith("AWR501")).map((d) => `${d.code} ${d.message}`);
     expect(codes()).toEqual(['AWR5011 js module "./tools/crm.mjs" has no export "lookupOrder"; did you mean "lookupOrders"? (it exports lookupOrders, version)']);

@@ -1,16 +1,17 @@
-// The LSP's incremental check (per-module reuse in CheckCache, per-module graph analysis, lazy
-// diagnostics) must give exactly what a from-scratch `compile` gives: every example's files are
-// opened as buffers, then random edits (identifier swaps, new and deleted declarations, imports,
-// garbage, reverts) are applied to random files; after each one the workspace's diagnostics (whole
-// program and per file), references and field references are compared with a fresh compile.
-import { readFileSync, readdirSync } from "node:fs";
+// The incremental session (compiler/session.ts: declaration re-parse, per-module reuse in
+// CheckCache, per-graph analysis reuse, lazy diagnostics) — the one the language server runs — must
+// give exactly what a from-scratch `compile` gives: every example's files are set as texts, then
+// random edits (identifier swaps, new and deleted declarations, imports, garbage, reverts) are
+// applied to random files; after each one the session's diagnostics (whole program and per file),
+// references and field references are compared with a fresh compile.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { ParseCache } from "../../compiler/semantic/load.js";
 import { FileHost } from "../../cli/host.js";
-import { Workspace } from "../../lsp/workspace.js";
-import { pathToUri } from "../../lsp/convert.js";
+import { Session } from "../../compiler/session.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const projects = readdirSync(EXAMPLES)
@@ -54,16 +55,17 @@ describe("incremental check", () => {
     };
     let reusedChecks = 0;
     let checks = 0;
+    let reusedGraphs = 0;
     for (const dir of projects) {
       const files = readdirSync(dir)
         .filter((f) => f.endsWith(".awr"))
         .map((f) => join(dir, f));
       const original = new Map(files.map((f) => [f, readFileSync(f, "utf8")]));
       const buffers = new Map(original);
-      const ws = new Workspace();
-      for (const [f, t] of buffers) ws.setText(f, pathToUri(f), t);
+      const session = new Session(() => new FileHost());
+      for (const [f, t] of buffers) session.setText(f, t);
       const main = join(dir, "main.awr");
-      // Parsing is not under test here (incremental-parse.test.ts is): a plain parse cache is fine.
+      // The reference compile parses from scratch (its own plain cache, unchanged files only).
       const parses = new ParseCache();
       const words = [...new Set([...original.values()].flatMap((t) => t.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []))];
 
@@ -87,12 +89,12 @@ describe("incremental check", () => {
           next = lines.join("\n");
         } else next = original.get(f)!;
         buffers.set(f, next);
-        ws.setText(f, pathToUri(f), next);
+        session.setText(f, next);
 
         // The entry, and the edited file as an entry of its own program.
         for (const entry of new Set([main, f])) {
           const want = compile([entry], new BufferHost(buffers), { cache: parses });
-          const got = ws.analyse(entry);
+          const got = session.analyse(entry);
           // Per file first (before the whole-program list exists), then the whole program.
           for (const m of want.program.modules.keys()) {
             expect(JSON.stringify(got.fileDiagnostics(m))).toBe(JSON.stringify(want.diagnostics.filter((d) => d.file === m)));
@@ -102,10 +104,47 @@ describe("incremental check", () => {
           expect(JSON.stringify(got.check.fieldReferences)).toBe(JSON.stringify(want.check.fieldReferences));
         }
       }
-      reusedChecks += ws.checks.stats.reused;
-      checks += ws.checks.stats.checked;
+      reusedChecks += session.checks!.stats.reused;
+      checks += session.checks!.stats.checked;
+      reusedGraphs += session.analysisStats.reused;
     }
     // Most module checks were reused, not redone.
     expect(reusedChecks).toBeGreaterThan(checks);
+    // And graph analyses were reused too.
+    expect(reusedGraphs).toBeGreaterThan(0);
+  });
+});
+
+describe("a session's texts over the disk host", () => {
+  const dir = mkdtempSync(join(tmpdir(), "awr-session-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const a = join(dir, "a.awr");
+  const b = join(dir, "b.awr");
+  // Errors only (a module's unused types are warnings, AWR6001).
+  const codes = (s: Session) => s.analyse(a).diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+
+  it("resolves an import of a file that exists only as a text (an unsaved new buffer)", () => {
+    const session = new Session(() => new FileHost());
+    session.setText(a, 'import "./b.awr"\ntype A { b: B }\n');
+    expect(codes(session)).toContain("AWR2003"); // b.awr is neither on disk nor a text
+    session.setText(b, "type B { x: int }\n");
+    expect(codes(session)).toEqual([]);
+    expect(session.analyse(a).program.modules.has(b)).toBe(true);
+    expect(session.importsOf(a)).toEqual([b]);
+  });
+
+  it("reads the disk again after diskChanged, and when a text is dropped", () => {
+    writeFileSync(b, "type B { x: int }\n");
+    const session = new Session(() => new FileHost());
+    session.setText(a, 'import "./b.awr"\ntype A { b: B }\n');
+    expect(codes(session)).toEqual([]);
+    writeFileSync(b, "type C { x: int }\n");
+    expect(codes(session)).toEqual([]); // the host caches its reads until told
+    session.diskChanged();
+    expect(codes(session)).toContain("AWR2010"); // unknown type B
+    session.setText(b, "type B { x: int }\n");
+    expect(codes(session)).toEqual([]);
+    session.setText(b, undefined); // closed unsaved: the disk's text again
+    expect(codes(session)).toContain("AWR2010"); // unknown type B
   });
 });

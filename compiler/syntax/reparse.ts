@@ -1,36 +1,25 @@
-// A ParseCache that re-parses only the declaration an edit touched. Typing in a 2,000-line file
-// otherwise re-parses all of it on every keystroke (the largest share of a re-check). The region of
-// declaration k is the gap after declaration k-1 (its `///` docs and comments) plus k itself; when
-// an edit lies inside one region of a file that parsed cleanly, that region is parsed alone — its
-// spans then moved to the region's offset — and spliced between the old
-// declarations before it and the old declarations after it (their spans shifted by the edit's
-// length). Anything else (imports, an edit across declarations, any diagnostic before or after)
-// falls back to a full parse, so the result always equals `parse(file, text)`.
-import type * as A from "../compiler/syntax/ast.js";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { ParseCache } from "../compiler/semantic/load.js";
-import { parse } from "../compiler/syntax/parser.js";
+// Re-parsing one declaration: the parse of a file's new text from the parse of its previous text,
+// so typing in a 2,000-line file does not re-parse all of it on every keystroke (the largest share
+// of a re-check; `ReparseCache` in compiler/session.ts uses it). The region of declaration k is the
+// gap after declaration k-1 (its `///` docs and comments) plus k itself; when an edit lies inside
+// one region of a file that parsed cleanly, that region is parsed alone — its spans then moved to
+// the region's offset — and spliced between the old declarations before it and the old
+// declarations after it (their spans shifted by the edit's length). Anything else (imports, an edit
+// across declarations, any diagnostic before or after) falls back to a full parse (undefined), so
+// the result always equals `parse(file, text)`.
+import type * as A from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { parse } from "./parser.js";
 
-interface Entry {
+/** One file's text and its parse. */
+export interface Parsed {
   text: string;
   module: A.Module;
   diagnostics: Diagnostic[];
 }
 
-export class IncrementalParseCache extends ParseCache {
-  private readonly byFile = new Map<string, Entry>();
-
-  override get(file: string, text: string): { module: A.Module; diagnostics: Diagnostic[] } {
-    const prev = this.byFile.get(file);
-    if (prev && prev.text === text) return prev;
-    const entry = (prev && reparse(file, prev, text)) ?? { text, ...parse(file, text) };
-    this.byFile.set(file, entry);
-    return entry;
-  }
-}
-
 /** The parse of `text` from the parse of `prev.text`, or undefined when only a full parse will do. */
-export function reparse(file: string, prev: Entry, text: string): Entry | undefined {
+export function reparse(file: string, prev: Parsed, text: string): Parsed | undefined {
   const old = prev.text;
   const decls = prev.module.decls;
   if (prev.diagnostics.length > 0 || decls.length === 0) return undefined;

@@ -1,10 +1,11 @@
-// The LSP's incremental re-parse must give exactly what a full parse gives (spans, docs, comments,
+// The incremental re-parse (compiler/syntax/reparse.ts, used by the session's IncrementalParseCache) must give exactly what a full parse gives (spans, docs, comments,
 // diagnostics) for any edit: random edits of the examples, each compared with `parse`.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../compiler/syntax/parser.js";
-import { IncrementalParseCache, reparse } from "../../lsp/incremental-parse.js";
+import { reparse } from "../../compiler/syntax/reparse.js";
+import { IncrementalParseCache } from "../../compiler/session.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const files = readdirSync(EXAMPLES, { recursive: true, encoding: "utf8" })
