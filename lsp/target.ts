@@ -6,15 +6,14 @@
 import * as A from "../compiler/syntax/ast.js";
 import type { CompileResult } from "../compiler/compile.js";
 import type { Sym } from "../compiler/semantic/program.js";
-import * as P from "../compiler/semantic/props.js";
+import * as P from "../compiler/language/props.js";
 import * as Ty from "../compiler/semantic/types.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
 import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
-import { builtinSignature } from "./builtins.js";
-import { BUILTIN_FUNCTIONS } from "../compiler/semantic/expr.js";
-import { POLICY_INTRINSICS } from "../compiler/semantic/policy-intrinsics.js";
+import { builtinSignature } from "../compiler/language/builtins.js";
+import { BUILTIN_FUNCTIONS, POLICY_FUNCTIONS } from "../compiler/plan/vocabulary.js";
 
-const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_INTRINSICS]);
+const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS]);
 
 /** Where a symbol is declared: the file and the span of its declaring name. */
 export interface Def {

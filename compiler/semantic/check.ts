@@ -5,7 +5,7 @@ import { CheckContext, article, kindWord, type FieldReference, type Reference } 
 import { BUILTIN_FUNCTIONS, ExprChecker, widen, type Env } from "./expr.js";
 import { PolicyCalls, policyIntrinsics } from "./policy-intrinsics.js";
 import * as Ty from "./types.js";
-import * as P from "./props.js";
+import * as P from "../language/props.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 export interface CheckResult {

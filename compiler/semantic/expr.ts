@@ -2,6 +2,7 @@ import type * as A from "../syntax/ast.js";
 import type { CheckContext } from "./scope.js";
 import { article, kindWord } from "./scope.js";
 import * as Ty from "./types.js";
+import { BUILTIN_FUNCTIONS } from "../plan/vocabulary.js";
 
 /** Values in scope for an expression, plus call-like intrinsics of the slot (e.g. `calls` in tests). */
 export interface Env {
@@ -14,7 +15,6 @@ export interface Env {
   unknownCode?: "AWR2001" | "AWR3003";
 }
 
-export const BUILTIN_FUNCTIONS = ["len", "contains", "lower", "upper", "join", "keys", "round"] as const;
 
 /** Literal types widen to their base type where a value is computed or collected. */
 export function widen(t: Ty.Ty): Ty.Ty {

@@ -1,15 +1,15 @@
 // Completion by slot (see completion-context.ts): declaration keywords at the top level, property
-// keys of each declaration kind with their docs (compiler/semantic/props.ts), declarations of the
+// keys of each declaration kind with their docs (compiler/language/props.ts), declarations of the
 // right kind after `model:`, `tools: [`, `run`, type names after `:`, attributes after `@`, fields
 // after `.` (the receiver typed by the checker), graph members, node statements, node and state
 // field names, and values and declarations in scope in expressions.
 import type { CompletionItem, CompletionParams, MarkupContent } from "vscode-languageserver/node";
 import { CompletionItemKind, MarkupKind } from "vscode-languageserver/node";
 import * as A from "../../compiler/syntax/ast.js";
-import * as P from "../../compiler/semantic/props.js";
+import * as P from "../../compiler/language/props.js";
 import * as Ty from "../../compiler/semantic/types.js";
 import { BUILTIN_TYPE_NAMES } from "../../compiler/semantic/scope.js";
-import { BUILTIN_FUNCTIONS } from "../../compiler/semantic/expr.js";
+import { BUILTIN_FUNCTIONS, TOOL_IMPL_KINDS } from "../../compiler/plan/vocabulary.js";
 import { parseExpressionAt } from "../../compiler/syntax/parser.js";
 import type { ModuleInfo, Program, Sym } from "../../compiler/semantic/program.js";
 import { declAt, pathAt } from "../ast-path.js";
@@ -43,7 +43,7 @@ const VALUE_KINDS: Record<string, A.DeclKind[]> = {
 const VALUE_WORDS: Record<string, string[]> = {
   fuse: ["rrf", "concat"],
   idempotent: ["true", "false"],
-  impl: ["js", "http", "mcp", "builtin"],
+  impl: [...TOOL_IMPL_KINDS],
 };
 const NESTED_KEYS: Record<string, Record<string, string>> = {
   limits: { turns: "most model turns", tokens: "most tokens in total", cost: "most USD", time: "most wall time (a duration)" },
