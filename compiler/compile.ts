@@ -2,7 +2,7 @@ import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
-import { checkProgram, type CheckResult } from "./semantic/check.js";
+import { checkProgram, type CheckResult } from "./semantic/check/index.js";
 import { checkJsModules } from "./semantic/js-modules.js";
 import { analyzeProgram } from "./analysis/index.js";
 import { graphCost } from "./analysis/cost.js";

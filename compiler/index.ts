@@ -2,7 +2,7 @@
 export { compile, checkFiles, type CompileOptions, type CompileResult } from "./compile.js";
 export { parse, type ParseResult } from "./syntax/parser.js";
 export { ParseCache, loadProgram } from "./semantic/load.js";
-export { checkProgram, type CheckResult } from "./semantic/check.js";
+export { checkProgram, type CheckResult } from "./semantic/check/index.js";
 export type { Reference } from "./semantic/scope.js";
 export type { SourceHost, JsModuleInfo, Program, ModuleInfo, Sym } from "./semantic/program.js";
 export type { Diagnostic, FixData, Related } from "./diagnostics/diagnostic.js";

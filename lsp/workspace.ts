@@ -19,7 +19,7 @@ import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, sortDiagnostics } from "../compiler/diagnostics/diagnostic.js";
 import type { ModuleInfo, Program } from "../compiler/semantic/program.js";
 import { loadProgram } from "../compiler/semantic/load.js";
-import { CheckCache, checkProgram, type CheckResult } from "../compiler/semantic/check.js";
+import { CheckCache, checkProgram, type CheckResult } from "../compiler/semantic/check/index.js";
 import { readsHold, recordingProgram, type Reads } from "../compiler/semantic/reuse.js";
 import { checkJsModules } from "../compiler/semantic/js-modules.js";
 import { analyzeGraph, costDiagnostics } from "../compiler/analysis/index.js";

@@ -12,12 +12,12 @@
 //   trim(s)                                 without leading and trailing whitespace
 //   truncate(s, n)                          at most n characters (code points)
 
-import type * as A from "../syntax/ast.js";
-import type { ExprChecker, Env } from "./expr.js";
-import * as P from "../language/props.js";
-import type { PolicyFunction } from "../plan/vocabulary.js";
-import type { CheckContext } from "./scope.js";
-import * as Ty from "./types.js";
+import type * as A from "../../syntax/ast.js";
+import type { ExprChecker, Env } from "../expr.js";
+import * as P from "../../language/props.js";
+import type { PolicyFunction } from "../../plan/vocabulary.js";
+import type { CheckContext } from "../scope.js";
+import * as Ty from "../types.js";
 
 type Intrinsic = (c: A.CallExpr, env: Env) => Ty.Ty;
 
