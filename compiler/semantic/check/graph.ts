@@ -5,6 +5,7 @@ import * as A from "../../syntax/ast.js";
 import * as Ty from "../types.js";
 import type { Env } from "../expr.js";
 import { onErrorBindings } from "../../language/scopes.js";
+import { AWAITS } from "../../plan/vocabulary.js";
 import type { Checker } from "./checker.js";
 import { calleeReturn, checkArgs, type Callable, CALLABLE } from "./calls.js";
 import { durationValue, retryValue, declFile } from "./props.js";
@@ -91,7 +92,7 @@ export function checkNode(cx: Checker, file: string, n: A.NodeDecl, env: Env, st
       case "Await": {
         const c = s.call;
         const name = c.callee.kind === "Name" ? c.callee.name : "";
-        if (name !== "human" && name !== "event") {
+        if (!(AWAITS as readonly string[]).includes(name)) {
           ctx.report("AWR3008", file, c.callee.span, 'await takes human("reason") or event("name")');
           break;
         }

@@ -5,6 +5,7 @@ import * as A from "../../syntax/ast.js";
 import * as P from "../../language/props.js";
 import type { Env } from "../expr.js";
 import { article } from "../scope.js";
+import { BACKOFFS, type BackoffKind } from "../../plan/vocabulary.js";
 import type { Checker } from "./checker.js";
 
 /** Unknown keys (with did-you-mean), duplicates and missing required keys. */
@@ -129,6 +130,9 @@ export function numberExpr(cx: Checker, file: string, what: string, opts: { int?
   };
 }
 
+/** How many durations each backoff takes: exponential(initial, cap), linear(step, cap), fixed(delay). */
+const BACKOFF_ARITY: Record<BackoffKind, number> = { exponential: 2, linear: 2, fixed: 1 };
+
 /** `retry 3` or `retry { max: 3, backoff: exponential(500ms, 8s), jitter: true }` (models, tools, nodes). */
 export function retryValue(cx: Checker, file: string, e: A.Expr) {
   if (e.kind === "Number" || (e.kind === "Unary" && e.op === "-" && e.operand.kind === "Number")) {
@@ -144,12 +148,13 @@ export function retryValue(cx: Checker, file: string, e: A.Expr) {
     max: numberExpr(cx, file, "retry", { int: true, min: 0 }),
     jitter: (v) => v.kind !== "Bool" && bad(cx, file, v, "jitter must be true or false"),
     backoff: (v) => {
-      if (v.kind !== "Call" || v.callee.kind !== "Name" || !["exponential", "fixed", "linear"].includes(v.callee.name)) {
+      const kind = v.kind === "Call" && v.callee.kind === "Name" ? BACKOFFS.find((b) => b === (v.callee as A.NameExpr).name) : undefined;
+      if (!kind || v.kind !== "Call") {
         return bad(cx, file, v, "backoff must be exponential(initial, cap), linear(step, cap) or fixed(delay)");
       }
-      const want = v.callee.name === "fixed" ? 1 : 2;
-      if (v.args.length !== want) return bad(cx, file, v, `${v.callee.name} takes ${want} duration${want > 1 ? "s" : ""}`);
-      v.args.forEach((a) => durationValue(cx, file, a.value, `an argument of ${v.callee.kind === "Name" ? v.callee.name : "backoff"}`));
+      const want = BACKOFF_ARITY[kind];
+      if (v.args.length !== want) return bad(cx, file, v, `${kind} takes ${want} duration${want > 1 ? "s" : ""}`);
+      v.args.forEach((a) => durationValue(cx, file, a.value, `an argument of ${kind}`));
     },
   });
 }
