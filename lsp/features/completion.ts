@@ -9,7 +9,8 @@ import * as A from "../../compiler/syntax/ast.js";
 import * as P from "../../compiler/language/props.js";
 import * as Ty from "../../compiler/semantic/types.js";
 import { BUILTIN_TYPE_NAMES } from "../../compiler/semantic/scope.js";
-import { BUILTIN_FUNCTIONS, TOOL_IMPL_KINDS } from "../../compiler/plan/vocabulary.js";
+import { BACKOFFS, BUILTIN_FUNCTIONS, TOOL_IMPL_KINDS } from "../../compiler/plan/vocabulary.js";
+import { BUILTINS } from "../../compiler/language/builtins.js";
 import { parseExpressionAt } from "../../compiler/syntax/parser.js";
 import type { ModuleInfo, Program, Sym } from "../../compiler/semantic/program.js";
 import { declAt, pathAt } from "../ast-path.js";
@@ -48,7 +49,7 @@ const VALUE_WORDS: Record<string, string[]> = {
 const NESTED_KEYS: Record<string, Record<string, string>> = {
   limits: { turns: "most model turns", tokens: "most tokens in total", cost: "most USD", time: "most wall time (a duration)" },
   price: { input: "USD per million input tokens", output: "USD per million output tokens" },
-  retry: { max: "retries after the first attempt", backoff: "exponential(initial, cap) | linear(step, cap) | fixed(delay)", jitter: "randomise the delays (bool)" },
+  retry: { max: "retries after the first attempt", backoff: BACKOFFS.map((b) => `${b}(${BUILTINS[b].params.map(([label]) => label.split(":")[0]).join(", ")})`).join(" | "), jitter: "randomise the delays (bool)" },
   ...Object.fromEntries(Object.entries(P.SOURCE_KINDS).map(([k, v]) => [`source:${k}`, v.options])),
 };
 
