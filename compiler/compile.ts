@@ -2,7 +2,7 @@ import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
-import type { CheckResult } from "./semantic/check.js";
+import type { CheckResult } from "./semantic/check/index.js";
 import { Session } from "./session.js";
 import { graphCost } from "./analysis/cost.js";
 import { lowerProgram } from "./lower/index.js";

@@ -5,7 +5,7 @@ export { compile, checkFiles, type CompileOptions, type CompileResult } from "./
 export { Session, IncrementalParseCache, type Analysis, type SessionOptions } from "./session.js";
 export { parse, docBefore, type ParseResult } from "./syntax/parser.js";
 export { ParseCache, loadProgram } from "./semantic/load.js";
-export { checkProgram, type CheckResult } from "./semantic/check.js";
+export { checkProgram, type CheckResult } from "./semantic/check/index.js";
 export type { Reference } from "./semantic/scope.js";
 export type { SourceHost, JsModuleInfo, Program, ModuleInfo, Sym } from "./semantic/program.js";
 export type { Diagnostic, FixData, Related } from "./diagnostics/diagnostic.js";
@@ -19,13 +19,16 @@ export { graphCost, explainCost, graphToMermaid, graphToDot, analyzeProgram } fr
 export { VERSION } from "./version.js";
 export * as ast from "./syntax/ast.js";
 
-// For the language server (lsp/): the pieces of the language its features look at. Names such as
-// BUILTIN_FUNCTIONS move to compiler/language/ (issue 13); this file keeps exporting them.
+// For the language server (lsp/): the pieces of the language its features look at — the
+// vocabulary's docs (language/), the scopes per declaration kind, the expression checker that
+// types a position. Exported deliberately; lsp/ imports nothing else of the compiler.
 export { lex } from "./syntax/lexer.js";
 export * as lexer from "./syntax/lexer.js";
+export { parseExpressionAt } from "./syntax/parser.js";
 export { formatSource } from "./format/print.js";
-export { BUILTIN_TYPE_NAMES, kindWord } from "./semantic/scope.js";
-export { BUILTIN_FUNCTIONS } from "./semantic/expr.js";
-export { POLICY_INTRINSICS } from "./semantic/policy-intrinsics.js";
-export * as props from "./semantic/props.js";
+export { BUILTIN_TYPE_NAMES, kindWord, CheckContext } from "./semantic/scope.js";
+export { ExprChecker, type Env } from "./semantic/expr.js";
+export { BUILTINS, BUILTIN_FORMS, builtinForm, builtinSignature } from "./language/builtins.js";
+export * as props from "./language/props.js";
+export * as scopes from "./language/scopes.js";
 export * as types from "./semantic/types.js";

@@ -22,7 +22,7 @@ import { parse } from "./syntax/parser.js";
 import { reparse, type Parsed } from "./syntax/reparse.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
-import { CheckCache, checkProgram, type CheckResult } from "./semantic/check.js";
+import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
 import { readsHold, recordingProgram, type Reads } from "./semantic/reuse.js";
 import { checkJsModules } from "./semantic/js-modules.js";
 import { analyzeGraph, costDiagnostics } from "./analysis/index.js";

@@ -1,7 +1,6 @@
 // One-line source forms of declarations and fields, as hover and completion show them. Types are
 // printed as written (sliced from the source), so aliases and attributes read like the file.
-import type * as A from "../compiler/syntax/ast.js";
-import { kindWord } from "../compiler/semantic/scope.js";
+import { kindWord, type ast as A } from "../compiler/index.js";
 
 const slice = (text: string, s: { span: A.Span } | undefined) => (s ? text.slice(s.span.start, s.span.end) : "");
 

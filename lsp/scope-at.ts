@@ -1,12 +1,8 @@
 // What an expression at a cursor can see: the values in scope (parameters, state fields, map
-// variables, the builtin holes) with their semantic types, built the way the checker builds them,
-// and a throwaway checker to type expressions against them.
-import * as A from "../compiler/syntax/ast.js";
-import type { Program } from "../compiler/semantic/program.js";
-import { FAILURE_RECORD } from "../compiler/semantic/check.js";
-import { CheckContext } from "../compiler/semantic/scope.js";
-import { ExprChecker, type Env } from "../compiler/semantic/expr.js";
-import * as Ty from "../compiler/semantic/types.js";
+// variables, the built-in names) with their semantic types, and a throwaway checker to type
+// expressions against them. The built-in names and their types are the checker's own
+// (compiler/language/scopes.ts).
+import { ast as A, scopes as S, types as Ty, CheckContext, ExprChecker, type Env, type Program } from "../compiler/index.js";
 import type { AnyNode } from "./ast-path.js";
 
 /** A value in scope and, when it has one, the field or name that declares it. */
@@ -46,21 +42,23 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
   const params = (owner: string, fs: A.Field[]) => {
     for (const f of fs) add({ name: f.name.name, ty: ctx.fieldTy(file, f, false).ty, decl: f, role: "parameter", owner });
   };
+  const builtins = (bs: readonly S.Binding[]) => {
+    for (const [name, ty] of bs) add({ name, ty, role: "builtin" });
+  };
   switch (decl?.kind) {
     case "ToolDecl": {
       params(decl.name.name, decl.params);
       const inCompensate = path.some((n) => n.kind === "Property" && (n as unknown as A.Property).key.name === "compensate");
-      if (inCompensate) add({ name: "result", ty: decl.returns ? ctx.typeOf(file, decl.returns, false) : Ty.ANY, role: "builtin" });
+      if (inCompensate) builtins(S.compensateBindings(decl.returns ? ctx.typeOf(file, decl.returns, false) : Ty.ANY));
       break;
     }
     case "PromptDecl":
       params(decl.name.name, decl.params);
-      add({ name: "output_format", ty: Ty.STRING, role: "builtin" });
-      if (A.prop(decl.props, "context")) add({ name: "context", ty: Ty.STRING, role: "builtin" });
+      builtins(S.promptBindings(A.prop(decl.props, "context") !== undefined));
       break;
     case "AgentDecl":
       params(decl.name.name, decl.params);
-      add({ name: "output_format", ty: Ty.STRING, role: "builtin" });
+      builtins(S.AGENT_BINDINGS);
       break;
     case "GraphDecl": {
       params(decl.name.name, decl.params);
@@ -68,7 +66,7 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
       // A node reached through `on error` sees the failure (as the checker types it).
       const node = path.find((n): n is AnyNode & A.NodeDecl => n.kind === "Node") as A.NodeDecl | undefined;
       const via = node ? A.onErrorHandlers(decl).get(node.name.name) : undefined;
-      if (via && !locals.has("error")) add({ name: "error", ty: via === "only" ? FAILURE_RECORD : Ty.optional(FAILURE_RECORD), role: "builtin" });
+      if (via && !locals.has("error")) builtins(S.onErrorBindings(via));
       const map = path.find((n): n is AnyNode & A.MapStmt => n.kind === "Map") as A.MapStmt | undefined;
       if (map && !path.includes(map.source as unknown as AnyNode)) {
         const env: Env = { file, vars: new Map([...locals].map(([k, v]) => [k, v.ty])) };
@@ -78,23 +76,23 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
       }
       break;
     }
-    case "PolicyDecl":
-      for (const name of ["input", "principal", "output"]) add({ name, ty: Ty.ANY, role: "builtin" });
-      add({ name: "tool", ty: Ty.record([{ name: "name", ty: Ty.STRING, optional: false }, { name: "tags", ty: Ty.list(Ty.STRING), optional: false }]), role: "builtin" });
+    case "PolicyDecl": {
+      // Inside a hook, its names as the checker types them; elsewhere in the policy, every name a hook may see.
+      const hook = decl.hooks.find((h) => path.includes(h as unknown as AnyNode));
+      if (hook) {
+        const sel = hook.selector?.kind === "name" ? program.scopes.get(file)?.get(hook.selector.name.name) : undefined;
+        builtins(S.hookBindings(ctx, hook, sel?.decl, sel?.file ?? file).bindings);
+      } else {
+        for (const name of ["input", "principal", "output"]) add({ name, ty: Ty.ANY, role: "builtin" });
+        add({ name: "tool", ty: Ty.record([{ name: "name", ty: Ty.STRING, optional: false }, { name: "tags", ty: Ty.list(Ty.STRING), optional: false }]), role: "builtin" });
+      }
       break;
+    }
     case "TestDecl": {
       const run = decl.stmts.find((s): s is A.TestRun => s.kind === "TestRun");
       const callee = run?.call.callee.kind === "Name" ? program.scopes.get(file)?.get(run.call.callee.name) : undefined;
       const graph = callee?.decl.kind === "GraphDecl" ? callee : undefined;
-      const status: Ty.Ty = { k: "union", members: ["completed", "failed", "suspended", "needs_attention"].map((value) => ({ k: "literal", value }) as Ty.Ty) };
-      add({ name: "status", ty: status, role: "builtin" });
-      add({ name: "output", ty: graph && (graph.decl as A.GraphDecl).returns ? ctx.typeOf(graph.file, (graph.decl as A.GraphDecl).returns!, false) : Ty.ANY, role: "builtin" });
-      add({
-        name: "state",
-        ty: graph ? Ty.record(A.graphState(graph.decl as A.GraphDecl).map((f) => ctx.fieldTy(graph.file, f, false))) : Ty.ANY,
-        role: "builtin",
-      });
-      add({ name: "error", ty: FAILURE_RECORD, role: "builtin" });
+      builtins(S.testBindings(ctx, graph && { decl: graph.decl as A.GraphDecl, file: graph.file }));
       break;
     }
     default:

@@ -3,12 +3,11 @@
 // through the checker's field references), a graph node, an enum
 // member, a property key or attribute (docs only), or an expression (its type). Hover, definition
 // and references all start here.
-import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_INTRINSICS, type CompileResult, type Sym } from "../compiler/index.js";
+import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_FUNCTIONS, builtinSignature, type CompileResult, type Sym } from "../compiler/index.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
 import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
-import { builtinSignature } from "./builtins.js";
 
-const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_INTRINSICS]);
+const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS]);
 
 /** Where a symbol is declared: the file and the span of its declaring name. */
 export interface Def {

@@ -27,6 +27,7 @@ import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
 import { normalize } from "./normalize.js";
 import { describeValue, isRecord } from "./expr.js";
 import type { Json } from "./types.js";
+import type { PolicyFunction } from "../compiler/plan/index.js";
 
 /** The strings of a value, depth first (numbers as text; keys are not included). */
 export function stringsOf(v: Json, out: string[] = []): string[] {
@@ -83,59 +84,60 @@ function testNormalized(re: RegExp, s: string, caseFold = false): boolean {
   return !n.identity && re.test(n.text);
 }
 
-/** `scope.call` of a policy condition: the intrinsics above, undefined for anything else. */
-export function policyIntrinsic(fn: string, args: Json[]): Json | undefined {
-  switch (fn) {
-    case "contains_pii": {
-      const named = args.slice(1).map((k) => {
-        if (typeof k !== "string" || !(k === "pii" || (PII_KINDS as readonly string[]).includes(k))) {
-          throw new Error(`contains_pii(): unknown PII kind ${JSON.stringify(k)} (kinds: ${PII_KINDS.join(", ")})`);
-        }
-        return k;
-      });
-      const kinds = named.length ? expandKinds(named) : [...PII_KINDS];
-      return stringsOf(args[0] ?? null).some((s) => containsPii(s, kinds));
-    }
-    case "matches": {
-      const [x, source, flags] = args;
-      if (typeof source !== "string") throw new Error("matches() needs a regular expression string");
-      if (flags !== undefined && typeof flags !== "string") throw new Error("matches(): flags must be a string");
-      const re = regex(source, flags ?? "");
-      return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s));
-    }
-    case "contains_any": {
-      const [x, words] = args;
-      if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw new Error("contains_any() needs a list of strings");
-      const re = keywordPattern(words as string[]);
-      return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s, true));
-    }
-    case "replace": {
-      const [x, source, by, flags] = args;
-      if (typeof x !== "string") throw new Error(`replace() needs a string, got ${describeValue(x ?? null)}`);
-      if (typeof source !== "string") throw new Error("replace() needs a regular expression string");
-      if (typeof by !== "string") throw new Error("replace() needs a replacement string");
-      if (flags !== undefined && typeof flags !== "string") throw new Error("replace(): flags must be a string");
-      return x.replace(regex(source, flags ?? "", "replace", true), by);
-    }
-    case "trim": {
-      const [x] = args;
-      if (typeof x !== "string") throw new Error(`trim() needs a string, got ${describeValue(x ?? null)}`);
-      return x.trim();
-    }
-    case "truncate": {
-      const [x, n] = args;
-      if (typeof x !== "string") throw new Error(`truncate() needs a string, got ${describeValue(x ?? null)}`);
-      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`truncate() needs a number of characters (an int ≥ 0), got ${describeValue(n ?? null)}`);
-      if (x.length <= n) return x;
-      let out = "";
-      let count = 0;
-      for (const ch of x) {
-        if (count++ === n) break;
-        out += ch;
+/** What each policy function does (compiler/plan/vocabulary.ts names them; a new one fails to compile until it is here). */
+const POLICY_FUNCTION_IMPLS: Record<PolicyFunction, (args: Json[]) => Json> = {
+  contains_pii: (args) => {
+    const named = args.slice(1).map((k) => {
+      if (typeof k !== "string" || !(k === "pii" || (PII_KINDS as readonly string[]).includes(k))) {
+        throw new Error(`contains_pii(): unknown PII kind ${JSON.stringify(k)} (kinds: ${PII_KINDS.join(", ")})`);
       }
-      return out;
+      return k;
+    });
+    const kinds = named.length ? expandKinds(named) : [...PII_KINDS];
+    return stringsOf(args[0] ?? null).some((s) => containsPii(s, kinds));
+  },
+  matches: (args) => {
+    const [x, source, flags] = args;
+    if (typeof source !== "string") throw new Error("matches() needs a regular expression string");
+    if (flags !== undefined && typeof flags !== "string") throw new Error("matches(): flags must be a string");
+    const re = regex(source, flags ?? "");
+    return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s));
+  },
+  contains_any: (args) => {
+    const [x, words] = args;
+    if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw new Error("contains_any() needs a list of strings");
+    const re = keywordPattern(words as string[]);
+    return stringsOf(x ?? null).some((s) => re.test(s) || testNormalized(re, s, true));
+  },
+  replace: (args) => {
+    const [x, source, by, flags] = args;
+    if (typeof x !== "string") throw new Error(`replace() needs a string, got ${describeValue(x ?? null)}`);
+    if (typeof source !== "string") throw new Error("replace() needs a regular expression string");
+    if (typeof by !== "string") throw new Error("replace() needs a replacement string");
+    if (flags !== undefined && typeof flags !== "string") throw new Error("replace(): flags must be a string");
+    return x.replace(regex(source, flags ?? "", "replace", true), by);
+  },
+  trim: (args) => {
+    const [x] = args;
+    if (typeof x !== "string") throw new Error(`trim() needs a string, got ${describeValue(x ?? null)}`);
+    return x.trim();
+  },
+  truncate: (args) => {
+    const [x, n] = args;
+    if (typeof x !== "string") throw new Error(`truncate() needs a string, got ${describeValue(x ?? null)}`);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`truncate() needs a number of characters (an int ≥ 0), got ${describeValue(n ?? null)}`);
+    if (x.length <= n) return x;
+    let out = "";
+    let count = 0;
+    for (const ch of x) {
+      if (count++ === n) break;
+      out += ch;
     }
-    default:
-      return undefined;
-  }
+    return out;
+  },
+};
+
+/** `scope.call` of a policy condition: the policy functions above, undefined for anything else. */
+export function policyIntrinsic(fn: string, args: Json[]): Json | undefined {
+  return Object.hasOwn(POLICY_FUNCTION_IMPLS, fn) ? POLICY_FUNCTION_IMPLS[fn as PolicyFunction](args) : undefined;
 }

@@ -3,7 +3,7 @@
 // of non-determinism goes through the journal (journal.ts), so a resumed or replayed run takes the
 // same path and never repeats a finished side effect.
 import { Duration, Effect, Exit } from "effect";
-import { declId, type ExprIR, type JsonSchema, type Plan } from "../compiler/plan/index.js";
+import { declId, type ExprIR, type JsonSchema, type Plan, type ToolImplKind } from "../compiler/plan/index.js";
 import { evaluate, type Scope } from "./expr.js";
 import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "./journal.js";
 import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
@@ -933,9 +933,12 @@ function edgeGroups(edges: Edge[]): Map<string, Edge[]> {
 }
 
 /** `server.tool` for a tool implemented by an MCP server (events and audit records name both); undefined for other tools. */
+/** Which tool kinds name a remote tool that events and audit records show beside the declared name. */
+const SERVER_QUALIFIED: Record<ToolImplKind, boolean> = { js: false, http: false, mcp: true, builtin: false };
+
 function mcpName(plan: Plan, tool: string): string | undefined {
   const t = plan.tools[tool];
-  return t?.impl?.kind === "mcp" ? qualifiedToolName(tool, t) : undefined;
+  return t?.impl && SERVER_QUALIFIED[t.impl.kind] ? qualifiedToolName(tool, t) : undefined;
 }
 
 /** A model and its fallbacks, depth-first, each once. */

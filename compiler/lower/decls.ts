@@ -2,6 +2,7 @@
 
 import type { AgentDecl, ContextDecl, Expr, ModelDecl, PromptDecl, ToolDecl } from "../syntax/ast.js";
 import type { AgentPlan, ContextPlan, ContextSourcePlan, JsonValue, Message, ModelPlan, PromptPlan, ToolImpl, ToolPlan } from "../plan/types.js";
+import { SOURCE_KINDS, TOOL_IMPL_KINDS, type ToolImplKind } from "../plan/vocabulary.js";
 import { constNumber, constString, constStrings, constValue, dottedName } from "./const.js";
 import type { LowerCtx } from "./context.js";
 import { calleeName, segmentsOf } from "./expr.js";
@@ -82,40 +83,38 @@ function headerValue(e: Expr): string {
 }
 
 /** `js("./m.mjs#fn")`, `http("METHOD url")` / `http({ method, url, headers })`, `mcp(server, "tool")`, `builtin("std.x")`. */
+const IMPL_OF: { [K in ToolImplKind]: (args: Expr[]) => Extract<ToolImpl, { kind: K }> } = {
+  js: (args) => {
+    const spec = constString(args[0]) ?? "";
+    const hash = spec.lastIndexOf("#");
+    return hash < 0 ? { kind: "js", module: spec, export: "default" } : { kind: "js", module: spec.slice(0, hash), export: spec.slice(hash + 1) };
+  },
+  http: (args) => {
+    // http("GET https://…/{id}") or http({ method, url, headers }); header values are strings, which
+    // may hold `{env:NAME}` secret holes, or env("NAME").
+    const arg = args[0];
+    if (arg?.kind === "Record") {
+      const field = (k: string) => arg.fields.find((f) => f.key.name === k)?.value;
+      const headers = field("headers");
+      return {
+        kind: "http",
+        method: (constString(field("method")) ?? "GET").toUpperCase(),
+        url: constString(field("url")) ?? "",
+        headers: headers?.kind === "Record" ? Object.fromEntries(headers.fields.map((f) => [f.key.name, headerValue(f.value)])) : {},
+      };
+    }
+    const spec = constString(arg) ?? "";
+    const m = /^([A-Za-z]+)\s+(\S+)$/.exec(spec);
+    return m ? { kind: "http", method: m[1]!.toUpperCase(), url: m[2]!, headers: {} } : { kind: "http", method: "GET", url: spec, headers: {} };
+  },
+  mcp: (args) => ({ kind: "mcp", server: (args[0] && (dottedName(args[0]) ?? constString(args[0]))) ?? "", tool: constString(args[1]) ?? "" }),
+  builtin: (args) => ({ kind: "builtin", name: constString(args[0]) ?? "" }),
+};
+
 function implOf(e: Expr | undefined): ToolImpl | null {
   if (!e || e.kind !== "Call") return null;
-  const args = e.args.map((a) => a.value);
-  switch (calleeName(e.callee)) {
-    case "js": {
-      const spec = constString(args[0]) ?? "";
-      const hash = spec.lastIndexOf("#");
-      return hash < 0 ? { kind: "js", module: spec, export: "default" } : { kind: "js", module: spec.slice(0, hash), export: spec.slice(hash + 1) };
-    }
-    case "http": {
-      // http("GET https://…/{id}") or http({ method, url, headers }); header values are strings, which
-      // may hold `{env:NAME}` secret holes, or env("NAME").
-      const arg = args[0];
-      if (arg?.kind === "Record") {
-        const field = (k: string) => arg.fields.find((f) => f.key.name === k)?.value;
-        const headers = field("headers");
-        return {
-          kind: "http",
-          method: (constString(field("method")) ?? "GET").toUpperCase(),
-          url: constString(field("url")) ?? "",
-          headers: headers?.kind === "Record" ? Object.fromEntries(headers.fields.map((f) => [f.key.name, headerValue(f.value)])) : {},
-        };
-      }
-      const spec = constString(arg) ?? "";
-      const m = /^([A-Za-z]+)\s+(\S+)$/.exec(spec);
-      return m ? { kind: "http", method: m[1]!.toUpperCase(), url: m[2]!, headers: {} } : { kind: "http", method: "GET", url: spec, headers: {} };
-    }
-    case "mcp":
-      return { kind: "mcp", server: (args[0] && (dottedName(args[0]) ?? constString(args[0]))) ?? "", tool: constString(args[1]) ?? "" };
-    case "builtin":
-      return { kind: "builtin", name: constString(args[0]) ?? "" };
-    default:
-      return null;
-  }
+  const kind = TOOL_IMPL_KINDS.find((k) => k === calleeName(e.callee));
+  return kind ? IMPL_OF[kind](e.args.map((a) => a.value)) : null;
 }
 
 const ROLES = ["system", "user", "assistant"] as const;
@@ -169,8 +168,6 @@ export function lowerAgent(ctx: LowerCtx, d: AgentDecl): AgentPlan {
     loc: ctx.loc(d.name.span),
   };
 }
-
-const SOURCE_KINDS = ["vector", "keyword", "structured", "sessions"] as const;
 
 export function lowerContext(ctx: LowerCtx, d: ContextDecl): ContextPlan {
   const p = propMap(d.props);

@@ -8,13 +8,12 @@ import type { Expr, PolicyDecl } from "../syntax/ast.js";
 import type { HookPlan, PolicyPlan, RulePlan } from "../plan/types.js";
 import { hookId, ruleId } from "../plan/ids.js";
 import { walkExpr } from "../analysis/expr.js";
-import { BUILTIN_FUNCTIONS } from "../semantic/expr.js";
-import { POLICY_INTRINSICS } from "../semantic/policy-intrinsics.js";
+import { BUILTIN_FUNCTIONS, POLICY_FUNCTIONS } from "../plan/vocabulary.js";
 import type { LowerCtx } from "./context.js";
 import { exprToIR } from "./expr.js";
 
 const POLICY_LOCALS: ReadonlySet<string> = new Set(["input", "output", "principal", "tool"]);
-const NOT_CLASSIFIERS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_INTRINSICS]);
+const NOT_CLASSIFIERS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS]);
 
 export function lowerPolicy(ctx: LowerCtx, d: PolicyDecl): PolicyPlan {
   const policy = d.name.name;

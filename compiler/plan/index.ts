@@ -1,6 +1,7 @@
 // awr/compiler/plan — everything a runtime needs to load and read a plan, and nothing else.
 export * from "./types.js";
 export * from "./ids.js";
+export * from "./vocabulary.js";
 export { PlanError, type PlanErrorCode } from "./errors.js";
 export { encodePlan, decodePlan, readPlanHeader, PLAN_MAGIC, type PlanHeader } from "./codec.js";
 export { planToText, exprText, schemaText } from "./inspect.js";

@@ -2,8 +2,19 @@
 // one line per step with its stable id, expressions and schemas printed source-like.
 // Deterministic: the same plan always prints the same text (tests snapshot it).
 
-import type { ExprIR, JsonValue, Loc, Plan, Retry, Segment, Stmt } from "./types.js";
+import type { ExprIR, JsonValue, Loc, Plan, Retry, Segment, Stmt, ToolImpl } from "./types.js";
+import type { ToolImplKind } from "./vocabulary.js";
 import { BINARY_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from "./precedence.js";
+
+/** How each tool implementation kind prints. */
+const IMPL_TEXT: { [K in ToolImplKind]: (i: Extract<ToolImpl, { kind: K }>) => string } = {
+  js: (i) => `js ${i.module}#${i.export}`,
+  http: (i) => `http ${i.method} ${i.url}`,
+  mcp: (i) => `mcp ${i.server} ${str(i.tool)}`,
+  builtin: (i) => `builtin ${i.name}`,
+};
+
+const implText = (i: ToolImpl): string => (IMPL_TEXT[i.kind] as (i: ToolImpl) => string)(i);
 
 export function planToText(plan: Plan): string {
   const out: string[] = [];
@@ -33,12 +44,7 @@ export function planToText(plan: Plan): string {
   for (const [name, t] of Object.entries(plan.tools)) {
     const lines = [`tool ${name}${paramsText(t.params)} -> ${schemaText(t.returns)}${at(t.loc)}`];
     if (t.description !== null) lines.push(`  description ${str(t.description)}`);
-    if (t.impl) {
-      const i = t.impl;
-      const impl =
-        i.kind === "js" ? `js ${i.module}#${i.export}` : i.kind === "http" ? `http ${i.method} ${i.url}` : i.kind === "mcp" ? `mcp ${i.server} ${str(i.tool)}` : `builtin ${i.name}`;
-      lines.push(`  impl ${impl}`);
-    } else lines.push("  impl -");
+    lines.push(`  impl ${t.impl ? implText(t.impl) : "-"}`);
     if (t.tags.length) lines.push(`  tags ${t.tags.join(", ")}`);
     lines.push(
       `  timeout ${dur(t.timeout_ms)} · rate ${t.rate ? `${t.rate.count}/${dur(t.rate.per_ms).replace(/^1(?=[a-z])/, "")}` : "-"} · idempotent ${t.idempotent}` +

@@ -6,6 +6,7 @@
 // lower. The VM loads plans with compiler/plan alone.
 
 import { z } from "zod";
+import { AWAITS, SOURCE_KINDS, type ToolImplKind } from "./vocabulary.js";
 
 /** The plan body format this compiler writes and this runtime reads. Bump on any change of shape. */
 export const PLAN_FORMAT = 3;
@@ -111,12 +112,18 @@ export const ModelSchema = z.strictObject({
   loc: LocSchema,
 });
 
-export const ToolImplSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("js"), module: z.string(), export: z.string() }),
-  z.strictObject({ kind: z.literal("http"), method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()) }),
-  z.strictObject({ kind: z.literal("mcp"), server: z.string(), tool: z.string() }),
-  z.strictObject({ kind: z.literal("builtin"), name: z.string() }),
-]);
+/** One shape per tool implementation kind (compiler/plan/vocabulary.ts): a new kind needs its shape here. */
+const TOOL_IMPL_SHAPES = {
+  js: z.strictObject({ kind: z.literal("js"), module: z.string(), export: z.string() }),
+  http: z.strictObject({ kind: z.literal("http"), method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()) }),
+  mcp: z.strictObject({ kind: z.literal("mcp"), server: z.string(), tool: z.string() }),
+  builtin: z.strictObject({ kind: z.literal("builtin"), name: z.string() }),
+} satisfies { [K in ToolImplKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
+
+export const ToolImplSchema = z.discriminatedUnion("kind", [TOOL_IMPL_SHAPES.js, TOOL_IMPL_SHAPES.http, TOOL_IMPL_SHAPES.mcp, TOOL_IMPL_SHAPES.builtin]);
+/** Compiles only while the union above names every kind of the vocabulary. */
+type Covers<Want extends Have, Have> = Want;
+type _EveryToolImplKind = Covers<ToolImplKind, z.infer<typeof ToolImplSchema>["kind"]>;
 
 export const ToolSchema = z.strictObject({
   params: JsonSchemaSchema,
@@ -185,7 +192,7 @@ export const AgentSchema = z.strictObject({
 
 export const ContextSourceSchema = z.strictObject({
   name: z.string(),
-  kind: z.enum(["vector", "keyword", "structured", "sessions"]),
+  kind: z.enum(SOURCE_KINDS),
   args: z.array(JsonValueSchema),
   options: z.record(z.string(), JsonValueSchema),
   loc: LocSchema,
@@ -274,7 +281,7 @@ export const StmtSchema = z.discriminatedUnion("op", [
   z.strictObject({
     id: z.string(),
     op: z.literal("await"),
-    kind: z.enum(["human", "event"]),
+    kind: z.enum(AWAITS),
     /** The reason (human) or event name (event). */
     arg: ExprSchema,
     into: z.string().nullable(),

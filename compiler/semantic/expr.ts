@@ -2,6 +2,7 @@ import type * as A from "../syntax/ast.js";
 import type { CheckContext } from "./scope.js";
 import { article, kindWord } from "./scope.js";
 import * as Ty from "./types.js";
+import { BUILTIN_FUNCTIONS, assertNever } from "../plan/vocabulary.js";
 
 /** Values in scope for an expression, plus call-like intrinsics of the slot (e.g. `calls` in tests). */
 export interface Env {
@@ -14,7 +15,6 @@ export interface Env {
   unknownCode?: "AWR2001" | "AWR3003";
 }
 
-export const BUILTIN_FUNCTIONS = ["len", "contains", "lower", "upper", "join", "keys", "round"] as const;
 
 /** Literal types widen to their base type where a value is computed or collected. */
 export function widen(t: Ty.Ty): Ty.Ty {
@@ -285,7 +285,8 @@ export class ExprChecker {
       }
     };
     const isStr = (t: Ty.Ty) => Ty.isStringy(t, ctx);
-    switch (name) {
+    const fn = BUILTIN_FUNCTIONS.find((f) => f === name);
+    switch (fn) {
       case "len":
         if (arity(1, 1)) need(0, (t) => t.k === "list" || t.k === "map" || t.k === "record" || isStr(t), "a list, map or string");
         return Ty.INT;
@@ -311,6 +312,10 @@ export class ExprChecker {
           need(1, (t) => Ty.assignable(t, Ty.INT, ctx), "a number of digits (int)");
         }
         return Ty.FLOAT;
+      case undefined:
+        break;
+      default:
+        return assertNever(fn, "builtin function");
     }
     const sym = ctx.program.scopes.get(env.file)?.get(name);
     if (sym) {

@@ -1,17 +1,24 @@
 // Completion by slot (see completion-context.ts): declaration keywords at the top level, property
-// keys of each declaration kind with their docs (compiler/semantic/props.ts), declarations of the
+// keys of each declaration kind with their docs (compiler/language/props.ts), declarations of the
 // right kind after `model:`, `tools: [`, `run`, type names after `:`, attributes after `@`, fields
 // after `.` (the receiver typed by the checker), graph members, node statements, node and state
 // field names, and values and declarations in scope in expressions.
 import type { CompletionItem, CompletionParams, MarkupContent } from "vscode-languageserver/node";
 import { CompletionItemKind, MarkupKind } from "vscode-languageserver/node";
-import * as A from "../../compiler/syntax/ast.js";
-import * as P from "../../compiler/semantic/props.js";
-import * as Ty from "../../compiler/semantic/types.js";
-import { BUILTIN_TYPE_NAMES } from "../../compiler/semantic/scope.js";
-import { BUILTIN_FUNCTIONS } from "../../compiler/semantic/expr.js";
-import { parseExpressionAt } from "../../compiler/syntax/parser.js";
-import type { ModuleInfo, Program, Sym } from "../../compiler/semantic/program.js";
+import {
+  ast as A,
+  props as P,
+  types as Ty,
+  BUILTIN_TYPE_NAMES,
+  BACKOFFS,
+  BUILTIN_FUNCTIONS,
+  TOOL_IMPL_KINDS,
+  BUILTINS,
+  parseExpressionAt,
+  type ModuleInfo,
+  type Program,
+  type Sym,
+} from "../../compiler/index.js";
 import { declAt, pathAt } from "../ast-path.js";
 import { completionContext, type Slot } from "../completion-context.js";
 import { toOffset, toPosition, uriToPath } from "../convert.js";
@@ -43,12 +50,12 @@ const VALUE_KINDS: Record<string, A.DeclKind[]> = {
 const VALUE_WORDS: Record<string, string[]> = {
   fuse: ["rrf", "concat"],
   idempotent: ["true", "false"],
-  impl: ["js", "http", "mcp", "builtin"],
+  impl: [...TOOL_IMPL_KINDS],
 };
 const NESTED_KEYS: Record<string, Record<string, string>> = {
   limits: { turns: "most model turns", tokens: "most tokens in total", cost: "most USD", time: "most wall time (a duration)" },
   price: { input: "USD per million input tokens", output: "USD per million output tokens" },
-  retry: { max: "retries after the first attempt", backoff: "exponential(initial, cap) | linear(step, cap) | fixed(delay)", jitter: "randomise the delays (bool)" },
+  retry: { max: "retries after the first attempt", backoff: BACKOFFS.map((b) => `${b}(${BUILTINS[b].params.map(([label]) => label.split(":")[0]).join(", ")})`).join(" | "), jitter: "randomise the delays (bool)" },
   ...Object.fromEntries(Object.entries(P.SOURCE_KINDS).map(([k, v]) => [`source:${k}`, v.options])),
 };
 

@@ -2,7 +2,7 @@
 // node's doc; a property key's or attribute's documentation; an expression's type.
 import type { Hover, HoverParams } from "vscode-languageserver/node";
 import { MarkupKind } from "vscode-languageserver/node";
-import * as Ty from "../../compiler/semantic/types.js";
+import { types as Ty } from "../../compiler/index.js";
 import { signature, fieldText } from "../describe.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
 import { targetAt, type Target } from "../target.js";

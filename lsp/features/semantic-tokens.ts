@@ -5,14 +5,7 @@
 // Template text is a string; holes are lexed on their own so their expressions are tokenised too.
 import type { SemanticTokens, SemanticTokensLegend, SemanticTokensParams } from "vscode-languageserver/node";
 import type { IToken } from "chevrotain";
-import * as A from "../../compiler/syntax/ast.js";
-import type { CompileResult } from "../../compiler/compile.js";
-import type { ModuleInfo } from "../../compiler/semantic/program.js";
-import { BUILTIN_TYPE_NAMES } from "../../compiler/semantic/scope.js";
-import { BUILTIN_FUNCTIONS } from "../../compiler/semantic/expr.js";
-import { POLICY_INTRINSICS } from "../../compiler/semantic/policy-intrinsics.js";
-import { SOURCE_KINDS } from "../../compiler/semantic/props.js";
-import * as L from "../../compiler/syntax/lexer.js";
+import { ast as A, lexer as L, BUILTIN_TYPE_NAMES, BUILTIN_FORMS, type CompileResult, type ModuleInfo } from "../../compiler/index.js";
 import { type AnyNode, childrenOf } from "../ast-path.js";
 import { type Local, scopeAt } from "../scope-at.js";
 import { uriToPath } from "../convert.js";
@@ -43,23 +36,7 @@ const DECL_TOKEN: Record<A.DeclKind, [TokenType, Modifier[]]> = {
 };
 
 /** Names of the call-like forms the language gives meaning to (impls, backoffs, sources, awaits). */
-const BUILTIN_CALLEES = new Set<string>([
-  ...BUILTIN_FUNCTIONS,
-  ...POLICY_INTRINSICS,
-  ...Object.keys(SOURCE_KINDS),
-  "js",
-  "http",
-  "mcp",
-  "builtin",
-  "exponential",
-  "linear",
-  "fixed",
-  "human",
-  "event",
-  "fail",
-  "calls",
-  "audit",
-]);
+const BUILTIN_CALLEES: ReadonlySet<string> = new Set<string>(BUILTIN_FORMS);
 
 const KEYWORDS = new Set<unknown>([...L.keywordTokens, L.True, L.False, L.Null]);
 const NUMBERS = new Set<unknown>([L.NumberLiteral, L.Duration, L.BadDuration]);

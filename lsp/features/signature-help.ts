@@ -11,7 +11,7 @@ import { declAt } from "../ast-path.js";
 import { toOffset, uriToPath } from "../convert.js";
 import { fieldText } from "../describe.js";
 import type { Workspace } from "../workspace.js";
-import { BUILTINS } from "../builtins.js";
+import { builtinForm } from "../../compiler/index.js";
 
 const OPEN = new Set<unknown>([L.LParen, L.LSquare, L.LCurly]);
 const CLOSE = new Set<unknown>([L.RParen, L.RSquare, L.RCurly]);
@@ -52,7 +52,7 @@ export function signatureHelp(ws: Workspace, params: SignatureHelpParams): Signa
     if (d.doc) sig.documentation = { kind: MarkupKind.Markdown, value: d.doc };
     names = d.params.map((p) => p.name.name);
   } else {
-    const b = Object.hasOwn(BUILTINS, call.callee) ? BUILTINS[call.callee] : undefined;
+    const b = builtinForm(call.callee);
     if (!b) return null;
     const head = `${call.callee}(`;
     const parts = b.params.map(([l]) => l);

@@ -8,19 +8,6 @@ import { describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "..", "..");
 const LSP = join(ROOT, "lsp");
 
-/**
- * Files owned by the concurrent split of compiler/semantic/check.ts into semantic/check/ and
- * compiler/language/ (issue 13): they keep their deep imports until that lands. Remove a file from
- * here when it switches to compiler/index.ts.
- */
-const PENDING = new Set([
-  "builtins.ts",
-  "scope-at.ts",
-  "describe.ts",
-  "features/completion.ts",
-  "features/semantic-tokens.ts",
-  "features/hover.ts",
-]);
 
 const sources = readdirSync(LSP, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
 
@@ -42,7 +29,7 @@ describe("lsp/ imports", () => {
     for (const f of sources) {
       for (const target of importsOf(f)) {
         if (target.startsWith("cli/")) bad.push(`lsp/${f} imports ${target}`);
-        else if (target.startsWith("compiler/") && target !== "compiler/index.js" && !PENDING.has(f)) bad.push(`lsp/${f} imports ${target} (use compiler/index.ts)`);
+        else if (target.startsWith("compiler/") && target !== "compiler/index.js") bad.push(`lsp/${f} imports ${target} (use compiler/index.ts)`);
       }
     }
     expect(bad).toEqual([]);

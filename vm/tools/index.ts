@@ -6,6 +6,7 @@
 // redacts the secrets the call used from its result, every field of its failures and its console
 // output (vm/redact-secrets.ts, the one redaction boundary). Every failure is a classified
 // VmFailure. Retries, the journal, policies and mocks are the interpreter's business.
+import { assertNever } from "../../compiler/plan/index.js";
 import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
 import { toolArguments, validate } from "../schema.js";
@@ -157,6 +158,8 @@ export class Tools implements ToolProvider {
             throw this.mcpSecrets.error(e);
           });
       }
+      default:
+        return assertNever(impl, "tool impl kind");
     }
   }
 

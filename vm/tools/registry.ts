@@ -3,7 +3,7 @@
 // its durability (idempotent, compensation), how it runs, and its qualified name: MCP tools are
 // namespaced by server (`github.create_issue`), the name events and audit records can show next to
 // the declared one. `Tools.call` (index.ts) is the router that enforces all of it per call.
-import type { Plan, ToolPlan } from "../../compiler/plan/index.js";
+import { assertNever, type Plan, type ToolPlan } from "../../compiler/plan/index.js";
 import { methodAndUrl } from "./http.js";
 
 export interface ToolEntry {
@@ -40,6 +40,8 @@ export function qualifiedToolName(name: string, plan: Pick<ToolPlan, "impl">): s
     }
     case "builtin":
       return impl.name;
+    default:
+      return assertNever(impl, "tool impl kind");
   }
 }
 

@@ -12,13 +12,12 @@
 //   trim(s)                                 without leading and trailing whitespace
 //   truncate(s, n)                          at most n characters (code points)
 
-import type * as A from "../syntax/ast.js";
-import type { ExprChecker, Env } from "./expr.js";
-import * as P from "./props.js";
-import type { CheckContext } from "./scope.js";
-import * as Ty from "./types.js";
-
-export const POLICY_INTRINSICS = ["contains_pii", "matches", "contains_any", "replace", "trim", "truncate"] as const;
+import type * as A from "../../syntax/ast.js";
+import type { ExprChecker, Env } from "../expr.js";
+import * as P from "../../language/props.js";
+import type { PolicyFunction } from "../../plan/vocabulary.js";
+import type { CheckContext } from "../scope.js";
+import * as Ty from "../types.js";
 
 type Intrinsic = (c: A.CallExpr, env: Env) => Ty.Ty;
 
@@ -55,73 +54,57 @@ export function policyIntrinsics(ctx: CheckContext, ex: ExprChecker): Map<string
     }
   };
   const kinds = P.PII_KINDS as readonly string[];
-  return new Map<string, Intrinsic>([
-    [
-      "contains_pii",
-      (c, env) => {
-        const ts = prelude(c, env, "contains_pii", 1, Infinity);
-        if (ts) {
-          for (const a of c.args.slice(1)) {
-            const k = literal(a);
-            if (k === undefined) ctx.report("AWR3002", env.file, a.value.span, `contains_pii() takes PII kinds as string literals: ${kinds.map((x) => `"${x}"`).join(", ")}`);
-            else if (!kinds.includes(k)) ctx.unknown(env.file, { name: k, span: a.value.span }, kinds, "kind of PII", "AWR5002");
-          }
+  // Written in the order did-you-mean lists them; a policy function without a type fails to compile.
+  const fns: Record<PolicyFunction, Intrinsic> = {
+    contains_pii: (c, env) => {
+      const ts = prelude(c, env, "contains_pii", 1, Infinity);
+      if (ts) {
+        for (const a of c.args.slice(1)) {
+          const k = literal(a);
+          if (k === undefined) ctx.report("AWR3002", env.file, a.value.span, `contains_pii() takes PII kinds as string literals: ${kinds.map((x) => `"${x}"`).join(", ")}`);
+          else if (!kinds.includes(k)) ctx.unknown(env.file, { name: k, span: a.value.span }, kinds, "kind of PII", "AWR5002");
         }
-        return Ty.BOOL;
-      },
-    ],
-    [
-      "matches",
-      (c, env) => {
-        const ts = prelude(c, env, "matches", 2, 3);
-        if (ts) regex(c, env, "matches", ts, 1, 2);
-        return Ty.BOOL;
-      },
-    ],
-    [
-      "replace",
-      (c, env) => {
-        const ts = prelude(c, env, "replace", 3, 4);
-        if (ts) {
-          needString(ts[0], c.args[0]!, env, "replace", "a string");
-          needString(ts[2], c.args[2]!, env, "replace", "a replacement string");
-          regex(c, env, "replace", ts, 1, 3);
-        }
-        return Ty.STRING;
-      },
-    ],
-    [
-      "trim",
-      (c, env) => {
-        const ts = prelude(c, env, "trim", 1, 1);
-        if (ts) needString(ts[0], c.args[0]!, env, "trim", "a string");
-        return Ty.STRING;
-      },
-    ],
-    [
-      "truncate",
-      (c, env) => {
-        const ts = prelude(c, env, "truncate", 2, 2);
-        if (ts) {
-          needString(ts[0], c.args[0]!, env, "truncate", "a string");
-          const n = ts[1]!;
-          if (n.k !== "any" && n.k !== "error" && !Ty.assignable(n, Ty.INT, ctx)) ctx.report("AWR3001", env.file, c.args[1]!.value.span, `truncate() needs a number of characters (int), found ${Ty.show(n)}`);
-        }
-        return Ty.STRING;
-      },
-    ],
-    [
-      "contains_any",
-      (c, env) => {
-        const ts = prelude(c, env, "contains_any", 2, 2);
-        const t = ts?.[1];
-        if (t && t.k !== "any" && t.k !== "error" && !(t.k === "list" && (Ty.isStringy(t.of, ctx) || t.of.k === "any"))) {
-          ctx.report("AWR3001", env.file, c.args[1]!.value.span, `contains_any() needs a list of strings, found ${Ty.show(t)}`);
-        }
-        return Ty.BOOL;
-      },
-    ],
-  ]);
+      }
+      return Ty.BOOL;
+    },
+    matches: (c, env) => {
+      const ts = prelude(c, env, "matches", 2, 3);
+      if (ts) regex(c, env, "matches", ts, 1, 2);
+      return Ty.BOOL;
+    },
+    replace: (c, env) => {
+      const ts = prelude(c, env, "replace", 3, 4);
+      if (ts) {
+        needString(ts[0], c.args[0]!, env, "replace", "a string");
+        needString(ts[2], c.args[2]!, env, "replace", "a replacement string");
+        regex(c, env, "replace", ts, 1, 3);
+      }
+      return Ty.STRING;
+    },
+    trim: (c, env) => {
+      const ts = prelude(c, env, "trim", 1, 1);
+      if (ts) needString(ts[0], c.args[0]!, env, "trim", "a string");
+      return Ty.STRING;
+    },
+    truncate: (c, env) => {
+      const ts = prelude(c, env, "truncate", 2, 2);
+      if (ts) {
+        needString(ts[0], c.args[0]!, env, "truncate", "a string");
+        const n = ts[1]!;
+        if (n.k !== "any" && n.k !== "error" && !Ty.assignable(n, Ty.INT, ctx)) ctx.report("AWR3001", env.file, c.args[1]!.value.span, `truncate() needs a number of characters (int), found ${Ty.show(n)}`);
+      }
+      return Ty.STRING;
+    },
+    contains_any: (c, env) => {
+      const ts = prelude(c, env, "contains_any", 2, 2);
+      const t = ts?.[1];
+      if (t && t.k !== "any" && t.k !== "error" && !(t.k === "list" && (Ty.isStringy(t.of, ctx) || t.of.k === "any"))) {
+        ctx.report("AWR3001", env.file, c.args[1]!.value.span, `contains_any() needs a list of strings, found ${Ty.show(t)}`);
+      }
+      return Ty.BOOL;
+    },
+  };
+  return new Map(Object.entries(fns));
 }
 
 /**

@@ -1,5 +1,6 @@
 // What each property-bodied declaration accepts. One table per kind: the checker validates against
 // it, the LSP completes from it, docs/language.md lists it (a test keeps the three in sync).
+import { SOURCE_KINDS as SOURCE_KIND_NAMES, type SourceKind } from "../plan/vocabulary.js";
 
 export interface PropSpec {
   /** What the value is, in words, for messages and completion details. */
@@ -71,8 +72,16 @@ export const CONTEXT_PROPS: Record<string, PropSpec> = {
   summarize: { type: "prompt", doc: "A prompt that condenses the context when it exceeds the budget." },
 };
 
-/** Source kinds: `args` is how many arguments the call takes (a path or glob, or none). */
-export const SOURCE_KINDS: Record<string, { doc: string; args: 0 | 1; options: Record<string, string> }> = {
+export interface SourceSpec {
+  doc: string;
+  /** How many arguments the call takes (a path or glob, or none). */
+  args: 0 | 1;
+  /** Option name → its type in words (the checker parses these words: int, string, bool, list of …, "a" | "b"). */
+  options: Record<string, string>;
+}
+
+/** Source kinds (names in compiler/plan/vocabulary.ts), in the vocabulary's order. */
+export const SOURCE_KINDS: Record<string, SourceSpec> = sourceSpecs({
   vector: { doc: 'vector("glob"): files chunked, embedded and searched by similarity.', args: 1, options: { chunk: "int", overlap: "int" } },
   keyword: { doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.', args: 1, options: { fields: "list of strings" } },
   structured: { doc: 'structured("file.jsonl"): records filtered by field.', args: 1, options: { key: "string" } },
@@ -81,13 +90,13 @@ export const SOURCE_KINDS: Record<string, { doc: string; args: 0 | 1; options: R
     args: 0,
     options: { scope: '"principal" | "all"', exclude_current: "bool", roles: 'list of "user" | "assistant" | "tool"', search: '"keyword" | "vector"' },
   },
-};
+});
 
-export const TOOL_IMPLS = ["js", "http", "mcp", "builtin"] as const;
+function sourceSpecs(specs: Record<SourceKind, SourceSpec>): Record<string, SourceSpec> {
+  return Object.fromEntries(SOURCE_KIND_NAMES.map((k) => [k, specs[k]]));
+}
 
 export const PII_KINDS = ["pii", "email", "phone", "card", "iban", "ssn", "ip"] as const;
-
-export const FAILURE_KINDS = ["timeout", "rate_limit", "transport", "schema", "refusal", "policy", "tool", "budget", "cancelled"] as const;
 
 export { REDUCERS } from "../syntax/ast.js";
 

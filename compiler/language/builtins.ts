@@ -1,5 +1,18 @@
-// The call-like builtins of the language — expression functions, tool implementations, sources,
-// backoffs, awaits, test intrinsics — with their parameters: signature help and hover share them.
+// The call-like built-in forms of the language — expression functions, policy functions, tool
+// implementations, sources, backoffs, awaits, test intrinsics — with their parameters and docs.
+// Names come from compiler/plan/vocabulary.ts; this table must give every one of them a signature
+// (it fails to compile otherwise). Signature help, hover and completion read it.
+import {
+  AWAITS,
+  BACKOFFS,
+  BUILTIN_FUNCTIONS,
+  POLICY_FUNCTIONS,
+  SOURCE_KINDS,
+  TEST_INTRINSICS,
+  TOOL_IMPL_KINDS,
+  type BuiltinForm,
+} from "../plan/vocabulary.js";
+import { SOURCE_KINDS as SOURCE_SPECS } from "./props.js";
 
 export interface Builtin {
   params: [label: string, doc?: string][];
@@ -7,7 +20,7 @@ export interface Builtin {
   doc: string;
 }
 
-export const BUILTINS: Record<string, Builtin> = {
+export const BUILTINS: Readonly<Record<BuiltinForm, Builtin>> = {
   len: { params: [["value: list | map | string"]], returns: "int", doc: "The number of items, entries or characters." },
   contains: { params: [["haystack: list | string"], ["needle"]], returns: "bool", doc: "Whether a list holds an item or a string a substring." },
   lower: { params: [["text: string"]], returns: "string", doc: "The text in lower case." },
@@ -22,9 +35,9 @@ export const BUILTINS: Record<string, Builtin> = {
   exponential: { params: [["initial: duration"], ["cap: duration"]], doc: "Retry backoff doubling from `initial` up to `cap`." },
   linear: { params: [["step: duration"], ["cap: duration"]], doc: "Retry backoff growing by `step` up to `cap`." },
   fixed: { params: [["delay: duration"]], doc: "Retry backoff with the same delay each time." },
-  vector: { params: [['"glob"']], doc: 'vector("glob"): files chunked, embedded and searched by similarity.' },
-  keyword: { params: [['"file"']], doc: 'keyword("file"): BM25 keyword search over a JSONL or text corpus.' },
-  structured: { params: [['"file.jsonl"']], doc: 'structured("file.jsonl"): records filtered by field.' },
+  vector: { params: [['"glob"']], doc: SOURCE_SPECS.vector!.doc },
+  keyword: { params: [['"file"']], doc: SOURCE_SPECS.keyword!.doc },
+  structured: { params: [['"file.jsonl"']], doc: SOURCE_SPECS.structured!.doc },
   sessions: { params: [], doc: "sessions(): earlier conversations of the run's sessions store (cross-session memory); options `scope`, `exclude_current`, `roles`, `search`." },
   // Policy rules (docs/policies.md § Content filters, § Transform).
   contains_pii: {
@@ -45,8 +58,16 @@ export const BUILTINS: Record<string, Builtin> = {
 };
 
 
+/** Every call-like built-in form's name, family by family (semantic tokens colour them). */
+export const BUILTIN_FORMS: readonly BuiltinForm[] = [...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS, ...SOURCE_KINDS, ...TOOL_IMPL_KINDS, ...BACKOFFS, ...AWAITS, ...TEST_INTRINSICS];
+
+/** The built-in form called `name`, if it is one. */
+export function builtinForm(name: string): Builtin | undefined {
+  return Object.hasOwn(BUILTINS, name) ? BUILTINS[name as BuiltinForm] : undefined;
+}
+
 /** `len(value: list | map | string) -> int` */
 export function builtinSignature(name: string): string | undefined {
-  const b = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+  const b = builtinForm(name);
   return b && `${name}(${b.params.map((p) => p[0]).join(", ")})${b.returns ? ` -> ${b.returns}` : ""}`;
 }
