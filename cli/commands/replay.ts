@@ -31,7 +31,8 @@ Examples:
 Exit codes:
   0  the replay reproduced the run
   1  it diverged (the problems are listed)
-  2  usage error, an unknown run, or a missing or unreadable store (none is created)
+  2  usage error, an unknown run, a missing or unreadable store (none is created), or a run
+     whose journal was changed outside AWR (its hash chain is broken: see awr audit --verify)
 `,
   async run(args, io) {
     const runId = onePositional("replay", args, "run id");

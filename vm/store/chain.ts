@@ -149,6 +149,11 @@ export function verifyChain<R extends Linked>(
       continue;
     }
     const f = from[i];
+    if (f === i + 1 && from[i + 1] === i - 1) {
+      add(r.seq, "reordered", `${whats} ${r.seq} and ${r.seq + 1} were swapped (reordered)`);
+      explained = i + 1;
+      continue;
+    }
     if (f !== undefined) {
       // A row that follows a moved row is where it was; only the moved rows are named.
       if (!moved(f)) add(r.seq, "reordered", `${what} ${r.seq} was moved: it was written ${f < 0 ? "as the first one" : `after ${what} ${rows[f]!.seq}`}`);
@@ -173,7 +178,7 @@ export function verifyChain<R extends Linked>(
     add(count, "missing", `${whats} ${count}–${head.count - 1} are missing (deleted from the end): the run records ${head.count}`);
   } else if (count + renumbered > head.count) {
     add(head.count, "inserted", `${whats} ${head.count}–${count - 1} were added after the run's last recorded one`);
-  } else if (head.hash !== last) {
+  } else if (head.hash !== last && !problems.length) {
     add(Math.max(count - 1, 0), "head", `the run's recorded head of its ${whats} is not the hash of its last one (the head was rewritten)`);
   }
   problems.sort((a, b) => a.seq - b.seq);
