@@ -27,39 +27,15 @@ export function genesis(log: ChainLog, runId: string): string {
   return hash("sha256", JSON.stringify([`awr/${log}/v1`, runId]), "hex");
 }
 
-// SQLite stores text as UTF-8, where a lone surrogate becomes U+FFFD; the canonical form uses what
-// the store reads back. (JSON columns are already well formed: JSON.stringify escapes lone surrogates.)
-const SURROGATE = /[\uD800-\uDFFF]/;
-function stored(s: string): string {
-  return SURROGATE.test(s) ? Buffer.from(s, "utf8").toString("utf8") : s;
-}
-function storedOrNull(s: string | null): string | null {
-  return s === null ? null : stored(s);
-}
-
 /** The chain value of a journal row after `prev`. */
 export function journalLink(prev: string, r: JournalRow): string {
-  const head = JSON.stringify([stored(r.key), stored(r.step), r.kind, r.phase, stored(r.hash), r.at, r.value_blob, r.error]);
+  const head = JSON.stringify([r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value_blob, r.error]);
   return hash("sha256", r.value === null ? `${prev}\n${head}\n` : `${prev}\n${head}\n${r.value}`, "hex");
 }
 
 /** The chain value of an audit row after `prev` (its run is in the genesis; its seq is its position). */
 export function auditLink(prev: string, r: AuditRow): string {
-  const body = JSON.stringify([
-    stored(r.step),
-    r.principal,
-    r.kind,
-    stored(r.hook),
-    stored(r.target),
-    storedOrNull(r.policy),
-    storedOrNull(r.rule),
-    stored(r.outcome),
-    storedOrNull(r.reason),
-    r.redacted,
-    storedOrNull(r.actor),
-    storedOrNull(r.comment),
-    r.at,
-  ]);
+  const body = JSON.stringify([r.step, r.principal, r.kind, r.hook, r.target, r.policy, r.rule, r.outcome, r.reason, r.redacted, r.actor, r.comment, r.at]);
   return hash("sha256", `${prev}\n${body}`, "hex");
 }
 
@@ -162,7 +138,7 @@ export function verifyChain<R extends Linked>(
     // Fewer rows than the head counts, and this row is intact but follows something that is gone:
     // an entry before it was deleted and the later ones renumbered to close the gap.
     const intactAfter = next === undefined ? head !== undefined && r.chain === head.hash : r.chain !== null && links(r.chain, next);
-    if (head !== undefined && n + renumbered < head.count && intactAfter) {
+    if (head !== undefined && rows[n - 1]!.seq + 1 + renumbered < head.count && intactAfter) {
       renumbered++;
       add(r.seq, "missing", `a ${what} before ${what} ${r.seq} is missing (deleted, and the later ones renumbered)`);
     } else {

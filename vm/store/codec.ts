@@ -133,9 +133,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// A lone surrogate cannot be stored as UTF-8 (SQLite would read back U+FFFD three times): both
+// stores keep the string with U+FFFD in its place, so what is stored is what was hashed (chain.ts).
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function str(v: unknown, what: string, nonEmpty = false): string {
   if (typeof v !== "string" || (nonEmpty && v === "")) throw new StoreError(`${what} must be a ${nonEmpty ? "non-empty " : ""}string`);
-  return v;
+  return SURROGATE.test(v) ? Buffer.from(v, "utf8").toString("utf8") : v;
 }
 
 function num(v: unknown, what: string): number {
