@@ -72,7 +72,7 @@ export function verifyChain<R extends Linked>(
   rows: readonly R[],
   link: (prev: string, r: R) => string,
   head: ChainHead | undefined,
-  extra: (r: R) => string | undefined = () => undefined,
+  extra?: (r: R) => string | undefined,
 ): ChainStatus {
   const what = log === "journal" ? "journal entry" : "audit record";
   const whats = log === "journal" ? "journal entries" : "audit records";
@@ -90,10 +90,13 @@ export function verifyChain<R extends Linked>(
   const from = new Array<number | undefined>(n).fill(undefined);
   let positions: Map<string, number> | undefined;
   let searches = 0;
+  let intact = true;
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
+    if (gap(i)) intact = false;
     if (gap(i) || links(before(i), r)) continue;
     broken[i] = true;
+    intact = false;
     if (r.chain === null || searches++ >= MOVE_SEARCHES) continue;
     positions ??= new Map([[start, -1], ...rows.map((x, j) => [x.chain ?? "", j] as const)]);
     for (const [p, j] of positions) {
@@ -105,12 +108,12 @@ export function verifyChain<R extends Linked>(
   }
   const moved = (j: number): boolean => j >= 0 && broken[j]! && from[j] !== undefined;
 
-  // Pass 2: name each break once.
+  // Pass 2: name each break once (nothing to do for an intact chain, the case of every load).
   let renumbered = 0;
   let explained = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && !(intact && extra === undefined); i++) {
     const r = rows[i]!;
-    const bad = extra(r);
+    const bad = extra?.(r);
     if (bad !== undefined) add(r.seq, "edited", `${what} ${r.seq} was edited: ${bad}`);
     if (gap(i)) {
       const first = i === 0 ? 0 : rows[i - 1]!.seq + 1;

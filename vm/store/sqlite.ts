@@ -425,9 +425,9 @@ export class SqliteStore implements RunStore {
       selectHead: db.prepare(`SELECT version, next_seq, next_audit, journal_head, audit_head FROM runs WHERE run_id = ?`),
       selectJournal: db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`),
       bumpRun: db.prepare(
-        `UPDATE runs SET version = version + 1, next_seq = next_seq + @appended, next_event = next_event + @events, next_audit = next_audit + @audits,
-           journal_head = @journal_head, audit_head = @audit_head
-         WHERE run_id = @run_id AND version = @expect AND journal_head IS @old_journal_head AND audit_head IS @old_audit_head
+        `UPDATE runs SET version = version + 1, next_seq = next_seq + ?, next_event = next_event + ?, next_audit = next_audit + ?,
+           journal_head = ?, audit_head = ?
+         WHERE run_id = ? AND version = ? AND journal_head IS ? AND audit_head IS ?
          RETURNING version, next_seq, next_event, next_audit`,
       ),
       // One statement for every update: a column is set when its flag is 1.
@@ -615,18 +615,23 @@ export class SqliteStore implements RunStore {
       for (let i = 0; i < audit.length; i++) arows[i] = encodeAudit(runId, audit[i]!, i, base.next_audit + i);
       const journalHead = rows.length ? chainRows(base.journal_head ?? "", rows, journalLink) : base.journal_head;
       const auditHead = arows.length ? chainRows(base.audit_head ?? "", arows, auditLink) : base.audit_head;
-      const p = {
-        run_id: runId,
-        expect: req.expectVersion,
-        appended: rows.length,
-        events: events.length,
-        audits: arows.length,
-        journal_head: journalHead,
-        audit_head: auditHead,
-        old_journal_head: base.journal_head,
-        old_audit_head: base.audit_head,
-      };
-      const head = (cols === undefined ? this.s.bumpRun.get(p) : this.s.updateRun.get(updateParams(cols, p))) as
+      const head = (
+        cols === undefined
+          ? this.s.bumpRun.get(rows.length, events.length, arows.length, journalHead, auditHead, runId, req.expectVersion, base.journal_head, base.audit_head)
+          : this.s.updateRun.get(
+              updateParams(cols, {
+                run_id: runId,
+                expect: req.expectVersion,
+                appended: rows.length,
+                events: events.length,
+                audits: arows.length,
+                journal_head: journalHead,
+                audit_head: auditHead,
+                old_journal_head: base.journal_head,
+                old_audit_head: base.audit_head,
+              }),
+            )
+      ) as
         | { version: number; next_seq: number; next_event: number; next_audit: number }
         | undefined;
       if (!head) {
