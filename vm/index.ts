@@ -7,7 +7,7 @@ export { PlanError, PlanTrustError, readPlanHeader, verifyPlanSignature, type Ke
 export { createRuntime, planOfRun, storedPlanOfRun, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
 export { Mocks, type ExecResult, type Observations } from "./interpreter.js";
 export { DEFAULT_MAX_HANDOFFS, DEFAULT_REPAIR_ROUNDS, type AgentOptions } from "./agent.js";
-export { openStore, MemoryStore, SqliteStore, StoreError, DEFAULT_STORE_PATH } from "./store/index.js";
+export { openStore, MemoryStore, SqliteStore, StoreError, ChainError, DEFAULT_STORE_PATH } from "./store/index.js";
 export { OpenAIGateway, RecordedModels, RecordingModels, type OpenAIGatewayOptions } from "./gateway/index.js";
 export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServerConfig, type ToolEntry } from "./tools/index.js";
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";

@@ -240,7 +240,38 @@ export interface RunStore {
   getBlob(hash: string): Uint8Array | undefined;
   /** Dispatches not yet taken (oldest first); `take` removes them. */
   takeDispatches(limit?: number): Dispatch[];
+  /**
+   * Checks the hash chains of a run's journal and audit records (of every run when no id is given)
+   * and reports each break; `load` refuses a run whose journal chain is broken (a `ChainError`).
+   */
+  verify(runId?: string): ChainReport[];
   close(): void;
+}
+
+/** One break in a run's hash chain: the first entry concerned (its seq) and what was done to it. */
+export interface ChainProblem {
+  log: "journal" | "audit";
+  runId: string;
+  seq: number;
+  /** `head`: the count and hash recorded in the run's row do not match its entries. */
+  kind: "edited" | "inserted" | "missing" | "reordered" | "head";
+  message: string;
+}
+
+export interface ChainStatus {
+  /** Entries stored. */
+  entries: number;
+  /** The chain value of the last one (sha256 hex): the head to keep outside the store. */
+  head: string;
+  problems: ChainProblem[];
+}
+
+export interface ChainReport {
+  runId: string;
+  journal: ChainStatus;
+  audit: ChainStatus;
+  /** When the store was upgraded to chained storage (schema 5) if the run is older: entries written before were chained then. */
+  anchoredAt?: number;
 }
 
 // ---------------------------------------------------------------- events

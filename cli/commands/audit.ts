@@ -1,7 +1,8 @@
-import type { AuditQuery, AuditRecord } from "../../vm/types.js";
+import type { AuditQuery, AuditRecord, ChainReport, RunStore } from "../../vm/types.js";
+import type { CliIo } from "../io.js";
 import type { Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { STORE_HELP, existingStore, openRunStore, timeArg } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel, timeArg } from "../runs.js";
 
 const OUTCOMES = ["allow", "deny", "approve", "redact", "transform", "ok", "failed", "approved", "rejected", "answered", "succeeded", "retried"];
 
@@ -19,6 +20,7 @@ export const audit: Command = {
     limit: { type: "string" },
     json: { type: "boolean" },
     jsonl: { type: "boolean" },
+    verify: { type: "boolean" },
   },
   help: `Show the audit log of a store: every policy decision (which rule of which policy allowed,
 denied, asked for approval or redacted, at which hook of which call, for whom), every tool call, and
@@ -27,6 +29,12 @@ resolve: who decided, and why).
 The log is append-only; records never carry the values, only the JSON paths that were redacted.
 
 Usage: awr audit [--run ID] [--since T] [--until T] [--policy P] [--outcome O] [--json | --jsonl]
+       awr audit --verify [RUN] [--json]
+
+With --verify, checks the hash chains of the journal and the audit records of one run (or of every
+run): prints OK with the number of entries and the head hash of each chain — keep the heads outside
+the store to detect a store rewritten as a whole — or names each entry that was edited, inserted,
+deleted or moved since it was written.
 
 Options:
 ${STORE_HELP}
@@ -40,18 +48,22 @@ ${STORE_HELP}
   --limit <n>          At most n records (the oldest first)
   --json               Print a JSON array
   --jsonl              Print one JSON record per line (an export)
+  --verify [RUN]       Check the hash chains of RUN (default: every run) instead of listing
   -h, --help           Show this help
 
 Examples:
   awr audit --run 6f1c2b9e-…
   awr audit --since 24h --outcome deny
   awr audit --store .awr/runs.db --jsonl > audit.jsonl
+  awr audit --verify 6f1c2b9e-…
 
 Exit codes:
-  0  printed (also when no record matches)
-  2  usage error, no store at that path, or an unreadable store
+  0  printed (also when no record matches); with --verify, every chain is intact
+  1  with --verify: a chain is broken (each break is listed)
+  2  usage error, no store at that path, an unknown run, or an unreadable store
 `,
   async run(args, io) {
+    if (args.values.verify) return verify(args.positionals, args.values, io);
     if (args.positionals.length) throw new UsageError(`unexpected arguments: ${args.positionals.join(" ")}`, "filters are options, e.g. awr audit --run <id>");
     const v = args.values;
     if (v.json && v.jsonl) throw new UsageError("choose one of --json and --jsonl");
@@ -121,4 +133,44 @@ export function auditChanges(r: AuditRecord): string {
   if (!r.redacted?.length) return "";
   if (r.outcome === "transform") return `transformed ${r.redacted.map((x) => x.path).join(", ")}`;
   return `redacted ${r.redacted.map((x) => `${x.path} (${x.kind})`).join(", ")}`;
+}
+
+/** `awr audit --verify [RUN]`: every chain of the run (or of all runs), OK with its heads or each break. */
+async function verify(positionals: string[], v: Record<string, unknown>, io: CliIo): Promise<number> {
+  const filters = ["since", "until", "policy", "outcome", "kind", "limit", "jsonl"].filter((k) => v[k] !== undefined);
+  if (filters.length) throw new UsageError(`--verify checks whole chains; it takes no --${filters[0]}`, "awr audit --verify [RUN] [--json]");
+  if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(" ")}`, "awr audit --verify [RUN]");
+  const runId = positionals[0] ?? (typeof v.run === "string" ? v.run : undefined);
+  const spec = v.store as string | undefined;
+  existingStore(spec, io);
+  const store: RunStore = await openRunStore(spec, io);
+  try {
+    const reports = store.verify(runId);
+    if (runId !== undefined && !reports.length) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+    const broken = reports.filter((r) => r.journal.problems.length || r.audit.problems.length);
+    if (v.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    else io.stdout.write(verifyText(reports, broken.length));
+    return broken.length ? Exit.errors : Exit.ok;
+  } finally {
+    store.close();
+  }
+}
+
+function verifyText(reports: ChainReport[], broken: number): string {
+  if (!reports.length) return "no runs\n";
+  const out: string[] = [];
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  for (const r of reports) {
+    const problems = [...r.journal.problems, ...r.audit.problems];
+    out.push(`run ${r.runId}: ${problems.length ? `BROKEN (${plural(problems.length, "problem", "problems")})` : "OK"}`);
+    if (problems.length) {
+      for (const p of problems) out.push(`  ${p.kind.padEnd(9)} ${p.message}`);
+      continue;
+    }
+    out.push(`  journal  ${plural(r.journal.entries, "entry", "entries").padEnd(12)} head ${r.journal.head}`);
+    out.push(`  audit    ${plural(r.audit.entries, "record", "records").padEnd(12)} head ${r.audit.head}`);
+    if (r.anchoredAt !== undefined) out.push(`  entries stored before ${new Date(r.anchoredAt).toISOString()} were chained when the store was upgraded (schema 5), not when written`);
+  }
+  out.push(broken ? `${plural(broken, "run", "runs")} of ${reports.length} BROKEN: the store was changed outside AWR` : `${plural(reports.length, "run", "runs")} verified: OK`);
+  return `${out.join("\n")}\n`;
 }

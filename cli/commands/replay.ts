@@ -34,7 +34,8 @@ Examples:
 Exit codes:
   0  the replay reproduced the run
   1  it diverged (the problems are listed)
-  2  usage error, an unknown run, or a missing or unreadable store (none is created)
+  2  usage error, an unknown run, a missing or unreadable store (none is created), or a run
+     whose journal was changed outside AWR (its hash chain is broken: see awr audit --verify)
   77 --trust is given and the plan replayed is not signed by one of its keys (or changed since)
 `,
   async run(args, io) {

@@ -19,6 +19,7 @@ import type {
   SessionQuery,
   VmEvent,
 } from "../types.js";
+import { genesis } from "./chain.js";
 import { StoreError } from "./errors.js";
 
 /** Journal values whose JSON is larger than this many bytes go to the blob table. */
@@ -49,6 +50,10 @@ export interface RunRow {
   error: string | null;
   pending: string | null;
   meta: string | null;
+  /** The chain value of the last journal entry (the genesis when there is none; schema 5). */
+  journal_head: string | null;
+  /** The chain value of the last audit record (schema 5). */
+  audit_head: string | null;
 }
 
 /** A journal entry as stored: `value` is inline JSON text or `value_blob`, a blob's sha256. */
@@ -63,6 +68,8 @@ export interface JournalRow {
   value: string | null;
   value_blob: string | null;
   error: string | null;
+  /** sha256 over the previous entry's chain value and this entry (chain.ts; schema 5). */
+  chain: string | null;
 }
 
 export interface DispatchRow {
@@ -126,9 +133,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// A lone surrogate cannot be stored as UTF-8 (SQLite would read back U+FFFD three times): both
+// stores keep the string with U+FFFD in its place, so what is stored is what was hashed (chain.ts).
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function str(v: unknown, what: string, nonEmpty = false): string {
   if (typeof v !== "string" || (nonEmpty && v === "")) throw new StoreError(`${what} must be a ${nonEmpty ? "non-empty " : ""}string`);
-  return v;
+  return SURROGATE.test(v) ? Buffer.from(v, "utf8").toString("utf8") : v;
 }
 
 function num(v: unknown, what: string): number {
@@ -215,6 +226,8 @@ export function encodeRun(run: RunRecord): RunRow {
     error: failureJson(run.error, `${w}: error`),
     pending: pendingJson(run.pending, `${w}: pending`),
     meta: toJsonOpt(run.meta, `${w}: meta`),
+    journal_head: genesis("journal", id),
+    audit_head: genesis("audit", id),
   };
 }
 
@@ -324,7 +337,7 @@ export function encodeEntry(
     valueBlob = putBlob(jsonBytes(value));
     value = null;
   }
-  return { seq, key, step, kind: entry.kind, phase: entry.phase, hash, at, value, value_blob: valueBlob, error };
+  return { seq, key, step, kind: entry.kind, phase: entry.phase, hash, at, value, value_blob: valueBlob, error, chain: null };
 }
 
 export function decodeEntry(runId: string, row: JournalRow, getBlob: (hash: string) => Uint8Array | undefined): JournalEntry {
@@ -414,6 +427,8 @@ export interface AuditRow {
   /** Operator records: the decider's comment (schema 4). */
   comment: string | null;
   at: number;
+  /** sha256 over the previous record's chain value and this record (chain.ts; schema 5). */
+  chain: string | null;
 }
 
 function strOrNull(v: unknown, what: string): string | null {
@@ -450,6 +465,7 @@ export function encodeAudit(runId: string, a: AuditRecord, i: number, seq = 0): 
     actor: a.by === undefined ? null : str(a.by, `${w}: by`),
     comment: a.comment === undefined ? null : str(a.comment, `${w}: comment`),
     at: num(a.at, `${w}: at`),
+    chain: null,
   };
 }
 

@@ -5,6 +5,7 @@
 export { MemoryStore, type MemoryStoreOptions } from "./memory.js";
 export { SqliteStore, DEFAULT_STORE_PATH, SCHEMA_VERSION, type SqliteStoreOptions } from "./sqlite.js";
 export { StoreError } from "./errors.js";
+export { ChainError } from "./chain.js";
 export { DEFAULT_BLOB_THRESHOLD } from "./codec.js";
 
 import type { RunStore } from "../types.js";

@@ -4,7 +4,7 @@
 // failing commit leaves nothing behind, blobs are content-addressed — so a test against it tells
 // the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
 // state, and stored state never aliases what a caller passed in.
-import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
+import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   auditMatches,
@@ -41,6 +41,7 @@ import {
   type JournalRow,
   type RunRow,
 } from "./codec.js";
+import { ChainError, auditLink, chainReport, chainRows, journalLink, verifyChain } from "./chain.js";
 import { StoreError } from "./errors.js";
 
 export interface MemoryStoreOptions {
@@ -83,6 +84,8 @@ export class MemoryStore implements RunStore {
     this.open();
     const slot = this.runs.get(runId);
     if (!slot) return undefined;
+    const chain = verifyChain("journal", runId, slot.journal, journalLink, { count: slot.row.next_seq, hash: slot.row.journal_head });
+    if (chain.problems.length) throw new ChainError(chain.problems);
     const getBlob = (h: string): Uint8Array | undefined => verifiedBlob(h, this.blobs.get(h));
     return {
       snapshot: decodeRun(slot.row),
@@ -111,11 +114,13 @@ export class MemoryStore implements RunStore {
     const outbox = (req.dispatch ?? []).map((d, i) => encodeDispatch(req.runId, d, i));
     const audit = (req.audit ?? []).map((a, i) => encodeAudit(req.runId, a, i, slot.row.next_audit + i));
     const events = (req.events ?? []).map((e, i) => encodeEvent(req.runId, e, i));
+    const journalHead = rows.length ? chainRows(slot.row.journal_head!, rows, journalLink) : slot.row.journal_head;
+    const auditHead = audit.length ? chainRows(slot.row.audit_head!, audit, auditLink) : slot.row.audit_head;
 
     for (const [h, b] of newBlobs) this.blobs.set(h, b);
     slot.journal.push(...rows);
     slot.events.push(...events);
-    slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq, next_event: slot.row.next_event + events.length, next_audit: slot.row.next_audit + audit.length };
+    slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq, next_event: slot.row.next_event + events.length, next_audit: slot.row.next_audit + audit.length, journal_head: journalHead, audit_head: auditHead };
     this.dispatches.push(...outbox);
     this.auditRows.push(...audit);
     return slot.row.version;
@@ -188,6 +193,25 @@ export class MemoryStore implements RunStore {
     this.open();
     const b = verifiedBlob(hash, this.blobs.get(hash));
     return b && Uint8Array.from(b);
+  }
+
+  verify(runId?: string): ChainReport[] {
+    this.open();
+    const blobProblem = (h: string): string | undefined => {
+      const b = this.blobs.get(h);
+      if (!b) return `its value is blob ${h}, which is missing`;
+      return sha256Hex(b) === h ? undefined : `its value is blob ${h}, whose bytes were altered`;
+    };
+    const ids = runId !== undefined ? [runId] : [...new Set([...this.runs.keys(), ...this.auditRows.map((a) => a.run_id)])];
+    const out: ChainReport[] = [];
+    for (const id of ids) {
+      const slot = this.runs.get(id);
+      const audit = this.auditRows.filter((a) => a.run_id === id).sort((a, b) => a.seq - b.seq);
+      if (!slot && !audit.length) continue;
+      const heads = slot && { journal: { count: slot.row.next_seq, hash: slot.row.journal_head }, audit: { count: slot.row.next_audit, hash: slot.row.audit_head } };
+      out.push(chainReport(id, slot?.journal ?? [], audit, heads, blobProblem));
+    }
+    return out;
   }
 
   takeDispatches(limit?: number): Dispatch[] {

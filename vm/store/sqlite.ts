@@ -4,14 +4,14 @@
 //   meta     (key PRIMARY KEY, value)                 schema_version — see MIGRATIONS
 //   runs     (run_id PRIMARY KEY, graph, plan_hash, status, created_at, updated_at,
 //             version, next_seq, next_event, next_audit, input, principal, output, error,
-//             pending, meta)                                                    JSON as TEXT
+//             pending, meta, journal_head, audit_head (schema 5))               JSON as TEXT
 //   journal  (run_id → runs, seq, key, step, kind, phase, hash, at,
-//             value (inline JSON) | value_blob (→ blobs), error)
+//             value (inline JSON) | value_blob (→ blobs), error, chain (schema 5))
 //             PRIMARY KEY (run_id, seq) WITHOUT ROWID
 //   events   (run_id → runs, seq, count, body JSON)  PRIMARY KEY (run_id, seq) WITHOUT ROWID:
 //             one row per commit, `body` the array of its events, `seq` the first one's position
 //   audit    (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason,
-//             redacted, at, actor, comment (schema 4))  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
+//             redacted, at, actor, comment (schema 4), chain (schema 5))  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
 //             append-only: triggers refuse UPDATE and DELETE
 //   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at,
 //             principal)  PRIMARY KEY (session_id, seq) WITHOUT ROWID,
@@ -24,6 +24,13 @@
 // suspended → running on resume) must also move the version, or two workers could both apply it.
 // `next_seq`, `next_event` and `next_audit` (the lengths of the run's journal, events and audit
 // records) are kept beside it so an append needs no MAX(seq) scan.
+//
+// Hash chains (schema 5, chain.ts): every journal entry and audit record stores `chain`, the sha256
+// of the previous one's chain value and its own content; the run's row keeps the heads
+// (`next_seq` + `journal_head`, `next_audit` + `audit_head`). A commit needs the old heads: they
+// are cached per run from this connection's last load or commit, and the UPDATE only matches when
+// the row still holds them (`journal_head IS @old_journal_head …`), so a stale cache costs a
+// re-read, never a wrong chain. `load` verifies the journal chain; `verify` both chains.
 //
 // `commit` is one BEGIN IMMEDIATE transaction (the write lock is taken up front, so a concurrent
 // worker waits on busy_timeout instead of failing with SQLITE_BUSY on lock upgrade): update the
@@ -43,7 +50,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AuditQuery, AuditRecord, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
+import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   checkAuditQuery,
@@ -81,12 +88,13 @@ import {
   type RunRow,
   type RunUpdateColumns,
 } from "./codec.js";
+import { ChainError, auditLink, chainReport, chainRows, genesis, journalLink, verifyChain } from "./chain.js";
 import { StoreError } from "./errors.js";
 
 export const DEFAULT_STORE_PATH = ".awr/runs.db";
 
 /** The schema this build writes. A database with a higher version is refused, a lower one migrated. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
@@ -253,7 +261,66 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   `,
+  // 4 → 5: hash chains over each run's journal and audit records, and their heads in the run's row.
+  // The triggers are dropped while BACKFILL[5] computes the chains of the rows already there (the
+  // only UPDATE the audit log ever sees) and created again by it.
+  `
+  ALTER TABLE journal ADD COLUMN chain TEXT;  -- sha256 hex over the previous entry's chain and this entry
+  ALTER TABLE audit ADD COLUMN chain TEXT;
+  ALTER TABLE runs ADD COLUMN journal_head TEXT;  -- the chain value of the last journal entry (count: next_seq)
+  ALTER TABLE runs ADD COLUMN audit_head TEXT;    -- the chain value of the last audit record (count: next_audit)
+  DROP TRIGGER audit_no_update;
+  DROP TRIGGER audit_no_delete;
+  `,
 ];
+
+const AUDIT_TRIGGERS = `
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`;
+
+const JOURNAL_COLUMNS = "seq, key, step, kind, phase, hash, at, value, value_blob, error, chain";
+const AUDIT_COLUMNS = "run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain";
+
+/**
+ * Steps in code after MIGRATIONS[to - 1]. 5: chain the rows already stored, in seq order, as they
+ * are, and record the heads — those entries are anchored at migration time, not at write time
+ * (meta.chains_anchored_at says when). A run's recorded length (next_seq, next_audit) is kept, so
+ * rows deleted before the migration still show as missing.
+ */
+const BACKFILL: Record<number, (db: Database.Database) => void> = {
+  5: (db) => {
+    const journal = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`);
+    const setEntry = db.prepare(`UPDATE journal SET chain = ? WHERE run_id = ? AND seq = ?`);
+    const audit = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE run_id = ? ORDER BY seq`);
+    const setRecord = db.prepare(`UPDATE audit SET chain = ? WHERE run_id = ? AND seq = ?`);
+    const setHeads = db.prepare(`UPDATE runs SET journal_head = ?, audit_head = ? WHERE run_id = ?`);
+    const ids = db.prepare(`SELECT run_id FROM runs UNION SELECT run_id FROM audit`).pluck().all() as string[];
+    for (const id of ids) {
+      const entries = journal.all(id) as JournalRow[];
+      const jh = chainRows(genesis("journal", id), entries, journalLink);
+      for (const e of entries) setEntry.run(e.chain, id, e.seq);
+      const records = audit.all(id) as AuditRow[];
+      const ah = chainRows(genesis("audit", id), records, auditLink);
+      for (const a of records) setRecord.run(a.chain, id, a.seq);
+      setHeads.run(jh, ah, id);
+    }
+    db.exec(AUDIT_TRIGGERS);
+    if (ids.length) db.prepare(`INSERT INTO meta (key, value) VALUES ('chains_anchored_at', ?)`).run(String(Date.now()));
+  },
+};
+
+/** What this connection last saw of a run: the base of its next commit when the version still matches. */
+interface RunHead {
+  version: number;
+  next_seq: number;
+  next_audit: number;
+  journal_head: string | null;
+  audit_head: string | null;
+}
+
+/** Runs whose heads a connection remembers (the oldest is forgotten first). */
+const HEAD_CACHE = 4096;
 
 export interface SqliteStoreOptions {
   /** Journal values whose JSON exceeds this many bytes are stored as blobs (default 8 KiB). */
@@ -297,8 +364,11 @@ export class SqliteStore implements RunStore {
   };
   /** Prepared `list` and `audit` queries, by the set of filters used. */
   private readonly queries = new Map<string, Stmt>();
-  private readonly commitTx: (req: CommitRequest) => number;
+  private readonly commitTx: (req: CommitRequest) => RunHead;
   private readonly loadTx: (runId: string) => LoadedRun | undefined;
+  private readonly verifyTx: (runId: string | undefined) => ChainReport[];
+  /** Per run, what this connection last read or wrote of its row (see the header: hash chains). */
+  private readonly heads = new Map<string, RunHead>();
   private readonly takeTx: (limit: number) => Dispatch[];
   private readonly appendSessionTx: (sessionId: string, entries: SessionEntry[]) => number;
 
@@ -348,15 +418,17 @@ export class SqliteStore implements RunStore {
 
     this.s = {
       insertRun: db.prepare(
-        `INSERT INTO runs (run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, input, principal, output, error, pending, meta)
-         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending, @meta)`,
+        `INSERT INTO runs (run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, input, principal, output, error, pending, meta, journal_head, audit_head)
+         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending, @meta, @journal_head, @audit_head)`,
       ),
       selectRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
-      selectHead: db.prepare(`SELECT version, next_seq FROM runs WHERE run_id = ?`),
-      selectJournal: db.prepare(`SELECT seq, key, step, kind, phase, hash, at, value, value_blob, error FROM journal WHERE run_id = ? ORDER BY seq`),
+      selectHead: db.prepare(`SELECT version, next_seq, next_audit, journal_head, audit_head FROM runs WHERE run_id = ?`),
+      selectJournal: db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`),
       bumpRun: db.prepare(
-        `UPDATE runs SET version = version + 1, next_seq = next_seq + ?, next_event = next_event + ?, next_audit = next_audit + ?
-         WHERE run_id = ? AND version = ? RETURNING version, next_seq, next_event, next_audit`,
+        `UPDATE runs SET version = version + 1, next_seq = next_seq + ?, next_event = next_event + ?, next_audit = next_audit + ?,
+           journal_head = ?, audit_head = ?
+         WHERE run_id = ? AND version = ? AND journal_head IS ? AND audit_head IS ?
+         RETURNING version, next_seq, next_event, next_audit`,
       ),
       // One statement for every update: a column is set when its flag is 1.
       updateRun: db.prepare(
@@ -370,12 +442,13 @@ export class SqliteStore implements RunStore {
            output     = CASE WHEN @u_output     THEN @output     ELSE output     END,
            error      = CASE WHEN @u_error      THEN @error      ELSE error      END,
            pending    = CASE WHEN @u_pending    THEN @pending    ELSE pending    END,
-           version = version + 1, next_seq = next_seq + @appended, next_event = next_event + @events, next_audit = next_audit + @audits
-         WHERE run_id = @run_id AND version = @expect
+           version = version + 1, next_seq = next_seq + @appended, next_event = next_event + @events, next_audit = next_audit + @audits,
+           journal_head = @journal_head, audit_head = @audit_head
+         WHERE run_id = @run_id AND version = @expect AND journal_head IS @old_journal_head AND audit_head IS @old_audit_head
          RETURNING version, next_seq, next_event, next_audit`,
       ),
       insertEntry: db.prepare(
-        `INSERT INTO journal (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO journal (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBlob: db.prepare(`INSERT OR IGNORE INTO blobs (hash, size, bytes) VALUES (?, ?, ?)`),
       selectBlob: db.prepare(`SELECT bytes FROM blobs WHERE hash = ?`).pluck(),
@@ -383,7 +456,7 @@ export class SqliteStore implements RunStore {
       selectDispatches: db.prepare(`SELECT id, kind, run_id, payload FROM dispatch ORDER BY id LIMIT ?`),
       deleteDispatches: db.prepare(`DELETE FROM dispatch WHERE id <= ?`),
       insertAudit: db.prepare(
-        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertEvent: db.prepare(`INSERT INTO events (run_id, seq, count, body) VALUES (?, ?, ?, ?)`),
       selectEvents: db.prepare(`SELECT seq, count, body FROM events WHERE run_id = ? ORDER BY seq`),
@@ -397,6 +470,7 @@ export class SqliteStore implements RunStore {
 
     this.commitTx = db.transaction((req: CommitRequest) => this.commitInTx(req)).immediate;
     this.loadTx = db.transaction((runId: string) => this.loadInTx(runId)).deferred;
+    this.verifyTx = db.transaction((runId: string | undefined) => this.verifyInTx(runId)).deferred;
     this.takeTx = db.transaction((limit: number) => this.takeInTx(limit)).immediate;
     this.appendSessionTx = db.transaction((id: string, entries: SessionEntry[]) => this.appendSessionInTx(id, entries)).immediate;
   }
@@ -410,6 +484,7 @@ export class SqliteStore implements RunStore {
         if ((e as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT_PRIMARYKEY")) throw new StoreError(`run ${row.run_id} already exists`, this.path);
         throw e;
       }
+      this.remember(row.run_id, row);
     });
   }
 
@@ -420,7 +495,9 @@ export class SqliteStore implements RunStore {
   commit(req: CommitRequest): number {
     return this.guard("commit", () => {
       checkExpectVersion(req);
-      return this.commitTx(req);
+      const head = this.commitTx(req);
+      this.remember(req.runId, head); // only once the transaction is committed
+      return head.version;
     });
   }
 
@@ -501,6 +578,10 @@ export class SqliteStore implements RunStore {
     });
   }
 
+  verify(runId?: string): ChainReport[] {
+    return this.guard("verify", () => this.verifyTx(runId));
+  }
+
   takeDispatches(limit?: number): Dispatch[] {
     return this.guard("takeDispatches", () => this.takeTx(checkLimit(limit, "takeDispatches: limit") ?? -1));
   }
@@ -511,52 +592,125 @@ export class SqliteStore implements RunStore {
 
   // ------------------------------------------------------------ inside transactions
 
-  private commitInTx(req: CommitRequest): number {
+  private commitInTx(req: CommitRequest): RunHead {
     const runId = req.runId;
     const append = req.append ?? [];
     const events = req.events ?? [];
     const audit = req.audit ?? [];
-    // The version check and the bump are one statement (`WHERE version = expect`); only when it
-    // matches nothing do we look at why (no such run, or it moved).
     const cols = req.update === undefined ? undefined : encodeUpdate(runId, req.update);
-    const head = (
-      cols === undefined
-        ? this.s.bumpRun.get(append.length, events.length, audit.length, runId, req.expectVersion)
-        : this.s.updateRun.get(updateParams(cols, runId, req.expectVersion, append.length, events.length, audit.length))
-    ) as { version: number; next_seq: number; next_event: number; next_audit: number } | undefined;
-    if (!head) {
-      const now = this.s.selectHead.get(runId) as { version: number } | undefined;
-      if (!now) throw new StoreError(`commit: no run ${runId} in the store`, this.path);
-      throw new VersionConflict(runId, req.expectVersion, now.version);
+    // The version check and the bump are one statement (`WHERE version = expect`, and the heads
+    // the new entries are chained to); only when it matches nothing do we look at why (no such
+    // run, it moved, or this connection's idea of its heads was stale: then once more, from the row).
+    let base = this.heads.get(runId);
+    let fresh = false;
+    if (base === undefined || base.version !== req.expectVersion) {
+      base = this.readHead(runId, req.expectVersion);
+      fresh = true;
     }
-    let seq = head.next_seq - append.length;
-    for (let i = 0; i < append.length; i++) {
-      const r = encodeEntry(runId, append[i]!, seq++, this.threshold, this.putBlobRow);
-      this.s.insertEntry.run(runId, r.seq, r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value, r.value_blob, r.error);
-    }
-    if (events.length > 0) this.s.insertEvent.run(runId, head.next_event - events.length, events.length, encodeEvents(runId, events));
-    let aseq = head.next_audit - audit.length;
-    for (let i = 0; i < audit.length; i++) {
-      const a = encodeAudit(runId, audit[i]!, i);
-      this.s.insertAudit.run(a.run_id, aseq++, a.step, a.principal, a.kind, a.hook, a.target, a.policy, a.rule, a.outcome, a.reason, a.redacted, a.actor, a.comment, a.at);
-    }
-    const dispatch = req.dispatch;
-    if (dispatch !== undefined && dispatch.length > 0) {
-      const at = Date.now();
-      for (let i = 0; i < dispatch.length; i++) {
-        const r = encodeDispatch(runId, dispatch[i]!, i);
-        this.s.insertDispatch.run(r.kind, r.run_id, r.payload, at);
+    for (;;) {
+      let seq = base.next_seq;
+      const rows: JournalRow[] = new Array(append.length);
+      for (let i = 0; i < append.length; i++) rows[i] = encodeEntry(runId, append[i]!, seq++, this.threshold, this.putBlobRow);
+      const arows: AuditRow[] = new Array(audit.length);
+      for (let i = 0; i < audit.length; i++) arows[i] = encodeAudit(runId, audit[i]!, i, base.next_audit + i);
+      const journalHead = rows.length ? chainRows(base.journal_head ?? "", rows, journalLink) : base.journal_head;
+      const auditHead = arows.length ? chainRows(base.audit_head ?? "", arows, auditLink) : base.audit_head;
+      const head = (
+        cols === undefined
+          ? this.s.bumpRun.get(rows.length, events.length, arows.length, journalHead, auditHead, runId, req.expectVersion, base.journal_head, base.audit_head)
+          : this.s.updateRun.get(
+              updateParams(cols, {
+                run_id: runId,
+                expect: req.expectVersion,
+                appended: rows.length,
+                events: events.length,
+                audits: arows.length,
+                journal_head: journalHead,
+                audit_head: auditHead,
+                old_journal_head: base.journal_head,
+                old_audit_head: base.audit_head,
+              }),
+            )
+      ) as
+        | { version: number; next_seq: number; next_event: number; next_audit: number }
+        | undefined;
+      if (!head) {
+        if (fresh) throw new StoreError(`commit: run ${runId} changed while it was being committed`, this.path);
+        this.heads.delete(runId);
+        base = this.readHead(runId, req.expectVersion);
+        fresh = true;
+        continue;
       }
+      for (const r of rows) this.s.insertEntry.run(runId, r.seq, r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value, r.value_blob, r.error, r.chain);
+      if (events.length > 0) this.s.insertEvent.run(runId, head.next_event - events.length, events.length, encodeEvents(runId, events));
+      for (const a of arows) {
+        this.s.insertAudit.run(a.run_id, a.seq, a.step, a.principal, a.kind, a.hook, a.target, a.policy, a.rule, a.outcome, a.reason, a.redacted, a.actor, a.comment, a.at, a.chain);
+      }
+      const dispatch = req.dispatch;
+      if (dispatch !== undefined && dispatch.length > 0) {
+        const at = Date.now();
+        for (let i = 0; i < dispatch.length; i++) {
+          const r = encodeDispatch(runId, dispatch[i]!, i);
+          this.s.insertDispatch.run(r.kind, r.run_id, r.payload, at);
+        }
+      }
+      return { version: head.version, next_seq: head.next_seq, next_audit: head.next_audit, journal_head: journalHead, audit_head: auditHead };
     }
-    return head.version;
+  }
+
+  /** The run's row as the base of a commit at `expect`: no run is a StoreError, another version a conflict. */
+  private readHead(runId: string, expect: number): RunHead {
+    const now = this.s.selectHead.get(runId) as RunHead | undefined;
+    if (!now) throw new StoreError(`commit: no run ${runId} in the store`, this.path);
+    if (now.version !== expect) throw new VersionConflict(runId, expect, now.version);
+    return now;
+  }
+
+  private remember(runId: string, head: RunHead): void {
+    this.heads.delete(runId);
+    if (this.heads.size >= HEAD_CACHE) this.heads.delete(this.heads.keys().next().value!);
+    this.heads.set(runId, { version: head.version, next_seq: head.next_seq, next_audit: head.next_audit, journal_head: head.journal_head, audit_head: head.audit_head });
   }
 
   private loadInTx(runId: string): LoadedRun | undefined {
     const row = this.s.selectRun.get(runId) as RunRow | undefined;
     if (!row) return undefined;
     const rows = this.s.selectJournal.all(runId) as JournalRow[];
+    const chain = verifyChain("journal", runId, rows, journalLink, { count: row.next_seq, hash: row.journal_head });
+    if (chain.problems.length) throw new ChainError(chain.problems, this.path);
     const getBlob = (h: string): Uint8Array | undefined => verifiedBlob(h, this.s.selectBlob.get(h) as Buffer | undefined);
-    return { snapshot: decodeRun(row), journal: rows.map((r) => decodeEntry(runId, r, getBlob)), version: row.version };
+    const loaded = { snapshot: decodeRun(row), journal: rows.map((r) => decodeEntry(runId, r, getBlob)), version: row.version };
+    this.remember(runId, row);
+    return loaded;
+  }
+
+  private verifyInTx(runId: string | undefined): ChainReport[] {
+    const db = this.db;
+    const anchored = db.prepare(`SELECT value FROM meta WHERE key = 'chains_anchored_at'`).pluck().get() as string | undefined;
+    const anchoredAt = anchored === undefined ? undefined : Number(anchored);
+    const ids =
+      runId !== undefined
+        ? [runId]
+        : (db.prepare(`SELECT run_id FROM (SELECT run_id, created_at, rowid AS o FROM runs UNION ALL SELECT DISTINCT run_id, NULL, NULL FROM audit WHERE run_id NOT IN (SELECT run_id FROM runs)) ORDER BY created_at IS NULL, created_at, o, run_id`).pluck().all() as string[]);
+    const selectAudit = this.query(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE run_id = ? ORDER BY seq`);
+    const selectRow = this.query(`SELECT next_seq, next_audit, journal_head, audit_head, created_at FROM runs WHERE run_id = ?`);
+    const blobProblem = (h: string): string | undefined => {
+      const b = this.s.selectBlob.get(h) as Buffer | undefined;
+      if (!b) return `its value is blob ${h}, which is missing`;
+      return sha256Hex(b) === h ? undefined : `its value is blob ${h}, whose bytes were altered`;
+    };
+    const out: ChainReport[] = [];
+    for (const id of ids) {
+      const row = selectRow.get(id) as (Pick<RunRow, "next_seq" | "next_audit" | "journal_head" | "audit_head" | "created_at">) | undefined;
+      const journal = this.s.selectJournal.all(id) as JournalRow[];
+      const audit = selectAudit.all(id) as AuditRow[];
+      if (!row && !audit.length) continue;
+      const heads = row && { journal: { count: row.next_seq, hash: row.journal_head }, audit: { count: row.next_audit, hash: row.audit_head } };
+      const report = chainReport(id, journal, audit, heads, blobProblem);
+      if (anchoredAt !== undefined && (row === undefined || row.created_at < anchoredAt)) report.anchoredAt = anchoredAt;
+      out.push(report);
+    }
+    return out;
   }
 
   private takeInTx(limit: number): Dispatch[] {
@@ -618,7 +772,10 @@ export class SqliteStore implements RunStore {
         );
       }
       if (from === SCHEMA_VERSION) return;
-      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      for (let v = from; v < SCHEMA_VERSION; v++) {
+        db.exec(MIGRATIONS[v]!);
+        BACKFILL[v + 1]?.(db);
+      }
       db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(SCHEMA_VERSION));
     }).immediate();
   }
@@ -656,8 +813,8 @@ export class SqliteStore implements RunStore {
   }
 }
 
-function updateParams(cols: RunUpdateColumns, runId: string, expect: number, appended: number, events: number, audits: number): Record<string, unknown> {
-  const p: Record<string, unknown> = { run_id: runId, expect, appended, events, audits };
+function updateParams(cols: RunUpdateColumns, base: Record<string, unknown>): Record<string, unknown> {
+  const p: Record<string, unknown> = { ...base };
   for (const c of ["graph", "plan_hash", "status", "updated_at", "input", "principal", "output", "error", "pending"] as const) {
     const set = Object.prototype.hasOwnProperty.call(cols, c);
     p[`u_${c}`] = set ? 1 : 0;
