@@ -119,3 +119,30 @@ export function textDepth(text: string, limit: number): number {
   }
   return max;
 }
+
+/**
+ * `fetch` whose response bodies error with `tooLarge(max)` once they pass `max` bytes (a declared
+ * content-length over it fails at once), so a hostile endpoint cannot fill the heap.
+ */
+export function cappedFetch(max: number, tooLarge: (max: number) => Error, inner: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (!res.body) return res;
+    const declared = Number(res.headers.get("content-length") ?? "");
+    if (Number.isFinite(declared) && declared > max) {
+      void res.body.cancel().catch(() => {});
+      throw tooLarge(max);
+    }
+    let seen = 0;
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          seen += chunk.byteLength;
+          if (seen > max) ctl.error(tooLarge(max));
+          else ctl.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}

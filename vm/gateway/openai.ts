@@ -34,7 +34,7 @@ import { classify, type AbortState } from "./errors.js";
 import { parseJsonAnswer } from "./json.js";
 import { prepareSchema, schemaName, unwrap, type PreparedSchema, type SchemaValidator } from "./structured.js";
 import { Redactor } from "../redact-secrets.js";
-import { MODEL_ANSWER_LIMITS, describeBreach, textBreachOf, type ValueLimits } from "../limits.js";
+import { MODEL_ANSWER_LIMITS, cappedFetch, describeBreach, textBreachOf, type ValueLimits } from "../limits.js";
 
 export interface DeltaInfo {
   caller: string;
@@ -212,7 +212,7 @@ export class OpenAIGateway implements ModelProvider {
       // "Could not parse message into JSON" on a malformed stream chunk); every failure reaches the
       // caller as a classified VmFailure instead.
       // The body is read through a cap, so a hostile endpoint cannot fill the heap before `checkLimits`.
-      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off", fetch: cappedFetch(bodyCap(this.limits)) });
+      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off", fetch: cappedFetch(bodyCap(this.limits), (max) => new BodyTooLarge(max)) });
       this.clients.set(id, c);
     }
     return c;
@@ -374,30 +374,6 @@ export class BodyTooLarge extends Error {
     super(`the response body is larger than ${max} bytes`);
     this.name = "BodyTooLarge";
   }
-}
-
-/** `fetch` whose response bodies error once they pass `max` bytes. */
-export function cappedFetch(max: number): typeof fetch {
-  return async (input, init) => {
-    const res = await fetch(input, init);
-    if (!res.body) return res;
-    const declared = Number(res.headers.get("content-length") ?? "");
-    if (Number.isFinite(declared) && declared > max) {
-      void res.body.cancel().catch(() => {});
-      throw new BodyTooLarge(max);
-    }
-    let seen = 0;
-    const counted = res.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) {
-          seen += chunk.byteLength;
-          if (seen > max) ctl.error(new BodyTooLarge(max));
-          else ctl.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
-  };
 }
 
 function repairMessage(errors: string[], prepared: PreparedSchema): string {
