@@ -4,6 +4,7 @@ import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { checkProgram, type CheckResult } from "./semantic/check.js";
 import { checkJsModules } from "./semantic/js-modules.js";
+import { checkProjectPaths } from "./semantic/project-paths.js";
 import { analyzeProgram } from "./analysis/index.js";
 import { graphCost } from "./analysis/cost.js";
 import { lowerProgram } from "./lower/index.js";
@@ -33,7 +34,7 @@ export interface CompileResult {
 export function compile(entries: string[], host: SourceHost, opts: CompileOptions = {}): CompileResult {
   const { program, diagnostics } = loadProgram(entries, host, opts.cache);
   const check = checkProgram(program);
-  diagnostics.push(...check.diagnostics, ...checkJsModules(program, host), ...analyzeProgram(program));
+  diagnostics.push(...check.diagnostics, ...checkJsModules(program, host), ...checkProjectPaths(program, host), ...analyzeProgram(program));
   const all = sortDiagnostics(dedupe(diagnostics));
   const result: CompileResult = { program, check, diagnostics: all };
   if (opts.plan && !hasErrors(all)) {

@@ -17,6 +17,7 @@ import { McpClients, type McpServerConfig } from "./mcp.js";
 import { RateLimiter, Semaphore } from "./rate.js";
 import { runOf, Sandboxes, type LogSink, type SandboxOptions } from "./sandbox.js";
 import { SecretScope, type SecretLookup } from "./secrets.js";
+import { PathScope, allowPathsFromEnv } from "../project-paths.js";
 import { TOOL_RESULT_LIMITS, breachOf, cappedFetch, describeBreach, type ValueLimits } from "../limits.js";
 
 export type { ToolContext, JsToolFunction } from "./js.js";
@@ -61,6 +62,13 @@ export interface ToolsOptions {
    * through the same byte cap.
    */
   resultLimits?: Partial<ValueLimits>;
+  /**
+   * The project root js modules must resolve inside (after realpath); default: the nearest
+   * directory at or above `baseDir` holding package.json or .git, else `baseDir` (vm/project-paths.ts).
+   */
+  projectRoot?: string;
+  /** Further directories js modules may come from (default: `AWR_ALLOW_PATHS` of `env`). The stdlib's is always allowed. */
+  allowPaths?: string[];
 }
 
 /** The deadline of tools that declare none. */
@@ -82,9 +90,12 @@ export class Tools implements ToolProvider {
   private readonly lookup: SecretLookup;
   private readonly resultLimits: ValueLimits;
   private readonly fetch: Fetch;
+  private readonly scope: PathScope;
 
   constructor(private readonly opts: ToolsOptions) {
     this.resultLimits = { ...TOOL_RESULT_LIMITS, ...opts.resultLimits };
+    const allow = [...(opts.allowPaths ?? allowPathsFromEnv(opts.env)), ...(opts.stdlibDir ? [opts.stdlibDir] : [])];
+    this.scope = PathScope.of(opts.baseDir, { ...(opts.projectRoot ? { projectRoot: opts.projectRoot } : {}), allowPaths: allow });
     const max = this.resultLimits.maxBytes;
     this.fetch = cappedFetch(max, (m) => tooLarge(`a response body is larger than ${m} bytes`), (input, init) => (opts.fetch ?? globalThis.fetch)(input, init));
     this.sandboxes = new Sandboxes(opts.js);
@@ -181,6 +192,7 @@ export class Tools implements ToolProvider {
   ): Promise<unknown> {
     const { tool, plan } = req;
     const path = resolveJsModule(this.opts, plan.loc.file, impl.module, tool);
+    if (!this.scope.contains(path)) throw fail("tool", `tool ${tool}: ${this.scope.refusal(`js module "${impl.module}"`, path)}`, false);
     if (this.opts.js?.isolation === "inline") {
       const fn = await this.modules.fn(path, impl.export, tool, impl.module);
       const ctx: ToolContext = { idempotencyKey: req.idempotencyKey, signal };
