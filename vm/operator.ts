@@ -93,7 +93,7 @@ export function checkInput(plan: Plan, graph: string, input: Json): void {
   if (!g) return;
   // Hostile input is refused before anything recursive (validation, encoding, the store) sees it.
   const breach = breachOf(input, INPUT_LIMITS);
-  if (breach) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), [`the input ${describeBreach(breach)}`]);
+  if (breach) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), [`the input ${describeBreach(breach)}${breach.limit === "bytes" ? "; pass large data by reference (a file or URL a tool reads)" : ""}`]);
   const ok = validate(g.params as JsonSchema, input ?? {});
   if (!ok.ok) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), ok.errors);
 }
