@@ -73,7 +73,7 @@ export function jsonDepth(value: Json, limit: number): number {
 
 /**
  * The length of `value` as compact JSON in UTF-8 bytes (strings counted without escapes, which only
- * add), counted without recursion and no further than `limit + 1`. Call it after `jsonDepth`.
+ * add), counted without recursion, stopping once past `limit`. Call it after `jsonDepth`.
  */
 export function jsonBytes(value: Json, limit: number): number {
   let total = 0;
@@ -81,7 +81,7 @@ export function jsonBytes(value: Json, limit: number): number {
   while (stack.length) {
     const v = stack.pop()!;
     if (v === null) total += 4;
-    else if (typeof v === "string") total += 2 + (v.length * 3 > limit - total ? Buffer.byteLength(v, "utf8") : v.length);
+    else if (typeof v === "string") total += 2 + Buffer.byteLength(v, "utf8");
     else if (typeof v === "number") total += String(v).length;
     else if (typeof v === "boolean") total += v ? 4 : 5;
     else if (Array.isArray(v)) {
@@ -91,7 +91,7 @@ export function jsonBytes(value: Json, limit: number): number {
       const keys = Object.keys(v);
       total += 2 + Math.max(0, keys.length - 1);
       for (const k of keys) {
-        total += k.length + 3;
+        total += Buffer.byteLength(k, "utf8") + 3;
         stack.push(v[k]!);
       }
     }
