@@ -4,6 +4,7 @@ import { dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JsModuleInfo, SourceHost } from "../compiler/semantic/program.js";
 import { jsModuleInfo } from "./js-exports.js";
+import { allowPathsFromEnv, findProjectRoot, realPath } from "../vm/project-paths.js";
 
 let root: string | undefined;
 
@@ -39,7 +40,28 @@ export class FileHost implements SourceHost {
   /** Per module, the last answer and the files it read (with size and mtime: see `jsModule`). */
   private readonly jsModules = new Map<string, { info: JsModuleInfo; stamps: string[] }>();
 
-  constructor(private readonly stdlibDir: string = join(packageRoot(), "stdlib")) {}
+  private readonly allowPaths: readonly string[];
+
+  constructor(
+    private readonly stdlibDir: string = join(packageRoot(), "stdlib"),
+    /** Directories outside the project that sources may use (default: `AWR_ALLOW_PATHS`). */
+    opts: { allowPaths?: readonly string[] } = {},
+  ) {
+    this.allowPaths = opts.allowPaths ?? allowPathsFromEnv();
+  }
+
+  /** The nearest directory at or above the entry's holding package.json or .git, else the entry's (vm/project-paths.ts). */
+  projectRoot(entry: string): string {
+    return findProjectRoot(dirname(entry));
+  }
+
+  realpath(file: string): string {
+    return realPath(file);
+  }
+
+  allowedPaths(): readonly string[] {
+    return this.allowPaths;
+  }
 
   read(file: string): string | undefined {
     if (this.cache.has(file)) return this.cache.get(file);

@@ -25,6 +25,7 @@ import { ParseCache, loadProgram } from "./semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
 import { readsHold, recordingProgram, type Reads } from "./semantic/reuse.js";
 import { checkJsModules } from "./semantic/js-modules.js";
+import { checkProjectPaths } from "./semantic/project-paths.js";
 import { analyzeGraph, costDiagnostics } from "./analysis/index.js";
 
 /**
@@ -178,10 +179,11 @@ export class Session {
   private lazyAnalysis(program: Program, loadDiagnostics: Diagnostic[], host: SourceHost): Analysis {
     const session = this;
     let check: CheckResult | undefined;
-    // js tools' modules (AWR5010/5011): outside the check cache (their files are not part of the
-    // program); a file-system host re-lexes a module only when its size or mtime changed.
+    // js tools' modules (AWR5010/5011) and paths outside the project (AWR5013): outside the check
+    // cache (their files are not part of the program); a file-system host re-lexes a module only
+    // when its size or mtime changed.
     let js: Diagnostic[] | undefined;
-    const jsDiagnostics = () => (js ??= checkJsModules(program, host));
+    const jsDiagnostics = () => (js ??= [...checkJsModules(program, host), ...checkProjectPaths(program, host)]);
     let all: Diagnostic[] | undefined;
     const perFile = new Map<string, Diagnostic[]>();
     return {

@@ -3,6 +3,7 @@
 // (`RunRejection` and its subclasses) carrying what an API needs to answer with a status code — the
 // CLI maps them to exit 2, a future HTTP server to 404/409/422 — and nothing is written.
 import type { JsonSchema, Plan } from "../compiler/plan/index.js";
+import { INPUT_LIMITS, breachOf, describeBreach, jsonDepth } from "./limits.js";
 import { validate } from "./schema.js";
 import type { AuditRecord, Json, JournalEntry, LoadedRun, PendingInterrupt, RunStatus } from "./types.js";
 
@@ -91,28 +92,18 @@ export function checkInput(plan: Plan, graph: string, input: Json): void {
   const g = plan.graphs[graph];
   if (!g) return;
   // Hostile input is refused before anything recursive (validation, encoding, the store) sees it.
-  const depth = jsonDepth(input, MAX_INPUT_DEPTH);
-  if (depth > MAX_INPUT_DEPTH) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), [`the input nests deeper than ${MAX_INPUT_DEPTH} levels`]);
+  const breach = breachOf(input, INPUT_LIMITS);
+  if (breach) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), [`the input ${describeBreach(breach)}${breach.limit === "bytes" ? "; pass large data by reference (a file or URL a tool reads)" : ""}`]);
   const ok = validate(g.params as JsonSchema, input ?? {});
   if (!ok.ok) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), ok.errors);
 }
 
 /** How deep a run's input may nest (objects and lists); AWR types are far shallower. */
-export const MAX_INPUT_DEPTH = 128;
+export const MAX_INPUT_DEPTH = INPUT_LIMITS.maxDepth;
+/** How large a run's input may be, as JSON in UTF-8 bytes (10 MB). */
+export const MAX_INPUT_BYTES = INPUT_LIMITS.maxBytes;
 
-/** The nesting depth of a JSON value, counted without recursion and no further than `limit + 1`. */
-export function jsonDepth(value: Json, limit: number): number {
-  let max = 0;
-  const stack: [Json, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (d + 1 > max) max = d + 1;
-    if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
-  }
-  return max;
-}
+export { jsonDepth };
 
 /** The answer forms of an approval: exactly `true`, `false` or `{ "approved": bool, "comment"?: string }`. */
 export const APPROVAL_SCHEMA: JsonSchema = {

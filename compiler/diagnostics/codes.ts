@@ -18,6 +18,7 @@ export const CODES = {
   AWR1003: { severity: "error", title: "unterminated string or template" },
   AWR1004: { severity: "error", title: "malformed template hole" },
   AWR1005: { severity: "error", title: "malformed number or duration" },
+  AWR1006: { severity: "error", title: "source file too large" },
 
   // names, modules, declarations
   AWR2001: { severity: "error", title: "unknown name" },
@@ -32,6 +33,7 @@ export const CODES = {
   AWR2010: { severity: "error", title: "unknown type" },
   AWR2011: { severity: "error", title: "invalid property value" },
   AWR2012: { severity: "error", title: "type alias cycle" },
+  AWR2013: { severity: "error", title: "import outside the project" },
 
   // types and expressions
   AWR3001: { severity: "error", title: "type mismatch" },
@@ -73,6 +75,7 @@ export const CODES = {
   AWR5010: { severity: "error", title: "js module not found" },
   AWR5011: { severity: "error", title: "js module has no such export" },
   AWR5012: { severity: "error", title: "unsupported property" },
+  AWR5013: { severity: "error", title: "path outside the project" },
 
   // advice
   AWR6001: { severity: "warning", title: "unused declaration" },

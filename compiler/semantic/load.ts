@@ -3,6 +3,7 @@ import { parse } from "../syntax/parser.js";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import type { ModuleInfo, Program, SourceHost, Sym } from "./program.js";
+import { ProjectScope } from "./project-paths.js";
 
 /** Parses each (file, text) once; the LSP keeps one across edits so unchanged files are not re-parsed. */
 export class ParseCache {
@@ -29,12 +30,14 @@ export class ParseCache {
 
 /**
  * Loads the entries and everything they import, depth first. Reports missing files (AWR2003),
- * import cycles (AWR2004) and duplicate declarations across the whole program (AWR2002).
+ * import cycles (AWR2004), imports outside the project root (AWR2013, project-paths.ts) and
+ * duplicate declarations across the whole program (AWR2002).
  */
 export function loadProgram(entries: string[], host: SourceHost, cache = new ParseCache()): { program: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const modules = new Map<string, ModuleInfo>();
   const onStack: string[] = [];
+  const scope = ProjectScope.of(entries[0], host);
 
   const visit = (file: string) => {
     if (modules.has(file)) return;
@@ -58,6 +61,12 @@ export function loadProgram(entries: string[], host: SourceHost, cache = new Par
     for (const imp of parsed.module.imports) {
       if (imp.path === "") continue; // the parser already reported the broken import
       const target = host.resolve(imp.path, file);
+      // Refused before it is read: a file outside the project is never opened.
+      if (target !== undefined && scope && !(host.isLibrary?.(target) ?? false) && !scope.contains(target)) {
+        info.imports.push({ decl: imp, file: undefined });
+        diagnostics.push(diag("AWR2013", file, imp.pathSpan, `import "${imp.path}" resolves to ${target}, ${scope.advice()}`));
+        continue;
+      }
       const readable = target !== undefined && host.read(target) !== undefined;
       info.imports.push({ decl: imp, file: readable ? target : undefined });
       if (!readable) {

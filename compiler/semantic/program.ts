@@ -18,6 +18,12 @@ export interface SourceHost {
    * answers undefined, and js modules are then not checked.
    */
   jsModule?(spec: string, from: string): JsModuleInfo | undefined;
+  /** The project root of a program whose entry is `entry` (default: the entry's directory); see project-paths.ts. */
+  projectRoot?(entry: string): string;
+  /** Where a file id really is (symlinks resolved), for the project-root checks. */
+  realpath?(file: string): string;
+  /** Directories outside the project root that imports, js modules and sources may still use. */
+  allowedPaths?(): readonly string[];
 }
 
 /**

@@ -20,6 +20,12 @@ const DECL_STARTS = new Set<TokenType>(T.declarationKeywords);
  */
 export function parse(file: string, text: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
+  // A file far beyond hand-written size is refused before the lexer spends seconds and the heap on it.
+  if (text.length > MAX_SOURCE_CHARS) {
+    const message = `this file has ${text.length.toLocaleString("en")} characters, over the limit of ${MAX_SOURCE_CHARS.toLocaleString("en")} for one source file; split it into modules joined by imports`;
+    diagnostics.push(diag("AWR1006", file, { start: 0, end: 0 }, message));
+    return { module: { kind: "Module", file, imports: [], decls: [], comments: [], span: { start: 0, end: text.length } }, diagnostics };
+  }
   const lexed = T.lex(text);
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + e.length);
@@ -93,6 +99,9 @@ export function parse(file: string, text: string): ParseResult {
   }
   return { module, diagnostics };
 }
+
+/** The largest source file the parser reads (2 MB of ASCII; hand-written files are far smaller). */
+export const MAX_SOURCE_CHARS = 2_000_000;
 
 /** Deepest bracket nesting a declaration may have (far beyond hand-written code). */
 const MAX_NESTING = 64;

@@ -16,6 +16,7 @@ import { renderSegments } from "../template.js";
 import { VmFailure, type AssembleOptions, type ChatMessage, type ContextProvider, type ModelProvider, type SummaryRequest } from "../types.js";
 import { TtlCache } from "./cache.js";
 import { DEFAULT_CHUNK } from "./chunk.js";
+import { PathScope } from "../project-paths.js";
 import { SourceError, loadDocuments, sha256, sourceBase, type Doc } from "./documents.js";
 import { LocalEmbedder, cosine, type Embedder } from "./embed.js";
 import { KeywordSource } from "./keyword.js";
@@ -33,6 +34,13 @@ export interface ContextAssemblerOptions {
   plan: Pick<Plan, "contexts"> & Partial<Pick<Plan, "prompts" | "models">>;
   /** The program root: the directory plan file ids are relative to (the entry's directory). */
   root: string;
+  /**
+   * The project root source files must resolve inside (after realpath); default: the nearest
+   * directory at or above `root` holding package.json or .git, else `root` (vm/project-paths.ts).
+   */
+  projectRoot?: string;
+  /** Further directories sources may read (default: `AWR_ALLOW_PATHS`). */
+  allowPaths?: string[];
   /** Where vector indexes are kept (e.g. `.awr/index` beside the run store); in memory when omitted. */
   indexDir?: string;
   /** Default: the local deterministic embedder (384 dimensions). */
@@ -133,6 +141,8 @@ class Assembler implements ContextAssembler {
   private readonly cache: TtlCache<Assembly>;
   private readonly states = new Map<string, SourceState[]>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Where source files may be read from (built on first use). */
+  private scope: PathScope | undefined;
   private readonly embedMemo = new Map<string, number[]>();
   private readonly hnsw: HnswParams;
 
@@ -208,7 +218,7 @@ class Assembler implements ContextAssembler {
     let docs: Doc[];
     try {
       if (s.sessions) docs = this.opts.store ? sessionDocuments(this.opts.store, s.sessions, who) : [];
-      else docs = loadDocuments(s.base, s.pattern);
+      else docs = loadDocuments(s.base, s.pattern, (this.scope ??= PathScope.of(this.opts.root, this.opts)));
     } catch (e) {
       if (e instanceof SourceError || s.sessions) throw contextFailure(name, `source ${s.plan.name}: ${(e as Error).message}`);
       throw e;

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { Json } from "../types.js";
+import type { PathScope } from "../project-paths.js";
 
 export interface Doc {
   id: string;
@@ -107,10 +108,14 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** Reads every document of a source. A file that cannot be read or parsed is a SourceError. */
-export function loadDocuments(baseDir: string, pattern: string): Doc[] {
+/**
+ * Reads every document of a source. A file that cannot be read or parsed is a SourceError, as is one
+ * outside `scope` (after realpath: a symlink out of the project counts as outside).
+ */
+export function loadDocuments(baseDir: string, pattern: string, scope?: PathScope): Doc[] {
   const docs: Doc[] = [];
   for (const file of matchFiles(baseDir, pattern)) {
+    if (scope && !scope.contains(join(baseDir, file))) throw new SourceError(scope.refusal(`"${file}"`, join(baseDir, file)));
     let content: string;
     try {
       content = readFileSync(join(baseDir, file), "utf8");

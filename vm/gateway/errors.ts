@@ -7,6 +7,7 @@
 // | HTTP 401, 403                                          | auth       | no        |
 // | HTTP 400 about context length / too large, HTTP 413    | schema     | no        |
 // | other 4xx (404 unknown model, 422, 400 ...)            | transport  | no        |
+// | a response body over the cap (openai.ts `cappedFetch`) | schema     | yes       |
 // | SDK timeout, our per-call timer                        | timeout    | yes       |
 // | the caller's AbortSignal                               | cancelled  | no        |
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
@@ -30,6 +31,9 @@ export function classify(err: unknown, model: string, abort: AbortState): VmFail
   if (abort.timedOut || err instanceof APIConnectionTimeoutError)
     return fail({ kind: "timeout", message: `${where}: no answer within ${abort.timeoutMs ?? "the SDK's"} ms`, retryable: true });
   if (err instanceof VmFailure) return err;
+  const big = tooLargeIn(err);
+  if (big !== undefined)
+    return fail({ kind: "schema", message: `${where}: the response body is larger than ${big} bytes (the answer limit, with room for JSON escapes); the gateway's limits option raises it (OpenAIGatewayOptions.limits)`, retryable: true });
   if (err instanceof APIUserAbortError || isAbort(err))
     // Aborted, but neither by the caller nor by our timer: treat as a lost connection.
     return fail({ kind: "transport", message: `${where}: the request was aborted`, retryable: true });
@@ -70,6 +74,13 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   if (Number.isFinite(secs) && secs >= 0 && /^\s*[\d.]+\s*$/.test(raw)) return Math.round(secs * 1000);
   const date = Date.parse(raw);
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/** The cap of a `BodyTooLarge` (openai.ts) thrown while reading a body, perhaps wrapped as a cause. */
+function tooLargeIn(err: unknown): number | undefined {
+  for (let e = err, i = 0; e instanceof Error && i < 4; e = (e as { cause?: unknown }).cause, i++)
+    if (e.name === "BodyTooLarge") return (e as Error & { max: number }).max;
+  return undefined;
 }
 
 const fail = (info: FailureInfo) => new VmFailure(info);

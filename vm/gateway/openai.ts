@@ -34,6 +34,7 @@ import { classify, type AbortState } from "./errors.js";
 import { parseJsonAnswer } from "./json.js";
 import { prepareSchema, schemaName, unwrap, type PreparedSchema, type SchemaValidator } from "./structured.js";
 import { Redactor } from "../redact-secrets.js";
+import { MODEL_ANSWER_LIMITS, cappedFetch, describeBreach, textBreachOf, type ValueLimits } from "../limits.js";
 
 export interface DeltaInfo {
   caller: string;
@@ -56,6 +57,11 @@ export interface OpenAIGatewayOptions {
   /** Sent when set (the plan has no such fields yet; a plan entry's own `seed`/`top_p` win if it ever has them). */
   seed?: number;
   topP?: number;
+  /**
+   * The size (UTF-8 bytes) and JSON nesting an answer's text and each tool call's arguments may
+   * have (default 4 MB, 128 levels; vm/limits.ts). Over it, the call fails `schema` (retryable).
+   */
+  limits?: Partial<ValueLimits>;
 }
 
 const OPENAI_URL = "https://api.openai.com/v1";
@@ -73,9 +79,11 @@ type Checked = { ok: true; value: Json; fixes: string[] } | { ok: false; errors:
 export class OpenAIGateway implements ModelProvider {
   private readonly clients = new Map<string, OpenAI>();
   private readonly env: Record<string, string | undefined>;
+  private readonly limits: ValueLimits;
 
   constructor(private readonly opts: OpenAIGatewayOptions) {
     this.env = opts.env ?? process.env;
+    this.limits = { ...MODEL_ANSWER_LIMITS, ...opts.limits };
   }
 
   async call(req: ModelRequest, signal: AbortSignal): Promise<ModelResponse> {
@@ -113,6 +121,7 @@ export class OpenAIGateway implements ModelProvider {
 
     const round = async (messages: ChatMessage[], n: 1 | 2): Promise<RoundResult> => {
       const r = await this.round(client, baseURL, req, prepared, messages, signal, n, secrets);
+      this.checkLimits(req, prepared, r);
       if (r.usage) {
         usage.input += r.usage.input;
         usage.output += r.usage.output;
@@ -202,7 +211,8 @@ export class OpenAIGateway implements ModelProvider {
       // The SDK's own logging is off: it would print to the embedding service's console (e.g.
       // "Could not parse message into JSON" on a malformed stream chunk); every failure reaches the
       // caller as a classified VmFailure instead.
-      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off" });
+      // The body is read through a cap, so a hostile endpoint cannot fill the heap before `checkLimits`.
+      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off", fetch: cappedFetch(bodyCap(this.limits), (max) => new BodyTooLarge(max)) });
       this.clients.set(id, c);
     }
     return c;
@@ -272,11 +282,15 @@ export class OpenAIGateway implements ModelProvider {
               const c = (calls[d.index] ??= { id: "", name: "", arguments: "" });
               if (d.id) c.id = d.id;
               if (d.function?.name) c.name += d.function.name;
-              if (d.function?.arguments) c.arguments += d.function.arguments;
+              if (d.function?.arguments) {
+                c.arguments += d.function.arguments;
+                if (c.arguments.length > this.limits.maxBytes) this.checkLimits(req, prepared, { text: "", toolCalls: [c] });
+            }
             }
             const piece = choice.delta?.content;
             if (piece) {
               text += piece;
+              if (text.length > this.limits.maxBytes) this.checkLimits(req, prepared, { text, toolCalls: [] });
               // Redacted piece by piece: a secret split across two deltas is not recognised here (the
               // assembled answer is redacted whole when it leaves `call`).
               this.opts.onDelta?.(secrets.text(piece), { caller: req.caller, model: req.model, round: n });
@@ -308,6 +322,17 @@ export class OpenAIGateway implements ModelProvider {
 
   // ------------------------------------------------------------ output
 
+  /** An answer or tool-call arguments over the limits fail the call before anything parses them. */
+  private checkLimits(req: ModelRequest, prepared: PreparedSchema, r: Pick<RoundResult, "text" | "toolCalls">): void {
+    // Plain text is never parsed as JSON: only its size counts.
+    const answer = textBreachOf(r.text, prepared.mode === "text" && !req.raw ? { ...this.limits, maxDepth: Infinity } : this.limits);
+    if (answer) throw tooLarge(req, `the answer ${describeBreach(answer)}`);
+    for (const c of r.toolCalls) {
+      const args = textBreachOf(c.arguments, this.limits);
+      if (args) throw tooLarge(req, `the arguments of its call of ${c.name || "a tool"} ${describeBreach(args)}`);
+    }
+  }
+
   private check(req: ModelRequest, prepared: PreparedSchema, r: RoundResult): Checked {
     const cut = r.finishReason === "length" ? ["the answer was cut off at the token limit (finish_reason: length)"] : [];
     let value: Json;
@@ -326,6 +351,28 @@ export class OpenAIGateway implements ModelProvider {
     const v = this.opts.validate(req.schema, value);
     if (!v.ok) return { ok: false, errors: [...v.errors, ...cut] };
     return { ok: true, value: v.value as Json, fixes };
+  }
+}
+
+/** Retryable: another sample, or a fallback model, may well answer within the limits. */
+function tooLarge(req: ModelRequest, what: string): VmFailure {
+  return new VmFailure({
+    kind: "schema",
+    message: `model ${req.model} (${req.caller}): ${what}; the gateway's limits option raises it (OpenAIGatewayOptions.limits)`,
+    retryable: true,
+  });
+}
+
+/** The most a response body may hold: escapes can make an answer's JSON text up to six times longer. */
+export function bodyCap(limits: ValueLimits): number {
+  return limits.maxBytes * 6 + 1024 * 1024;
+}
+
+/** Thrown while a response body is read past `bodyCap`; errors.ts classifies it. */
+export class BodyTooLarge extends Error {
+  constructor(readonly max: number) {
+    super(`the response body is larger than ${max} bytes`);
+    this.name = "BodyTooLarge";
   }
 }
 

@@ -16,6 +16,14 @@ export function isVmFailure(e: unknown): e is VmFailure {
   );
 }
 
+/** A result over the result limits (vm/limits.ts); not retryable: asked again, a tool answers as much again. */
+export function resultTooLarge(what: string): VmFailure {
+  return fail("schema", `${what}; return a reference (a file, a URL, an id) instead of the data, or raise ToolsOptions.resultLimits`, false);
+}
+
+/** JSON.stringify recursing out of stack: the value nests far deeper than any limit. */
+export const isStackOverflow = (message: string) => /maximum call stack/i.test(message);
+
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   if (typeof e === "string") return e;

@@ -11,13 +11,15 @@ import type { Json, ToolProvider, ToolRequest } from "../types.js";
 import { VmFailure } from "../types.js";
 import { toolArguments, validate } from "../schema.js";
 import { BUILTINS, LOCAL_BUILTINS } from "./builtins.js";
-import { fail, isVmFailure, errorMessage } from "./failures.js";
+import { fail, isVmFailure, errorMessage, resultTooLarge as tooLarge } from "./failures.js";
 import { callHttpTool, type Fetch, type HttpImpl } from "./http.js";
 import { assertModule, jsToolFailure, ModuleCache, resolveJsModule, sandboxFailure, sandboxSpec, type ToolContext } from "./js.js";
 import { McpClients, type McpServerConfig } from "./mcp.js";
 import { RateLimiter, Semaphore } from "./rate.js";
 import { runOf, Sandboxes, type LogSink, type SandboxOptions } from "./sandbox.js";
 import { SecretScope, type SecretLookup } from "./secrets.js";
+import { PathScope, allowPathsFromEnv } from "../project-paths.js";
+import { TOOL_RESULT_LIMITS, breachOf, cappedFetch, describeBreach, type ValueLimits } from "../limits.js";
 
 export type { ToolContext, JsToolFunction } from "./js.js";
 export { RateLimiter, Semaphore } from "./rate.js";
@@ -55,6 +57,19 @@ export interface ToolsOptions {
    * http, MCP and network builtin call has one, so a tool that never answers cannot hang a run.
    */
   defaultTimeoutMs?: number;
+  /**
+   * The size (UTF-8 bytes of its JSON) and nesting a tool's result may have (default 10 MB, 128
+   * levels; vm/limits.ts). Over it the call fails `schema`, not retryable; http bodies are read
+   * through the same byte cap.
+   */
+  resultLimits?: Partial<ValueLimits>;
+  /**
+   * The project root js modules must resolve inside (after realpath); default: the nearest
+   * directory at or above `baseDir` holding package.json or .git, else `baseDir` (vm/project-paths.ts).
+   */
+  projectRoot?: string;
+  /** Further directories js modules may come from (default: `AWR_ALLOW_PATHS` of `env`). The stdlib's is always allowed. */
+  allowPaths?: string[];
 }
 
 /** The deadline of tools that declare none. */
@@ -74,8 +89,16 @@ export class Tools implements ToolProvider {
   private readonly sandboxes: Sandboxes;
   private readonly mcp: McpClients;
   private readonly lookup: SecretLookup;
+  private readonly resultLimits: ValueLimits;
+  private readonly fetch: Fetch;
+  private readonly scope: PathScope;
 
   constructor(private readonly opts: ToolsOptions) {
+    this.resultLimits = { ...TOOL_RESULT_LIMITS, ...opts.resultLimits };
+    const allow = [...(opts.allowPaths ?? allowPathsFromEnv(opts.env)), ...(opts.stdlibDir ? [opts.stdlibDir] : [])];
+    this.scope = PathScope.of(opts.baseDir, { ...(opts.projectRoot ? { projectRoot: opts.projectRoot } : {}), allowPaths: allow });
+    const max = this.resultLimits.maxBytes;
+    this.fetch = cappedFetch(max, (m) => tooLarge(`a response body is larger than ${m} bytes`), (input, init) => (opts.fetch ?? globalThis.fetch)(input, init));
     this.sandboxes = new Sandboxes(opts.js);
     this.lookup = (name) => {
       if (opts.secrets && Object.hasOwn(opts.secrets, name)) return opts.secrets[name];
@@ -106,7 +129,7 @@ export class Tools implements ToolProvider {
         plan.impl.kind === "builtin" && LOCAL_BUILTINS.has(plan.impl.name)
           ? await this.dispatch(req, args, signal, secrets)
           : await withDeadline(tool, this.deadline(plan), signal, (inner) => this.dispatch(req, args, inner, secrets));
-      return secrets.json(checkResult(tool, plan, raw));
+      return secrets.json(checkResult(tool, plan, raw, this.resultLimits));
     } catch (e) {
       throw secrets.error(e);
     } finally {
@@ -172,6 +195,7 @@ export class Tools implements ToolProvider {
   ): Promise<unknown> {
     const { tool, plan } = req;
     const path = resolveJsModule(this.opts, plan.loc.file, impl.module, tool);
+    if (!this.scope.contains(path)) throw fail("tool", `tool ${tool}: ${this.scope.refusal(`js module "${impl.module}"`, path)}`, false);
     if (this.opts.js?.isolation === "inline") {
       const fn = await this.modules.fn(path, impl.export, tool, impl.module);
       const ctx: ToolContext = { idempotencyKey: req.idempotencyKey, signal };
@@ -209,7 +233,7 @@ export class Tools implements ToolProvider {
   }
 
   private fetchFn(): Fetch {
-    return this.opts.fetch ?? globalThis.fetch;
+    return this.fetch;
   }
 
   private limiter(tool: string, rate: { count: number; per_ms: number }): RateLimiter {
@@ -243,13 +267,18 @@ function checkArgs(tool: string, plan: ToolPlan, args: Record<string, Json>): Re
 }
 
 /** Makes the result plain JSON and validates it against `returns`; invalid → `schema`, not retryable. */
-function checkResult(tool: string, plan: ToolPlan, raw: unknown): Json {
+function checkResult(tool: string, plan: ToolPlan, raw: unknown, limits: ValueLimits): Json {
   let value: Json;
   try {
     value = toJson(raw);
   } catch (e) {
+    // JSON.stringify recurses: a result too deep for it is too deep for the limit as well.
+    if (e instanceof RangeError) throw tooLarge(`tool ${tool} returned a result that nests deeper than ${limits.maxDepth} levels`);
     throw fail("schema", `tool ${tool} returned a value that is not JSON: ${errorMessage(e).split("\n")[0]}`, false);
   }
+  // Before validation, the journal and the store, which all recurse.
+  const breach = breachOf(value, limits);
+  if (breach) throw tooLarge(`tool ${tool} returned a result that ${describeBreach(breach)}`);
   const r = validate(plan.returns, value);
   if (!r.ok) throw fail("schema", `tool ${tool} returned an invalid result: ${r.errors.join("; ")}`, false);
   return r.value as Json;

@@ -7,7 +7,8 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ToolImpl, ToolPlan } from "../../compiler/plan/index.js";
-import { errorMessage, fail, isVmFailure } from "./failures.js";
+import { errorMessage, fail, isStackOverflow, isVmFailure, resultTooLarge } from "./failures.js";
+import { TOOL_RESULT_LIMITS } from "../limits.js";
 import { VmFailure } from "../types.js";
 import { SandboxError } from "./sandbox.js";
 
@@ -157,6 +158,7 @@ export function sandboxFailure(tool: string, spec: string, path: string, exportN
       case "export":
         return fail("tool", exportMessage(tool, spec, path, exportName, r.missing === true, r.functions ?? []), false);
       case "json":
+        if (isStackOverflow(r.message ?? "")) return resultTooLarge(`tool ${tool} returned a result that nests deeper than ${TOOL_RESULT_LIMITS.maxDepth} levels`);
         return fail("schema", `tool ${tool} returned a value that is not JSON: ${r.message}`, false);
       case "throw": {
         if (r.failure) return new VmFailure(r.failure);
