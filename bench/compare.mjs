@@ -8,11 +8,13 @@
 //
 // DIR is a checkout with `dist/` built (`git worktree add /tmp/base <commit> && cd /tmp/base &&
 // npm ci && npm run build`). --head defaults to this checkout. Each round runs base then head,
-// the next round head then base. A bench is run with --json; every number whose key is `median`
-// is a figure (lower is better); figures of peers (LangGraph) are left out. For each figure it
+// the next round head then base. A bench is run with --json; its timings (`median`, `p50`, `p95`,
+// `…Ms`, `…Us`, `…Seconds`) and rates (`…PerSecond`, compared inverted) are the figures; figures
+// of peers (LangGraph) are left out. For each figure it
 // prints the median over rounds of each side, the ratio head/base and the spread (max/min - 1
 // over rounds, the larger side's), and PASS or FAIL against --max-regress (default 10 %).
-// Exits 1 when a figure is worse by more than that, 2 when a bench cannot run.
+// Exits 1 when a figure is worse by more than that, 2 when a bench gave no JSON (e.g. an old
+// checkout's bench without --json).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -50,7 +52,12 @@ for (const dir of [base, head]) {
   }
 }
 
-/** Numbers keyed `median`, with a path that names array elements by their string fields. */
+// Timings (lower is better) and rates (higher is better: compared as their inverse, so a ratio
+// above 1 is always worse). Other numbers (sizes, counts, targets, min/max) are not figures.
+const LOWER_IS_BETTER = /^(median|p50|p95)$|(Ms|Us|Seconds)$/;
+const HIGHER_IS_BETTER = /PerSecond$/;
+
+/** The figures of a bench's JSON, by a path that names array elements by their string fields. */
 function figures(value, path = "", out = new Map()) {
   if (Array.isArray(value)) {
     value.forEach((v, i) => {
@@ -62,8 +69,10 @@ function figures(value, path = "", out = new Map()) {
     });
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
-      if (k === "median" && typeof v === "number") out.set(path || k, v);
-      else figures(v, path ? `${path}.${k}` : k, out);
+      const at = path ? `${path}.${k}` : k;
+      if (typeof v === "number" && LOWER_IS_BETTER.test(k)) out.set(at, v);
+      else if (typeof v === "number" && HIGHER_IS_BETTER.test(k)) out.set(`${at} (inverted)`, 1 / v);
+      else figures(v, at, out);
     }
   }
   return out;
@@ -81,7 +90,7 @@ function runOnce(dir, bench) {
     return figures(JSON.parse(text.slice(start)));
   } catch {
     console.error(`bench/compare.mjs: ${dir}/bench/${bench} gave no JSON (exit ${r.status}):\n${r.stderr?.slice(-2000)}`);
-    process.exit(2);
+    return undefined;
   }
 }
 
@@ -92,6 +101,7 @@ const median = (xs) => {
 const spread = (xs) => Math.max(...xs) / Math.min(...xs) - 1;
 
 let worse = 0;
+const unusable = [];
 for (const bench of benches) {
   if (!existsSync(join(base, "bench", bench))) {
     console.log(`\n=== ${bench}: not in the base checkout, skipped`);
@@ -101,8 +111,13 @@ for (const bench of benches) {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ["base", "head"] : ["head", "base"];
     for (const side of order) {
-      process.stderr.write(`${bench} round ${r + 1}/${rounds} ${side}\r`);
-      for (const [k, v] of runOnce(side === "base" ? base : head, bench)) {
+      process.stderr.write(`${bench} round ${r + 1}/${rounds} ${side}\n`);
+      const got = runOnce(side === "base" ? base : head, bench);
+      if (!got) {
+        unusable.push(`${bench} (${side})`);
+        continue;
+      }
+      for (const [k, v] of got) {
         if (/langgraph/i.test(k)) continue;
         samples[side].set(k, [...(samples[side].get(k) ?? []), v]);
       }
@@ -124,5 +139,6 @@ for (const bench of benches) {
     );
   }
 }
+if (unusable.length) console.log(`\nno figures from: ${[...new Set(unusable)].join(", ")}`);
 console.log(`\n${worse === 0 ? "PASS" : "FAIL"}: ${worse} figure(s) worse than the base by more than ${maxRegress}%`);
-process.exitCode = worse ? 1 : 0;
+process.exitCode = worse ? 1 : unusable.length ? 2 : 0;
