@@ -12,7 +12,7 @@ import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
 import { jsonArg, modelProvider, openRunStore, storePath } from "../runs.js";
-import { FileHost, packageVersion } from "../host.js";
+import { FileHost, packageVersion } from "../../host/source-host.js";
 import { type LoadedPlan, loadPlanFrom } from "../programs.js";
 import { closest } from "../suggest.js";
 
