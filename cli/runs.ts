@@ -3,7 +3,7 @@
 // executes. Everything that turns a spec into an adapter is in host/.
 import { readFileSync } from "node:fs";
 import { delimiter, isAbsolute, resolve } from "node:path";
-import type { Json, ModelProvider, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
+import type { Json, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
 import { HostConfigError } from "../host/errors.js";
 import * as host from "../host/runtime.js";
 import { openStore, storeExists, storeLocation } from "../host/stores.js";
@@ -55,6 +55,8 @@ export function usageOf(e: HostConfigError): UsageError {
   switch (e.code) {
     case "MODELS_UNKNOWN":
       return new UsageError(`unknown --models "${e.subject}"`, "use openai or recorded:<file.jsonl>");
+    case "EMBEDDER_UNKNOWN":
+      return new UsageError(`unknown --embedder "${e.subject}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small");
     case "TRUST_KEY_UNREADABLE":
       return new UsageError(e.message, "--trust and AWR_TRUST take public key files (NAME.pub from awr keygen)");
     case "STORE_UNSUPPORTED":
@@ -83,11 +85,6 @@ export function modelsToStore(spec: string | undefined, io: CliIo): string {
 }
 
 export const metaString = host.metaString;
-
-/** The providers `--models` names (`awr context` asks for them alone). */
-export async function modelProvider(spec: string | undefined, io: CliIo): Promise<ModelProvider> {
-  return host.openModels(spec, io);
-}
 
 /** `--input '{"a":1}'` or `--input @file.json`. */
 export function jsonArg(value: string | boolean | undefined, what: string, io: CliIo): Json | undefined {

@@ -8,6 +8,8 @@ export type HostConfigErrorCode =
   | "STORE_UNSUPPORTED"
   /** A models spec other than `openai` and `recorded:<file>`. */
   | "MODELS_UNKNOWN"
+  /** An embedder spec other than `local` and `openai:<model>`. */
+  | "EMBEDDER_UNKNOWN"
   /** `recorded:<file>` naming a missing or unreadable recordings file. */
   | "RECORDINGS_UNREADABLE"
   /** A trusted public key file that cannot be read. */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
-import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, VmEvent } from "../vm/index.js";
+import type { ContextAssembler, ContextProvider, Json, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, VmEvent } from "../vm/index.js";
 import { HostConfigError } from "./errors.js";
 import { packageRoot } from "./source-host.js";
 import { indexDirOf, storeLocation } from "./stores.js";
@@ -153,6 +153,30 @@ export async function openContexts(plan: Plan, root: string, store: RunStore, st
   const { createContextAssembler } = await import("../vm/context/index.js");
   const indexDir = indexDirOf(storeLocation(storeSpec, cwd));
   return createContextAssembler({ plan, root, store, ...(indexDir === undefined ? {} : { indexDir }) });
+}
+
+/**
+ * The context assembler of `awr context`: `embedder` is `local` (the default, deterministic) or
+ * `openai:<model>`; `models` (a spec, see `openModels`) answers `summarize` prompts.
+ */
+export async function openContextAssembler(o: {
+  plan: Plan;
+  root: string;
+  indexDir: string;
+  embedder?: string;
+  store?: RunStore;
+  models?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}): Promise<ContextAssembler> {
+  const { createContextAssembler, LocalEmbedder, OpenAIEmbedder } = await import("../vm/context/index.js");
+  const spec = o.embedder ?? "local";
+  let embedder;
+  if (spec === "local") embedder = new LocalEmbedder();
+  else if (spec.startsWith("openai:") && spec.length > "openai:".length) embedder = new OpenAIEmbedder({ model: spec.slice("openai:".length), env: o.env });
+  else throw new HostConfigError("EMBEDDER_UNKNOWN", `unknown embedder spec "${spec}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small", spec);
+  const models = o.models === undefined ? undefined : await openModels(o.models, o);
+  return createContextAssembler({ plan: o.plan, root: o.root, indexDir: o.indexDir, embedder, ...(o.store ? { store: o.store } : {}), ...(models ? { models } : {}) });
 }
 
 /** The PEM texts of trusted public key files (relative to `cwd`), each checked to be an Ed25519 public key. */
