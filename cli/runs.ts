@@ -304,6 +304,7 @@ export async function openRuntime(
   const trust = files.length === 0 ? undefined : await host.readTrustKeys(files, io.cwd);
   const stored = continued ? host.metaString(continued, "models") : undefined;
   const given = values["models"] as string | undefined;
+  const models = given ?? stored;
   const storeSpec = values["store"] as string | undefined;
   const onEvent = progress(io);
   const opened = await host
@@ -314,7 +315,7 @@ export async function openRuntime(
       cwd: io.cwd,
       env: io.env,
       ...(storeSpec === undefined ? {} : { storeSpec }),
-      ...(given ?? stored ? { models: (given ?? stored)! } : {}),
+      ...(models === undefined ? {} : { models }),
       ...(trust ? { trust } : {}),
       ...(observing.metrics ? { metrics: observing.metrics } : {}),
       ...(onEvent ? { onEvent } : {}),

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
-import type { ContextAssembler, ContextProvider, Json, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, VmEvent } from "../vm/index.js";
+import type { ContextAssembler, ContextProvider, Json, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, ToolsOptions, VmEvent } from "../vm/index.js";
 import { HostConfigError } from "./errors.js";
 import { packageRoot } from "./source-host.js";
 import { indexDirOf, storeLocation } from "./stores.js";
@@ -43,6 +43,8 @@ export interface RuntimeConfig {
   continues?: string;
   /** Further options of `createRuntime` (limits, breakers, snapshots, …). */
   options?: Omit<Partial<RuntimeOptions>, "plan" | "trust" | "store" | "models" | "tools" | "contexts" | "onEvent" | "captureContent">;
+  /** Further options of the tool provider (sandbox limits, MCP servers, …). */
+  tools?: ToolOptions;
 }
 
 export interface OpenRuntime {
@@ -60,7 +62,7 @@ export interface OpenRuntime {
 export async function openRuntime(config: RuntimeConfig): Promise<OpenRuntime> {
   const { plan } = config.plan;
   if (config.trust) await checkTrust(config.plan, config.trust);
-  const tools = await openTools(config.root);
+  const tools = await openTools(config.root, config.tools);
   let shutdown: (() => Promise<void>) | undefined;
   const close = async () => {
     await shutdown?.();
@@ -138,10 +140,13 @@ export function metaString(run: RunRecord, key: string): string | undefined {
 }
 
 /** The tool provider of a program: js tools relative to `root` (std/ ones in the package's stdlib), http, MCP, builtins. */
-export async function openTools(root: string) {
+export async function openTools(root: string, options: ToolOptions = {}) {
   const { Tools } = await import("../vm/tools/index.js");
-  return new Tools({ baseDir: root, stdlibDir: join(packageRoot(), "stdlib") });
+  return new Tools({ ...options, baseDir: root, stdlibDir: join(packageRoot(), "stdlib") });
 }
+
+/** What a caller may set on the tool provider; where modules are found is the host's to say. */
+export type ToolOptions = Omit<ToolsOptions, "baseDir" | "stdlibDir">;
 
 /**
  * The context assembler of a plan that declares contexts (none otherwise): sources relative to the
