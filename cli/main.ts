@@ -20,8 +20,11 @@ import { cost } from "./commands/cost.js";
 import { lsp } from "./commands/lsp.js";
 import { context } from "./commands/context.js";
 import { audit } from "./commands/audit.js";
-import { packageVersion } from "./host.js";
+import { HostConfigError } from "../host/errors.js";
+import { packageVersion } from "../host/source-host.js";
+import { defaultStoreSpec } from "../host/stores.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
+import { usageOf } from "./runs.js";
 import { closest } from "./suggest.js";
 
 const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, resolve, runs, audit, replay, trace, cost, context, test, keygen, lsp];
@@ -58,7 +61,7 @@ Exit codes:
   77   a plan refused by --trust (unsigned, signed by another key, or changed since it was signed)
   130  a run interrupted by SIGINT (143: SIGTERM); awr resume continues it
 
-Set NO_COLOR to turn colours off.
+Set NO_COLOR to turn colours off; AWR_STORE sets the default of --store.
 `;
 }
 
@@ -66,7 +69,9 @@ Set NO_COLOR to turn colours off.
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {
     return await dispatch(argv, io);
-  } catch (e) {
+  } catch (caught) {
+    // Configuration the host refused (a store or models spec, a key file, a metrics port) is a usage error too.
+    const e = caught instanceof HostConfigError ? usageOf(caught) : caught;
     if (e instanceof UsageError) {
       printError(io, e.message, e.hint);
       return Exit.usage;
@@ -111,6 +116,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = findCommand(first);
   const args = parseCommandArgs(command.name, rest, command.options);
+  // AWR_STORE is the default of --store (DESIGN §6), as if it had been given.
+  if ("store" in command.options && args.values.store === undefined) {
+    const spec = defaultStoreSpec(io.env);
+    if (spec !== undefined) args.values.store = spec;
+  }
   if (args.values.help) {
     io.stdout.write(command.help);
     return Exit.ok;

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { hasErrors } from "../compiler/diagnostics/diagnostic.js";
 import type { Plan } from "../compiler/plan/index.js";
-import { FileHost, packageVersion } from "./host.js";
+import { FileHost, packageVersion } from "../host/source-host.js";
 import { type CliIo, UsageError } from "./io.js";
 import { printDiagnostics, summaryLine } from "./report.js";
 

@@ -1,13 +1,15 @@
-// What run, resume, runs and replay share: the store, the providers, progress and the outcome.
-import { existsSync, readFileSync } from "node:fs";
-import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import type { Plan } from "../compiler/plan/index.js";
-import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
-import type { RunOutcome } from "../vm/runtime.js";
-import { packageRoot } from "./host.js";
+// What run, resume, runs and replay share as a command line: flags and their help, the store and
+// providers named by flags (built by host/), progress and the outcome printed, signals while a run
+// executes. Everything that turns a spec into an adapter is in host/.
+import { readFileSync } from "node:fs";
+import { delimiter, isAbsolute, resolve } from "node:path";
+import type { Json, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
+import { HostConfigError } from "../host/errors.js";
+import * as host from "../host/runtime.js";
+import { openStore, storeExists, storeLocation } from "../host/stores.js";
 import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
 
-export const STORE_HELP = `  --store <path>       The run store: a SQLite file (default .awr/runs.db) or memory:`;
+export const STORE_HELP = `  --store <path>       The run store: a SQLite file (default AWR_STORE, else .awr/runs.db) or memory:`;
 export const MODELS_HELP = `  --models <spec>      openai (default: OPENAI_BASE_URL / OPENAI_API_KEY or the model's
                        base_url / api_key) or recorded:<file.jsonl> (offline answers)`;
 
@@ -19,11 +21,17 @@ export const TRUST_HELP = `  --trust <key.pub>    Run only plans signed by this 
                        or one changed after it was signed is refused before anything runs (exit 77)`;
 
 /** A plan as the run commands hand it on: decoded, and the file's bytes when it came from a `.awrp` file or the store. */
-export interface PlanSource {
-  plan: Plan;
-  bytes?: Uint8Array;
-  /** What to call it in a refusal (the file, or "the stored plan of run …"). */
-  source?: string;
+export type PlanSource = host.PlanSource;
+
+/** The key files of `--trust` (repeatable) and AWR_TRUST (separated like PATH). */
+function trustFiles(values: Record<string, unknown>, io: CliIo): string[] {
+  const flags = values["trust"];
+  return [...(Array.isArray(flags) ? (flags as string[]) : typeof flags === "string" ? [flags] : []), ...(io.env["AWR_TRUST"] ?? "").split(delimiter).filter((f) => f.trim() !== "")];
+}
+
+/** How a refusal names the plan: a file relative to the working directory, else as given ("the stored plan of run …"). */
+function labelled(plan: PlanSource, io: CliIo): PlanSource {
+  return plan.source === undefined ? plan : { ...plan, source: isAbsolute(plan.source) ? displayPath(plan.source, io.cwd) : plan.source };
 }
 
 /**
@@ -32,105 +40,51 @@ export interface PlanSource {
  * Plans compiled from `.awr` sources carry no signature, so they are refused too.
  */
 export async function trustedPlan(plan: PlanSource, values: Record<string, unknown>, io: CliIo): Promise<string[] | undefined> {
-  const flags = values["trust"];
-  const files = [...(Array.isArray(flags) ? (flags as string[]) : typeof flags === "string" ? [flags] : []), ...(io.env["AWR_TRUST"] ?? "").split(delimiter).filter((f) => f.trim() !== "")];
+  const files = trustFiles(values, io);
   if (files.length === 0) return undefined;
-  const { PlanTrustError, SigningKeyError, trustedKey, verifyPlanSignature } = await import("../compiler/plan/index.js");
-  const keys = files.map((f) => {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, f), "utf8");
-    } catch (e) {
-      throw new UsageError(`cannot read the trusted key ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "--trust and AWR_TRUST take public key files (NAME.pub from awr keygen)");
-    }
-    try {
-      trustedKey(text);
-    } catch (e) {
-      if (e instanceof SigningKeyError) throw new UsageError(`trusted key ${f}: ${e.message}`);
-      throw e;
-    }
-    return text;
-  });
-  if (!plan.bytes) {
-    throw new PlanTrustError("PLAN_UNSIGNED", `${plan.source ? displayPath(plan.source, io.cwd) : "the plan"} is compiled from .awr sources, which carry no signature: with trusted keys only signed plans run`);
-  }
-  try {
-    verifyPlanSignature(plan.bytes, keys);
-  } catch (e) {
-    if (e instanceof PlanTrustError && plan.source) throw new PlanTrustError(e.code, `${isAbsolute(plan.source) ? displayPath(plan.source, io.cwd) : plan.source}: ${e.message}`);
-    throw e;
-  }
+  const keys = await host.readTrustKeys(files, io.cwd);
+  await host.checkTrust(labelled(plan, io), keys);
   return keys;
+}
+
+/**
+ * Configuration the host refused, as the usage error it is on a command line (exit 2): the same
+ * message, with the flag that carried it named.
+ */
+export function usageOf(e: HostConfigError): UsageError {
+  switch (e.code) {
+    case "MODELS_UNKNOWN":
+      return new UsageError(`unknown --models "${e.subject}"`, "use openai or recorded:<file.jsonl>");
+    case "EMBEDDER_UNKNOWN":
+      return new UsageError(`unknown --embedder "${e.subject}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small");
+    case "TRUST_KEY_UNREADABLE":
+      return new UsageError(e.message, "--trust and AWR_TRUST take public key files (NAME.pub from awr keygen)");
+    case "STORE_UNSUPPORTED":
+      return new UsageError(e.message, "pass --store a SQLite file (e.g. .awr/runs.db) or memory:");
+    default:
+      return new UsageError(e.message, e.hint);
+  }
 }
 
 /** Where `--store` points: the SQLite file (default .awr/runs.db under the working directory) or `memory:`. */
 export function storePath(spec: string | undefined, io: CliIo): string {
-  return spec === undefined ? resolve(io.cwd, ".awr", "runs.db") : spec === "memory:" ? spec : resolve(io.cwd, spec);
+  const at = storeLocation(spec, io.cwd);
+  return at.kind === "memory" ? "memory:" : at.path;
 }
 
 export async function openRunStore(spec: string | undefined, io: CliIo): Promise<RunStore> {
-  const { openStore, StoreError } = await import("../vm/store/index.js");
-  const path = storePath(spec, io);
-  try {
-    return openStore(path);
-  } catch (e) {
-    if (e instanceof StoreError) throw new UsageError(e.message);
-    throw e;
-  }
+  return openStore(spec, { cwd: io.cwd });
 }
 
 /**
  * The `--models` spec a run stores (its `meta.models`) so that `awr resume` and `awr resolve`
- * continue it with the same providers: `openai` (the default; endpoints and keys still come from
- * the environment or the plan — never stored) or `recorded:` with the file's absolute path.
+ * continue it with the same providers (host/runtime.ts `modelsToStore`).
  */
 export function modelsToStore(spec: string | undefined, io: CliIo): string {
-  if (spec === undefined || spec === "openai") return "openai";
-  if (spec.startsWith("recorded:")) return `recorded:${resolve(io.cwd, spec.slice("recorded:".length))}`;
-  return spec;
+  return host.modelsToStore(spec, io.cwd);
 }
 
-/** A string field of a run's `meta` (`root`, `models`), if there is one. */
-export function metaString(run: RunRecord, key: string): string | undefined {
-  const m = run.meta;
-  const v = m !== null && typeof m === "object" && !Array.isArray(m) ? m[key] : undefined;
-  return typeof v === "string" ? v : undefined;
-}
-
-export async function modelProvider(spec: string | undefined, io: CliIo): Promise<ModelProvider> {
-  const gateway = await import("../vm/gateway/index.js");
-  if (spec === undefined || spec === "openai") {
-    const { validate } = await import("../vm/schema.js");
-    return new gateway.OpenAIGateway({ validate, env: io.env });
-  }
-  if (spec.startsWith("recorded:")) {
-    const file = resolve(io.cwd, spec.slice("recorded:".length));
-    if (!existsSync(file)) throw new UsageError(`no recordings file ${spec.slice("recorded:".length)}`);
-    try {
-      return gateway.RecordedModels.fromFile(file);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
-  throw new UsageError(`unknown --models "${spec}"`, "use openai or recorded:<file.jsonl>");
-}
-
-/**
- * The context assembler of a plan that declares contexts (none otherwise): sources relative to the
- * program root, vector indexes in `index/` beside the SQLite store (in memory with `memory:`),
- * `sessions()` sources searching the run's store.
- */
-export async function contextProvider(plan: Plan, baseDir: string, storeSpec: string | undefined, io: CliIo, store: RunStore): Promise<ContextProvider | undefined> {
-  if (Object.keys(plan.contexts).length === 0) return undefined;
-  const { createContextAssembler } = await import("../vm/context/index.js");
-  const path = storePath(storeSpec, io);
-  return createContextAssembler({ plan, root: baseDir, store, ...(path === "memory:" ? {} : { indexDir: join(dirname(path), "index") }) });
-}
-
-export async function toolProvider(baseDir: string) {
-  const { Tools } = await import("../vm/tools/index.js");
-  return new Tools({ baseDir, stdlibDir: join(packageRoot(), "stdlib") });
-}
+export const metaString = host.metaString;
 
 /** `--input '{"a":1}'` or `--input @file.json`. */
 export function jsonArg(value: string | boolean | undefined, what: string, io: CliIo): Json | undefined {
@@ -289,10 +243,9 @@ export function timeArg(value: string, flag: string, now: number): number {
  * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.)
  */
 export function existingStore(spec: string | undefined, io: CliIo): void {
-  if (spec === "memory:") return;
-  const path = storePath(spec, io);
-  if (!existsSync(path))
-    throw new UsageError(`no run store at ${storeLabel(spec)}${path === storeLabel(spec) ? "" : ` (${path})`}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
+  const at = storeLocation(spec, io.cwd);
+  if (at.kind === "sqlite" && !storeExists(at))
+    throw new UsageError(`no run store at ${storeLabel(spec)}${at.path === storeLabel(spec) ? "" : ` (${at.path})`}`, spec === undefined ? "pass --store <path>, or run a graph first (awr run)" : "check the path given to --store");
 }
 
 /** The observability flags `awr run` and `awr resume` share (docs/observability.md). */
@@ -331,36 +284,11 @@ export function observeArgs(values: Record<string, string | boolean | undefined>
 }
 
 /**
- * Tracing when OTEL_* configures an exporter, metrics with --metrics-port, progress on stderr:
- * the `onEvent` and `captureContent` to give `createRuntime`; `shutdown()` flushes and stops.
- */
-export async function observeRun(plan: Plan, o: ObserveArgs, io: CliIo) {
-  const { observe, ObserveError } = await import("../ops/observability/observe.js");
-  const obs = await observe({ plan, env: io.env, onEvent: progress(io), ...(o.metrics ? { metrics: o.metrics } : {}) }).catch((e: unknown) => {
-    throw e instanceof ObserveError ? new UsageError(e.message) : e;
-  });
-  if (obs.metricsUrl) io.stderr.write(`metrics: ${obs.metricsUrl}\n`);
-  return {
-    ...obs,
-    /** With --metrics-hold: keeps serving until SIGINT/SIGTERM. */
-    async hold(): Promise<void> {
-      if (!obs.metricsUrl || !o.hold) return;
-      io.stderr.write(`serving metrics on ${obs.metricsUrl} until interrupted (Ctrl-C)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop).off("SIGTERM", stop);
-          resolve();
-        };
-        process.on("SIGINT", stop).on("SIGTERM", stop);
-      });
-    },
-  };
-}
-
-/**
- * The runtime of one `awr run` / `awr resume` execution: providers from the flags (`--models`, the
- * js and MCP tools of `root`, contexts over `store`) and observability. `close()` stops what it
- * opened (metrics and tracing, js sandboxes, MCP servers); the store stays the caller's.
+ * The runtime of one `awr run` / `awr resume` / `awr resolve` execution, built by host/ from the
+ * flags: `--models` (for a continued run, the models it was started with unless --models
+ * overrides them), `--trust`/AWR_TRUST, the js and MCP tools of `root`, contexts over `store`,
+ * tracing from OTEL_*, metrics with --metrics-port, progress on stderr. `hold()` keeps serving
+ * metrics with --metrics-hold; `close()` stops what it opened (the store stays the caller's).
  */
 export async function openRuntime(
   source: PlanSource,
@@ -372,45 +300,48 @@ export async function openRuntime(
   /** A run being continued (resume, resolve): its stored `--models` apply unless --models overrides them. */
   continued?: RunRecord,
 ) {
-  const { plan } = source;
-  // Before any provider starts: a plan refused by --trust runs nothing.
-  const trust = await trustedPlan(source, values, io);
-  const tools = await toolProvider(root);
-  let obs: Awaited<ReturnType<typeof observeRun>> | undefined;
-  const close = async () => {
-    await obs?.shutdown();
-    await tools.close();
-  };
-  try {
-    const { createRuntime } = await import("../vm/runtime.js");
-    obs = await observeRun(plan, observing, io);
-    const storeSpec = values["store"] as string | undefined;
-    const stored = continued ? metaString(continued, "models") : undefined;
-    const given = values["models"] as string | undefined;
-    const models = await modelProvider(given ?? stored, io).catch((e: unknown) => {
-      if (given === undefined && stored !== undefined && e instanceof UsageError) throw new UsageError(`${e.message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
+  const files = trustFiles(values, io);
+  const trust = files.length === 0 ? undefined : await host.readTrustKeys(files, io.cwd);
+  const stored = continued ? host.metaString(continued, "models") : undefined;
+  const given = values["models"] as string | undefined;
+  const models = given ?? stored;
+  const storeSpec = values["store"] as string | undefined;
+  const onEvent = progress(io);
+  const opened = await host
+    .openRuntime({
+      plan: labelled(source, io),
+      root,
+      store,
+      cwd: io.cwd,
+      env: io.env,
+      ...(storeSpec === undefined ? {} : { storeSpec }),
+      ...(models === undefined ? {} : { models }),
+      ...(trust ? { trust } : {}),
+      ...(observing.metrics ? { metrics: observing.metrics } : {}),
+      ...(onEvent ? { onEvent } : {}),
+      ...(continued ? { continues: continued.runId } : {}),
+    })
+    .catch((e: unknown) => {
+      if (given === undefined && stored !== undefined && e instanceof HostConfigError && (e.code === "MODELS_UNKNOWN" || e.code === "RECORDINGS_UNREADABLE")) {
+        throw new UsageError(`${usageOf(e).message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
+      }
       throw e;
     });
-    // Recorded answers continue after those the journal already holds.
-    const { RecordedModels } = await import("../vm/gateway/index.js");
-    if (continued && models instanceof RecordedModels) {
-      const loaded = store.load(continued.runId);
-      if (loaded) models.continueAfter(loaded.journal, store.events(continued.runId));
-    }
-    const rt = createRuntime({
-      // The file's bytes when there are some: stored as they are, so a signature travels with the plan.
-      plan: source.bytes ?? plan,
-      ...(trust ? { trust } : {}),
-      store,
-      models,
-      tools,
-      contexts: await contextProvider(plan, root, storeSpec, io, store),
-      onEvent: obs.onEvent,
-      captureContent: obs.captureContent,
-    });
-    return { rt, hold: obs.hold, close };
-  } catch (e) {
-    await close();
-    throw e;
-  }
+  if (opened.metricsUrl) io.stderr.write(`metrics: ${opened.metricsUrl}\n`);
+  return {
+    rt: opened.runtime,
+    close: opened.close,
+    /** With --metrics-hold: keeps serving until SIGINT/SIGTERM. */
+    async hold(): Promise<void> {
+      if (!opened.metricsUrl || !observing.hold) return;
+      io.stderr.write(`serving metrics on ${opened.metricsUrl} until interrupted (Ctrl-C)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop).off("SIGTERM", stop);
+          resolve();
+        };
+        process.on("SIGINT", stop).on("SIGTERM", stop);
+      });
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { Connection, InitializeParams, InitializeResult } from "vscode-lang
 import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind, TextDocuments } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { VERSION } from "../compiler/index.js";
+import { FileHost } from "../host/source-host.js";
 import { uriToPath } from "./convert.js";
 import { Workspace, type WorkspaceOptions } from "./workspace.js";
 import { diagnostics } from "./features/diagnostics.js";
@@ -24,7 +25,7 @@ import { signatureHelp } from "./features/signature-help.js";
 /** At most this many unopened files are re-checked per publication (the rest wait to be opened). */
 const MAX_CLOSED_CHECKED = 200;
 
-export interface ServerOptions extends WorkspaceOptions {
+export interface ServerOptions extends Partial<WorkspaceOptions> {
   /**
    * Milliseconds to wait after the last change before publishing diagnostics (default 150). The
    * client may override it with `initializationOptions.diagnosticsDelay`.
@@ -32,9 +33,12 @@ export interface ServerOptions extends WorkspaceOptions {
   diagnosticsDelay?: number;
 }
 
-/** Registers every handler on `connection`; the caller calls `connection.listen()`. */
-export function startServer(connection: Connection, options: ServerOptions): { workspace: Workspace } {
-  const ws = new Workspace(options);
+/**
+ * Registers every handler on `connection`; the caller calls `connection.listen()`. Files that are
+ * not open are read from the file system (host/source-host.ts) unless `options.disk` says otherwise.
+ */
+export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
+  const ws = new Workspace({ disk: options.disk ?? (() => new FileHost()) });
   const documents = new TextDocuments(TextDocument);
   let delay = options.diagnosticsDelay ?? 150;
   let watchFiles = false;

@@ -13,7 +13,7 @@ export type { Analysis };
 export interface WorkspaceOptions {
   /**
    * Makes the host that reads files that are not open (imports, `std/`, js tools' modules): the
-   * file system for `awr lsp` (cli/host.ts `FileHost`). Called again when files change on disk, so
+   * file system for `awr lsp` (host/source-host.ts `FileHost`, `startServer`'s default). Called again when files change on disk, so
    * the host may cache its reads.
    */
   disk: () => SourceHost;

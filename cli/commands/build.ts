@@ -3,7 +3,7 @@ import { dirname, extname, resolve } from "node:path";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
-import { FileHost, packageVersion } from "../host.js";
+import { FileHost, packageVersion } from "../../host/source-host.js";
 import { Exit, UsageError, displayPath } from "../io.js";
 import { printDiagnostics, summaryLine } from "../report.js";
 

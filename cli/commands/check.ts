@@ -3,7 +3,7 @@ import type { Program } from "../../compiler/semantic/program.js";
 import type { GraphDecl } from "../../compiler/syntax/ast.js";
 import type { Command } from "../command.js";
 import { collectSources } from "../files.js";
-import { FileHost } from "../host.js";
+import { FileHost } from "../../host/source-host.js";
 import { type Output, Exit, UsageError, displayPath } from "../io.js";
 import { diagnosticsToJson, printDiagnostics, summaryLine } from "../report.js";
 

@@ -11,8 +11,8 @@ import { VmFailure } from "../../vm/types.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
-import { jsonArg, modelProvider, openRunStore, storePath } from "../runs.js";
-import { FileHost, packageVersion } from "../host.js";
+import { jsonArg, openRunStore, storePath } from "../runs.js";
+import { FileHost, packageVersion } from "../../host/source-host.js";
 import { type LoadedPlan, loadPlanFrom } from "../programs.js";
 import { closest } from "../suggest.js";
 
@@ -180,15 +180,17 @@ async function programsUnder(io: CliIo): Promise<LoadedPlan[]> {
 }
 
 async function makeAssembler(loaded: LoadedPlan, args: Parsed, io: CliIo, store: RunStore | undefined): Promise<ContextAssembler> {
-  const { createContextAssembler, LocalEmbedder, OpenAIEmbedder } = await import("../../vm/context/index.js");
-  const spec = typeof args.values.embedder === "string" ? args.values.embedder : "local";
-  let embedder;
-  if (spec === "local") embedder = new LocalEmbedder();
-  else if (spec.startsWith("openai:") && spec.length > "openai:".length) embedder = new OpenAIEmbedder({ model: spec.slice("openai:".length), env: io.env });
-  else throw new UsageError(`unknown --embedder "${spec}"`, "use local or openai:<model>, e.g. openai:text-embedding-3-small");
-  const indexDir = resolve(io.cwd, typeof args.values.index === "string" ? args.values.index : join(".awr", "index"));
-  const models = typeof args.values.models === "string" ? await modelProvider(args.values.models, io) : undefined;
-  return createContextAssembler({ plan: loaded.plan, root: loaded.baseDir, indexDir, embedder, ...(store ? { store } : {}), ...(models ? { models } : {}) });
+  const { openContextAssembler } = await import("../../host/runtime.js");
+  return openContextAssembler({
+    plan: loaded.plan,
+    root: loaded.baseDir,
+    indexDir: resolve(io.cwd, typeof args.values.index === "string" ? args.values.index : join(".awr", "index")),
+    ...(typeof args.values.embedder === "string" ? { embedder: args.values.embedder } : {}),
+    ...(store ? { store } : {}),
+    ...(typeof args.values.models === "string" ? { models: args.values.models } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
 }
 
 function describeBuild(r: BuildReport): string {

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import type { Command } from "../command.js";
 import { collectSources } from "../files.js";
-import { FileHost } from "../host.js";
+import { FileHost } from "../../host/source-host.js";
 import { Exit, UsageError, displayPath } from "../io.js";
 import { printDiagnostics } from "../report.js";
 

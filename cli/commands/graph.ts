@@ -2,7 +2,7 @@ import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import type { GraphDecl } from "../../compiler/syntax/ast.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
-import { FileHost } from "../host.js";
+import { FileHost } from "../../host/source-host.js";
 import { Exit, UsageError } from "../io.js";
 import { printDiagnostics, summaryLine } from "../report.js";
 import { closest } from "../suggest.js";

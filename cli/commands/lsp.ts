@@ -31,12 +31,12 @@ Exit codes:
     if (!args.values.stdio) throw new UsageError("awr lsp needs --stdio", "the language server speaks LSP over stdin/stdout; editors start it as: awr lsp --stdio");
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, 'run "awr lsp --help" for usage');
     const { createConnection, StreamMessageReader, StreamMessageWriter } = await import("vscode-languageserver/node");
-    const { startServer } = await import("../../lsp/server.js");
-    const { FileHost } = await import("../host.js");
+    const { startServer } = await import("../../lsp/index.js");
     // stdout carries the protocol: anything else printed there would corrupt it.
     for (const m of ["log", "info", "warn", "error", "debug"] as const) console[m] = (...a: unknown[]) => void process.stderr.write(`${a.map(String).join(" ")}\n`);
     const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-    startServer(connection, { disk: () => new FileHost() });
+    // Files that are not open are read from disk (host/source-host.ts, the server's default).
+    startServer(connection);
     connection.listen();
     // The exit notification ends the process (vscode-languageserver calls process.exit: 0 after
     // shutdown, 1 without). The client closing stdin ends the session too: exit 0. Without this,

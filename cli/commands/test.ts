@@ -38,14 +38,14 @@ Exit codes:
       return Exit.errors;
     }
     const { runTests } = await import("../../vm/testing.js");
-    const { Tools } = await import("../../vm/tools/index.js");
+    const { openTools } = await import("../../host/runtime.js");
     const filter = typeof args.values.filter === "string" ? args.values.filter : undefined;
     let passed = 0;
     let failed = 0;
     const green = (s: string) => (io.stdout.color ? `\x1b[32m${s}\x1b[0m` : s);
     const red = (s: string) => (io.stdout.color ? `\x1b[31m${s}\x1b[0m` : s);
     for (const p of programs) {
-      const tools = new Tools({ baseDir: p.baseDir });
+      const tools = await openTools(p.baseDir);
       let results: Awaited<ReturnType<typeof runTests>>;
       try {
         results = await runTests(p.plan, { tools, filter: filter ? (n) => n.includes(filter) : undefined });

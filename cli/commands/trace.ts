@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, onePositional } from "../command.js";
-import { packageVersion } from "../host.js";
+import { packageVersion } from "../../host/source-host.js";
 import { Exit, UsageError, displayPath } from "../io.js";
 import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awr } from "../helpers/awr-cli.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { Workspace } from "../../lsp/workspace.js";
 import { pathToUri } from "../../lsp/convert.js";
 

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { checkFiles, compile } from "../../compiler/compile.js";
 import { decodePlan, encodePlan, planToText } from "../../compiler/plan/index.js";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { expectGolden } from "../helpers/golden.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");

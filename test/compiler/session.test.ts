@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { ParseCache } from "../../compiler/semantic/load.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { Session } from "../../compiler/session.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");

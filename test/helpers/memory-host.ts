@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, normalize } from "node:path";
 import { posix } from "node:path";
 import type { SourceHost } from "../../compiler/semantic/program.js";
-import { jsModuleInfo } from "../../cli/js-exports.js";
+import { jsModuleInfo } from "../../host/js-exports.js";
 
 const STDLIB = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "stdlib", "std");
 

@@ -1,7 +1,8 @@
-// Two architecture invariants (ARCHITECTURE.md) checked on the source: vm/ imports nothing from
-// ops/ (nor cli/ or lsp/), and effect keys — a stored format — are spelled only in vm/keys.ts.
+// An architecture invariant (ARCHITECTURE.md) checked on the source: effect keys — a stored format —
+// are spelled only in vm/keys.ts. (Import directions, vm/ never importing ops/ among them, are
+// test/architecture/imports.test.ts.)
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -21,28 +22,6 @@ function code(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
 }
 
-/** Relative import specifiers of a file, resolved against the repository root. */
-function imports(file: string): string[] {
-  const text = readFileSync(join(ROOT, file), "utf8");
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => relative(ROOT, join(ROOT, file, "..", m[1]!)));
-}
-
-describe("layering", () => {
-  it("vm/ imports nothing from ops/, cli/ or lsp/", () => {
-    const bad = sources("vm").flatMap((f) => imports(f).filter((t) => /^(ops|cli|lsp)\//.test(t)).map((t) => `${f} → ${t}`));
-    expect(bad).toEqual([]);
-  });
-
-  it("ops/ imports only vm/, compiler/plan/ and itself", () => {
-    const bad = sources("ops").flatMap((f) => imports(f).filter((t) => !/^(ops|vm|compiler\/plan)\//.test(t)).map((t) => `${f} → ${t}`));
-    expect(bad).toEqual([]);
-  });
-
-  it("the check sees an upward import (it is not vacuous)", () => {
-    expect(imports("ops/report/calls.ts")).toContain("vm/keys.js");
-  });
-});
-
 // A production of the key grammar spelled in a template (`…/turn${n}`) or a regular expression
 // (`/graph:([^/]+)/`) outside the keys module is a second copy of the stored format.
 const IN_TEMPLATE = /(graph:|node:|stmt:|superstep:|snapshot:|classify:|\/turn|\/call)\$\{|\}\/(undo|compensate|approval|session|context|memory|summary|handoff|turn|call|output)\b/;
@@ -56,8 +35,8 @@ function keySpellings(file: string): string[] {
 }
 
 describe("effect keys are spelled in vm/keys.ts only", () => {
-  it("no template or regular expression elsewhere in vm/, ops/ or cli/ builds or reads a key production", () => {
-    const files = [...sources("vm"), ...sources("ops"), ...sources("cli")].filter((f) => f !== join("vm", "keys.ts"));
+  it("no template or regular expression elsewhere in vm/, ops/, host/ or cli/ builds or reads a key production", () => {
+    const files = [...sources("vm"), ...sources("ops"), ...sources("host"), ...sources("cli")].filter((f) => f !== join("vm", "keys.ts"));
     expect(files.flatMap(keySpellings)).toEqual([]);
   });
 

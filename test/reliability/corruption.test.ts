@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { decodePlan, encodePlan, PlanError } from "../../compiler/plan/index.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { SqliteStore, StoreError } from "../../vm/store/index.js";
 import type { LoadedRun } from "../../vm/types.js";
 import { prng } from "../helpers/prng.js";

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { encodePlan } from "../../compiler/plan/index.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { prng } from "../helpers/prng.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");

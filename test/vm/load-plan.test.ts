@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join, resolve } from "node:path";
 import { compile } from "../../compiler/compile.js";
 import { encodePlan } from "../../compiler/plan/index.js";
-import { FileHost } from "../../cli/host.js";
+import { FileHost } from "../../host/source-host.js";
 import { loadPlan, PlanError } from "../../vm/index.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");

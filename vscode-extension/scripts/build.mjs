@@ -5,7 +5,7 @@
 // server/ is laid out like a tiny copy of the awr package: `package.json` named "awr" (the CLI finds
 // its package root — and from it `stdlib/` and its version — by walking up to that file) and
 // `stdlib/`. Native modules are external: better-sqlite3 is only reached by `awr run`/`resume`/
-// `runs`/`replay` (cli/runs.ts → vm/store/index.ts → vm/store/sqlite.ts), which the extension never
+// `runs`/`replay` (host/stores.ts → vm/store/index.ts → vm/store/sqlite.ts), which the extension never
 // calls; msgpackr-extract is optional for msgpackr (it falls back to pure JS).
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

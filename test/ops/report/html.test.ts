@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../../compiler/compile.js";
-import { FileHost } from "../../../cli/host.js";
+import { FileHost } from "../../../host/source-host.js";
 import { buildTrace, escapeHtml, graphShape, graphLayout, graphSvg, overlaps, traceHtml } from "../../../ops/report/index.js";
 import { planOf } from "../../vm/helpers.js";
 import { NASTY, failedRunPage, fixturePlan, runFixture } from "./fixture.js";

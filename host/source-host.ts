@@ -1,8 +1,9 @@
-// The file-system SourceHost: file ids are absolute paths; `std/NAME` resolves into the package's stdlib.
+// The file-system SourceHost: file ids are absolute paths; `std/NAME` resolves into the package's
+// stdlib. The CLI compiles with it and the language server reads unopened files through it.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { JsModuleInfo, SourceHost } from "../compiler/semantic/program.js";
+import type { JsModuleInfo, SourceHost } from "../compiler/index.js";
 import { jsModuleInfo } from "./js-exports.js";
 import { allowPathsFromEnv, findProjectRoot, realPath } from "../vm/project-paths.js";
 
@@ -10,7 +11,7 @@ let root: string | undefined;
 
 /**
  * The directory of the `awr` package. Found by walking up from this module, so it works from the
- * sources (`cli/`) and from the build output (`dist/cli/`) alike.
+ * sources (`host/`) and from the build output (`dist/host/`) alike.
  */
 export function packageRoot(): string {
   if (root !== undefined) return root;

@@ -6,7 +6,7 @@
 // paths; one that cannot be followed leaves the list open (any name may exist, none is reported).
 import { parse as parseCjs, initSync as initCjs } from "cjs-module-lexer";
 import { parse as parseEsm, initSync as initEsm } from "es-module-lexer";
-import type { JsModuleInfo } from "../compiler/semantic/program.js";
+import type { JsModuleInfo } from "../compiler/index.js";
 
 /** Reads a file of the module graph: its text, or undefined when there is no such file. */
 export type ReadText = (file: string) => string | undefined;

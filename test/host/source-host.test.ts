@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileHost, packageRoot } from "../../cli/host.js";
+import { FileHost, packageRoot } from "../../host/source-host.js";
 
 describe("FileHost", () => {
   let dir: string;
