@@ -1,8 +1,9 @@
 // What run, resume, runs and replay share: the store, the providers, progress and the outcome.
+import { ask } from "./commands/store.js";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
-import type { ContextProvider, Json, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
+import type { ContextProvider, Json, LoadedRun, ModelProvider, RunRecord, RunStore, VmEvent } from "../vm/types.js";
 import type { RunOutcome } from "../vm/runtime.js";
 import { packageRoot } from "./host.js";
 import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
@@ -369,8 +370,8 @@ export async function openRuntime(
   values: Record<string, string | boolean | undefined>,
   observing: ObserveArgs,
   io: CliIo,
-  /** A run being continued (resume, resolve): its stored `--models` apply unless --models overrides them. */
-  continued?: RunRecord,
+  /** A run being continued (resume, resolve), as loaded: its stored `--models` apply unless --models overrides them. */
+  continued?: LoadedRun,
 ) {
   const { plan } = source;
   // Before any provider starts: a plan refused by --trust runs nothing.
@@ -385,7 +386,7 @@ export async function openRuntime(
     const { createRuntime } = await import("../vm/runtime.js");
     obs = await observeRun(plan, observing, io);
     const storeSpec = values["store"] as string | undefined;
-    const stored = continued ? metaString(continued, "models") : undefined;
+    const stored = continued ? metaString(continued.snapshot, "models") : undefined;
     const given = values["models"] as string | undefined;
     const models = await modelProvider(given ?? stored, io).catch((e: unknown) => {
       if (given === undefined && stored !== undefined && e instanceof UsageError) throw new UsageError(`${e.message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
@@ -394,8 +395,7 @@ export async function openRuntime(
     // Recorded answers continue after those the journal already holds.
     const { RecordedModels } = await import("../vm/gateway/index.js");
     if (continued && models instanceof RecordedModels) {
-      const loaded = store.load(continued.runId);
-      if (loaded) models.continueAfter(loaded.journal, store.events(continued.runId));
+      models.continueAfter(continued.journal, await ask(store.queries.events(continued.snapshot.runId)));
     }
     const rt = createRuntime({
       // The file's bytes when there are some: stored as they are, so a signature travels with the plan.
