@@ -1,3 +1,4 @@
+import { refusalAsUsage } from "./errors.js";
 import { ask } from "./store.js";
 import type { Resolution } from "../../vm/operator.js";
 import { type Command, onePositional } from "../command.js";
@@ -7,7 +8,6 @@ import {
   OBSERVE_HELP,
   STORE_HELP,
   TRUST_HELP,
-  asUsageError,
   durationArg,
   existingStore,
   interruptible,
@@ -117,7 +117,7 @@ Exit codes:
       try {
         o = await rt.resolve(runId, action, { ...limit, ...who, loaded });
       } catch (e) {
-        return await asUsageError(e, storeArg);
+        return refusalAsUsage(e, storeArg);
       } finally {
         signals.dispose();
       }

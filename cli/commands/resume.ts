@@ -1,10 +1,10 @@
+import { refusalAsUsage } from "./errors.js";
 import { ask } from "./store.js";
 import { type Command, onePositional } from "../command.js";
 import { UsageError } from "../io.js";
 import type { Decider } from "../../vm/operator.js";
 import {
   MODELS_HELP,
-  asUsageError,
   existingStore,
   interruptible,
   storeLabel,
@@ -118,7 +118,7 @@ Exit codes:
             ? await rt.recover(runId, { ...limit, loaded })
             : await rt.resume(runId, value, { ...limit, ...who, loaded, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
       } catch (e) {
-        return await asUsageError(e, storeArg);
+        return refusalAsUsage(e, storeArg);
       } finally {
         signals.dispose();
       }
