@@ -193,12 +193,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // (less a second for clock steps) cannot repeat, so it is not fingerprinted.
     const snapshotEvery = opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY);
     const snap = snapshotEvery > 0 ? latestSnapshot(journal, run.graph) : undefined;
-    await now$(journal.persistTrace(snap ? snap.at - 1000 : undefined));
+    const persisting = journal.persistTrace(snap ? snap.at - 1000 : undefined);
     const emitRun = (e: VmEvent) => {
       journal.event(e);
       emit(e);
     };
-    await now$(journal.commit([], { status: "running", pending: [] }));
+    // One store round trip before the run: the trace's fingerprints, then the status commit.
+    await now$(Effect.andThen(persisting, journal.commit([], { status: "running", pending: [] })));
     const interp = new Interpreter({
       plan,
       runId,
