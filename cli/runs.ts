@@ -3,7 +3,7 @@
 // executes. Everything that turns a spec into an adapter is in host/.
 import { readFileSync } from "node:fs";
 import { delimiter, isAbsolute, resolve } from "node:path";
-import type { Json, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
+import type { Json, LoadedRun, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
 import { HostConfigError } from "../host/errors.js";
 import * as host from "../host/runtime.js";
 import { openStore, storeExists, storeLocation } from "../host/stores.js";
@@ -297,12 +297,12 @@ export async function openRuntime(
   values: Record<string, string | boolean | undefined>,
   observing: ObserveArgs,
   io: CliIo,
-  /** A run being continued (resume, resolve): its stored `--models` apply unless --models overrides them. */
-  continued?: RunRecord,
+  /** A run being continued (resume, resolve), as loaded: its stored `--models` apply unless --models overrides them. */
+  continued?: LoadedRun,
 ) {
   const files = trustFiles(values, io);
   const trust = files.length === 0 ? undefined : await host.readTrustKeys(files, io.cwd);
-  const stored = continued ? host.metaString(continued, "models") : undefined;
+  const stored = continued ? host.metaString(continued.snapshot, "models") : undefined;
   const given = values["models"] as string | undefined;
   const models = given ?? stored;
   const storeSpec = values["store"] as string | undefined;
@@ -319,7 +319,7 @@ export async function openRuntime(
       ...(trust ? { trust } : {}),
       ...(observing.metrics ? { metrics: observing.metrics } : {}),
       ...(onEvent ? { onEvent } : {}),
-      ...(continued ? { continues: continued.runId } : {}),
+      ...(continued ? { continued } : {}),
     })
     .catch((e: unknown) => {
       if (given === undefined && stored !== undefined && e instanceof HostConfigError && (e.code === "MODELS_UNKNOWN" || e.code === "RECORDINGS_UNREADABLE")) {

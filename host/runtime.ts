@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Plan } from "../compiler/plan/index.js";
-import type { ContextAssembler, ContextProvider, Json, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, ToolsOptions, VmEvent } from "../vm/index.js";
+import type { ContextAssembler, ContextProvider, Json, LoadedRun, ModelProvider, RunRecord, RunStore, Runtime, RuntimeOptions, ToolsOptions, VmEvent } from "../vm/index.js";
 import { HostConfigError } from "./errors.js";
 import { packageRoot } from "./source-host.js";
 import { indexDirOf, storeLocation } from "./stores.js";
@@ -39,8 +39,8 @@ export interface RuntimeConfig {
   metrics?: { port: number; host?: string };
   /** Called with every event, after tracing and metrics saw it. */
   onEvent?: (e: VmEvent) => void;
-  /** The id of a run being continued: recorded answers continue after those its journal holds. */
-  continues?: string;
+  /** A run being continued, as loaded: recorded answers continue after those its journal holds. */
+  continued?: LoadedRun;
   /** Further options of `createRuntime` (limits, breakers, snapshots, …). */
   options?: Omit<Partial<RuntimeOptions>, "plan" | "trust" | "store" | "models" | "tools" | "contexts" | "onEvent" | "captureContent">;
   /** Further options of the tool provider (sandbox limits, MCP servers, …). */
@@ -78,9 +78,9 @@ export async function openRuntime(config: RuntimeConfig): Promise<OpenRuntime> {
     const models = await openModels(config.models, config);
     // Recorded answers continue after those the journal already holds.
     const { RecordedModels } = await import("../vm/gateway/index.js");
-    if (config.continues !== undefined && models instanceof RecordedModels) {
-      const loaded = await config.store.load(config.continues);
-      if (loaded) models.continueAfter(loaded.journal, await config.store.events(config.continues));
+    if (config.continued && models instanceof RecordedModels) {
+      const { Effect } = await import("effect");
+      models.continueAfter(config.continued.journal, await Effect.runPromise(config.store.queries.events(config.continued.snapshot.runId)));
     }
     const runtime = createRuntime({
       ...config.options,

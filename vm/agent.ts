@@ -29,7 +29,7 @@ import { NeedsAttention, Suspended, failureOf } from "./journal.js";
 import { agentToolKey, contextKey, handoffKey, sessionAppendKey, sessionKey, summaryKey, turnKey as keyOfTurn } from "./keys.js";
 import { coerce, validate } from "./schema.js";
 import { outputFormatInstructions, renderSegments } from "./template.js";
-import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, RunStore, SessionEntry, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "./types.js";
+import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, SessionEntry, SessionStore, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 
 type Stop = VmFailure | Suspended | NeedsAttention;
@@ -57,7 +57,7 @@ export interface AgentHost<U> {
     /** Journaled outcomes: a replay serves a recorded context assembly even without a provider. */
     journal: { outcome(key: string): unknown };
     sessionId?: string;
-    sessions?: Pick<RunStore, "session" | "appendSession">;
+    sessions?: SessionStore;
     /** The run's principal: `sessions()` context sources scoped by principal search its sessions. */
     principal?: Json;
     agents?: AgentOptions;
@@ -148,7 +148,7 @@ export function runAgent<U>(host: AgentHost<U>, name: string, args: Record<strin
     if (cx.sessionId !== undefined && cx.sessions) {
       const sessions = cx.sessions;
       const sid = cx.sessionId;
-      const entries = (yield* host.effect(sessionKey(key), step, "agent", name, { session: sid }, true, () => Effect.sync(() => sessions.session(sid) as unknown as Json))) as unknown as SessionEntry[];
+      const entries = (yield* host.effect(sessionKey(key), step, "agent", name, { session: sid }, true, () => sessions.session(sid).pipe(Effect.map((entries) => entries as unknown as Json), Effect.orDie))) as unknown as SessionEntry[];
       history.push(...entries.flatMap(messageOfEntry));
     }
 
@@ -580,12 +580,14 @@ function writeSession<U>(host: AgentHost<U>, name: string, key: string, step: st
   }));
   return host
     .effect(sessionAppendKey(key), step, "agent", name, { session: sid, append: entries.length, at }, true, () =>
-      Effect.sync(() => {
-        const first = entries[0]!;
-        const existing = sessions.session(sid);
-        const done = existing.some((e) => e.runId === first.runId && e.at === first.at && e.agent === first.agent && e.content === first.content);
-        return done ? existing.length : sessions.appendSession(sid, entries);
-      }),
+      sessions.session(sid).pipe(
+        Effect.flatMap((existing) => {
+          const first = entries[0]!;
+          const done = existing.some((e) => e.runId === first.runId && e.at === first.at && e.agent === first.agent && e.content === first.content);
+          return done ? Effect.succeed(existing.length) : sessions.appendSession(sid, entries);
+        }),
+        Effect.orDie,
+      ),
     )
     .pipe(Effect.asVoid);
 }

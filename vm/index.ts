@@ -4,10 +4,11 @@
 import { decodePlan, type Plan } from "../compiler/plan/index.js";
 
 export { PlanError, PlanTrustError, readPlanHeader, verifyPlanSignature, type KeyInput, type Plan, type PlanHeader } from "../compiler/plan/index.js";
-export { createRuntime, planOfRun, storedPlanOfRun, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
+export { createRuntime, planOfRun, storedPlanOfRun, type Continued, type Runtime, type RuntimeOptions, type RunOutcome, type StartOptions } from "./runtime.js";
 export { Mocks, type ExecResult, type Observations } from "./interpreter.js";
 export { DEFAULT_MAX_HANDOFFS, DEFAULT_REPAIR_ROUNDS, type AgentOptions } from "./agent.js";
-export { openStore, MemoryStore, SqliteStore, StoreError, ChainError, DEFAULT_STORE_PATH } from "./store/index.js";
+export { openStore, MemoryStore, SqliteStore, StoreError, ChainError, BlobMissing, DEFAULT_STORE_PATH, type EmbeddedStore } from "./store/index.js";
+export { UnknownRun, errorTag, type StoreFailure } from "./ports/errors.js";
 export { OpenAIGateway, RecordedModels, RecordingModels, type OpenAIGatewayOptions } from "./gateway/index.js";
 export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServerConfig, type ToolEntry } from "./tools/index.js";
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";

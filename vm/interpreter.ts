@@ -16,7 +16,7 @@ import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./
 import { latestSnapshot, snapshotOf } from "./snapshot.js";
 import { approvalKey, attemptKey, classifyKey, compensateKey, contextKey, idempotencyKey, mapItemKey, modelAttemptKey, modelHookKey, outputKey, snapshotKey, stepKey, stmtKey, subgraphScope, superstepKey, underClassifier, undoKey } from "./keys.js";
 import { qualifiedToolName } from "./tools/registry.js";
-import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, RunStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
+import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, SessionStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { MockModels, MockTools, Mocks } from "./mocks.js";
 
@@ -47,7 +47,7 @@ export interface ExecContext {
   contexts?: ContextProvider;
   /** The run's session (StartOptions.sessionId): agents read and extend its history in `sessions`. */
   sessionId?: string;
-  sessions?: Pick<RunStore, "session" | "appendSession">;
+  sessions?: SessionStore;
   /** Repair rounds and the handoff bound of agent calls (defaults in vm/agent.ts). */
   agents?: AgentOptions;
   /** Events carry requests and answers of calls (content capture for tracing). */
@@ -218,7 +218,7 @@ export class Interpreter {
               }
               cx.journal.replayed.add(key);
             } else if (!cx.journal.replayOnly) {
-              cx.journal.commit([{ key, step: declId("graph", name), kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
+              yield* cx.journal.commit([{ key, step: declId("graph", name), kind: "graph", phase: "outcome", hash: "", at: cx.now(), value: snap }]);
               // The interval grows with the snapshot (one superstep per KiB of it), so snapshots add
               // O(1) bytes per superstep to the journal even when the state keeps growing.
               gap = Math.max(cx.snapshotEvery ?? 0, Math.ceil(JSON.stringify(snap).length / 1024));
@@ -812,8 +812,7 @@ export class Interpreter {
         return "value" in m ? Effect.succeed(m.value) : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `${mockName} answers with a value, not tool calls` }));
       }).pipe(Effect.flatMap(check));
     }
-    cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", { await: kind, reason });
-    return Effect.fail(new Suspended([{ id: key, kind, reason, step }]));
+    return cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", { await: kind, reason }).pipe(Effect.andThen(Effect.fail(new Suspended([{ id: key, kind, reason, step }]))));
   }
 
   /** Runs the undo steps in reverse order, each journaled (exactly once, also across a crash). */

@@ -3,7 +3,7 @@
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
 import * as crypto from "node:crypto";
 import { Effect } from "effect";
-import type { AuditRecord, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
+import type { AuditRecord, CommitRequest, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { snapshotPrefix } from "./keys.js";
 
@@ -79,9 +79,17 @@ class TraceBuffer {
   private readonly seenEvents = new Map<string, number>();
   private readonly seenAudit = new Map<string, number>();
 
-  constructor(store: RunStore, runId: string, since = -Infinity) {
-    for (const e of store.events(runId)) if (e.at >= since && !e.type.startsWith("run.")) bump(this.seenEvents, eventPrint(e));
-    for (const a of store.audit({ runId, ...(since > -Infinity ? { since } : {}) })) bump(this.seenAudit, auditPrint(a));
+  /** Fingerprints what the store holds for the run (its events and audit records since `since`). */
+  static load(store: RunStore, runId: string, since = -Infinity): Effect.Effect<TraceBuffer> {
+    return Effect.all([store.queries.events(runId), store.queries.audit({ runId, ...(since > -Infinity ? { since } : {}) })]).pipe(
+      Effect.map(([events, audit]) => {
+        const t = new TraceBuffer();
+        for (const e of events) if (e.at >= since && !e.type.startsWith("run.")) bump(t.seenEvents, eventPrint(e));
+        for (const a of audit) bump(t.seenAudit, auditPrint(a));
+        return t;
+      }),
+      Effect.orDie,
+    );
   }
 
   event(e: VmEvent) {
@@ -170,8 +178,13 @@ export class Journal {
    * commit carries those buffered since the previous one, atomically with its journal entries.
    * Not for `awr replay` (which must write nothing) — without this call both are ignored.
    */
-  persistTrace(since?: number) {
-    if (!this.replayOnly) this.trace ??= new TraceBuffer(this.store, this.runId, since);
+  persistTrace(since?: number): Effect.Effect<void> {
+    if (this.replayOnly || this.trace) return Effect.void;
+    return TraceBuffer.load(this.store, this.runId, since).pipe(
+      Effect.map((t) => {
+        this.trace ??= t;
+      }),
+    );
   }
 
   /** Buffers an event for the next commit (when persisting the trace). */
@@ -188,8 +201,15 @@ export class Journal {
    * Appends entries and updates the run in one commit, with the buffered events and audit records.
    * `barrier`: the commit precedes something outside the VM that may not be repeated (a
    * non-idempotent call), so everything buffered is stored with it.
+   *
+   * A failure of the store (a version conflict, a store error) is a defect of the fiber, as a throw
+   * was when the port was synchronous: `Effect.runPromise` rejects with the store's error itself.
    */
-  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false) {
+  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
+    return Effect.suspend(() => this.commitNow(append, update, barrier));
+  }
+
+  private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean): Effect.Effect<void> {
     const t = this.trace;
     // Events and audit records ride on a commit at most every EVENT_FLUSH_MS, and always on a status
     // commit and on the intent commit of a non-idempotent effect (so the decision that let an
@@ -202,43 +222,58 @@ export class Journal {
       (barrier || update !== undefined || t.events.length + t.audit.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
     const events = flush && t!.events.length ? t!.events : undefined;
     const audit = flush && t!.audit.length ? t!.audit : undefined;
-    this.version = this.store.commit({
+    return this.write({
       runId: this.runId,
       expectVersion: this.version,
       append,
       update: update ? { ...update, updatedAt: this.now() } : undefined,
       ...(events ? { events } : {}),
       ...(audit ? { audit } : {}),
-    });
-    // Only a commit that succeeded empties the buffers.
-    if (flush) {
-      if (events) t!.events = [];
-      if (audit) t!.audit = [];
-      this.eventsFlushedAt = this.now();
-    }
-    for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
+    }).pipe(
+      Effect.map(() => {
+        // Only a commit that succeeded empties the buffers.
+        if (flush) {
+          if (events) t!.events = [];
+          if (audit) t!.audit = [];
+          this.eventsFlushedAt = this.now();
+        }
+        for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
+      }),
+    );
+  }
+
+  /** One commit through the port; the new version is this journal's. */
+  private write(req: CommitRequest): Effect.Effect<void> {
+    return this.store.log.commit(req).pipe(
+      Effect.map((v) => {
+        this.version = v;
+      }),
+      Effect.orDie,
+    );
   }
 
   /** Records the answer to an interrupt (resume), with the audit record of the decision. */
-  answer(p: PendingInterrupt, value: Json, audit: AuditRecord[] = []) {
-    const entry: JournalEntry = { key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value };
-    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) });
-    this.outcomes.set(entry.key, entry);
+  answer(p: PendingInterrupt, value: Json, audit: AuditRecord[] = []): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const entry: JournalEntry = { key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value };
+      return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
+    });
   }
 
   /**
    * Records the outcome of an effect in doubt as an operator resolved it (`resolve`): the result it
    * had, or a failure. Committed with the audit record of the decision.
    */
-  resolved(intent: JournalEntry, outcome: { value: Json } | { error: FailureInfo }, audit: AuditRecord[]) {
-    const entry: JournalEntry = { key: intent.key, step: intent.step, kind: intent.kind, phase: "outcome", hash: intent.hash, at: this.now(), ...outcome };
-    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [entry], audit });
-    this.outcomes.set(entry.key, entry);
+  resolved(intent: JournalEntry, outcome: { value: Json } | { error: FailureInfo }, audit: AuditRecord[]): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const entry: JournalEntry = { key: intent.key, step: intent.step, kind: intent.kind, phase: "outcome", hash: intent.hash, at: this.now(), ...outcome };
+      return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], audit }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
+    });
   }
 
   /** Stores audit records on their own (the decision to re-issue an effect in doubt). */
-  record(audit: AuditRecord[]) {
-    this.version = this.store.commit({ runId: this.runId, expectVersion: this.version, append: [], audit });
+  record(audit: AuditRecord[]): Effect.Effect<void> {
+    return Effect.suspend(() => this.write({ runId: this.runId, expectVersion: this.version, append: [], audit }));
   }
 
   /**
@@ -295,26 +330,26 @@ export class Journal {
       // crash whether or not its intent was stored, so its intent is appended in the same commit
       // as its outcome: one commit per effect instead of two, the same journal (docs/vm.md).
       const intent: JournalEntry | undefined = started ? undefined : { key: spec.key, step: spec.step, kind: spec.kind, phase: "intent", hash, at: this.now(), value: spec.request };
-      if (intent && !spec.idempotent) this.commit([intent], undefined, true);
       const withIntent = (outcome: JournalEntry): JournalEntry[] => (intent && spec.idempotent ? [intent, outcome] : [outcome]);
-      events?.requested(false);
-      return spec.perform().pipe(
-        Effect.tap((value) => Effect.sync(() => this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), value })))),
+      const performed = Effect.suspend(() => {
+        events?.requested(false);
+        return spec.perform();
+      }).pipe(
+        Effect.tap((value) => this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), value }))),
         Effect.tapError((f: VmFailure) =>
-          Effect.sync(() => {
-            // Cancellation is not an outcome: the effect may be re-issued when the run resumes.
-            if (f.info.kind !== "cancelled") this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), error: f.info }));
-          }),
+          // Cancellation is not an outcome: the effect may be re-issued when the run resumes.
+          f.info.kind !== "cancelled" ? this.commit(withIntent({ key: spec.key, step: spec.step, kind: spec.kind, phase: "outcome", hash, at: this.now(), error: f.info })) : Effect.void,
         ),
         Effect.tap(() => Effect.sync(() => events?.completed(false, true))),
         Effect.tapError(() => Effect.sync(() => events?.completed(false, false))),
       );
+      return intent && !spec.idempotent ? Effect.andThen(this.commit([intent], undefined, true), performed) : performed;
     });
   }
 
   /** Records that the run waits at `key` (the intent of an interrupt); idempotent. */
-  suspendAt(key: string, step: string, kind: EffectKind, request: Json) {
-    if (!this.intents.has(key)) this.commit([{ key, step, kind, phase: "intent", hash: requestHash(request), at: this.now(), value: request }]);
+  suspendAt(key: string, step: string, kind: EffectKind, request: Json): Effect.Effect<void> {
+    return Effect.suspend(() => (this.intents.has(key) ? Effect.void : this.commit([{ key, step, kind, phase: "intent", hash: requestHash(request), at: this.now(), value: request }])));
   }
 }
 

@@ -7,71 +7,14 @@ import { INPUT_LIMITS, breachOf, describeBreach, jsonDepth } from "./limits.js";
 import { validate } from "./schema.js";
 import type { AuditRecord, Json, JournalEntry, LoadedRun, PendingInterrupt, RunStatus } from "./types.js";
 
-/** A request about a run that the runtime refuses; nothing was stored. */
-export class RunRejection extends Error {
-  /** The HTTP status an API answers with. */
-  readonly status: number = 409;
-  constructor(
-    message: string,
-    readonly runId: string,
-  ) {
-    super(message);
-    this.name = "RunRejection";
-  }
-}
-
-/** No such run in the store (404). */
-export class RunNotFound extends RunRejection {
-  override readonly status = 404;
-  constructor(runId: string) {
-    super(`no run ${runId} in this store`, runId);
-    this.name = "RunNotFound";
-  }
-}
-
-/** The run waits for no answer, or not for the interrupt named (409). */
-export class NotWaiting extends RunRejection {
-  constructor(
-    message: string,
-    runId: string,
-    readonly runStatus: RunStatus,
-  ) {
-    super(message, runId);
-    this.name = "NotWaiting";
-  }
-}
-
-/** `resolve` on a run that is not `needs_attention` (409). */
-export class NotNeedingAttention extends RunRejection {
-  constructor(
-    runId: string,
-    readonly runStatus: RunStatus,
-  ) {
-    super(`run ${runId} is ${runStatus}, not needs_attention: only a run stopped on an effect in doubt can be resolved`, runId);
-    this.name = "NotNeedingAttention";
-  }
-}
-
-/**
- * A value that does not fit what the run waits for: an interrupt's answer or a resolved effect's
- * result (422). `expected` describes the type, `errors` are the schema errors with their JSON paths.
- */
-export class InvalidResumeValue extends RunRejection {
-  override readonly status = 422;
-  constructor(
-    runId: string,
-    /** What the value answers, e.g. `approval "refund needs approval"` or `the result of tool refund`. */
-    readonly target: string,
-    readonly expected: string,
-    readonly errors: string[],
-  ) {
-    super(`the value does not fit ${target}: expected ${expected}; ${errors.join("; ")}`, runId);
-    this.name = "InvalidResumeValue";
-  }
-}
+// The refusals are tagged errors of the port (vm/ports/errors.ts): RunNotFound (UnknownRun),
+// NotWaiting, NotNeedingAttention, InvalidResumeValue.
+export { RunRejection, RunNotFound, NotWaiting, NotNeedingAttention, InvalidResumeValue } from "./ports/errors.js";
+import { NotNeedingAttention, InvalidResumeValue } from "./ports/errors.js";
 
 /** A graph's input that does not fit its parameters (422): `checkInput`, before a run is stored. */
 export class InvalidInput extends Error {
+  readonly _tag = "InvalidInput";
   readonly status = 422;
   constructor(
     readonly graph: string,

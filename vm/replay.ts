@@ -7,7 +7,8 @@ import { Interpreter } from "./interpreter.js";
 import { Journal } from "./journal.js";
 import { sessionOf } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";
-import type { FailureInfo, Json, ModelProvider, RunStore, ToolProvider } from "./types.js";
+import type { FailureInfo, Json, LoadedRun, ModelProvider, RunStore, ToolProvider } from "./types.js";
+import { RunNotFound } from "./ports/errors.js";
 import { VmFailure } from "./types.js";
 
 export interface ReplayReport {
@@ -27,9 +28,10 @@ const OFFLINE: ModelProvider & ToolProvider = {
   },
 };
 
-export async function replayRun(store: RunStore, runId: string, plan: Plan): Promise<ReplayReport> {
-  const loaded = store.load(runId);
-  if (!loaded) throw new Error(`no run ${runId} in this store`);
+/** Replays a run offline against its journal; `given`: the run as the caller loaded it (not loaded again). */
+export async function replayRun(store: RunStore, runId: string, plan: Plan, given?: LoadedRun): Promise<ReplayReport> {
+  const loaded = given?.snapshot.runId === runId ? given : await Effect.runPromise(store.log.load(runId));
+  if (!loaded) throw new RunNotFound(runId);
   const run = loaded.snapshot;
   // A scratch copy: replay never writes to the real store.
   const scratch = new MemoryStore();

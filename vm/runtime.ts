@@ -1,7 +1,7 @@
 // The embedding API: createRuntime({ plan, store, models, tools }) → start / resume / cancel /
 // events. Every execution replays the run from its journal (finished effects are served, never
 // repeated), so start, resume and recovery after a crash are one code path.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan } from "../compiler/plan/index.js";
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
@@ -10,7 +10,8 @@ import { Journal } from "./journal.js";
 import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./health.js";
 import type { AgentOptions } from "./agent.js";
-import type { ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
+import { BlobMissing } from "./ports/errors.js";
+import type { ContextProvider, FailureInfo, Json, LoadedRun, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 
 export interface RuntimeOptions {
   /**
@@ -94,7 +95,7 @@ export interface Runtime {
    * nothing is stored. An unknown run throws `RunNotFound`, one not waiting (for that interrupt)
    * `NotWaiting`. `by`/`comment` go into the audit record of the decision (`kind: "operator"`).
    */
-  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks; timeoutMs?: number } & Decider): Promise<RunOutcome>;
+  resume(runId: string, value: Json, opts?: { interruptId?: string; mocks?: Mocks; timeoutMs?: number } & Continued & Decider): Promise<RunOutcome>;
   /**
    * Finishes a `needs_attention` run (an effect that is not idempotent started and never reported
    * back): `succeeded` records the result it had (checked against the tool's return type, else
@@ -102,9 +103,9 @@ export interface Runtime {
    * as failed (the node's retry, `on error` and compensations then run as for any failure); then the
    * run continues. A run in another status throws `NotNeedingAttention`. Audited like `resume`.
    */
-  resolve(runId: string, action: Resolution, opts?: { timeoutMs?: number } & Decider): Promise<RunOutcome>;
+  resolve(runId: string, action: Resolution, opts?: { timeoutMs?: number } & Continued & Decider): Promise<RunOutcome>;
   /** Continues a run that stopped without an answer being needed (e.g. after a crash). */
-  recover(runId: string, opts?: { timeoutMs?: number }): Promise<RunOutcome>;
+  recover(runId: string, opts?: { timeoutMs?: number } & Continued): Promise<RunOutcome>;
   /**
    * Interrupts a run executing in this process; it ends `cancelled` (kind `cancelled`, with `reason`
    * as its message when given) and stays resumable (`recover`).
@@ -117,19 +118,44 @@ export interface Runtime {
   events(runId: string): AsyncIterable<VmEvent>;
 }
 
+/**
+ * A run the caller has just loaded (`store.log.load`, e.g. to find its stored plan): resume,
+ * resolve and recover continue from it instead of loading it again. Its version guards it: had
+ * another writer committed since, the first commit fails with `VersionConflict`.
+ */
+export interface Continued {
+  loaded?: LoadedRun;
+}
+
+/** Runs one store call for a Promise caller: its value, or a rejection with its tagged error. */
+const now$ = <A, E>(e: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(e);
+
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const now = opts.now ?? Date.now;
   const planBytes = opts.plan instanceof Uint8Array ? opts.plan : encodePlan(opts.plan);
   // Before the plan is stored or read: an untrusted plan leaves no trace.
   if (opts.trust) verifyPlanSignature(planBytes, opts.trust);
   const plan = opts.plan instanceof Uint8Array ? decodePlan(opts.plan) : opts.plan;
-  const planHash = opts.store.putBlob(planBytes);
+  // Blobs are content-addressed (sha256 hex): the plan's hash is known before it is stored, which
+  // the first start does (a runtime that only continues runs stores nothing of its own).
+  const planHash = createHash("sha256").update(planBytes).digest("hex");
+  let planStored: Promise<unknown> | undefined;
+  const storePlan = () => (planStored ??= now$(opts.store.log.putBlob(planBytes)).catch((e: unknown) => {
+    planStored = undefined;
+    throw e;
+  }));
   /** Under trust, a continued run's stored plan must be trusted too (it may not be this runtime's). */
-  const checkStoredPlan = (run: RunRecord) => {
+  const checkStoredPlan = async (run: RunRecord) => {
     if (!opts.trust || run.planHash === planHash) return;
-    const bytes = opts.store.getBlob(run.planHash);
-    if (!bytes) throw new Error(`the plan of run ${run.runId} (${run.planHash}) is missing from the store`);
+    const bytes = await now$(opts.store.log.getBlob(run.planHash));
+    if (!bytes) throw new BlobMissing(run.planHash, `the plan of run ${run.runId}`);
     verifyPlanSignature(bytes, opts.trust);
+  };
+  /** The run as given by the caller (`Continued`), else loaded: once per operation. */
+  const loadRun = async (runId: string, given?: LoadedRun): Promise<LoadedRun> => {
+    const loaded = given && given.snapshot.runId === runId ? given : await now$(opts.store.log.load(runId));
+    if (!loaded) throw new RunNotFound(runId);
+    return loaded;
   };
   const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
   const running = new Map<string, Fiber.Fiber<unknown, unknown>>();
@@ -145,25 +171,35 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     listeners.delete(runId);
   };
 
-  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs, reissue?: string) => {
-    const loaded = opts.store.load(runId);
-    if (!loaded) throw new RunNotFound(runId);
-    const run = loaded.snapshot;
-    checkStoredPlan(run);
-    const journal = new Journal(opts.store, runId, loaded, now);
+  /**
+   * One execution of a run. `from`: the run and its journal as the caller holds them (after resume
+   * wrote the answer, after start created it), so the run is not loaded again; without it, loaded.
+   */
+  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs, reissue?: string, from?: { run: RunRecord; journal: Journal } | LoadedRun) => {
+    let run: RunRecord;
+    let journal: Journal;
+    if (from && "journal" in from && from.journal instanceof Journal) {
+      ({ run, journal } = from as { run: RunRecord; journal: Journal });
+    } else {
+      const loaded = await loadRun(runId, from as LoadedRun | undefined);
+      run = loaded.snapshot;
+      await checkStoredPlan(run);
+      journal = new Journal(opts.store, runId, loaded, now);
+    }
     if (reissue !== undefined) journal.reissue.add(reissue);
     // The run's trace is stored: every event of this execution goes to the store with the next
     // journal commit (and the final status commit), and so do the audit records (vm/journal.ts).
     // Starting from a snapshot, only what came after it is re-executed: the trace stored before it
     // (less a second for clock steps) cannot repeat, so it is not fingerprinted.
     const snapshotEvery = opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY);
-    const from = snapshotEvery > 0 ? latestSnapshot(journal, run.graph) : undefined;
-    journal.persistTrace(from ? from.at - 1000 : undefined);
+    const snap = snapshotEvery > 0 ? latestSnapshot(journal, run.graph) : undefined;
+    const persisting = journal.persistTrace(snap ? snap.at - 1000 : undefined);
     const emitRun = (e: VmEvent) => {
       journal.event(e);
       emit(e);
     };
-    journal.commit([], { status: "running", pending: [] });
+    // One store round trip before the run: the trace's fingerprints, then the status commit.
+    await now$(Effect.andThen(persisting, journal.commit([], { status: "running", pending: [] })));
     const interp = new Interpreter({
       plan,
       runId,
@@ -225,7 +261,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           : { type: "run.failed", runId, error: result.error, at, durationMs: at - t0 };
     // The last event is stored with the status commit; listeners see it once that commit returned.
     journal.event(last);
-    journal.commit([], update);
+    await now$(journal.commit([], update));
     emit(last);
     closeEvents(runId);
     return { outcome: outcomeOf(runId, update.status as RunOutcome["status"], result), observed: interp.observed, state: result.state };
@@ -238,7 +274,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
       const runId = so.runId ?? randomUUID();
       const t = now();
-      opts.store.create({
+      await storePlan();
+      const record: RunRecord = {
         runId,
         graph,
         planHash,
@@ -248,15 +285,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         createdAt: t,
         updatedAt: t,
         ...withSession(so.meta, so.sessionId),
-      });
-      const r = await execute(runId, so.mocks, so.timeoutMs ?? opts.runTimeoutMs);
+      };
+      await now$(opts.store.log.create(record));
+      // A new run: version 0, an empty journal (what load would answer).
+      const r = await execute(runId, so.mocks, so.timeoutMs ?? opts.runTimeoutMs, undefined, { run: record, journal: new Journal(opts.store, runId, { snapshot: record, journal: [], version: 0 }, now) });
       return { ...r.outcome, observed: r.observed, state: r.state };
     },
     async resume(runId, value, ro = {}) {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      const loaded = opts.store.load(runId);
-      if (!loaded) throw new RunNotFound(runId);
-      checkStoredPlan(loaded.snapshot);
+      const loaded = await loadRun(runId, ro.loaded);
+      await checkStoredPlan(loaded.snapshot);
       const pending = loaded.snapshot.pending ?? [];
       const p: PendingInterrupt | undefined = ro.interruptId ? pending.find((x) => x.id === ro.interruptId) : pending[0];
       if (!p) {
@@ -283,14 +321,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(comment !== undefined ? { comment } : {}) },
         now(),
       );
-      new Journal(opts.store, runId, loaded, now).answer(p, answer, [record]);
-      return (await execute(runId, ro.mocks, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
+      // The answer and the execution share one journal: the run is loaded once per resume.
+      const journal = new Journal(opts.store, runId, loaded, now);
+      await now$(journal.answer(p, answer, [record]));
+      return (await execute(runId, ro.mocks, ro.timeoutMs ?? opts.runTimeoutMs, undefined, { run: loaded.snapshot, journal })).outcome;
     },
     async resolve(runId, action, ro = {}) {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      const loaded = opts.store.load(runId);
-      if (!loaded) throw new RunNotFound(runId);
-      checkStoredPlan(loaded.snapshot);
+      const loaded = await loadRun(runId, ro.loaded);
+      await checkStoredPlan(loaded.snapshot);
       const { intent, tool } = effectInDoubt(loaded);
       const who: Decider = { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(ro.comment !== undefined ? { comment: ro.comment } : {}) };
       const target = tool ?? intent.kind;
@@ -298,21 +337,21 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       let reissue: string | undefined;
       if ("succeeded" in action) {
         const value = checkResult(plan, runId, tool, action.succeeded);
-        journal.resolved(intent, { value }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "succeeded" }, who, now())]);
+        await now$(journal.resolved(intent, { value }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "succeeded" }, who, now())]));
       } else if ("fail" in action) {
         const reason = action.fail.trim();
         if (!reason) throw new InvalidResumeValue(runId, "the failure of the effect in doubt", "a reason", ["the reason is empty"]);
         const error: FailureInfo = { kind: "tool", step: intent.key, retryable: true, message: `${target} failed (resolved by an operator): ${reason}` };
-        journal.resolved(intent, { error }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "failed", reason }, who, now())]);
+        await now$(journal.resolved(intent, { error }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "failed", reason }, who, now())]));
       } else {
-        journal.record([decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "retried" }, who, now())]);
+        await now$(journal.record([decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "retried" }, who, now())]));
         reissue = intent.key;
       }
-      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, reissue)).outcome;
+      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, reissue, { run: loaded.snapshot, journal })).outcome;
     },
     async recover(runId, ro = {}) {
       checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs)).outcome;
+      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, undefined, ro.loaded)).outcome;
     },
     async cancel(runId, reason) {
       const f = running.get(runId);
@@ -361,10 +400,10 @@ function outcomeOf(runId: string, status: RunOutcome["status"], r: ExecResult): 
 }
 
 /** The session of a run (`meta.sessionId`), as the interpreter's context fields. */
-export function sessionOf(run: RunRecord, store: RunStore): { sessionId?: string; sessions?: RunStore } {
+export function sessionOf(run: RunRecord, store: RunStore): { sessionId?: string; sessions?: RunStore["sessions"] } {
   const m = run.meta;
   const id = m !== null && typeof m === "object" && !Array.isArray(m) ? m["sessionId"] : undefined;
-  return typeof id === "string" ? { sessionId: id, sessions: store } : {};
+  return typeof id === "string" ? { sessionId: id, sessions: store.sessions } : {};
 }
 
 /** The run's `meta` with the session id added (meta must then be an object or absent). */
@@ -376,15 +415,19 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
 }
 
 /** The plan a run was started with, from the store (resume in another process). */
-export function planOfRun(store: RunStore, runId: string): Plan {
-  return storedPlanOfRun(store, runId).plan;
+export async function planOfRun(store: RunStore, run: string | LoadedRun): Promise<Plan> {
+  return (await storedPlanOfRun(store, run)).plan;
 }
 
-/** The plan a run was started with and its stored bytes (signed as it was given, if it was). */
-export function storedPlanOfRun(store: RunStore, runId: string): { plan: Plan; bytes: Uint8Array } {
-  const run = store.load(runId);
-  if (!run) throw new RunNotFound(runId);
-  const bytes = store.getBlob(run.snapshot.planHash);
-  if (!bytes) throw new Error(`the plan of run ${runId} (${run.snapshot.planHash}) is missing from the store`);
+/**
+ * The plan a run was started with and its stored bytes (signed as it was given, if it was). Given
+ * the loaded run (`store.log.load`), only its plan is read: pass it on to resume as `loaded`.
+ */
+export async function storedPlanOfRun(store: RunStore, run: string | LoadedRun): Promise<{ plan: Plan; bytes: Uint8Array }> {
+  const loaded = typeof run === "string" ? await now$(store.log.load(run)) : run;
+  if (!loaded) throw new RunNotFound(run as string);
+  const { runId, planHash } = loaded.snapshot;
+  const bytes = await now$(store.log.getBlob(planHash));
+  if (!bytes) throw new BlobMissing(planHash, `the plan of run ${runId}`);
   return { plan: decodePlan(bytes), bytes };
 }

@@ -197,56 +197,10 @@ export interface SessionMemoryEntry extends SessionEntry {
   principal: string | null;
 }
 
-export class VersionConflict extends Error {
-  readonly _tag = "VersionConflict";
-  constructor(
-    readonly runId: string,
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(`run ${runId} moved: expected version ${expected}, found ${actual}`);
-  }
-}
+export { VersionConflict } from "./ports/errors.js";
 
-/**
- * Durable storage of runs. Shaped for many workers sharing one database later: `load` gives a
- * consistent view with a version; `commit` appends journal entries and updates the run atomically,
- * failing with VersionConflict if another worker committed first. Synchronous (better-sqlite3 is);
- * the interpreter wraps calls in effects.
- */
-export interface RunStore {
-  create(run: RunRecord): void;
-  load(runId: string): LoadedRun | undefined;
-  /** Returns the new version. Throws VersionConflict. */
-  commit(req: CommitRequest): number;
-  /** Newest first. `since`/`until` bound `createdAt` (inclusive, ms since the epoch). */
-  list(opts?: { limit?: number; status?: RunStatus; since?: number; until?: number }): RunRecord[];
-  /** Audit records matching the query, oldest first. */
-  audit(query?: AuditQuery): AuditRecord[];
-  /** The stored events of a run (its trace), in emission order. */
-  events(runId: string): VmEvent[];
-  /** A session's history, oldest first (empty for an unknown session). */
-  session(sessionId: string): SessionEntry[];
-  /** Appends to a session (created on first append); returns the new length. */
-  appendSession(sessionId: string, entries: SessionEntry[]): number;
-  /**
-   * Entries of every session (cross-session memory), by session id then position: those of
-   * `principal` only (the id of the principal of the run that wrote them) when given, without
-   * `excludeSession`'s.
-   */
-  sessionEntries(query?: SessionQuery): SessionMemoryEntry[];
-  /** Content-addressed blobs (plans, large payloads): returns the sha256 hex. */
-  putBlob(bytes: Uint8Array): string;
-  getBlob(hash: string): Uint8Array | undefined;
-  /** Dispatches not yet taken (oldest first); `take` removes them. */
-  takeDispatches(limit?: number): Dispatch[];
-  /**
-   * Checks the hash chains of a run's journal and audit records (of every run when no id is given)
-   * and reports each break; `load` refuses a run whose journal chain is broken (a `ChainError`).
-   */
-  verify(runId?: string): ChainReport[];
-  close(): void;
-}
+/** A run store: the asynchronous ports the runtime, reports and CLI use (vm/ports/store.ts). */
+export type { RunStore, RunLog, RunQueries, SessionStore } from "./ports/store.js";
 
 /** One break in a run's hash chain: the first entry concerned (its seq) and what was done to it. */
 export interface ChainProblem {

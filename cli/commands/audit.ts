@@ -1,3 +1,4 @@
+import { ask } from "./store.js";
 import type { AuditQuery, AuditRecord, ChainReport, RunStore } from "../../vm/types.js";
 import type { CliIo } from "../io.js";
 import type { Command } from "../command.js";
@@ -91,13 +92,13 @@ Exit codes:
     existingStore(spec, io);
     const store = await openRunStore(spec, io);
     try {
-      const records = store.audit(query);
+      const records = await ask(store.queries.audit(query));
       if (v.jsonl) for (const r of records) io.stdout.write(`${JSON.stringify(r)}\n`);
       else if (v.json) io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       else io.stdout.write(table(records));
       return Exit.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
@@ -145,14 +146,14 @@ async function verify(positionals: string[], v: Record<string, unknown>, io: Cli
   existingStore(spec, io);
   const store: RunStore = await openRunStore(spec, io);
   try {
-    const reports = store.verify(runId);
+    const reports = await ask(store.log.verify(runId));
     if (runId !== undefined && !reports.length) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
     const broken = reports.filter((r) => r.journal.problems.length || r.audit.problems.length);
     if (v.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
     else io.stdout.write(verifyText(reports, broken.length));
     return broken.length ? Exit.errors : Exit.ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

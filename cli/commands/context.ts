@@ -110,7 +110,7 @@ Exit codes:
       printError(io, e.message);
       return e.info.kind === "tool" ? Exit.usage : Exit.errors;
     } finally {
-      store?.close();
+      await store?.close();
     }
   },
 };

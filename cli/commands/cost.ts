@@ -1,3 +1,4 @@
+import { ask } from "./store.js";
 import type { Command } from "../command.js";
 import { type CliIo, Exit, UsageError } from "../io.js";
 import { STORE_HELP, existingStore, openRunStore, storeLabel, timeArg } from "../runs.js";
@@ -56,14 +57,14 @@ Exit codes:
     const store = await openRunStore(spec, io);
     try {
       const { callsInRange, costReport, costText } = await import("../../ops/report/index.js");
-      if (runId !== undefined && !store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-      const { calls } = callsInRange(store, { since, until, ...(runId === undefined ? {} : { runId }) });
+      if (runId !== undefined && !(await ask(store.log.load(runId)))) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+      const { calls } = await callsInRange(store, { since, until, ...(runId === undefined ? {} : { runId }) });
       const report = costReport(calls, { by: by as (typeof GROUPS)[number], since, until });
       if (args.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else io.stdout.write(costText(report));
       return Exit.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

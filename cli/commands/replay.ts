@@ -1,3 +1,4 @@
+import { ask } from "./store.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { Exit, UsageError } from "../io.js";
@@ -44,17 +45,18 @@ Exit codes:
     existingStore(storeArg, io);
     const store = await openRunStore(storeArg, io);
     try {
-      if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+      const run = await ask(store.log.load(runId));
+      if (!run) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { storedPlanOfRun } = await import("../../vm/runtime.js");
       const { replayRun } = await import("../../vm/replay.js");
-      let source: PlanSource = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
+      let source: PlanSource = { ...(await storedPlanOfRun(store, run)), source: `the stored plan of run ${runId}` };
       if (typeof args.values.plan === "string") {
         const loaded = await loadPlanFrom(existingFile(args.values.plan, io.cwd), io);
         if (!loaded) return Exit.errors;
         source = loaded;
       }
       await trustedPlan(source, args.values, io);
-      const r = await replayRun(store, runId, source.plan);
+      const r = await replayRun(store, runId, source.plan, run);
       if (args.values.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else if (r.ok) io.stdout.write(`run ${runId}: replay reproduced it (${r.replayed.status})\n`);
       else {
@@ -63,7 +65,7 @@ Exit codes:
       }
       return r.ok ? Exit.ok : Exit.errors;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

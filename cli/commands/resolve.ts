@@ -1,3 +1,5 @@
+import { refusalAsUsage } from "./errors.js";
+import { ask } from "./store.js";
 import type { Resolution } from "../../vm/operator.js";
 import { type Command, onePositional } from "../command.js";
 import { UsageError } from "../io.js";
@@ -6,7 +8,6 @@ import {
   OBSERVE_HELP,
   STORE_HELP,
   TRUST_HELP,
-  asUsageError,
   durationArg,
   existingStore,
   interruptible,
@@ -97,24 +98,26 @@ Exit codes:
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
       const { storedPlanOfRun } = await import("../../vm/runtime.js");
-      const record = store.load(runId)?.snapshot;
-      if (!record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+      // Loaded once: the checks here, the plan, the providers and the runtime's resolve use this copy.
+      const loaded = await ask(store.log.load(runId));
+      const record = loaded?.snapshot;
+      if (!loaded || !record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       if (record.status !== "needs_attention") {
         throw new UsageError(
           `run ${runId} is ${record.status}, not needs_attention: only a run stopped on an effect in doubt can be resolved`,
           record.status === "suspended" ? "answer it with awr resume <run-id> --value <json>" : record.status === "cancelled" || record.status === "running" ? "continue it with awr resume <run-id>" : undefined,
         );
       }
-      const stored = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
+      const stored = { ...(await storedPlanOfRun(store, loaded)), source: `the stored plan of run ${runId}` };
       const root = typeof v.root === "string" ? v.root : (metaString(record, "root") ?? io.cwd);
-      runtime = await openRuntime(stored, root, store, v, observing, io, record);
+      runtime = await openRuntime(stored, root, store, v, observing, io, loaded);
       const { rt } = runtime;
       const signals = interruptible((reason) => rt.cancel(runId, reason));
       let o;
       try {
-        o = await rt.resolve(runId, action, { ...limit, ...who });
+        o = await rt.resolve(runId, action, { ...limit, ...who, loaded });
       } catch (e) {
-        return await asUsageError(e, storeArg);
+        return refusalAsUsage(e, storeArg);
       } finally {
         signals.dispose();
       }
@@ -123,7 +126,7 @@ Exit codes:
       return code;
     } finally {
       await runtime?.close();
-      store.close();
+      await store.close();
     }
   },
 };

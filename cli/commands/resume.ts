@@ -1,9 +1,10 @@
+import { refusalAsUsage } from "./errors.js";
+import { ask } from "./store.js";
 import { type Command, onePositional } from "../command.js";
 import { UsageError } from "../io.js";
 import type { Decider } from "../../vm/operator.js";
 import {
   MODELS_HELP,
-  asUsageError,
   existingStore,
   interruptible,
   storeLabel,
@@ -99,23 +100,25 @@ Exit codes:
     let runtime: Awaited<ReturnType<typeof openRuntime>> | undefined;
     try {
       const { storedPlanOfRun } = await import("../../vm/runtime.js");
-      const record = store.load(runId)?.snapshot;
-      if (!record) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-      const stored = { ...storedPlanOfRun(store, runId), source: `the stored plan of run ${runId}` };
+      // The run is loaded once: its plan, its providers and the runtime's resume all use this copy.
+      const loaded = await ask(store.log.load(runId));
+      if (!loaded) throw new UsageError(`no run ${runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
+      const record = loaded.snapshot;
+      const stored = { ...(await storedPlanOfRun(store, loaded)), source: `the stored plan of run ${runId}` };
       // js tools live where the program was compiled from: recorded by `awr run`, or --root.
       const recorded = record.meta && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta["root"] : undefined;
       const root = typeof args.values.root === "string" ? args.values.root : typeof recorded === "string" ? recorded : io.cwd;
-      runtime = await openRuntime(stored, root, store, args.values, observing, io, record);
+      runtime = await openRuntime(stored, root, store, args.values, observing, io, loaded);
       const { rt } = runtime;
       const signals = interruptible((reason) => rt.cancel(runId, reason));
       let o;
       try {
         o =
           value === undefined
-            ? await rt.recover(runId, limit)
-            : await rt.resume(runId, value, { ...limit, ...who, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
+            ? await rt.recover(runId, { ...limit, loaded })
+            : await rt.resume(runId, value, { ...limit, ...who, loaded, ...(typeof args.values.interrupt === "string" ? { interruptId: args.values.interrupt } : {}) });
       } catch (e) {
-        return await asUsageError(e, storeArg);
+        return refusalAsUsage(e, storeArg);
       } finally {
         signals.dispose();
       }
@@ -124,7 +127,7 @@ Exit codes:
       return code;
     } finally {
       await runtime?.close();
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,3 +1,4 @@
+import { refusalAsUsage } from "./errors.js";
 import { randomUUID } from "node:crypto";
 import type { Json } from "../../vm/types.js";
 import { type Command, onePositional } from "../command.js";
@@ -12,7 +13,6 @@ import {
   TRACING_HELP,
   TRUST_HELP,
   TRUST_OPTIONS,
-  asUsageError,
   durationArg,
   interruptible,
   modelsToStore,
@@ -99,7 +99,7 @@ Exit codes:
     try {
       checkInput(loaded.plan, graph, input);
     } catch (e) {
-      await asUsageError(e, undefined);
+      refusalAsUsage(e, undefined);
     }
     const storeArg = args.values.store as string | undefined;
     const store = await openRunStore(storeArg, io);
@@ -130,7 +130,7 @@ Exit codes:
       return code;
     } finally {
       await runtime?.close();
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,3 +1,4 @@
+import { ask } from "./store.js";
 import type { Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
 import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
@@ -39,7 +40,7 @@ Exit codes:
       if (sub === "list") {
         const limit = typeof args.values.limit === "string" ? Number(args.values.limit) : 20;
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit takes a positive whole number");
-        const list = store.list({ limit });
+        const list = await ask(store.queries.list({ limit }));
         if (args.values.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         else if (!list.length) io.stdout.write("no runs\n");
         else
@@ -50,7 +51,7 @@ Exit codes:
       }
       if (sub === "show") {
         if (!id) throw new UsageError("missing run id", 'run "awr runs show <run-id>"');
-        const loaded = store.load(id);
+        const loaded = await ask(store.log.load(id));
         if (!loaded) throw new UsageError(`no run ${id} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
         if (args.values.json) {
           io.stdout.write(`${JSON.stringify({ ...loaded.snapshot, journal: loaded.journal }, null, 2)}\n`);
@@ -68,7 +69,7 @@ Exit codes:
       }
       throw new UsageError(`unknown subcommand "${sub}"`, "use awr runs list or awr runs show <run-id>");
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

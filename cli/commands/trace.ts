@@ -1,3 +1,4 @@
+import { ask } from "./store.js";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, onePositional } from "../command.js";
@@ -43,12 +44,13 @@ Exit codes:
     existingStore(spec, io);
     const store = await openRunStore(spec, io);
     try {
-      const run = store.load(runId);
+      const run = await ask(store.log.load(runId));
       if (!run) throw new UsageError(`no run ${runId} in ${storeLabel(spec)}`, 'list the runs of a store with "awr runs [--store PATH]"');
       const { buildTrace, traceText, traceHtml, planLoader } = await import("../../ops/report/index.js");
-      const plan = planLoader(store)(run.snapshot.planHash);
-      const t = buildTrace({ run, events: store.events(runId), ...(plan ? { plan } : {}) });
-      const audit = store.audit({ runId });
+      const plan = await planLoader(store)(run.snapshot.planHash);
+      const events = await ask(store.queries.events(runId));
+      const audit = await ask(store.queries.audit({ runId }));
+      const t = buildTrace({ run, events, ...(plan ? { plan } : {}) });
       if (typeof args.values.html === "string") {
         const file = resolve(io.cwd, args.values.html);
         const page = await traceHtml({ trace: t, ...(plan ? { plan } : {}), audit, generator: `awr ${packageVersion()}` });
@@ -70,7 +72,7 @@ Exit codes:
       io.stdout.write(traceText(t, { color: io.stdout.color, ...(width ? { width } : {}) }));
       return Exit.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

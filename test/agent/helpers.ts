@@ -5,7 +5,8 @@ import { OpenAIGateway } from "../../vm/gateway/openai.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../vm/runtime.js";
 import { validate } from "../../vm/schema.js";
 import { MemoryStore } from "../../vm/store/memory.js";
-import type { Json, RunStore, ToolProvider, VmEvent } from "../../vm/types.js";
+import type { Json, ToolProvider, VmEvent } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import type { FakeOpenAI } from "../helpers/fake-openai.js";
 import { planOf } from "../vm/helpers.js";
 
@@ -64,14 +65,14 @@ export function recordingTools(answer: (tool: string, args: Record<string, Json>
 
 export interface Desk {
   rt: Runtime;
-  store: RunStore;
+  store: EmbeddedStore;
   events: VmEvent[];
   tools: ReturnType<typeof recordingTools>;
 }
 
 export function desk(
   fake: FakeOpenAI,
-  opts: { source?: string; answer?: (tool: string, args: Record<string, Json>) => Json | Promise<Json>; store?: RunStore } & Partial<Omit<RuntimeOptions, "plan" | "store" | "models" | "tools">> = {},
+  opts: { source?: string; answer?: (tool: string, args: Record<string, Json>) => Json | Promise<Json>; store?: EmbeddedStore } & Partial<Omit<RuntimeOptions, "plan" | "store" | "models" | "tools">> = {},
 ): Desk {
   const { source, answer, store: given, ...rest } = opts;
   const store = given ?? new MemoryStore();

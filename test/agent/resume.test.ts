@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { replayRun } from "../../vm/replay.js";
 import { MemoryStore } from "../../vm/store/memory.js";
-import type { RunStore } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { DESK, INPUT, desk } from "./helpers.js";
 
@@ -21,7 +21,7 @@ const refund = reply.toolCalls([{ id: "r", name: "issue_refund", arguments: { or
 const done = reply.json({ text: "Refunded O-ann.", refund: 40 });
 
 /** A copy of run `runId` whose journal keeps only the entries `keep` accepts (a crash at that point). */
-function crashedCopy(store: RunStore, runId: string, keep: (key: string, phase: string) => boolean): MemoryStore {
+function crashedCopy(store: EmbeddedStore, runId: string, keep: (key: string, phase: string) => boolean): MemoryStore {
   const loaded = store.load(runId)!;
   const copy = new MemoryStore();
   copy.create({ ...loaded.snapshot, status: "running" });

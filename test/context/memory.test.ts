@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createContextAssembler } from "../../vm/context/index.js";
 import { MemoryStore } from "../../vm/store/memory.js";
-import type { Json, RunStore, SessionEntry } from "../../vm/types.js";
+import type { Json, SessionEntry } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { desk, sent } from "../agent/helpers.js";
 import { reply, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { planOf } from "../vm/helpers.js";
@@ -38,7 +39,7 @@ describe("an agent's memory across sessions", () => {
     await fake.stop();
   });
 
-  function runtime(store: RunStore, source = PROGRAM) {
+  function runtime(store: EmbeddedStore, source = PROGRAM) {
     const plan = planOf(source);
     return desk(fake, { source, store, contexts: createContextAssembler({ plan, root: "/nowhere", store }) });
   }

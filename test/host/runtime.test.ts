@@ -1,5 +1,6 @@
 // host/: a runtime from plain configuration (no CliIo, no flags), store specs, and the
 // configuration errors it refuses with a code.
+import { Effect } from "effect";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,7 +81,7 @@ describe("openRuntime", () => {
     const config = { plan: { plan: planOf(DOUBLE), source: "main.awr" }, root: dir, store, cwd: dir, env: {}, trust: ["not a key"] };
     await expect(openRuntime(config)).rejects.toThrow(PlanTrustError);
     await expect(checkTrust(config.plan, [])).rejects.toThrow("main.awr is compiled from .awr sources, which carry no signature");
-    expect(await store.list({})).toEqual([]);
+    expect(await Effect.runPromise(store.queries.list({}))).toEqual([]);
     store.close();
   });
 

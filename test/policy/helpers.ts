@@ -1,12 +1,13 @@
 // A compiled program on a runtime with scripted models and recording tools (no network).
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
-import type { ChatMessage, Json, ModelProvider, ModelRequest, ModelResponse, RunStore, ToolProvider } from "../../vm/types.js";
+import type { ChatMessage, Json, ModelProvider, ModelRequest, ModelResponse, ToolProvider } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { planOf } from "../vm/helpers.js";
 
 export interface Harness {
   rt: ReturnType<typeof createRuntime>;
-  store: RunStore;
+  store: EmbeddedStore;
   /** Every tool call the provider received. */
   toolCalls: { tool: string; args: Record<string, Json> }[];
   /** Every model request the provider received. */
@@ -14,7 +15,7 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  store?: RunStore;
+  store?: EmbeddedStore;
   principal?: Json;
   /** The answer of a tool (default: `found <args as JSON>`). */
   tool?: (tool: string, args: Record<string, Json>) => Json;

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
 import { InvalidResumeValue, NotNeedingAttention, NotWaiting, RunNotFound } from "../../vm/operator.js";
-import type { Json, RunStore, ToolProvider } from "../../vm/types.js";
+import type { Json, ToolProvider } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { noModels, noTools, planOf } from "./helpers.js";
 
 const WAIT = `
@@ -63,7 +64,7 @@ describe("runtime.resume checks the answer first", () => {
 
 describe("runtime.resolve", () => {
   /** A run whose charge started (intent journaled) and never reported back, as a crash leaves it. */
-  async function inDoubt(store: RunStore) {
+  async function inDoubt(store: EmbeddedStore) {
     let calls = 0;
     const hang: ToolProvider = {
       call: (_req, signal) =>

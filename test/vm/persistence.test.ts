@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { replayRun } from "../../vm/replay.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { SqliteStore } from "../../vm/store/index.js";
-import { VmFailure, type CommitRequest, type Json, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
+import { Effect } from "effect";
+import { VmFailure, type CommitRequest, type Json, type RunLog, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { planOf, noModels } from "./helpers.js";
 import { tempDir } from "./store/helpers.js";
 
@@ -55,20 +57,17 @@ function tools() {
 }
 
 /** A store whose commits start failing after `n` of them succeeded: the process "dies" there. */
-function crashingAfter(store: RunStore, n: number): RunStore {
+function crashingAfter(store: EmbeddedStore, n: number): RunStore {
   let left = n;
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === "commit") {
-        return (req: CommitRequest) => {
-          if (left-- <= 0) throw new Error("simulated crash");
-          return target.commit(req);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
+  return withCommit(store, (req) => {
+    if (left-- <= 0) throw new Error("simulated crash");
+    return store.log.commit(req);
   });
+}
+
+/** The store's ports with its log's `commit` replaced (the runtime commits through `store.log`). */
+function withCommit(store: EmbeddedStore, commit: RunLog["commit"]): RunStore {
+  return { log: { ...store.log, commit: (req) => Effect.suspend(() => commit(req)) }, queries: store.queries, sessions: store.sessions, close: () => store.close() };
 }
 
 /** An event without what differs between executions (times, the replayed flag), keys sorted. */
@@ -253,13 +252,7 @@ describe("a run's trace and audit records in the SQLite store", () => {
     const plan = planOf(SOURCE);
     const store = open();
     const commits: CommitRequest[] = [];
-    const counting = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === "commit") return (req: CommitRequest) => (commits.push(req), target.commit(req));
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const counting = withCommit(store, (req) => (commits.push(req), store.log.commit(req)));
     const rt = createRuntime({ plan, store: counting, models: noModels, tools: tools().provider, instant: true });
     const phases = () => commits.map((c) => c.append.map((e) => `${e.phase} ${e.step.split("/")[1]}`).join(" + ")).filter(Boolean);
 

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { replayRun } from "../../vm/replay.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
+import { Effect } from "effect";
 import { VmFailure, type CommitRequest, type Json, type RunStore, type ToolProvider, type VmEvent } from "../../vm/types.js";
+import type { EmbeddedStore } from "../../vm/store/index.js";
 import { noModels, planOf } from "./helpers.js";
 
 const LOOP = (n: number) => `
@@ -39,7 +41,7 @@ function tools(opts: { failFinish?: boolean } = {}) {
   return { provider, calls };
 }
 
-const snapshotKeys = (store: RunStore, runId: string) =>
+const snapshotKeys = (store: EmbeddedStore, runId: string) =>
   store
     .load(runId)!
     .journal.filter((e) => e.key.includes("/snapshot:"))
@@ -148,17 +150,20 @@ graph g() -> int {
       const store = new MemoryStore();
       const t = keyed();
       let left = crashAt;
-      const dying = new Proxy(store, {
-        get(target, prop, receiver) {
-          if (prop === "commit")
-            return (req: CommitRequest) => {
+      // The runtime commits through the log port: its commit "dies" after `crashAt` commits.
+      const dying: RunStore = {
+        queries: store.queries,
+        sessions: store.sessions,
+        close: () => store.close(),
+        log: {
+          ...store.log,
+          commit: (req: CommitRequest) =>
+            Effect.suspend(() => {
               if (left-- <= 0) throw new Error("simulated crash");
-              return target.commit(req);
-            };
-          const v = Reflect.get(target, prop, receiver) as unknown;
-          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+              return store.log.commit(req);
+            }),
         },
-      });
+      };
       const crashed = createRuntime({ plan, store: dying, models: noModels, tools: t.provider, instant: true, snapshots: { every: 3 } });
       let runId: string | undefined;
       let first: Awaited<ReturnType<typeof crashed.start>> | undefined;

@@ -162,7 +162,7 @@ class Assembler implements ContextAssembler {
       const reports: BuildReport[] = [];
       for (const s of this.sourcesOf(name, ctx)) {
         if (!s.vector) continue;
-        reports.push(await s.vector.refresh(this.read(name, s, {}).docs, signal));
+        reports.push(await s.vector.refresh((await this.read(name, s, {})).docs, signal));
       }
       return reports;
     });
@@ -214,10 +214,10 @@ class Assembler implements ContextAssembler {
     return states;
   }
 
-  private read(name: string, s: SourceState, who: AssembleOptions): { docs: Doc[]; version: string } {
+  private async read(name: string, s: SourceState, who: AssembleOptions): Promise<{ docs: Doc[]; version: string }> {
     let docs: Doc[];
     try {
-      if (s.sessions) docs = this.opts.store ? sessionDocuments(this.opts.store, s.sessions, who) : [];
+      if (s.sessions) docs = this.opts.store ? await sessionDocuments(this.opts.store, s.sessions, who) : [];
       else docs = loadDocuments(s.base, s.pattern, (this.scope ??= PathScope.of(this.opts.root, this.opts)));
     } catch (e) {
       if (e instanceof SourceError || s.sessions) throw contextFailure(name, `source ${s.plan.name}: ${(e as Error).message}`);
@@ -232,7 +232,7 @@ class Assembler implements ContextAssembler {
   private async run(name: string, query: string, signal: AbortSignal, who: AssembleOptions): Promise<Assembly> {
     const ctx = this.context(name);
     const states = this.sourcesOf(name, ctx);
-    const read = states.map((s) => this.read(name, s, who));
+    const read = await Promise.all(states.map((s) => this.read(name, s, who)));
     const cacheKey = sha256(JSON.stringify([name, query, read.map((r) => r.version), who.deferSummary === true]));
     if (ctx.cache_ms) {
       const hit = this.cache.get(cacheKey);

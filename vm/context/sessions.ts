@@ -1,17 +1,19 @@
 // The sessions source: cross-session memory. `source past = sessions() { scope, exclude_current,
 // roles, search }` searches what earlier sessions said, from the run store the runs write their
-// sessions to (`RunStore.sessionEntries`).
+// sessions to (`store.sessions.sessionEntries`, vm/ports/store.ts).
 //
 // A document is one exchange: the consecutive entries of one session written by one agent call
 // (same run, same time stamp), rendered as `role: content` lines of the chosen roles. Its id is
 // `SESSION#SEQ` (the position of its first entry). The store is read on every query, so a new
 // exchange changes the source's version (and the cache key) as soon as it is written.
 import type { ContextSourcePlan } from "../../compiler/plan/index.js";
+import { Effect } from "effect";
 import type { AssembleOptions, RunStore, SessionEntry, SessionMemoryEntry } from "../types.js";
 import { principalId } from "../store/codec.js";
 import { sha256, type Doc } from "./documents.js";
 
-export type SessionStore = Pick<RunStore, "sessionEntries">;
+/** What a sessions source reads: a run store's session port (any `RunStore` is one). */
+export type SessionStore = Pick<RunStore, "sessions">;
 
 export interface SessionsSpec {
   /** `principal` (default): the sessions of the asking run's principal; `all`: every session. */
@@ -46,11 +48,13 @@ export function askerId(who: AssembleOptions): string {
 }
 
 /** The exchanges of earlier sessions this asker may see, one document each, by session then position. */
-export function sessionDocuments(store: SessionStore, spec: SessionsSpec, who: AssembleOptions): Doc[] {
-  const entries = store.sessionEntries({
-    ...(spec.scope === "principal" ? { principal: askerId(who) } : {}),
-    ...(spec.excludeCurrent && who.sessionId !== undefined ? { excludeSession: who.sessionId } : {}),
-  });
+export async function sessionDocuments(store: SessionStore, spec: SessionsSpec, who: AssembleOptions): Promise<Doc[]> {
+  const entries = await Effect.runPromise(
+    store.sessions.sessionEntries({
+      ...(spec.scope === "principal" ? { principal: askerId(who) } : {}),
+      ...(spec.excludeCurrent && who.sessionId !== undefined ? { excludeSession: who.sessionId } : {}),
+    }),
+  );
   const docs: Doc[] = [];
   let group: SessionMemoryEntry[] = [];
   const flush = () => {

@@ -184,6 +184,7 @@ export function chainReport(
  * the first bad entry (its seq) and what was done to it; `problems` holds every break found.
  */
 export class ChainError extends StoreError {
+  override readonly _tag = "ChainBroken";
   readonly runId: string;
   readonly log: ChainLog;
   readonly seq: number;

@@ -4,7 +4,9 @@
 // failing commit leaves nothing behind, blobs are content-addressed — so a test against it tells
 // the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
 // state, and stored state never aliases what a caller passed in.
-import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
+import { portsOf, type StoreEngine } from "./engine.js";
+import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
+import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   auditMatches,
@@ -58,18 +60,23 @@ interface RunSlot {
   order: number;
 }
 
-export class MemoryStore implements RunStore {
+/** An embedded store: a synchronous engine (for vm/store/ and its tests) behind the asynchronous ports. */
+export class MemoryStore implements StoreEngine, RunStore {
+  readonly log: RunLog;
+  readonly queries: RunQueries;
+  readonly sessions: SessionStore;
   private readonly runs = new Map<string, RunSlot>();
   private readonly blobs = new Map<string, Uint8Array>();
   private dispatches: DispatchRow[] = [];
   /** Append-only: commits push, nothing else touches it. */
   private readonly auditRows: AuditRow[] = [];
-  private readonly sessions = new Map<string, SessionRow[]>();
+  private readonly sessionRows = new Map<string, SessionRow[]>();
   private readonly threshold: number;
   private order = 0;
   private closed = false;
 
   constructor(opts: MemoryStoreOptions = {}) {
+    ({ log: this.log, queries: this.queries, sessions: this.sessions } = portsOf(this));
     this.threshold = checkThreshold(opts.blobThreshold);
   }
 
@@ -156,16 +163,16 @@ export class MemoryStore implements RunStore {
   session(sessionId: string): SessionEntry[] {
     this.open();
     const id = checkSessionId(sessionId, "session");
-    return (this.sessions.get(id) ?? []).map((r) => decodeSessionEntry(id, r));
+    return (this.sessionRows.get(id) ?? []).map((r) => decodeSessionEntry(id, r));
   }
 
   appendSession(sessionId: string, entries: SessionEntry[]): number {
     this.open();
     const id = checkSessionId(sessionId, "appendSession");
-    const rows = this.sessions.get(id) ?? [];
+    const rows = this.sessionRows.get(id) ?? [];
     const add = checkSessionEntries(id, entries).map((e, i) => encodeSessionEntry(id, e, rows.length + i, principalIdOf(this.runs.get(e?.runId)?.row.principal)));
     rows.push(...add);
-    this.sessions.set(id, rows);
+    this.sessionRows.set(id, rows);
     return rows.length;
   }
 
@@ -174,9 +181,9 @@ export class MemoryStore implements RunStore {
     const q = checkSessionQuery(query);
     const out: SessionMemoryEntry[] = [];
     // SQLite's order: session id (binary), then position.
-    for (const id of [...this.sessions.keys()].sort(binaryOrder)) {
+    for (const id of [...this.sessionRows.keys()].sort(binaryOrder)) {
       if (id === q.excludeSession) continue;
-      for (const r of this.sessions.get(id)!) if (q.principal === undefined || r.principal === q.principal) out.push(decodeSessionMemoryEntry({ ...r, session_id: id }));
+      for (const r of this.sessionRows.get(id)!) if (q.principal === undefined || r.principal === q.principal) out.push(decodeSessionMemoryEntry({ ...r, session_id: id }));
     }
     return out;
   }

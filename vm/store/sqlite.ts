@@ -50,7 +50,9 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, RunStore, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
+import { portsOf, type StoreEngine } from "./engine.js";
+import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
+import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
   checkAuditQuery,
@@ -337,7 +339,11 @@ export interface SqliteStoreOptions {
 
 type Stmt = Database.Statement;
 
-export class SqliteStore implements RunStore {
+/** An embedded store: a synchronous engine (for vm/store/ and its tests) behind the asynchronous ports. */
+export class SqliteStore implements StoreEngine, RunStore {
+  readonly log: RunLog;
+  readonly queries: RunQueries;
+  readonly sessions: SessionStore;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly threshold: number;
@@ -363,7 +369,7 @@ export class SqliteStore implements RunStore {
     selectPrincipal: Stmt;
   };
   /** Prepared `list` and `audit` queries, by the set of filters used. */
-  private readonly queries = new Map<string, Stmt>();
+  private readonly prepared = new Map<string, Stmt>();
   private readonly commitTx: (req: CommitRequest) => RunHead;
   private readonly loadTx: (runId: string) => LoadedRun | undefined;
   private readonly verifyTx: (runId: string | undefined) => ChainReport[];
@@ -373,6 +379,7 @@ export class SqliteStore implements RunStore {
   private readonly appendSessionTx: (sessionId: string, entries: SessionEntry[]) => number;
 
   constructor(path: string = DEFAULT_STORE_PATH, opts: SqliteStoreOptions = {}) {
+    ({ log: this.log, queries: this.queries, sessions: this.sessions } = portsOf(this));
     this.path = path === "" ? DEFAULT_STORE_PATH : path;
     this.threshold = checkThreshold(opts.blobThreshold);
     const busy = opts.busyTimeoutMs ?? 5000;
@@ -742,8 +749,8 @@ export class SqliteStore implements RunStore {
   };
 
   private query(sql: string): Stmt {
-    let st = this.queries.get(sql);
-    if (!st) this.queries.set(sql, (st = this.db.prepare(sql)));
+    let st = this.prepared.get(sql);
+    if (!st) this.prepared.set(sql, (st = this.db.prepare(sql)));
     return st;
   }
 

@@ -140,18 +140,18 @@ describe("calls from journals", () => {
     const early = await runFixture({ store, start: T0 });
     const waiting = await runFixture({ store, start: T0 + 10_000, text: "wait" });
     const since = T0 + 10_500;
-    const before = callsInRange(store, { since });
+    const before = (await callsInRange(store, { since }));
     expect(before.runs).toBe(0); // neither run was updated after `since`: not even loaded
     expect(costReport(before.calls, { by: "tool", since }).total.toolCalls).toBe(0);
     await waiting.resume("yes"); // answered a second later: its notify call is new
-    const after = costReport(callsInRange(store, { since }).calls, { by: "tool", since });
+    const after = costReport((await callsInRange(store, { since })).calls, { by: "tool", since });
     expect(after.rows.map((r) => [r.key, r.toolCalls])).toEqual([["notify", 1]]);
     expect(after).toMatchObject({ runs: 1, total: { modelCalls: 0, toolCalls: 1 } });
-    const all = costReport(callsInRange(store, {}).calls, { by: "run" });
+    const all = costReport((await callsInRange(store, {})).calls, { by: "run" });
     expect(all.rows.map((r) => r.key).sort()).toEqual([early.runId, waiting.runId].sort());
-    const one = callsInRange(store, { runId: early.runId });
+    const one = (await callsInRange(store, { runId: early.runId }));
     expect(new Set(one.calls.map((c) => c.runId))).toEqual(new Set([early.runId]));
-    const untilEarly = costReport(callsInRange(store, { until: T0 + 5000 }).calls, { by: "run", until: T0 + 5000 });
+    const untilEarly = costReport((await callsInRange(store, { until: T0 + 5000 })).calls, { by: "run", until: T0 + 5000 });
     expect(untilEarly.rows.map((r) => r.key)).toEqual([early.runId]);
   });
 });

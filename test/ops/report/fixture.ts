@@ -5,7 +5,8 @@ import type { Plan } from "../../../compiler/plan/index.js";
 import { buildTrace, traceHtml } from "../../../ops/report/index.js";
 import { createRuntime } from "../../../vm/runtime.js";
 import { MemoryStore } from "../../../vm/store/memory.js";
-import { VmFailure, type AuditRecord, type ModelProvider, type RunStore, type ToolProvider, type VmEvent } from "../../../vm/types.js";
+import { VmFailure, type AuditRecord, type ModelProvider, type ToolProvider, type VmEvent } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { planOf } from "../../vm/helpers.js";
 
 export const SOURCE = `
@@ -56,7 +57,7 @@ export const NASTY = `<img src=x onerror="document.title='pwned'">`;
 
 export interface FixtureRun {
   plan: Plan;
-  store: RunStore;
+  store: EmbeddedStore;
   runId: string;
   events: VmEvent[];
   status: string;
@@ -70,7 +71,7 @@ export function fixturePlan(): Plan {
 }
 
 /** Runs `main`. `failNotify`: the last tool fails (the run fails); text "wait" suspends at `ask`. */
-export async function runFixture(opts: { text?: string; failNotify?: boolean; store?: RunStore; start?: number } = {}): Promise<FixtureRun> {
+export async function runFixture(opts: { text?: string; failNotify?: boolean; store?: EmbeddedStore; start?: number } = {}): Promise<FixtureRun> {
   const plan = fixturePlan();
   const store = opts.store ?? new MemoryStore();
   let t = opts.start ?? T0;

@@ -9,7 +9,8 @@ import { ChainError, genesis } from "../../../vm/store/chain.js";
 import type { AuditRow, JournalRow, RunRow } from "../../../vm/store/codec.js";
 import { MIGRATIONS } from "../../../vm/store/sqlite.js";
 import { MemoryStore, SCHEMA_VERSION, SqliteStore, StoreError } from "../../../vm/store/index.js";
-import type { ChainProblem, RunStore } from "../../../vm/types.js";
+import type { ChainProblem } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { auditRecord, intent, outcome, run, tempDir } from "./helpers.js";
 
 /** Raw access to what a store keeps, as someone with the file (or the process) would have it. */
@@ -22,7 +23,7 @@ interface Tamper {
 }
 
 interface Fixture {
-  store: RunStore;
+  store: EmbeddedStore;
   tamper: Tamper;
   cleanup(): void;
 }
@@ -82,7 +83,7 @@ function sqlite(): Fixture {
   };
 }
 
-const problems = (store: RunStore, runId: string): Pick<ChainProblem, "log" | "seq" | "kind">[] =>
+const problems = (store: EmbeddedStore, runId: string): Pick<ChainProblem, "log" | "seq" | "kind">[] =>
   store.verify(runId).flatMap((r) => [...r.journal.problems, ...r.audit.problems].map(({ log, seq, kind }) => ({ log, seq, kind })));
 
 describe.each([
@@ -90,7 +91,7 @@ describe.each([
   ["SqliteStore", sqlite],
 ] as const)("%s: hash chains", (_name, make) => {
   let fx: Fixture;
-  let store: RunStore;
+  let store: EmbeddedStore;
   beforeEach(() => {
     fx = make();
     store = fx.store;

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryStore, SCHEMA_VERSION, SqliteStore, StoreError } from "../../../vm/store/index.js";
 import { MIGRATIONS } from "../../../vm/store/sqlite.js";
-import type { AuditRecord, RunStore } from "../../../vm/types.js";
+import type { AuditRecord } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { run, tempDir } from "./helpers.js";
 
 const decision = (runId: string, over: Partial<AuditRecord> = {}): AuditRecord => ({
@@ -25,14 +26,14 @@ const decision = (runId: string, over: Partial<AuditRecord> = {}): AuditRecord =
   ...over,
 });
 
-const kinds: [string, (dir: string) => RunStore][] = [
+const kinds: [string, (dir: string) => EmbeddedStore][] = [
   ["MemoryStore", () => new MemoryStore()],
   ["SqliteStore", (dir) => new SqliteStore(join(dir, "runs.db"))],
 ];
 
 describe.each(kinds)("%s: operator records", (_name, open) => {
   let tmp: ReturnType<typeof tempDir>;
-  let store: RunStore;
+  let store: EmbeddedStore;
   beforeEach(() => {
     tmp = tempDir();
     store = open(tmp.dir);

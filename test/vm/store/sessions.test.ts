@@ -6,17 +6,17 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryStore, SCHEMA_VERSION, SqliteStore, StoreError } from "../../../vm/store/index.js";
 import { MIGRATIONS } from "../../../vm/store/sqlite.js";
-import type { RunStore } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { message, run, tempDir } from "./helpers.js";
 
-const kinds: [string, (dir: string) => RunStore][] = [
+const kinds: [string, (dir: string) => EmbeddedStore][] = [
   ["MemoryStore", () => new MemoryStore()],
   ["SqliteStore", (dir) => new SqliteStore(join(dir, "runs.db"))],
 ];
 
 describe.each(kinds)("%s: sessionEntries", (_name, open) => {
   let tmp: ReturnType<typeof tempDir>;
-  let store: RunStore;
+  let store: EmbeddedStore;
   beforeEach(() => {
     tmp = tempDir();
     store = open(tmp.dir);

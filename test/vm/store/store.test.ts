@@ -3,14 +3,15 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryStore, SqliteStore, StoreError, type MemoryStoreOptions, type SqliteStoreOptions } from "../../../vm/store/index.js";
-import { VersionConflict, type JournalEntry, type RunStore } from "../../../vm/types.js";
+import { VersionConflict, type JournalEntry } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { intent, outcome, run, tempDir } from "./helpers.js";
 
 interface Fixture {
   /** A fresh store (options apply to it). */
-  open(opts?: MemoryStoreOptions & SqliteStoreOptions): RunStore;
+  open(opts?: MemoryStoreOptions & SqliteStoreOptions): EmbeddedStore;
   /** A second "worker" on the same storage: the same MemoryStore, a second connection to the SQLite file. */
-  peer(store: RunStore): RunStore;
+  peer(store: EmbeddedStore): EmbeddedStore;
   cleanup(): void;
 }
 
@@ -54,7 +55,7 @@ const withSeq = (entries: JournalEntry[], from = 0): JournalEntry[] => entries.m
 
 describe.each(kinds)("%s", (_name, makeFixture) => {
   let fx: Fixture;
-  let store: RunStore;
+  let store: EmbeddedStore;
   beforeEach(() => {
     fx = makeFixture();
     store = fx.open();

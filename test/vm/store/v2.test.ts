@@ -7,15 +7,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryStore, SCHEMA_VERSION, SqliteStore, StoreError } from "../../../vm/store/index.js";
-import { VersionConflict, type RunStore } from "../../../vm/types.js";
+import { VersionConflict } from "../../../vm/types.js";
+import type { EmbeddedStore } from "../../../vm/store/index.js";
 import { auditRecord, event, intent, message, outcome, run, tempDir } from "./helpers.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 interface Fixture {
-  open(): RunStore;
+  open(): EmbeddedStore;
   /** The same storage seen again: the same MemoryStore, or the SQLite file closed and reopened. */
-  reopen(store: RunStore): RunStore;
+  reopen(store: EmbeddedStore): EmbeddedStore;
   cleanup(): void;
 }
 
@@ -50,7 +51,7 @@ const kinds: [string, () => Fixture][] = [
 
 describe.each(kinds)("%s: v2 API", (_name, makeFixture) => {
   let fx: Fixture;
-  let store: RunStore;
+  let store: EmbeddedStore;
   beforeEach(() => {
     fx = makeFixture();
     store = fx.open();
@@ -89,7 +90,7 @@ describe.each(kinds)("%s: v2 API", (_name, makeFixture) => {
       store.commit({ runId: "r1", expectVersion: 0, append: [], audit: recs.slice(0, 2) });
       store.commit({ runId: "r2", expectVersion: 0, append: [], audit: other });
       store.commit({ runId: "r1", expectVersion: 1, append: [], audit: recs.slice(2) });
-      const ats = (q: Parameters<RunStore["audit"]>[0]) => store.audit(q).map((a) => `${a.runId}@${a.at}`);
+      const ats = (q: Parameters<EmbeddedStore["audit"]>[0]) => store.audit(q).map((a) => `${a.runId}@${a.at}`);
       expect(ats({})).toEqual(["r1@100", "r2@150", "r1@200", "r2@250", "r1@300"]); // oldest first
       expect(ats({ runId: "r2" })).toEqual(["r2@150", "r2@250"]);
       expect(ats({ since: 150, until: 250 })).toEqual(["r2@150", "r1@200", "r2@250"]);
@@ -222,7 +223,7 @@ describe.each(kinds)("%s: v2 API", (_name, makeFixture) => {
       store.create(run("b", { createdAt: 200, status: "completed" }));
       store.create(run("c", { createdAt: 300 }));
       store.create(run("d", { createdAt: 400, status: "completed" }));
-      const ids = (o: Parameters<RunStore["list"]>[0]) => store.list(o).map((r) => r.runId);
+      const ids = (o: Parameters<EmbeddedStore["list"]>[0]) => store.list(o).map((r) => r.runId);
       expect(ids({ since: 200 })).toEqual(["d", "c", "b"]);
       expect(ids({ until: 200 })).toEqual(["b", "a"]);
       expect(ids({ since: 150, until: 350 })).toEqual(["c", "b"]);
