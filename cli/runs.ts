@@ -165,22 +165,6 @@ export function report(o: RunOutcome, io: CliIo, json: boolean, storeArg?: strin
   return o.status === "completed" || o.status === "suspended" ? Exit.ok : Exit.errors;
 }
 
-/**
- * A refusal of the runtime (vm/operator.ts: an unknown run, a run not waiting or not needing
- * attention, a value or input that does not fit) as the usage error it is for the CLI (exit 2),
- * naming the store searched; anything else is rethrown.
- */
-export async function asUsageError(e: unknown, storeArg: string | undefined): Promise<never> {
-  const op = await import("../vm/operator.js");
-  if (e instanceof op.RunNotFound) throw new UsageError(`no run ${e.runId} in ${storeLabel(storeArg)}`, 'list the runs of a store with "awr runs [--store PATH]"');
-  if (e instanceof op.InvalidResumeValue) {
-    throw new UsageError(`the value does not fit ${e.target}: expected ${e.expected}\n  ${e.errors.join("\n  ")}`, "nothing was stored; the run is unchanged");
-  }
-  if (e instanceof op.InvalidInput) throw new UsageError(`the input does not fit graph ${e.graph}: expected ${e.expected}\n  ${e.errors.join("\n  ")}`, "no run was started");
-  if (e instanceof op.RunRejection) throw new UsageError(e.message);
-  throw e;
-}
-
 /** The exit codes of a run interrupted by a signal (128 + the signal's number). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
