@@ -34,11 +34,23 @@ export class InvalidInput extends Error {
 export function checkInput(plan: Plan, graph: string, input: Json): void {
   const g = plan.graphs[graph];
   if (!g) return;
-  // Hostile input is refused before anything recursive (validation, encoding, the store) sees it.
-  const breach = breachOf(input, INPUT_LIMITS);
-  if (breach) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), [`the input ${describeBreach(breach)}${breach.limit === "bytes" ? "; pass large data by reference (a file or URL a tool reads)" : ""}`]);
+  checkInputLimits(plan, graph, input);
   const ok = validate(g.params as JsonSchema, input ?? {});
   if (!ok.ok) throw new InvalidInput(graph, describeSchema(g.params as JsonSchema), ok.errors);
+}
+
+/**
+ * Hostile input is refused before anything recursive (validation, encoding, the store) sees it:
+ * over `INPUT_LIMITS` (size, nesting) it is an `InvalidInput`. `runtime.start` calls this for
+ * embedders; `checkInput` (what `awr run` calls) adds the graph's parameters.
+ */
+export function checkInputLimits(plan: Plan, graph: string, input: Json): void {
+  const breach = breachOf(input, INPUT_LIMITS);
+  if (!breach) return;
+  const params = plan.graphs[graph]?.params as JsonSchema | undefined;
+  throw new InvalidInput(graph, params ? describeSchema(params) : "input", [
+    `the input ${describeBreach(breach)}${breach.limit === "bytes" ? "; pass large data by reference (a file or URL a tool reads)" : ""}`,
+  ]);
 }
 
 /** How deep a run's input may nest (objects and lists); AWR types are far shallower. */

@@ -7,7 +7,7 @@ import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan }
 import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
 import { latestSnapshot } from "./snapshot.js";
 import { Journal } from "./journal.js";
-import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
+import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkInputLimits, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./health.js";
 import type { AgentOptions } from "./agent.js";
 import { BlobMissing } from "./ports/errors.js";
@@ -272,6 +272,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     async start(graph, input, so = {}) {
       if (!plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
       checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
+      // Input over the size or nesting limit is refused before a run is stored (InvalidInput).
+      checkInputLimits(plan, graph, input);
       const runId = so.runId ?? randomUUID();
       const t = now();
       await storePlan();
