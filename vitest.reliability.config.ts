@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/reliability/**/*.test.ts", "test/vm/crash.test.ts", "test/fuzz/**/*.test.ts", "test/lsp/server.test.ts"],
+    include: ["test/reliability/**/*.test.ts", "test/vm/crash.test.ts", "test/vm/crash-concurrent.test.ts", "test/fuzz/**/*.test.ts", "test/lsp/server.test.ts"],
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: "forks",

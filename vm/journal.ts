@@ -2,7 +2,7 @@
 // key. Replay serves recorded outcomes; a request whose hash differs from the record is
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
 import * as crypto from "node:crypto";
-import { Effect } from "effect";
+import { Effect, Semaphore } from "effect";
 import type { AuditRecord, CommitRequest, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { snapshotPrefix } from "./keys.js";
@@ -141,6 +141,12 @@ export class Journal {
   private trace: TraceBuffer | undefined;
   private eventsFlushedAt = 0;
   private readonly snapshotIndex = new Map<string, Map<number, JournalEntry>>();
+  /**
+   * One commit at a time: the parallel branches of a run share its journal, and a commit through an
+   * asynchronous port (a group commit, a networked store) is not done when it is asked for. Each
+   * commit reads the version (and takes the buffered trace) only once the previous one is stored.
+   */
+  private readonly writer = Semaphore.makeUnsafe(1);
 
   constructor(
     private readonly store: RunStore,
@@ -206,7 +212,12 @@ export class Journal {
    * was when the port was synchronous: `Effect.runPromise` rejects with the store's error itself.
    */
   commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
-    return Effect.suspend(() => this.commitNow(append, update, barrier));
+    return this.serial(() => this.commitNow(append, update, barrier));
+  }
+
+  /** `body` once every earlier commit of this journal is stored (see `writer`). */
+  private serial<A>(body: () => Effect.Effect<A>): Effect.Effect<A> {
+    return this.writer.withPermit(Effect.suspend(body));
   }
 
   private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean): Effect.Effect<void> {
@@ -254,7 +265,7 @@ export class Journal {
 
   /** Records the answer to an interrupt (resume), with the audit record of the decision. */
   answer(p: PendingInterrupt, value: Json, audit: AuditRecord[] = []): Effect.Effect<void> {
-    return Effect.suspend(() => {
+    return this.serial(() => {
       const entry: JournalEntry = { key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value };
       return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
     });
@@ -265,7 +276,7 @@ export class Journal {
    * had, or a failure. Committed with the audit record of the decision.
    */
   resolved(intent: JournalEntry, outcome: { value: Json } | { error: FailureInfo }, audit: AuditRecord[]): Effect.Effect<void> {
-    return Effect.suspend(() => {
+    return this.serial(() => {
       const entry: JournalEntry = { key: intent.key, step: intent.step, kind: intent.kind, phase: "outcome", hash: intent.hash, at: this.now(), ...outcome };
       return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], audit }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
     });
@@ -273,7 +284,7 @@ export class Journal {
 
   /** Stores audit records on their own (the decision to re-issue an effect in doubt). */
   record(audit: AuditRecord[]): Effect.Effect<void> {
-    return Effect.suspend(() => this.write({ runId: this.runId, expectVersion: this.version, append: [], audit }));
+    return this.serial(() => this.write({ runId: this.runId, expectVersion: this.version, append: [], audit }));
   }
 
   /**

@@ -39,9 +39,14 @@ function call<A>(f: () => A): Effect.Effect<A, StoreError | VersionConflict> {
     try {
       return Effect.succeed(f());
     } catch (e) {
-      return e instanceof StoreError || e instanceof VersionConflict ? Effect.fail(e) : Effect.die(e);
+      return settled(e);
     }
   });
+}
+
+/** An engine's throw as an effect: its `StoreError`/`VersionConflict` the typed failure, anything else a defect. */
+export function settled(e: unknown): Effect.Effect<never, StoreError | VersionConflict> {
+  return e instanceof StoreError || e instanceof VersionConflict ? Effect.fail(e) : Effect.die(e);
 }
 
 /** The three ports over an engine; each call goes to the engine's method at the time it runs. */

@@ -50,7 +50,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { portsOf, type StoreEngine } from "./engine.js";
+import { Effect } from "effect";
+import { portsOf, settled, type StoreEngine } from "./engine.js";
 import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
 import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
@@ -321,6 +322,12 @@ interface RunHead {
   audit_head: string | null;
 }
 
+/** A commit waiting for its group's transaction (`SqliteStore.groupCommit`). */
+interface Waiting {
+  req: CommitRequest;
+  resume: (outcome: Effect.Effect<number, StoreError | VersionConflict>) => void;
+}
+
 /** Runs whose heads a connection remembers (the oldest is forgotten first). */
 const HEAD_CACHE = 4096;
 
@@ -376,10 +383,20 @@ export class SqliteStore implements StoreEngine, RunStore {
   /** Per run, what this connection last read or wrote of its row (see the header: hash chains). */
   private readonly heads = new Map<string, RunHead>();
   private readonly takeTx: (limit: number) => Dispatch[];
+  /** Commits of other runs that arrived in the same turn of the event loop: one transaction for all (`groupCommit`). */
+  private readonly waiting: Waiting[] = [];
+  private readonly groupTx: (reqs: CommitRequest[]) => (RunHead | { error: unknown })[];
+  /** The run whose commit went in line in this turn of the event loop; reset by `endTurn`. */
+  private inlineRun: string | undefined;
+  private turnArmed = false;
+  /** Commits stored in line and in groups, and the groups' transactions (benches and tests read it). */
+  readonly commitStats = { inline: 0, grouped: 0, groups: 0 };
   private readonly appendSessionTx: (sessionId: string, entries: SessionEntry[]) => number;
 
   constructor(path: string = DEFAULT_STORE_PATH, opts: SqliteStoreOptions = {}) {
-    ({ log: this.log, queries: this.queries, sessions: this.sessions } = portsOf(this));
+    const ports = portsOf(this);
+    this.log = { ...ports.log, commit: (req) => this.groupCommit(req) };
+    ({ queries: this.queries, sessions: this.sessions } = ports);
     this.path = path === "" ? DEFAULT_STORE_PATH : path;
     this.threshold = checkThreshold(opts.blobThreshold);
     const busy = opts.busyTimeoutMs ?? 5000;
@@ -479,6 +496,18 @@ export class SqliteStore implements StoreEngine, RunStore {
     this.loadTx = db.transaction((runId: string) => this.loadInTx(runId)).deferred;
     this.verifyTx = db.transaction((runId: string | undefined) => this.verifyInTx(runId)).deferred;
     this.takeTx = db.transaction((limit: number) => this.takeInTx(limit)).immediate;
+    // Each commit of a group in a savepoint of its own (better-sqlite3 nests transactions so): one
+    // that fails (a version conflict, a value that is not JSON) is rolled back alone.
+    this.groupTx = db.transaction((reqs: CommitRequest[]) =>
+      reqs.map((req) => {
+        try {
+          checkExpectVersion(req);
+          return this.commitTx(req);
+        } catch (error) {
+          return { error };
+        }
+      }),
+    ).immediate;
     this.appendSessionTx = db.transaction((id: string, entries: SessionEntry[]) => this.appendSessionInTx(id, entries)).immediate;
   }
 
@@ -594,8 +623,86 @@ export class SqliteStore implements StoreEngine, RunStore {
   }
 
   close(): void {
+    // Commits waiting for their group are stored first: their runs wait for them.
+    if (this.waiting.length && this.db.open) this.flush();
     if (this.db.open) this.db.close();
   }
+
+  // ------------------------------------------------------------ group commit
+
+  /**
+   * The port's commit. A run alone commits in line, as the engine's `commit` (no waiting, no extra
+   * turn of the event loop). When commits of several runs arrive in one turn of the event loop
+   * (many runs advancing at once), the first goes in line and the others wait for the end of the
+   * turn, then are stored in ONE transaction — each in a savepoint, so a conflict fails only its
+   * own commit. A waiting commit's effect completes only once that transaction is committed: what
+   * a run does after a commit (an irreversible call after its intent) still happens after the
+   * commit is on disk, and a crash before it loses only commits nobody was told were stored.
+   */
+  private groupCommit(req: CommitRequest): Effect.Effect<number, StoreError | VersionConflict> {
+    return Effect.suspend(() => {
+      if (this.waiting.length === 0 && (this.inlineRun === undefined || this.inlineRun === req.runId)) {
+        this.inlineRun = req.runId;
+        if (!this.turnArmed) {
+          this.turnArmed = true;
+          setImmediate(this.endTurn);
+        }
+        try {
+          this.commitStats.inline++;
+          return Effect.succeed(this.commit(req));
+        } catch (e) {
+          return settled(e);
+        }
+      }
+      return Effect.callback<number, StoreError | VersionConflict>((resume) => {
+        const w: Waiting = { req, resume };
+        this.waiting.push(w);
+        if (this.waiting.length === 1) setImmediate(this.flush);
+        // An interrupted run's commit that is still waiting is not stored.
+        return Effect.sync(() => {
+          const i = this.waiting.indexOf(w);
+          if (i >= 0) this.waiting.splice(i, 1);
+        });
+      });
+    });
+  }
+
+  private readonly endTurn = (): void => {
+    this.inlineRun = undefined;
+    this.turnArmed = false;
+  };
+
+  /** Stores every waiting commit in one transaction and tells each its outcome. */
+  private readonly flush = (): void => {
+    const group = this.waiting.splice(0);
+    if (group.length === 0) return;
+    let results: (RunHead | { error: unknown })[];
+    try {
+      if (!this.db.open) throw new StoreError(`the run store at ${this.path} is closed`, this.path);
+      results = this.groupTx(group.map((w) => w.req));
+      this.commitStats.groups++;
+      this.commitStats.grouped += group.length;
+    } catch (e) {
+      // The transaction itself failed (its COMMIT, the write lock): nothing of the group is stored.
+      const error = this.translate(e, "commit");
+      for (const w of group) {
+        this.heads.delete(w.req.runId);
+        w.resume(settled(error));
+      }
+      return;
+    }
+    for (let i = 0; i < group.length; i++) {
+      const w = group[i]!;
+      const r = results[i]!;
+      if ("error" in r) {
+        this.heads.delete(w.req.runId);
+        w.resume(settled(this.translate(r.error, "commit")));
+      } else {
+        this.remember(w.req.runId, r);
+        w.resume(Effect.succeed(r.version));
+      }
+    }
+  };
 
   // ------------------------------------------------------------ inside transactions
 
