@@ -77,9 +77,7 @@ describe("a journal changed with SQL", () => {
   it("the untouched store verifies: OK, with the number of entries and the head hash of each chain", async () => {
     const r = await awr(["audit", "--verify", runId, "--store", clean()], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const db = new Database(clean(), { readonly: true });
-    const head = db.prepare("SELECT journal_head, audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string };
-    db.close();
+    const head = readStore(clean(), (db) => db.prepare("SELECT journal_head, audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string });
     expect(r.stdout).toContain(`run ${runId}: OK`);
     expect(r.stdout).toMatch(new RegExp(`journal +3 entries +head ${head.journal_head}`));
     expect(r.stdout).toMatch(new RegExp(`audit +2 records +head ${head.audit_head}`));
