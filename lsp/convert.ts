@@ -32,7 +32,3 @@ export function uriToPath(uri: string): string {
 export function pathToUri(file: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? file : pathToFileURL(file).href;
 }
-
-export function spanContains(span: Span, offset: number): boolean {
-  return span.start <= offset && offset <= span.end;
-}

@@ -40,55 +40,80 @@ export interface ServerOptions extends Partial<WorkspaceOptions> {
 export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
   const ws = new Workspace({ disk: options.disk ?? (() => new FileHost()) });
   const documents = new TextDocuments(TextDocument);
-  let delay = options.diagnosticsDelay ?? 150;
-  let watchFiles = false;
+  const settings: Settings = { delay: options.diagnosticsDelay ?? 150, watchFiles: false };
+  const guard = guardWith(connection);
 
-  const guard =
-    <P, R>(name: string, fn: (p: P) => R) =>
-    (p: P): R | null => {
-      try {
-        return fn(p);
-      } catch (e) {
-        connection.console.error(`awr lsp: internal error in ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        return null;
-      }
-    };
-
-  connection.onInitialize((params: InitializeParams): InitializeResult => {
-    const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
-    if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) delay = init.diagnosticsDelay;
-    watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
-    // The workspace folders: their files that import a changed or renamed module count even unopened.
-    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
-    ws.setRoots(folders.filter((u) => u.startsWith("file:")).map(uriToPath));
-    return {
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        hoverProvider: true,
-        definitionProvider: true,
-        referencesProvider: true,
-        documentSymbolProvider: true,
-        workspaceSymbolProvider: true,
-        completionProvider: { triggerCharacters: [".", "@", ":", "["] },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-        renameProvider: { prepareProvider: true },
-        semanticTokensProvider: { legend: semanticTokensLegend, full: true },
-        foldingRangeProvider: true,
-        documentFormattingProvider: true,
-        documentRangeFormattingProvider: true,
-        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
-      },
-      serverInfo: { name: "awr", version: VERSION },
-    };
-  });
-
+  connection.onInitialize((params) => initialize(ws, settings, params));
   connection.onInitialized(() => {
     // .awr files, and the modules of js tools (AWR5010/AWR5011 depend on them).
-    if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }, { globPattern: "**/*.{mjs,cjs,js}" }] });
+    if (settings.watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }, { globPattern: "**/*.{mjs,cjs,js}" }] });
   });
+  const publisher = diagnosticsPublisher(connection, ws, guard, () => settings.delay);
+  syncDocuments(connection, documents, ws, publisher.schedule);
+  registerRequests(connection, documents, ws, guard);
+  connection.onShutdown(publisher.cancel);
 
-  // ---------------------------------------------------------------- diagnostics, debounced
+  documents.listen(connection);
+  return { workspace: ws };
+}
 
+/** What the client's `initialize` request may change. */
+interface Settings {
+  /** Milliseconds between the last change and the publication of diagnostics. */
+  delay: number;
+  /** Whether the client registers file watchers dynamically. */
+  watchFiles: boolean;
+}
+
+/** Wraps a handler so that an exception is logged to the client and the request answers null. */
+type Guard = <P, R>(name: string, fn: (p: P) => R) => (p: P) => R | null;
+
+function guardWith(connection: Connection): Guard {
+  return (name, fn) => (p) => {
+    try {
+      return fn(p);
+    } catch (e) {
+      connection.console.error(`awr lsp: internal error in ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return null;
+    }
+  };
+}
+
+function initialize(ws: Workspace, settings: Settings, params: InitializeParams): InitializeResult {
+  const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
+  if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) settings.delay = init.diagnosticsDelay;
+  settings.watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  // The workspace folders: their files that import a changed or renamed module count even unopened.
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  ws.setRoots(folders.filter((u) => u.startsWith("file:")).map(uriToPath));
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      completionProvider: { triggerCharacters: [".", "@", ":", "["] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      renameProvider: { prepareProvider: true },
+      semanticTokensProvider: { legend: semanticTokensLegend, full: true },
+      foldingRangeProvider: true,
+      documentFormattingProvider: true,
+      documentRangeFormattingProvider: true,
+      signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
+    },
+    serverInfo: { name: "awr", version: VERSION },
+  };
+}
+
+// ---------------------------------------------------------------- diagnostics, debounced
+
+/**
+ * Publishes diagnostics `delay()` milliseconds after the last change: `schedule(file)` after a
+ * file's text changed, `schedule(undefined)` when every open file must be re-checked.
+ */
+function diagnosticsPublisher(connection: Connection, ws: Workspace, guard: Guard, delay: () => number): { schedule: (file: string | undefined) => void; cancel: () => void } {
   /** Files changed since the last publication; `all` when every open file must be re-checked. */
   const changed = new Set<string>();
   let all = false;
@@ -100,7 +125,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (file === undefined) all = true;
     else changed.add(file);
     if (timer) clearTimeout(timer);
-    timer = setTimeout(publish, delay);
+    timer = setTimeout(publish, delay());
   };
 
   const publish = guard("diagnostics", () => {
@@ -140,6 +165,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
+  const cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  return { schedule, cancel };
+}
+
+/** Open buffers are the workspace's texts; every change schedules a publication. */
+function syncDocuments(connection: Connection, documents: TextDocuments<TextDocument>, ws: Workspace, schedule: (file: string | undefined) => void): void {
   documents.onDidOpen((e) => {
     ws.setText(uriToPath(e.document.uri), e.document.uri, e.document.getText());
     schedule(undefined); // a new buffer may resolve an import another file could not
@@ -159,9 +193,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     ws.diskChanged();
     schedule(undefined);
   });
+}
 
-  // ---------------------------------------------------------------- requests
+// ---------------------------------------------------------------- requests
 
+function registerRequests(connection: Connection, documents: TextDocuments<TextDocument>, ws: Workspace, guard: Guard): void {
   connection.onHover(guard("hover", (p) => hover(ws, p)));
   connection.onDefinition(guard("definition", (p) => definition(ws, p)));
   connection.onReferences(guard("references", (p) => references(ws, p)));
@@ -181,12 +217,4 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
   connection.onDocumentFormatting(guard("formatting", (p) => format(p.textDocument.uri)));
   connection.onDocumentRangeFormatting(guard("rangeFormatting", (p) => format(p.textDocument.uri)));
-
-  connection.onShutdown(() => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-  });
-
-  documents.listen(connection);
-  return { workspace: ws };
 }

@@ -67,22 +67,6 @@ export function getKey(obj: JsonRecord, key: string): Json | undefined {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-/** The language's name for the type of a value: null, bool, number, string, list, record. */
-export function typeName(v: Json): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "list";
-  switch (typeof v) {
-    case "boolean":
-      return "bool";
-    case "number":
-      return "number";
-    case "string":
-      return "string";
-    default:
-      return "record";
-  }
-}
-
 /** A value in an error message: `null`, `true`, `3`, `"abc"` (truncated), `a list`, `a record`. */
 export function describeValue(v: Json): string {
   if (v === undefined) return "nothing";

@@ -91,10 +91,6 @@ const IBAN_LENGTH: Record<string, number> = {
   TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
 
-export function ibanLength(country: string): number | undefined {
-  return IBAN_LENGTH[country.toUpperCase()];
-}
-
 /** ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10..35): valid when the remainder is 1. */
 export function ibanChecksumOk(iban: string): boolean {
   const s = iban.replace(/[ -]/g, "").toUpperCase();

@@ -1,4 +1,4 @@
-import type { Span } from "../syntax/ast.js";
+import type { Span } from "../span.js";
 import { CODES, type Code, type Severity } from "./codes.js";
 
 /** Data a code action can apply without re-deriving it (e.g. a did-you-mean replacement). */

@@ -1,7 +1,7 @@
 // Turns diagnostics into text for people (compiler style: location, code, message, the source line
 // with the span underlined) and into the JSON shape of `awr check --json`. Pure: the caller passes
 // the texts and decides about colour.
-import type { Span } from "../syntax/ast.js";
+import type { Span } from "../span.js";
 import type { Severity } from "./codes.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { LineMap } from "./line-map.js";

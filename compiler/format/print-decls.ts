@@ -7,8 +7,9 @@ import { inSourceOrder, printBody } from "./print-body.js";
 import { printExpr, printIdent, printRecord, stringLiteral } from "./print-exprs.js";
 import { printGraph } from "./print-graph.js";
 import { printPolicy } from "./print-policy.js";
+import { printSignature } from "./print-signature.js";
 import { printTest } from "./print-test.js";
-import { printField, printParams, printType } from "./print-types.js";
+import { printField, printType } from "./print-types.js";
 
 export function printModule(ctx: PrintContext, m: A.Module): Doc {
   const items = inSourceOrder<A.ImportDecl | A.Decl>(m.imports, m.decls);
@@ -62,14 +63,6 @@ function printDecl(ctx: PrintContext, d: A.Decl): Doc {
     case "TestDecl":
       return printTest(ctx, d);
   }
-}
-
-/** `(params) -> Type`; empty parentheses are kept when they were written (`graph g() { ... }`). */
-export function printSignature(ctx: PrintContext, d: { name: A.Ident; params: A.Field[]; returns?: A.TypeExpr }): Doc {
-  const parts: Doc[] = [];
-  if (d.params.length > 0 || /^\s*\(/.test(ctx.text.slice(d.name.span.end))) parts.push(printParams(ctx, d.params));
-  if (d.returns) parts.push(" -> ", printType(ctx, d.returns));
-  return group(parts);
 }
 
 function printProps(ctx: PrintContext, owner: A.Decl, props: A.Property[]): Doc {

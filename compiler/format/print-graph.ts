@@ -3,7 +3,7 @@
 import type * as A from "../syntax/ast.js";
 import type { Doc, PrintContext } from "./doc.js";
 import { printBody } from "./print-body.js";
-import { printSignature } from "./print-decls.js";
+import { printSignature } from "./print-signature.js";
 import { printCall, printExpr, printIdent } from "./print-exprs.js";
 import { printField } from "./print-types.js";
 import { join } from "./doc.js";

@@ -378,7 +378,6 @@ export type AgentPlan = z.infer<typeof AgentSchema>;
 export type ContextSourcePlan = z.infer<typeof ContextSourceSchema>;
 export type ContextPlan = z.infer<typeof ContextSchema>;
 export type RulePlan = z.infer<typeof RuleSchema>;
-export type Selector = z.infer<typeof SelectorSchema>;
 export type HookPlan = z.infer<typeof HookSchema>;
 export type PolicyPlan = z.infer<typeof PolicySchema>;
 export type Reducer = z.infer<typeof StateFieldSchema>["reducer"];

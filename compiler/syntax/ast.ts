@@ -1,11 +1,9 @@
 // The AST of an .awr module. Every node carries a span (offsets into its file's text, end exclusive).
 // Parsing never throws: nodes the parser had to invent while recovering carry `recovered: true`
 // and names it could not read are the empty string, so every consumer must tolerate them.
+import type { Span } from "../span.js";
 
-export interface Span {
-  start: number;
-  end: number;
-}
+export type { Span } from "../span.js";
 
 interface NodeBase {
   span: Span;

@@ -2,11 +2,11 @@
 // offsets, durations, status, tokens and cost — built from the run's stored events, or from the
 // journal's timestamps when the run has no events. Pure: the caller loads the run, its events and
 // its plan. Tokens and cost always come from the journal (calls.ts), the record cost reports use.
-import type { Plan } from "../../compiler/plan/index.js";
+import type { GraphPlan, Plan } from "../../compiler/plan/index.js";
 import { callNames, callsOfRun, type CallRecord } from "./calls.js";
-import { parentStepOf, stepOfKey } from "../../vm/keys.js";
+import { parentStepOf, stepOfKey, type StepOfKey } from "../../vm/keys.js";
 import { formatUsd } from "./cost.js";
-import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunStatus, VmEvent } from "../../vm/types.js";
+import type { EffectKind, FailureInfo, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStatus, VmEvent } from "../../vm/types.js";
 
 export type RowStatus = "ok" | "failed" | "suspended" | "unfinished";
 export type NodeOutcome = "ok" | "failed" | "suspended" | "unfinished" | "not_run";
@@ -90,238 +90,328 @@ export function buildTrace(input: { run: LoadedRun; events: readonly VmEvent[]; 
   const snap = run.snapshot;
   const names = callNames(plan);
   const calls = callsOfRun(run, plan, names);
-  const callByKey = new Map(calls.map((c) => [c.key, c]));
   const events = input.events.filter((e) => e.runId === snap.runId);
   const source: Trace["source"] = events.length ? "events" : "journal";
-  const t0 = snap.createdAt;
-  const rows: TraceRow[] = [];
-  let executions = 0;
-  let lastAt = t0;
-  const seen = (at: number) => {
-    if (at > lastAt) lastAt = at;
-  };
-  const intents = new Map<string, JournalEntry>();
-  const outcomes = new Map<string, JournalEntry>();
-  for (const e of run.journal) {
-    (e.phase === "intent" ? intents : outcomes).set(e.key, e);
-    seen(e.at);
-  }
-
-  const callRowFromJournal = (intent: JournalEntry, execution: number): TraceRow => {
-    const out = outcomes.get(intent.key);
-    const c = callByKey.get(intent.key);
-    const at = stepOfKey(intent.key);
-    const waiting = (intent.kind === "human" || intent.kind === "event") && !out;
-    const status: RowStatus = out ? (out.error ? "failed" : "ok") : waiting && snap.status === "suspended" ? "suspended" : "unfinished";
-    const name = c?.caller ?? (intent.kind === "human" || intent.kind === "event" ? intent.kind : (names.get(intent.step) ?? intent.step));
-    const reason = typeof intent.value === "object" && intent.value !== null && !Array.isArray(intent.value) ? intent.value["reason"] : undefined;
-    return {
-      id: intent.key,
-      type: "call",
-      depth: at ? at.depth + 1 : 0,
-      label: callLabel(intent.kind, name, c?.model),
-      ...(at ? { node: at.node, parent: at.step } : {}),
-      kind: intent.kind,
-      name,
-      ...(c?.model ? { model: c.model } : {}),
-      start: intent.at - t0,
-      durationMs: out ? out.at - intent.at : null,
-      status,
-      ...(c?.kind === "model" && status === "ok" ? { tokens: c.tokens, costUsd: c.costUsd } : {}),
-      ...(out?.error ? { detail: errorText(out.error) } : typeof reason === "string" ? { detail: reason } : {}),
-      execution,
-    };
-  };
-
-  if (source === "events") {
-    const openSteps = new Map<string, TraceRow>();
-    const openCalls = new Map<string, TraceRow>();
-    const finishedOk = new Set<string>();
-    const covered = new Set<string>();
-    let hidden = new Set<string>();
-    for (const e of events) {
-      seen(e.at);
-      switch (e.type) {
-        case "run.started":
-          executions++;
-          hidden = new Set();
-          break;
-        case "step.started": {
-          // A later execution re-runs finished steps from the journal: not shown again.
-          if (finishedOk.has(e.step)) {
-            hidden.add(e.step);
-            break;
-          }
-          const at = stepOfKey(e.step);
-          const row: TraceRow = { id: e.step, type: "step", depth: at?.depth ?? 0, label: e.node, node: e.node, start: e.at - t0, durationMs: null, status: "unfinished", execution: Math.max(1, executions) };
-          rows.push(row);
-          openSteps.set(e.step, row);
-          break;
-        }
-        case "step.finished": {
-          if (hidden.has(e.step)) break;
-          let row = openSteps.get(e.step);
-          if (row) openSteps.delete(e.step);
-          else {
-            // The store keeps a repeated event once: a step run again on resume (it had suspended)
-            // may have its finish stored without a second start.
-            const at = stepOfKey(e.step);
-            row = { id: e.step, type: "step", depth: at?.depth ?? 0, label: e.node, node: e.node, start: e.at - e.durationMs - t0, durationMs: null, status: "unfinished", execution: Math.max(1, executions) };
-            rows.push(row);
-          }
-          row.durationMs = e.durationMs;
-          row.status = e.status;
-          if (e.status === "ok") finishedOk.add(e.step);
-          break;
-        }
-        case "effect.requested": {
-          if (e.replayed) break;
-          const c = callByKey.get(e.key);
-          const at = stepOfKey(e.key);
-          const model = e.model ?? c?.model;
-          const row: TraceRow = {
-            id: e.key,
-            type: "call",
-            depth: at ? at.depth + 1 : 0,
-            label: callLabel(e.kind, e.name, model),
-            ...(at ? { node: at.node, parent: at.step } : {}),
-            kind: e.kind,
-            name: e.name,
-            ...(model ? { model } : {}),
-            start: e.at - t0,
-            durationMs: null,
-            status: "unfinished",
-            execution: Math.max(1, executions),
-          };
-          rows.push(row);
-          openCalls.set(e.key, row);
-          covered.add(e.key);
-          break;
-        }
-        case "effect.completed": {
-          if (e.replayed) break;
-          const row = openCalls.get(e.key);
-          if (!row) break;
-          openCalls.delete(e.key);
-          row.durationMs = e.durationMs;
-          row.status = e.ok ? "ok" : "failed";
-          const c = callByKey.get(e.key);
-          const out = outcomes.get(e.key);
-          if (c?.kind === "model" && e.ok) {
-            row.tokens = c.tokens;
-            row.costUsd = c.costUsd;
-          } else if (e.ok && e.tokens) {
-            row.tokens = e.tokens;
-            if (e.costUsd !== undefined) row.costUsd = e.costUsd;
-          }
-          const error = out?.error ?? e.error;
-          if (!e.ok && error) row.detail = errorText(error);
-          break;
-        }
-        case "retry":
-        case "fallback":
-        case "compensation":
-        case "handoff":
-        case "warning":
-        case "breaker": {
-          const at = e.type === "breaker" ? undefined : stepOfKey(e.key);
-          // Replaying a finished step repeats its retries and fallbacks from the journal: not shown again.
-          if (at && hidden.has(at.step)) break;
-          const label =
-            e.type === "retry"
-              ? `↻ retry ${e.attempt}`
-              : e.type === "fallback"
-                ? `↪ fallback ${e.from} → ${e.to}`
-                : e.type === "compensation"
-                  ? `↺ compensate with ${e.tool}`
-                  : e.type === "handoff"
-                    ? `⇄ handoff ${e.from} → ${e.to}`
-                    : e.type === "warning"
-                      ? "⚠ warning"
-                      : `⚡ breaker ${e.target} ${e.state}`;
-          const detail = e.type === "retry" ? errorText(e.error) : e.type === "warning" ? e.message : e.type === "breaker" ? `after ${e.failures} failure${e.failures === 1 ? "" : "s"}` : undefined;
-          rows.push({
-            id: e.type === "breaker" ? `breaker:${e.target}` : e.key,
-            type: "mark",
-            depth: at ? at.depth + 1 : 0,
-            label,
-            ...(at ? { node: at.node, parent: at.step } : {}),
-            start: e.at - t0,
-            durationMs: null,
-            status: e.type === "retry" || (e.type === "breaker" && e.state === "open") ? "failed" : "ok",
-            ...(detail ? { detail } : {}),
-            execution: Math.max(1, executions),
-          });
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    // What the events do not show: awaits (answered from the journal, not through an effect), and
-    // calls whose events were not stored.
-    for (const intent of intents.values()) if (!covered.has(intent.key)) rows.push(callRowFromJournal(intent, executionAt(events, intent.at)));
-  } else {
-    executions = 1;
-    const steps = new Map<string, TraceRow>();
-    for (const intent of intents.values()) {
-      const row = callRowFromJournal(intent, 1);
-      const at = stepOfKey(intent.key);
-      if (at) {
-        let step = steps.get(at.step);
-        if (!step) {
-          step = { id: at.step, type: "step", depth: at.depth, label: at.node, node: at.node, start: row.start, durationMs: 0, status: "ok", execution: 1 };
-          steps.set(at.step, step);
-          rows.push(step);
-        }
-        const end = Math.max(step.start + (step.durationMs ?? 0), row.start + (row.durationMs ?? 0));
-        step.start = Math.min(step.start, row.start);
-        step.durationMs = end - step.start;
-      }
-      rows.push(row);
-    }
-    // A sub-graph's steps imply the step that called it (which has no journal entry of its own).
-    const cover = (parent: TraceRow, child: TraceRow) => {
-      const end = Math.max(parent.start + (parent.durationMs ?? 0), child.start + (child.durationMs ?? 0));
-      parent.start = Math.min(parent.start, child.start);
-      parent.durationMs = end - parent.start;
-    };
-    const ensureParent = (child: TraceRow) => {
-      const parentId = parentStepOf(child.id);
-      const at = parentId === undefined ? undefined : stepOfKey(parentId);
-      if (parentId === undefined || !at) return;
-      let parent = steps.get(parentId);
-      if (!parent) {
-        parent = { id: parentId, type: "step", depth: at.depth, label: at.node, node: at.node, start: child.start, durationMs: child.durationMs, status: "ok", execution: 1 };
-        steps.set(parentId, parent);
-        rows.push(parent);
-      }
-      cover(parent, child);
-      ensureParent(parent);
-    };
-    for (const step of [...steps.values()]) ensureParent(step);
-    // A step's status: the run's failure or pending interrupt if it is there, else that of its
-    // last call or sub-graph step (deepest steps first, so a caller sees its sub-graph's status).
-    const failedStep = snap.error?.step ? stepOfKey(snap.error.step)?.step : undefined;
-    const waiting = new Set((snap.pending ?? []).map((p) => stepOfKey(p.id)?.step));
-    for (const step of [...steps.values()].sort((a, b) => b.depth - a.depth)) {
-      const mine = rows.filter((r) => (r.type === "call" && r.parent === step.id) || (r.type === "step" && parentStepOf(r.id) === step.id)).sort((a, b) => a.start - b.start);
-      const last = mine[mine.length - 1];
-      step.status = step.id === failedStep ? "failed" : waiting.has(step.id) ? "suspended" : last && last.status !== "ok" ? last.status : "ok";
-    }
-  }
-
+  const j = journalOf(run, names, calls);
+  const { rows, executions } = source === "events" ? rowsFromEvents(j, events) : { rows: rowsFromJournal(j), executions: 1 };
   // By start; at one instant a step comes before what it contains, and otherwise rows keep the
   // order they were recorded in (the sort is stable).
   rows.sort((a, b) => a.start - b.start || rank(a) - rank(b) || (a.type === "step" && b.type === "step" ? a.depth - b.depth : 0));
   const ordered = nest(rows);
+  return {
+    runId: snap.runId,
+    graph: snap.graph,
+    status: snap.status,
+    startedAt: j.t0,
+    durationMs: Math.max(0, lastRecorded(run, events) - j.t0),
+    source,
+    executions: Math.max(1, executions),
+    rows: ordered,
+    nodes: nodeOutcomes(plan?.graphs[snap.graph], ordered),
+    totals: totalsOf(ordered, calls),
+    calls,
+    ...(snap.error ? { error: snap.error } : {}),
+    ...(snap.pending?.length ? { pending: snap.pending } : {}),
+  };
+}
 
+/** What the row builders read: the run, its calls by journal key, its journal's intents and outcomes by key. */
+interface JournalView {
+  snap: RunRecord;
+  /** The run's creation time: row offsets count from here. */
+  t0: number;
+  names: Map<string, string>;
+  callByKey: Map<string, CallRecord>;
+  intents: Map<string, JournalEntry>;
+  outcomes: Map<string, JournalEntry>;
+}
+
+function journalOf(run: LoadedRun, names: Map<string, string>, calls: readonly CallRecord[]): JournalView {
+  const intents = new Map<string, JournalEntry>();
+  const outcomes = new Map<string, JournalEntry>();
+  for (const e of run.journal) (e.phase === "intent" ? intents : outcomes).set(e.key, e);
+  return { snap: run.snapshot, t0: run.snapshot.createdAt, names, callByKey: new Map(calls.map((c) => [c.key, c])), intents, outcomes };
+}
+
+/** The instant of the last thing recorded: a journal entry, an event, or the last update of a run that stopped. */
+function lastRecorded(run: LoadedRun, events: readonly VmEvent[]): number {
+  const snap = run.snapshot;
+  let last = snap.createdAt;
+  for (const e of run.journal) if (e.at > last) last = e.at;
+  for (const e of events) if (e.at > last) last = e.at;
+  if (snap.updatedAt > last && snap.status !== "running") last = snap.updatedAt;
+  return last;
+}
+
+// ------------------------------------------------------------------ rows from the stored events
+
+type MarkEvent = Extract<VmEvent, { type: "retry" | "fallback" | "compensation" | "handoff" | "warning" | "breaker" }>;
+
+/** The rows of the events (one execution after another), then the calls the events do not show. */
+function rowsFromEvents(j: JournalView, events: readonly VmEvent[]): { rows: TraceRow[]; executions: number } {
+  const rows: TraceRow[] = [];
+  const openSteps = new Map<string, TraceRow>();
+  const openCalls = new Map<string, TraceRow>();
+  const finishedOk = new Set<string>();
+  const covered = new Set<string>();
+  let hidden = new Set<string>();
+  let executions = 0;
+  for (const e of events) {
+    const execution = Math.max(1, executions);
+    switch (e.type) {
+      case "run.started":
+        executions++;
+        hidden = new Set();
+        break;
+      case "step.started": {
+        // A later execution re-runs finished steps from the journal: not shown again.
+        if (finishedOk.has(e.step)) {
+          hidden.add(e.step);
+          break;
+        }
+        const row = stepRow(e.step, e.node, e.at - j.t0, execution);
+        rows.push(row);
+        openSteps.set(e.step, row);
+        break;
+      }
+      case "step.finished": {
+        if (hidden.has(e.step)) break;
+        let row = openSteps.get(e.step);
+        if (row) openSteps.delete(e.step);
+        else {
+          // The store keeps a repeated event once: a step run again on resume (it had suspended)
+          // may have its finish stored without a second start.
+          row = stepRow(e.step, e.node, e.at - e.durationMs - j.t0, execution);
+          rows.push(row);
+        }
+        row.durationMs = e.durationMs;
+        row.status = e.status;
+        if (e.status === "ok") finishedOk.add(e.step);
+        break;
+      }
+      case "effect.requested": {
+        if (e.replayed) break;
+        const row = callRowFromEvent(j, e, execution);
+        rows.push(row);
+        openCalls.set(e.key, row);
+        covered.add(e.key);
+        break;
+      }
+      case "effect.completed": {
+        if (e.replayed) break;
+        const row = openCalls.get(e.key);
+        if (!row) break;
+        openCalls.delete(e.key);
+        completeCallRow(j, row, e);
+        break;
+      }
+      case "retry":
+      case "fallback":
+      case "compensation":
+      case "handoff":
+      case "warning":
+      case "breaker": {
+        const at = e.type === "breaker" ? undefined : stepOfKey(e.key);
+        // Replaying a finished step repeats its retries and fallbacks from the journal: not shown again.
+        if (at && hidden.has(at.step)) break;
+        rows.push(markRow(e, at, j.t0, execution));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // What the events do not show: awaits (answered from the journal, not through an effect), and
+  // calls whose events were not stored.
+  for (const intent of j.intents.values()) if (!covered.has(intent.key)) rows.push(callRowFromJournal(j, intent, executionAt(events, intent.at)));
+  return { rows, executions };
+}
+
+/** A step that started (or finished) at `start`, unfinished until its finish is seen. */
+function stepRow(step: string, node: string, start: number, execution: number): TraceRow {
+  return { id: step, type: "step", depth: stepOfKey(step)?.depth ?? 0, label: node, node, start, durationMs: null, status: "unfinished", execution };
+}
+
+function callRowFromEvent(j: JournalView, e: Extract<VmEvent, { type: "effect.requested" }>, execution: number): TraceRow {
+  const c = j.callByKey.get(e.key);
+  const at = stepOfKey(e.key);
+  const model = e.model ?? c?.model;
+  return {
+    id: e.key,
+    type: "call",
+    depth: at ? at.depth + 1 : 0,
+    label: callLabel(e.kind, e.name, model),
+    ...(at ? { node: at.node, parent: at.step } : {}),
+    kind: e.kind,
+    name: e.name,
+    ...(model ? { model } : {}),
+    start: e.at - j.t0,
+    durationMs: null,
+    status: "unfinished",
+    execution,
+  };
+}
+
+/** A call's end: its duration and status, tokens and cost (a model call's from the journal), and why it failed. */
+function completeCallRow(j: JournalView, row: TraceRow, e: Extract<VmEvent, { type: "effect.completed" }>): void {
+  row.durationMs = e.durationMs;
+  row.status = e.ok ? "ok" : "failed";
+  const c = j.callByKey.get(e.key);
+  const out = j.outcomes.get(e.key);
+  if (c?.kind === "model" && e.ok) {
+    row.tokens = c.tokens;
+    row.costUsd = c.costUsd;
+  } else if (e.ok && e.tokens) {
+    row.tokens = e.tokens;
+    if (e.costUsd !== undefined) row.costUsd = e.costUsd;
+  }
+  const error = out?.error ?? e.error;
+  if (!e.ok && error) row.detail = errorText(error);
+}
+
+/** A mark: an instant in a step (a retry, a fallback, …) or, for a breaker, in the run. */
+function markRow(e: MarkEvent, at: StepOfKey | undefined, t0: number, execution: number): TraceRow {
+  const detail = e.type === "retry" ? errorText(e.error) : e.type === "warning" ? e.message : e.type === "breaker" ? `after ${e.failures} failure${e.failures === 1 ? "" : "s"}` : undefined;
+  return {
+    id: e.type === "breaker" ? `breaker:${e.target}` : e.key,
+    type: "mark",
+    depth: at ? at.depth + 1 : 0,
+    label: markLabel(e),
+    ...(at ? { node: at.node, parent: at.step } : {}),
+    start: e.at - t0,
+    durationMs: null,
+    status: e.type === "retry" || (e.type === "breaker" && e.state === "open") ? "failed" : "ok",
+    ...(detail ? { detail } : {}),
+    execution,
+  };
+}
+
+function markLabel(e: MarkEvent): string {
+  switch (e.type) {
+    case "retry":
+      return `↻ retry ${e.attempt}`;
+    case "fallback":
+      return `↪ fallback ${e.from} → ${e.to}`;
+    case "compensation":
+      return `↺ compensate with ${e.tool}`;
+    case "handoff":
+      return `⇄ handoff ${e.from} → ${e.to}`;
+    case "warning":
+      return "⚠ warning";
+    case "breaker":
+      return `⚡ breaker ${e.target} ${e.state}`;
+  }
+}
+
+// ------------------------------------------------------------------ rows from the journal
+
+/** A call's row from its journal entries: `intent`, and its outcome if there is one. */
+function callRowFromJournal(j: JournalView, intent: JournalEntry, execution: number): TraceRow {
+  const out = j.outcomes.get(intent.key);
+  const c = j.callByKey.get(intent.key);
+  const at = stepOfKey(intent.key);
+  const waiting = (intent.kind === "human" || intent.kind === "event") && !out;
+  const status: RowStatus = out ? (out.error ? "failed" : "ok") : waiting && j.snap.status === "suspended" ? "suspended" : "unfinished";
+  const name = c?.caller ?? (intent.kind === "human" || intent.kind === "event" ? intent.kind : (j.names.get(intent.step) ?? intent.step));
+  const reason = typeof intent.value === "object" && intent.value !== null && !Array.isArray(intent.value) ? intent.value["reason"] : undefined;
+  return {
+    id: intent.key,
+    type: "call",
+    depth: at ? at.depth + 1 : 0,
+    label: callLabel(intent.kind, name, c?.model),
+    ...(at ? { node: at.node, parent: at.step } : {}),
+    kind: intent.kind,
+    name,
+    ...(c?.model ? { model: c.model } : {}),
+    start: intent.at - j.t0,
+    durationMs: out ? out.at - intent.at : null,
+    status,
+    ...(c?.kind === "model" && status === "ok" ? { tokens: c.tokens, costUsd: c.costUsd } : {}),
+    ...(out?.error ? { detail: errorText(out.error) } : typeof reason === "string" ? { detail: reason } : {}),
+    execution,
+  };
+}
+
+/** Without events: every call's row, under a step spanning its calls (and the sub-graph steps it called). */
+function rowsFromJournal(j: JournalView): TraceRow[] {
+  const rows: TraceRow[] = [];
+  const steps = new Map<string, TraceRow>();
+  for (const intent of j.intents.values()) {
+    const row = callRowFromJournal(j, intent, 1);
+    const at = stepOfKey(intent.key);
+    if (at) {
+      let step = steps.get(at.step);
+      if (!step) {
+        step = impliedStep(at.step, at, row.start, 0);
+        steps.set(at.step, step);
+        rows.push(step);
+      }
+      cover(step, row);
+    }
+    rows.push(row);
+  }
+  addCallingSteps(steps, rows);
+  settleStepStatuses(j.snap, steps, rows);
+  return rows;
+}
+
+/** A step known only by what it contains: ok until its contents say otherwise. */
+function impliedStep(id: string, at: StepOfKey, start: number, durationMs: number | null): TraceRow {
+  return { id, type: "step", depth: at.depth, label: at.node, node: at.node, start, durationMs, status: "ok", execution: 1 };
+}
+
+/** Stretches `parent` to span `child` too. */
+function cover(parent: TraceRow, child: TraceRow): void {
+  const end = Math.max(parent.start + (parent.durationMs ?? 0), child.start + (child.durationMs ?? 0));
+  parent.start = Math.min(parent.start, child.start);
+  parent.durationMs = end - parent.start;
+}
+
+/** A sub-graph's steps imply the step that called it (which has no journal entry of its own). */
+function addCallingSteps(steps: Map<string, TraceRow>, rows: TraceRow[]): void {
+  const ensureParent = (child: TraceRow) => {
+    const parentId = parentStepOf(child.id);
+    const at = parentId === undefined ? undefined : stepOfKey(parentId);
+    if (parentId === undefined || !at) return;
+    let parent = steps.get(parentId);
+    if (!parent) {
+      parent = impliedStep(parentId, at, child.start, child.durationMs);
+      steps.set(parentId, parent);
+      rows.push(parent);
+    }
+    cover(parent, child);
+    ensureParent(parent);
+  };
+  for (const step of [...steps.values()]) ensureParent(step);
+}
+
+/**
+ * A step's status: the run's failure or pending interrupt if it is there, else that of its last
+ * call or sub-graph step (deepest steps first, so a caller sees its sub-graph's status).
+ */
+function settleStepStatuses(snap: RunRecord, steps: Map<string, TraceRow>, rows: readonly TraceRow[]): void {
+  const failedStep = snap.error?.step ? stepOfKey(snap.error.step)?.step : undefined;
+  const waiting = new Set((snap.pending ?? []).map((p) => stepOfKey(p.id)?.step));
+  for (const step of [...steps.values()].sort((a, b) => b.depth - a.depth)) {
+    const mine = rows.filter((r) => (r.type === "call" && r.parent === step.id) || (r.type === "step" && parentStepOf(r.id) === step.id)).sort((a, b) => a.start - b.start);
+    const last = mine[mine.length - 1];
+    step.status = step.id === failedStep ? "failed" : waiting.has(step.id) ? "suspended" : last && last.status !== "ok" ? last.status : "ok";
+  }
+}
+
+// ------------------------------------------------------------------ outcomes and totals
+
+/** The outcome of every node of the run's graph: its last top-level step's status, else not run. */
+function nodeOutcomes(graph: GraphPlan | undefined, rows: readonly TraceRow[]): Record<string, NodeOutcome> {
   const nodes: Record<string, NodeOutcome> = {};
-  const g = plan?.graphs[snap.graph];
-  for (const n of g?.nodes ?? []) nodes[n.name] = "not_run";
-  for (const r of ordered) if (r.type === "step" && r.depth === 0 && r.node !== undefined) nodes[r.node] = r.status;
+  for (const n of graph?.nodes ?? []) nodes[n.name] = "not_run";
+  for (const r of rows) if (r.type === "step" && r.depth === 0 && r.node !== undefined) nodes[r.node] = r.status;
+  return nodes;
+}
 
-  const totals: TraceTotals = { steps: ordered.filter((r) => r.type === "step").length, modelCalls: 0, failedModelCalls: 0, toolCalls: 0, failedToolCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+/** Steps from the rows; calls, tokens and cost from the journal's call records. */
+function totalsOf(rows: readonly TraceRow[], calls: readonly CallRecord[]): TraceTotals {
+  const totals: TraceTotals = { steps: rows.filter((r) => r.type === "step").length, modelCalls: 0, failedModelCalls: 0, toolCalls: 0, failedToolCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   for (const c of calls) {
     if (c.kind === "model") {
       totals.modelCalls++;
@@ -334,22 +424,7 @@ export function buildTrace(input: { run: LoadedRun; events: readonly VmEvent[]; 
     totals.outputTokens += c.tokens.output;
     totals.costUsd += c.costUsd;
   }
-  if (snap.updatedAt > lastAt && snap.status !== "running") seen(snap.updatedAt);
-  return {
-    runId: snap.runId,
-    graph: snap.graph,
-    status: snap.status,
-    startedAt: t0,
-    durationMs: Math.max(0, lastAt - t0),
-    source,
-    executions: Math.max(1, executions),
-    rows: ordered,
-    nodes,
-    totals,
-    calls,
-    ...(snap.error ? { error: snap.error } : {}),
-    ...(snap.pending?.length ? { pending: snap.pending } : {}),
-  };
+  return totals;
 }
 
 function rank(r: TraceRow): number {

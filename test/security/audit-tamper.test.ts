@@ -4,11 +4,11 @@
 // records of each run are hash-chained with their head in the run's row: `awr audit --verify`
 // names each changed record and exits 1. (Issue 12, item 4.)
 import Database from "better-sqlite3";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awr } from "../helpers/awr-cli.js";
+import { readStore, storedRun, tamperedCopy } from "./helpers.js";
 
 // Two tool calls, the second denied: three records (lookup allowed and called, pay denied).
 const PROGRAM = `
@@ -31,41 +31,23 @@ graph checkout(amount: float) -> string {
 
 let dir = "";
 let runId = "";
-let n = 0;
 const clean = () => join(dir, "clean.db");
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "awr-audit-tamper-"));
-  writeFileSync(join(dir, "main.awr"), PROGRAM);
-  const r = await awr(["run", "main.awr", "--input", '{"amount": 500}', "--store", clean(), "--json"], { cwd: dir });
-  expect(r.code, r.stderr).toBe(1); // the payment is denied: the run fails
-  runId = (JSON.parse(r.stdout) as { runId: string }).runId;
+  // The payment is denied: the run fails (exit 1).
+  ({ dir, runId } = await storedRun({ prefix: "awr-audit-tamper-", program: PROGRAM, input: '{"amount": 500}', store: "clean.db", code: 1 }));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A copy of the store whose audit triggers were dropped before `attack` ran. */
-function tampered(attack: (db: Database.Database) => void): string {
-  const path = join(dir, `attacked-${n++}.db`);
-  copyFileSync(clean(), path);
-  const db = new Database(path);
-  try {
+const tampered = (attack: (db: Database.Database) => void) =>
+  tamperedCopy(clean(), (db) => {
     expect(() => db.prepare("DELETE FROM audit").run()).toThrow(/append-only/);
     db.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;");
     attack(db);
-  } finally {
-    db.close();
-  }
-  return path;
-}
+  });
 
-const outcomes = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT kind || ' ' || target || ' ' || outcome FROM audit WHERE run_id = ? ORDER BY seq").pluck().all(runId);
-  } finally {
-    db.close();
-  }
-};
+const outcomes = (path: string) => readStore(path, (db) => db.prepare("SELECT kind || ' ' || target || ' ' || outcome FROM audit WHERE run_id = ? ORDER BY seq").pluck().all(runId));
 
 async function named(path: string, lines: RegExp[]) {
   const r = await awr(["audit", "--verify", "--store", path], { cwd: dir });

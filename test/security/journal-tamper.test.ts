@@ -6,13 +6,13 @@
 // a store rewritten as a whole, every hash recomputed — shows only against a head kept outside the
 // store. (Issue 12, item 4: "a rewritten journal outcome is accepted by resume and replay".)
 import Database from "better-sqlite3";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainRows, genesis, journalLink } from "../../vm/store/chain.js";
 import type { JournalRow } from "../../vm/store/codec.js";
 import { awr } from "../helpers/awr-cli.js";
+import { readStore, storedRun, tamperedCopy } from "./helpers.js";
 
 const PROGRAM = `
 tool lookup(id: string) -> string { impl: builtin("std.random.uuid") }
@@ -36,43 +36,22 @@ graph checkout(amount: float) -> string {
 
 let dir = "";
 let runId = "";
-let n = 0;
 const clean = () => join(dir, "clean.db");
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "awr-journal-tamper-"));
-  writeFileSync(join(dir, "main.awr"), PROGRAM);
-  const r = await awr(["run", "main.awr", "--input", '{"amount": 50}', "--store", clean(), "--json"], { cwd: dir });
-  expect(r.code, r.stderr).toBe(0);
-  const out = JSON.parse(r.stdout) as { runId: string; status: string };
-  expect(out.status).toBe("suspended");
-  runId = out.runId;
+  ({ dir, runId } = await storedRun({ prefix: "awr-journal-tamper-", program: PROGRAM, input: '{"amount": 50}', store: "clean.db", code: 0, status: "suspended" }));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A copy of the waiting run's store with `attack` applied through plain SQL. */
-function tampered(attack: (db: Database.Database) => void): string {
-  const path = join(dir, `attacked-${n++}.db`);
-  copyFileSync(clean(), path);
-  const db = new Database(path);
-  try {
+const tampered = (attack: (db: Database.Database) => void) =>
+  tamperedCopy(clean(), (db) => {
     // The journal as the run left it: intent and outcome of `find`, the intent of `ask`.
     expect(db.prepare("SELECT phase FROM journal WHERE run_id = ? ORDER BY seq").pluck().all(runId)).toEqual(["intent", "outcome", "intent"]);
     attack(db);
-  } finally {
-    db.close();
-  }
-  return path;
-}
+  });
 
-const status = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT status FROM runs WHERE run_id = ?").pluck().get(runId);
-  } finally {
-    db.close();
-  }
-};
+const status = (path: string) => readStore(path, (db) => db.prepare("SELECT status FROM runs WHERE run_id = ?").pluck().get(runId));
 
 /** resume and replay refuse with exit 2 and `message`; verify exits 1 naming `kind` at `seq`; the run is untouched. */
 async function refused(path: string, kind: string, message: RegExp) {
@@ -98,9 +77,7 @@ describe("a journal changed with SQL", () => {
   it("the untouched store verifies: OK, with the number of entries and the head hash of each chain", async () => {
     const r = await awr(["audit", "--verify", runId, "--store", clean()], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const db = new Database(clean(), { readonly: true });
-    const head = db.prepare("SELECT journal_head, audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string };
-    db.close();
+    const head = readStore(clean(), (db) => db.prepare("SELECT journal_head, audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string });
     expect(r.stdout).toContain(`run ${runId}: OK`);
     expect(r.stdout).toMatch(new RegExp(`journal +3 entries +head ${head.journal_head}`));
     expect(r.stdout).toMatch(new RegExp(`audit +2 records +head ${head.audit_head}`));

@@ -3,14 +3,14 @@
 // every read: resume, replay and `awr runs show` refuse the run instead of executing the swapped
 // plan. (Issue 12: "stored plans are not checked against their hash".)
 import Database from "better-sqlite3";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { encodePlan } from "../../compiler/plan/index.js";
 import { awr } from "../helpers/awr-cli.js";
 import { memoryHost } from "../helpers/memory-host.js";
+import { readStore, storedRun } from "./helpers.js";
 
 const DENY = 'deny when input.amount > 100 because "too much"';
 const program = (guarded: boolean) => `
@@ -34,13 +34,7 @@ let runId = "";
 const db = () => join(dir, "runs.db");
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "awr-tamper-"));
-  writeFileSync(join(dir, "main.awr"), program(true));
-  const r = await awr(["run", "main.awr", "--input", '{"amount": 500}', "--store", db(), "--json"], { cwd: dir });
-  expect(r.code, r.stderr).toBe(0);
-  const out = JSON.parse(r.stdout) as { runId: string; status: string };
-  expect(out.status).toBe("suspended");
-  runId = out.runId;
+  ({ dir, runId } = await storedRun({ prefix: "awr-tamper-", program: program(true), input: '{"amount": 500}', store: "runs.db", code: 0, status: "suspended" }));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -68,9 +62,7 @@ describe("a plan blob swapped in the store", () => {
     expect(replayed.code).toBe(2);
     expect(replayed.stderr).toContain("was altered in the store");
     expect(replayed.stdout).not.toContain("reproduced");
-    const conn = new Database(db(), { readonly: true });
-    const { status } = conn.prepare("SELECT status FROM runs WHERE run_id = ?").get(runId) as { status: string };
-    conn.close();
+    const { status } = readStore(db(), (conn) => conn.prepare("SELECT status FROM runs WHERE run_id = ?").get(runId) as { status: string });
     expect(status).toBe("suspended");
   }, 60_000);
 });

@@ -12,8 +12,6 @@ import { TOOL_RESULT_LIMITS } from "../limits.js";
 import { VmFailure } from "../types.js";
 import { SandboxError } from "./sandbox.js";
 
-export type JsImpl = Extract<ToolImpl, { kind: "js" }>;
-
 /** The second argument a js tool receives. */
 export interface ToolContext {
   /** Stable across retries and resumes of one invocation (`runId/stepKey`). */

@@ -18,28 +18,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const RUN = ["run", "s/main.awr", "--input", "@s/input.json", "--models", "recorded:s/recorded.jsonl", "--store", "memory:", "--json"];
 
+/**
+ * `awr <args> --metrics-port 0 --metrics-hold`, spawned in the scratch directory without OTLP
+ * export: `url` is the endpoint it says it serves until interrupted (rejected if it exits first),
+ * `out` what it printed so far.
+ */
+function holdingMetrics(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args, "--metrics-port", "0", "--metrics-hold"], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.setEncoding("utf8").on("data", (t: string) => (out.stdout += t));
+  const exited = new Promise<number | null>((r) => child.on("close", r));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      out.stderr += t;
+      const m = /serving metrics on (\S+) until interrupted/.exec(out.stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`awr ${args[0]} exited before holding: ${out.stderr}`)));
+  });
+  return { child, exited, url, out };
+}
+
 describe("awr run --metrics-port", () => {
   it("serves /metrics with the run, token and cost series; --metrics-hold keeps serving until interrupted", async () => {
-    const child = spawn(process.execPath, [BIN, ...RUN, "--metrics-port", "0", "--metrics-hold"], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1", OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-    const exited = new Promise<number | null>((r) => child.on("close", r));
+    const { child, exited, url: serving, out } = holdingMetrics(RUN);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.setEncoding("utf8").on("data", (t: string) => {
-          stderr += t;
-          const m = /serving metrics on (\S+) until interrupted/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then(() => reject(new Error(`awr exited before holding: ${stderr}`)));
-      });
+      const url = await serving;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-      expect(stderr).toContain(`metrics: ${url}`);
+      expect(out.stderr).toContain(`metrics: ${url}`);
       const text = await (await fetch(url)).text();
       expect(text).toMatch(/^awr_runs_total\{graph="support_case",status="completed"\} 1$/m);
       expect(text).toMatch(/^awr_model_tokens_total\{model="support_mini",direction="input"\} [1-9]\d*$/m);
@@ -49,7 +59,7 @@ describe("awr run --metrics-port", () => {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ status: "completed" });
+    expect(JSON.parse(out.stdout)).toMatchObject({ status: "completed" });
   });
 
   it("awr resume serves metrics too: the re-execution counts as a run, its replayed calls add no tokens", async () => {
@@ -57,22 +67,9 @@ describe("awr run --metrics-port", () => {
     const first = await awr(["run", "s/main.awr", "--input", "@s/input.json", "--models", "recorded:s/recorded.jsonl", "--store", store, "--json"], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     const { runId } = JSON.parse(first.stdout) as { runId: string };
-    const child = spawn(process.execPath, [BIN, "resume", runId, "--store", store, "--models", "recorded:s/recorded.jsonl", "--json", "--metrics-port", "0", "--metrics-hold"], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1", OTEL_EXPORTER_OTLP_ENDPOINT: "", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    const exited = new Promise<number | null>((r) => child.on("close", r));
+    const { child, exited, url: serving } = holdingMetrics(["resume", runId, "--store", store, "--models", "recorded:s/recorded.jsonl", "--json"]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.setEncoding("utf8").on("data", (t: string) => {
-          stderr += t;
-          const m = /serving metrics on (\S+) until interrupted/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then(() => reject(new Error(`awr resume exited before holding: ${stderr}`)));
-      });
+      const url = await serving;
       const text = await (await fetch(url)).text();
       expect(text).toMatch(/^awr_runs_total\{graph="support_case",status="completed"\} 1$/m);
       expect(text).not.toMatch(/^awr_model_tokens_total\{/m);

@@ -11,6 +11,17 @@ async function traced(opts: Parameters<typeof runFixture>[0] = {}, fromEvents = 
 
 const shape = (t: Trace) => t.rows.map((r) => `${"  ".repeat(r.depth)}${r.type} ${r.label} ${r.status}`);
 
+/** The fixture's steps between classifying and sending, the same in every finished timeline (`shape`). */
+const MIDDLE = [
+  "step find ok",
+  "  call tool lookup ok",
+  "step advise ok",
+  "  call agent advisor → big ok",
+  "step sub ok",
+  "  step up ok",
+  "    call prompt classify → cheap ok",
+];
+
 describe("stepOfKey", () => {
   it("finds the node invocation of every kind of key", () => {
     expect(stepOfKey("graph:g/node:a/stmt:0#2")).toEqual({ step: "graph:g/node:a#2", node: "a", graph: "g", depth: 0 });
@@ -36,13 +47,7 @@ describe("a trace from the stored events", () => {
       "  call prompt classify → cheap failed",
       "  mark ↻ retry 1 failed",
       "  call prompt classify → cheap ok",
-      "step find ok",
-      "  call tool lookup ok",
-      "step advise ok",
-      "  call agent advisor → big ok",
-      "step sub ok",
-      "  step up ok",
-      "    call prompt classify → cheap ok",
+      ...MIDDLE,
       "step send ok",
       "  call tool notify ok",
     ]);
@@ -153,13 +158,7 @@ describe("a trace from the journal alone", () => {
       "step classify_it ok",
       "  call prompt classify → cheap failed",
       "  call prompt classify → cheap ok",
-      "step find ok",
-      "  call tool lookup ok",
-      "step advise ok",
-      "  call agent advisor → big ok",
-      "step sub ok",
-      "  step up ok",
-      "    call prompt classify → cheap ok",
+      ...MIDDLE,
       "step send failed",
       "  call tool notify failed",
     ]);
