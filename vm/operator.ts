@@ -32,7 +32,8 @@ export class InvalidInput extends Error {
  * the run `failed` (kind `schema`), as test blocks expect.
  */
 export function checkInput(plan: Plan, graph: string, input: Json): void {
-  const g = plan.graphs[graph];
+  // A name from outside (a CLI flag, a request): `constructor` is no graph.
+  const g = Object.hasOwn(plan.graphs, graph) ? plan.graphs[graph] : undefined;
   if (!g) return;
   checkInputLimits(plan, graph, input);
   const ok = validate(g.params as JsonSchema, input ?? {});
@@ -47,7 +48,7 @@ export function checkInput(plan: Plan, graph: string, input: Json): void {
 export function checkInputLimits(plan: Plan, graph: string, input: Json): void {
   const breach = breachOf(input, INPUT_LIMITS);
   if (!breach) return;
-  const params = plan.graphs[graph]?.params as JsonSchema | undefined;
+  const params = (Object.hasOwn(plan.graphs, graph) ? plan.graphs[graph]?.params : undefined) as JsonSchema | undefined;
   throw new InvalidInput(graph, params ? describeSchema(params) : "input", [
     `the input ${describeBreach(breach)}${breach.limit === "bytes" ? "; pass large data by reference (a file or URL a tool reads)" : ""}`,
   ]);

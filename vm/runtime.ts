@@ -270,7 +270,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   return {
     plan,
     async start(graph, input, so = {}) {
-      if (!plan.graphs[graph]) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
+      if (!Object.hasOwn(plan.graphs, graph)) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
       checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
       // Input over the size or nesting limit is refused before a run is stored (InvalidInput).
       checkInputLimits(plan, graph, input);

@@ -91,7 +91,7 @@ Exit codes:
     const graphs = Object.keys(loaded.plan.graphs);
     const graph = typeof args.values.graph === "string" ? args.values.graph : graphs.length === 1 ? graphs[0]! : undefined;
     if (!graph) throw new UsageError(`the plan has ${graphs.length} graphs: choose one with --graph (${graphs.join(", ")})`);
-    if (!loaded.plan.graphs[graph]) throw new UsageError(`the plan has no graph "${graph}" (it has ${graphs.join(", ")})`);
+    if (!Object.hasOwn(loaded.plan.graphs, graph)) throw new UsageError(`the plan has no graph "${graph}" (it has ${graphs.join(", ")})`);
     const input = jsonArg(args.values.input, "--input", io);
     if (input === undefined) throw new UsageError("missing --input", `give the graph's arguments as JSON, e.g. --input '{"ticket": {...}}' or --input @input.json`);
     const principal = principalArg(jsonArg(args.values.principal, "--principal", io));

@@ -347,6 +347,20 @@ describe("front-end robustness (fuzz)", () => {
     });
   }
 
+  // Names the checker looks up in its tables (properties, options, source kinds, units, builtins)
+  // come from the text: a table read with `table[name]` finds Object.prototype's members. Every word
+  // of the corpus in turn replaced by one of them must be a diagnostic, never a crash.
+  const PROTOTYPE_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"];
+  it("survives Object.prototype's member names in any word's place", () => {
+    fc.assert(
+      fc.property(corpusFile, fc.nat(), fc.constantFrom(...PROTOTYPE_NAMES), (i, at, word) => {
+        const f = CORPUS[i]!;
+        checkText(f.file, applyMutation(f.text, { kind: "replaceWord", at, word }), f.project, describeCase(i));
+      }),
+      { ...PARAMS, seed: SEED + 7, numRuns: runs(800) },
+    );
+  });
+
   it("reports an error for edits that certainly break the syntax", () => {
     // Appended at the end of a file after a newline (so never inside a line comment). An opener
     // can never be closed again at the end of the file, and an unlexable character there is an

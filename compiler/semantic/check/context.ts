@@ -12,7 +12,7 @@ export function contextDecl(cx: Checker, file: string, d: A.ContextDecl) {
     if (names.has(s.name.name)) cx.ctx.report("AWR2009", file, s.name.span, `source "${s.name.name}" is declared twice`);
     names.add(s.name.name);
     const v = s.value;
-    if (v.kind !== "Call" || v.callee.kind !== "Name" || !P.SOURCE_KINDS[v.callee.name]) {
+    if (v.kind !== "Call" || v.callee.kind !== "Name" || !Object.hasOwn(P.SOURCE_KINDS, v.callee.name)) {
       const kinds = Object.entries(P.SOURCE_KINDS).map(([k, x]) => (x.args === 0 ? `${k}()` : `${k}("...")`));
       cx.ctx.report("AWR5004", file, v.span, `a source is ${kinds.slice(0, -1).join(", ")} or ${kinds[kinds.length - 1]}`);
       continue;
@@ -22,7 +22,7 @@ export function contextDecl(cx: Checker, file: string, d: A.ContextDecl) {
       cx.ctx.report("AWR5004", file, v.span, kind.doc);
     }
     for (const f of s.options?.fields ?? []) {
-      const t = kind.options[f.key.name];
+      const t = Object.hasOwn(kind.options, f.key.name) ? kind.options[f.key.name] : undefined;
       if (!t) cx.ctx.unknown(file, f.key, Object.keys(kind.options), "option", "AWR5004", `a ${v.callee.name} source`);
       else sourceOption(cx, file, f, t);
     }
@@ -101,7 +101,7 @@ export function summarizer(cx: Checker, file: string, p: A.Property, d: A.Prompt
   if (!d.params.some((f) => f.name.name === "text")) problems.push("it has no parameter text");
   for (const f of d.params) {
     const ty = f.type ? cx.ctx.typeOf(where, f.type, false) : Ty.ERROR;
-    const given = offered[f.name.name];
+    const given = Object.hasOwn(offered, f.name.name) ? offered[f.name.name] : undefined;
     if (!given) {
       if (f.default === undefined && !Ty.isOptional(ty, cx.ctx)) problems.push(`its parameter ${f.name.name} gets no value`);
     } else if (!Ty.assignable(given, ty, cx.ctx)) problems.push(`its parameter ${f.name.name} is ${Ty.show(ty)}, not ${Ty.show(given)}`);

@@ -110,7 +110,7 @@ export function blockProp(cx: Checker, file: string, p: A.Property, keys: Record
   }
   const seen = new Set<string>();
   for (const f of p.value.fields) {
-    const check = keys[f.key.name];
+    const check = Object.hasOwn(keys, f.key.name) ? keys[f.key.name] : undefined;
     if (!check) {
       cx.ctx.unknown(file, f.key, Object.keys(keys), "key", "AWR2007", `"${p.key.name}"`);
       continue;
@@ -192,6 +192,6 @@ export function dotted(e: A.Expr): string | undefined {
 export function rate(e: A.Expr): { count: number; perMs: number } | undefined {
   if (e.kind !== "Binary" || e.op !== "/" || e.left.kind !== "Number" || e.right.kind !== "Name") return undefined;
   const per: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
-  const ms = per[e.right.name];
+  const ms = Object.hasOwn(per, e.right.name) ? per[e.right.name] : undefined;
   return ms && e.left.value > 0 ? { count: e.left.value, perMs: ms } : undefined;
 }
