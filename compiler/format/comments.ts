@@ -25,6 +25,7 @@ export function attachComments(module: Module, text: string): CommentMap {
     if (!a) map.set(node, (a = { leading: [], trailing: [], dangling: [] }));
     a[where].push(c);
   };
+  const gaps = new Gaps(text, module.comments);
   for (const c of module.comments) {
     const { enclosing, preceding, following } = locate(module, c.span);
     // `f(/* nothing */)`: a comment inside empty parentheses stays inside them.
@@ -34,7 +35,21 @@ export function attachComments(module: Module, text: string): CommentMap {
     }
     const ownLine = /^[ \t]*$/.test(text.slice(lineStart(text, c.span.start), c.span.start));
     const endOfLine = c.kind !== "block" || /^[ \t]*(\r?\n|$)/.test(text.slice(c.span.end));
-    if (ownLine) {
+    // A neighbour is adjacent when only whitespace, other comments or parentheses separate it from
+    // the comment. A keyword between them (`because // note` then the value on the next line) would
+    // otherwise move the comment past the keyword on one run and back on the next: the printer puts
+    // a comment right next to its node, so attaching to an adjacent node keeps it where it was, and
+    // attaching to a non-adjacent one moves it once, after which it is adjacent and stays.
+    // (A separator comma counts as nothing: a trailing comment is printed after it.)
+    const before = preceding && !gaps.hasCode(preceding.span.end, c.span.start, "),");
+    const after = following && !gaps.hasCode(c.span.end, following.span.start, "(");
+    // `type T // note` then `{` on the next line: printed trailing, the comment would land after the
+    // `{`, where it is the leading comment of the first item; so it is that from the start.
+    if (before && !after && endOfLine && !ownLine && following && !gaps.hasCode(c.span.end, following.span.start, "([{")) {
+      add(following, "leading", c);
+    } else if (before && !after) add(preceding, "trailing", c);
+    else if (after && !before) add(following, "leading", c);
+    else if (ownLine) {
       if (following) add(following, "leading", c);
       else if (preceding) add(preceding, "trailing", c);
       else add(enclosing, "dangling", c);
@@ -42,12 +57,47 @@ export function attachComments(module: Module, text: string): CommentMap {
       if (preceding) add(preceding, "trailing", c);
       else if (following) add(following, "leading", c);
       else add(enclosing, "dangling", c);
-    } else if (following && (!preceding || /^\s*$/.test(text.slice(c.span.end, following.span.start)))) {
+    } else if (following && (!preceding || after)) {
       add(following, "leading", c);
     } else if (preceding) add(preceding, "trailing", c);
     else add(enclosing, "dangling", c);
   }
   return map;
+}
+
+/** Answers whether source text between two offsets holds code, comments and whitespace aside. */
+class Gaps {
+  constructor(
+    private readonly text: string,
+    private readonly comments: readonly Comment[],
+  ) {}
+
+  /** Whether [from, to) holds a character other than whitespace, comments and those in `allowed`. */
+  hasCode(from: number, to: number, allowed: string): boolean {
+    let k = this.firstCommentFrom(from);
+    for (let i = from; i < to; i++) {
+      while (k < this.comments.length && this.comments[k]!.span.end <= i) k++;
+      const c = this.comments[k];
+      if (c && c.span.start <= i) {
+        i = c.span.end - 1;
+        continue;
+      }
+      const ch = this.text[i]!;
+      if (!allowed.includes(ch) && !/\s/.test(ch)) return true;
+    }
+    return false;
+  }
+
+  private firstCommentFrom(offset: number): number {
+    let lo = 0;
+    let hi = this.comments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.comments[mid]!.span.end <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
 function isEmptyCall(node: Located): boolean {

@@ -5,7 +5,7 @@ import type { Comment, Span } from "../syntax/ast.js";
 import type { CommentMap, Located } from "./comments.js";
 
 export type Doc = builders.Doc;
-export const { group, indent, line, softline, hardline, join, lineSuffix, breakParent, conditionalGroup, literalline, literallineWithoutBreakParent } =
+export const { group, indent, line, softline, hardline, join, lineSuffix, lineSuffixBoundary, breakParent, conditionalGroup, literalline, literallineWithoutBreakParent } =
   builders;
 export const { willBreak } = utils;
 
@@ -81,7 +81,8 @@ export class PrintContext {
   private comment(c: Comment): Doc {
     this.printed.add(c);
     const text = c.kind === "block" ? c.text : c.text.trimEnd();
-    return verbatim(text);
+    // A pending end-of-line comment goes before a multi-line block comment, not into it.
+    return text.includes("\n") ? [lineSuffixBoundary, verbatim(text)] : verbatim(text);
   }
 }
 
