@@ -273,14 +273,39 @@ export class CstToAst {
     if (st) return [{ kind: "State", fields: this.fields(sub(st, "fieldBody"), at), ...this.base(st, at) }];
     const nd = sub(n, "nodeDecl");
     if (nd) {
-      return [
-        {
-          kind: "Node",
-          name: this.name(sub(nd, "name"), at),
-          stmts: subs(nd, "nodeStmt").flatMap((s) => this.nodeStmt(s, at)),
-          ...this.base(nd, at),
-        },
-      ];
+      const node: A.NodeDecl = {
+        kind: "Node",
+        name: this.name(sub(nd, "name"), at),
+        stmts: subs(nd, "nodeStmt").flatMap((s) => this.nodeStmt(s, at)),
+        ...this.base(nd, at),
+      };
+      // A member written inside the node (grammar.ts `nodeDecl`): one diagnostic, and the member
+      // joins the graph after the node, so what it declares is still known (no second cascade).
+      const strays = subs(nd, "stray").flatMap((m) => this.graphMember(m, at));
+      for (const m of strays) {
+        const what = m.kind === "Node" ? `node "${m.name.name}"` : m.kind === "Edge" ? "an edge" : m.kind === "State" ? "the state block" : "the graph's return";
+        const keyword = m.kind === "State" ? "state" : m.kind.toLowerCase();
+        this.ctx.diagnostics.push(
+          diag(
+            "AWR1002",
+            this.ctx.file,
+            { start: m.span.start, end: m.span.start + keyword.length },
+            `${what} is inside node "${node.name.name}": a node holds only statements (run, map, await, set, retry, timeout, on error, compensate); move it after the '}' that closes "${node.name.name}"`,
+          ),
+        );
+      }
+      for (const h of subs(nd, "strayNodeHead")) {
+        const name = this.name(sub(h, "name"), at);
+        this.ctx.diagnostics.push(
+          diag(
+            "AWR1002",
+            this.ctx.file,
+            { start: nodeSpan(h, at).start, end: name.span.end },
+            `node "${name.name}" is inside node "${node.name.name}" and has no body: a node holds only statements; move it after the '}' that closes "${node.name.name}" and give it a body { ... }`,
+          ),
+        );
+      }
+      return [node, ...strays];
     }
     const ed = sub(n, "edgeDecl");
     if (ed) {
