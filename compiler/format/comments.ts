@@ -3,6 +3,7 @@
 // precedes, or (inside an empty construct) the enclosing node as a dangling comment. The printers
 // then print a node's comments around it, so a comment stays where it was relative to its code.
 import type { Comment, Module, Span } from "../syntax/ast.js";
+import { docCommentsBefore } from "../syntax/parser.js";
 
 /** Anything printed with comments around it: every AST node (they all carry a span). */
 export interface Located {
@@ -15,11 +16,19 @@ export interface Attached {
   dangling: Comment[];
 }
 
-export type CommentMap = Map<Located, Attached>;
+export type CommentMap = Map<Located, Attached> & {
+  /**
+   * `///` comments that document nothing (inside a declaration, after code). Printed directly above
+   * a declaration, a field or a node they would become its doc and change the program, so they
+   * are printed as leading comments followed by a blank line, which ends a doc block.
+   */
+  strayDocs?: Set<Comment>;
+};
 
 /** Gives every comment of `module` to one node; the result lists each comment exactly once. */
 export function attachComments(module: Module, text: string): CommentMap {
   const map: CommentMap = new Map();
+  const strayDocs = (map.strayDocs = strayDocComments(module, text));
   const add = (node: Located, where: keyof Attached, c: Comment) => {
     let a = map.get(node);
     if (!a) map.set(node, (a = { leading: [], trailing: [], dangling: [] }));
@@ -33,6 +42,12 @@ export function attachComments(module: Module, text: string): CommentMap {
       add(enclosing, "dangling", c);
       continue;
     }
+    if (strayDocs.has(c)) {
+      if (following) add(following, "leading", c);
+      else if (preceding) add(preceding, "trailing", c);
+      else add(enclosing, "dangling", c);
+      continue;
+    }
     const ownLine = /^[ \t]*$/.test(text.slice(lineStart(text, c.span.start), c.span.start));
     const endOfLine = c.kind !== "block" || /^[ \t]*(\r?\n|$)/.test(text.slice(c.span.end));
     // A neighbour is adjacent when only whitespace, other comments or parentheses separate it from
@@ -40,12 +55,14 @@ export function attachComments(module: Module, text: string): CommentMap {
     // otherwise move the comment past the keyword on one run and back on the next: the printer puts
     // a comment right next to its node, so attaching to an adjacent node keeps it where it was, and
     // attaching to a non-adjacent one moves it once, after which it is adjacent and stays.
-    // (A separator comma counts as nothing: a trailing comment is printed after it.)
+    // A separator comma counts as nothing before the comment (a trailing comment is printed after
+    // it), and a comment on its own line is the first thing of the line after it, so a comma or an
+    // opening bracket before that line's node counts as nothing either.
     const before = preceding && !gaps.hasCode(preceding.span.end, c.span.start, "),");
-    const after = following && !gaps.hasCode(c.span.end, following.span.start, "(");
+    const after = following && !gaps.hasCode(c.span.end, following.span.start, ownLine ? "(,{[" : "(");
     // `type T // note` then `{` on the next line: printed trailing, the comment would land after the
     // `{`, where it is the leading comment of the first item; so it is that from the start.
-    if (before && !after && endOfLine && !ownLine && following && !gaps.hasCode(c.span.end, following.span.start, "([{")) {
+    if (before && !after && endOfLine && following && !gaps.hasCode(c.span.end, following.span.start, "([{")) {
       add(following, "leading", c);
     } else if (before && !after) add(preceding, "trailing", c);
     else if (after && !before) add(following, "leading", c);
@@ -98,6 +115,25 @@ class Gaps {
     }
     return lo;
   }
+}
+
+/** The `///` comments of `module` that are not the doc of a declaration, a field or a node (parser.ts `attachDocs`). */
+function strayDocComments(module: Module, text: string): Set<Comment> {
+  const docs = module.comments.filter((c) => c.kind === "doc");
+  if (docs.length === 0) return new Set();
+  const documented: Located[] = [];
+  for (const d of module.decls) {
+    documented.push(d);
+    if (d.kind === "TypeDecl") documented.push(...d.fields);
+    if (d.kind === "GraphDecl") {
+      for (const m of d.members) {
+        if (m.kind === "Node") documented.push(m);
+        if (m.kind === "State") documented.push(...m.fields);
+      }
+    }
+  }
+  const real = new Set(documented.flatMap((n) => docCommentsBefore(n.span.start, module.comments, text)));
+  return new Set(docs.filter((c) => !real.has(c)));
 }
 
 function isEmptyCall(node: Located): boolean {

@@ -6,6 +6,7 @@
 // printer and throws rather than hand back corrupted text.
 import { printer } from "prettier/doc";
 import { type Diagnostic, hasErrors } from "../diagnostics/diagnostic.js";
+import type { Module } from "../syntax/ast.js";
 import { parse } from "../syntax/parser.js";
 import { sameAst } from "./ast-equal.js";
 import { attachComments } from "./comments.js";
@@ -28,6 +29,23 @@ export function formatSource(file: string, text: string, opts: FormatOptions = {
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (hasErrors(diagnostics)) return { ok: false, diagnostics: errors };
 
+  // The output is a fixed point: formatting it again changes nothing (`awr fmt --check` and
+  // `prettier --check` pass after one run). A comment the printer moves (past a keyword or a
+  // bracket to the node it belongs to) can move once more on the next run, so the printer runs
+  // again on its own output until that output no longer changes. An already formatted file costs one
+  // run, a file to reformat usually two. Each run re-parses and compares what it printed.
+  let current = printOnce(file, text, module, opts);
+  for (let run = 1; current !== text && run < MAX_RUNS; run++) {
+    text = current;
+    current = printOnce(file, text, parse(file, text).module, opts);
+  }
+  return { ok: true, text: current };
+}
+
+/** Runs of the printer before formatSource settles for its last output (in practice two are enough). */
+const MAX_RUNS = 4;
+
+function printOnce(file: string, text: string, module: Module, opts: FormatOptions): string {
   const ctx = new PrintContext(text, attachComments(module, text));
   const doc = printModule(ctx, module);
   const out = printer.printDocToString(doc, {
@@ -40,7 +58,7 @@ export function formatSource(file: string, text: string, opts: FormatOptions = {
   const again = parse(file, out);
   if (hasErrors(again.diagnostics)) throw new FormatterBug(file, `the output does not parse: ${again.diagnostics[0]!.message}`);
   if (!sameAst(module, again.module)) throw new FormatterBug(file, "the output parses to a different program");
-  return { ok: true, text: out };
+  return out;
 }
 
 /** The printer produced text that would change the file's meaning (never a user error). */
