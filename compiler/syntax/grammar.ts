@@ -327,8 +327,34 @@ class AwrGrammar extends CstParser {
 
   private stateBlock = this.RULE("stateBlock", () => {
     this.CONSUME(T.State);
-    this.SUBRULE(this.fieldBody);
+    this.CONSUME(T.LCurly);
+    // A node, edge or return line pasted into the state block: as in a node (`nodeDecl`), a stray
+    // member of the graph. `node: string` is a field (keywords are soft), `node x { ... }` is not.
+    this.MANY({
+      GATE: () => !this.memberLineAhead() || this.strayMemberAhead(),
+      DEF: () => {
+        this.OR({
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { GATE: () => this.memberLineAhead(), ALT: () => this.SUBRULE(this.graphMember, { LABEL: "stray" }) },
+            { ALT: () => this.SUBRULE(this.field) },
+          ],
+        });
+        this.sep();
+      },
+    });
+    this.CONSUME(T.RCurly);
   });
+
+  /** A graph member's keyword followed by something other than the `:` of a field. */
+  private memberLineAhead(): boolean {
+    return GRAPH_MEMBER_STARTS.has(this.LA(1).tokenType) && this.LA(2).tokenType !== T.Colon;
+  }
+
+  /** A complete graph member ahead, in a declaration whose braces balance (see `nodeDecl`). */
+  private strayMemberAhead(): boolean {
+    return this.bracesBalance() && this.BACKTRACK(this.graphMember).call(this);
+  }
 
   private nodeDecl = this.RULE("nodeDecl", () => {
     this.CONSUME(T.Node);
@@ -345,7 +371,8 @@ class AwrGrammar extends CstParser {
       // `node name` alone on its line (a node being typed in the wrong place) is skipped the same way.
       GATE: () =>
         !GRAPH_MEMBER_STARTS.has(this.LA(1).tokenType) ||
-        (this.bracesBalance() && (this.strayNodeHeadAhead() || this.BACKTRACK(this.graphMember).call(this))),
+        (this.bracesBalance() && this.strayNodeHeadAhead()) ||
+        this.strayMemberAhead(),
       DEF: () => {
         this.OR({
           IGNORE_AMBIGUITIES: true,

@@ -70,6 +70,17 @@ describe("a line pasted inside a node (support-triage)", () => {
     expect(ds.length).toBeLessThanOrEqual(2);
   });
 
+  it("a node line pasted into the state block: the syntax error and what is true of the node", () => {
+    const ds = check(pasted("escalated: bool = false", "  node audit { set escalated = true }"));
+    expect(codes(ds).sort()).toEqual(["AWR1002", "AWR4001", "AWR4012"]);
+    expect(ds.find((d) => d.code === "AWR1002")!.message).toContain('node "audit" is inside the state block');
+  });
+
+  it("a field named like a keyword is still a field (`node: string`)", () => {
+    const ds = check(pasted("escalated: bool = false", "    node: string?"));
+    expect(codes(ds)).toEqual(["AWR6004"]); // never written or read: a field, not a stray node
+  });
+
   it("a node left open (braces unbalanced) still ends at the next member: one diagnostic", () => {
     // `node decide {` with its `}` deleted.
     const text = ORIGINAL.replace(/(    timeout 2m\n)  \}\n/, "$1");
