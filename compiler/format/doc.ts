@@ -5,7 +5,7 @@ import type { Comment, Span } from "../syntax/ast.js";
 import type { CommentMap, Located } from "./comments.js";
 
 export type Doc = builders.Doc;
-export const { group, indent, line, softline, hardline, join, lineSuffix, breakParent, conditionalGroup, literalline, literallineWithoutBreakParent } =
+export const { group, indent, line, softline, hardline, join, lineSuffix, lineSuffixBoundary, breakParent, conditionalGroup, literalline, literallineWithoutBreakParent } =
   builders;
 export const { willBreak } = utils;
 
@@ -28,7 +28,10 @@ export class PrintContext {
       const next = a.leading[i + 1]?.span.start ?? node.span.start;
       const gap = next >= c.span.end ? this.text.slice(c.span.end, next) : "\n";
       const newlines = countNewlines(gap);
-      if (c.kind === "block" && newlines === 0) parts.push(" ");
+      // A stray `///` directly above the node (or above more `///`) would become its doc.
+      const after = a.leading[i + 1];
+      if (this.comments.strayDocs?.has(c) && (!after || after.kind === "doc")) parts.push(hardline, hardline);
+      else if (c.kind === "block" && newlines === 0) parts.push(" ");
       else parts.push(hardline, newlines > 1 ? hardline : "");
     });
     parts.push(doc);
@@ -51,6 +54,32 @@ export class PrintContext {
     const inline = a.dangling.every((c) => c.kind === "block" && !c.text.includes("\n"));
     a.dangling = [];
     return inline ? join(" ", docs) : [join(hardline, docs), breakParent];
+  }
+
+  /**
+   * The comments between two adjacent nodes (trailing `a` or leading `b`), in source order, taken
+   * out of both so that the caller prints them itself.
+   */
+  takeBetween(a: Located, b: Located): Comment[] {
+    const ta = this.comments.get(a);
+    const lb = this.comments.get(b);
+    const out = [...(ta?.trailing ?? []), ...(lb?.leading ?? [])].sort((x, y) => x.span.start - y.span.start);
+    if (ta) ta.trailing = [];
+    if (lb) lb.leading = [];
+    return out;
+  }
+
+  /** Prints comments taken with `takeBetween` after code and before more code: a line comment ends its line. */
+  commentsBetween(comments: Comment[], next: Doc): Doc {
+    const parts: Doc[] = [];
+    let broke = false;
+    for (const c of comments) {
+      parts.push(broke ? "" : " ", this.comment(c));
+      broke = c.kind !== "block" || c.text.includes("\n");
+      if (broke) parts.push(hardline);
+    }
+    parts.push(broke ? "" : " ", next);
+    return parts;
   }
 
   /** Whether any comment lies inside `span` (a construct with comments never collapses onto one line). */
@@ -81,7 +110,8 @@ export class PrintContext {
   private comment(c: Comment): Doc {
     this.printed.add(c);
     const text = c.kind === "block" ? c.text : c.text.trimEnd();
-    return verbatim(text);
+    // A pending end-of-line comment goes before a multi-line block comment, not into it.
+    return text.includes("\n") ? [lineSuffixBoundary, verbatim(text)] : verbatim(text);
   }
 }
 

@@ -50,7 +50,8 @@ const awrParser: Parser<AwrRoot> = {
 const awrPrinter: Printer<AwrRoot> = {
   print(path: AstPath<AwrRoot>, options) {
     const root = path.node;
-    const result = formatSource(root.file, root.text, { width: options.printWidth, indent: options.tabWidth });
+    // prettier hands over LF text and writes its own `endOfLine` into the result.
+    const result = formatSource(root.file, root.text, { width: options.printWidth, indent: options.tabWidth, useTabs: options.useTabs, endOfLine: "lf" });
     // The parser already refused files with errors; this cannot happen short of a race.
     if (!result.ok) throw new Error(result.diagnostics[0]?.message ?? "syntax error");
     return result.text;

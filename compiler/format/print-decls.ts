@@ -71,11 +71,16 @@ function printProps(ctx: PrintContext, owner: A.Decl, props: A.Property[]): Doc 
 
 /** `key: value`, `key #"template"#` or `key { record }` (the last two are written without a colon). */
 export function printProperty(ctx: PrintContext, p: A.Property): Doc {
-  const key = printIdent(ctx, p.key);
   const v = p.value;
-  if (v.kind === "Template") return ctx.withComments(p, [key, " ", printExpr(ctx, v)]);
-  if (v.kind === "Record") return ctx.withComments(p, [key, " ", ctx.withComments(v, printRecord(ctx, v))]);
-  return ctx.withComments(p, [key, ": ", printExpr(ctx, v)]);
+  if (v.kind === "Template" || v.kind === "Record") {
+    // `system // note` then the template on the next line: comments between the key and a template or
+    // a record stay there (printed as trailing comments they would land after the value's first line,
+    // inside a multi-line template even).
+    const between = ctx.takeBetween(p.key, v);
+    const value = v.kind === "Template" ? printExpr(ctx, v) : ctx.withComments(v, printRecord(ctx, v));
+    return ctx.withComments(p, [printIdent(ctx, p.key), ctx.commentsBetween(between, value)]);
+  }
+  return ctx.withComments(p, [printIdent(ctx, p.key), ": ", printExpr(ctx, v)]);
 }
 
 function printSource(ctx: PrintContext, s: A.ContextSource): Doc {

@@ -8,7 +8,7 @@
 import type * as A from "../syntax/ast.js";
 import { BINARY_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from "../plan/precedence.js";
 import { unquote } from "../syntax/cst-to-ast.js";
-import { type Doc, type PrintContext, conditionalGroup, group, indent, join, line, softline, verbatim, willBreak } from "./doc.js";
+import { type Doc, type PrintContext, conditionalGroup, group, indent, join, line, lineSuffixBoundary, softline, verbatim, willBreak } from "./doc.js";
 
 const BINARY_PREC = BINARY_PRECEDENCE;
 const UNARY = UNARY_PRECEDENCE;
@@ -55,7 +55,9 @@ function printBare(ctx: PrintContext, e: A.Expr, opts: ExprOptions): Doc {
     case "Duration":
       return e.text;
     case "Template":
-      return ['#"', verbatim(e.raw, false), '"#'];
+      // A line comment waiting for the end of the line (`system // note`) must not end up inside a
+      // multi-line template, which holds the first line break: it is printed before the template.
+      return [e.raw.includes("\n") ? lineSuffixBoundary : "", '#"', verbatim(e.raw, false), '"#'];
     case "Name":
       return e.name;
     case "Member":
@@ -73,8 +75,8 @@ function printBare(ctx: PrintContext, e: A.Expr, opts: ExprOptions): Doc {
       return [e.op, space, operand];
     }
     case "Binary":
-      // A rate reads as one unit: `20/s`.
-      if (isRate(e)) return [printExpr(ctx, e.left, ATOM), "/", printExpr(ctx, e.right, ATOM)];
+      // A rate reads as one unit: `20/s` (unless a comment sits inside: `20//* c */s` would be a line comment).
+      if (isRate(e) && !ctx.hasCommentIn(e.span)) return [printExpr(ctx, e.left, ATOM), "/", printExpr(ctx, e.right, ATOM)];
       // `type in xs` at the start of a line would read as a declaration: `(type) in xs` cannot.
       if (e.op === "in" && e.left.kind === "Name" && DECLARATION_KEYWORDS.has(e.left.name)) {
         return ["(", printExpr(ctx, e.left), ") in ", printExpr(ctx, e.right, BINARY_PREC.in + 1)];

@@ -6,6 +6,7 @@
 // printer and throws rather than hand back corrupted text.
 import { printer } from "prettier/doc";
 import { type Diagnostic, hasErrors } from "../diagnostics/diagnostic.js";
+import type { Module } from "../syntax/ast.js";
 import { parse } from "../syntax/parser.js";
 import { sameAst } from "./ast-equal.js";
 import { attachComments } from "./comments.js";
@@ -15,24 +16,62 @@ import { printModule } from "./print-decls.js";
 export interface FormatOptions {
   /** The line width lists, records and arguments break at (default 100). */
   width?: number;
-  /** Spaces per indentation level (default 2). */
+  /** Spaces per indentation level (default 2); with `useTabs`, the width a tab counts for. */
   indent?: number;
+  /** Indent with tabs instead of spaces (default false). */
+  useTabs?: boolean;
+  /**
+   * Line endings of the output: "auto" (the default) keeps the file's own — those of its first line
+   * break — so formatting a CRLF file does not rewrite every line; "lf" or "crlf" impose one. Line
+   * breaks inside templates and block comments are written the same way.
+   */
+  endOfLine?: "auto" | "lf" | "crlf";
 }
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
 export const DEFAULT_WIDTH = 100;
 
-export function formatSource(file: string, text: string, opts: FormatOptions = {}): FormatResult {
-  const { module, diagnostics } = parse(file, text);
+export function formatSource(file: string, source: string, opts: FormatOptions = {}): FormatResult {
+  const { module, diagnostics } = parse(file, source);
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (hasErrors(diagnostics)) return { ok: false, diagnostics: errors };
+  // The printer works on LF text; the chosen line ending is put back at the end.
+  const crlf = opts.endOfLine === "crlf" || (opts.endOfLine !== "lf" && firstLineBreak(source) === "\r\n");
+  const text = source.includes("\r\n") ? source.replace(/\r\n/g, "\n") : source;
+  const formatted = settle(file, text, text === source ? module : parse(file, text).module, opts);
+  return { ok: true, text: crlf ? formatted.replace(/\n/g, "\r\n") : formatted };
+}
 
+function firstLineBreak(text: string): "\n" | "\r\n" | undefined {
+  const i = text.indexOf("\n");
+  return i < 0 ? undefined : i > 0 && text[i - 1] === "\r" ? "\r\n" : "\n";
+}
+
+function settle(file: string, text: string, module: Module, opts: FormatOptions): string {
+  // The output is a fixed point: formatting it again changes nothing (`awr fmt --check` and
+  // `prettier --check` pass after one run). A comment the printer moves (past a keyword or a
+  // bracket to the node it belongs to) can move once more on the next run, so the printer runs
+  // again on its own output until that output no longer changes. An already formatted file costs one
+  // run, a file to reformat usually two. Each run re-parses and compares what it printed.
+  let current = printOnce(file, text, module, opts);
+  for (let run = 1; current !== text && run < MAX_RUNS; run++) {
+    text = current;
+    current = printOnce(file, text, parse(file, text).module, opts);
+  }
+  return current;
+}
+
+/** Runs of the printer before formatSource settles for its last output (in practice two are enough). */
+const MAX_RUNS = 4;
+
+function printOnce(file: string, text: string, module: Module, opts: FormatOptions): string {
   const ctx = new PrintContext(text, attachComments(module, text));
   const doc = printModule(ctx, module);
   const out = printer.printDocToString(doc, {
     printWidth: opts.width ?? DEFAULT_WIDTH,
     tabWidth: opts.indent ?? 2,
+    useTabs: opts.useTabs ?? false,
   }).formatted;
 
   const missing = module.comments.filter((c) => !ctx.printed.has(c));
@@ -40,7 +79,7 @@ export function formatSource(file: string, text: string, opts: FormatOptions = {
   const again = parse(file, out);
   if (hasErrors(again.diagnostics)) throw new FormatterBug(file, `the output does not parse: ${again.diagnostics[0]!.message}`);
   if (!sameAst(module, again.module)) throw new FormatterBug(file, "the output parses to a different program");
-  return { ok: true, text: out };
+  return out;
 }
 
 /** The printer produced text that would change the file's meaning (never a user error). */

@@ -270,17 +270,31 @@ export class CstToAst {
 
   private graphMember(n: CstNode, at: number): A.GraphMember[] {
     const st = sub(n, "stateBlock");
-    if (st) return [{ kind: "State", fields: this.fields(sub(st, "fieldBody"), at), ...this.base(st, at) }];
+    if (st) {
+      const state: A.StateBlock = { kind: "State", fields: this.fields(st, at), ...this.base(st, at) };
+      return [state, ...this.strays(st, "the state block", at)];
+    }
     const nd = sub(n, "nodeDecl");
     if (nd) {
-      return [
-        {
-          kind: "Node",
-          name: this.name(sub(nd, "name"), at),
-          stmts: subs(nd, "nodeStmt").flatMap((s) => this.nodeStmt(s, at)),
-          ...this.base(nd, at),
-        },
-      ];
+      const node: A.NodeDecl = {
+        kind: "Node",
+        name: this.name(sub(nd, "name"), at),
+        stmts: subs(nd, "nodeStmt").flatMap((s) => this.nodeStmt(s, at)),
+        ...this.base(nd, at),
+      };
+      const strays = this.strays(nd, `node "${node.name.name}"`, at);
+      for (const h of subs(nd, "strayNodeHead")) {
+        const name = this.name(sub(h, "name"), at);
+        this.ctx.diagnostics.push(
+          diag(
+            "AWR1002",
+            this.ctx.file,
+            { start: nodeSpan(h, at).start, end: name.span.end },
+            `node "${name.name}" is inside node "${node.name.name}" and has no body: a node holds only statements; move it after the '}' that closes "${node.name.name}" and give it a body { ... }`,
+          ),
+        );
+      }
+      return [node, ...strays];
     }
     const ed = sub(n, "edgeDecl");
     if (ed) {
@@ -308,6 +322,29 @@ export class CstToAst {
     const rs = sub(n, "returnStmt");
     if (rs) return [{ kind: "Return", value: this.expr(sub(rs, "expression"), at), ...this.base(rs, at) }];
     return [];
+  }
+
+  /**
+   * The graph members written inside a node or the state block (grammar.ts `nodeDecl`): one
+   * diagnostic each, and each joins the graph after its container, so what it declares is still
+   * known (no second cascade).
+   */
+  private strays(n: CstNode, container: string, at: number): A.GraphMember[] {
+    const strays = subs(n, "stray").flatMap((m) => this.graphMember(m, at));
+    const holds = container === "the state block" ? "the state block holds only fields" : "a node holds only statements (run, map, await, set, retry, timeout, on error, compensate)";
+    for (const m of strays) {
+      const what = m.kind === "Node" ? `node "${m.name.name}"` : m.kind === "Edge" ? "an edge" : m.kind === "State" ? "the state block" : "the graph's return";
+      const keyword = m.kind === "State" ? "state" : m.kind.toLowerCase();
+      this.ctx.diagnostics.push(
+        diag(
+          "AWR1002",
+          this.ctx.file,
+          { start: m.span.start, end: m.span.start + keyword.length },
+          `${what} is inside ${container}: ${holds}; move it after the '}' that closes ${container}`,
+        ),
+      );
+    }
+    return strays;
   }
 
   private call(n: CstNode | undefined, at: number, what: string): A.CallExpr {

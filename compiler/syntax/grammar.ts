@@ -327,19 +327,98 @@ class AwrGrammar extends CstParser {
 
   private stateBlock = this.RULE("stateBlock", () => {
     this.CONSUME(T.State);
-    this.SUBRULE(this.fieldBody);
+    this.CONSUME(T.LCurly);
+    // A node, edge or return line pasted into the state block: as in a node (`nodeDecl`), a stray
+    // member of the graph. `node: string` is a field (keywords are soft), `node x { ... }` is not.
+    this.MANY({
+      GATE: () => !this.memberLineAhead() || this.strayMemberAhead(),
+      DEF: () => {
+        this.OR({
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { GATE: () => this.memberLineAhead(), ALT: () => this.SUBRULE(this.graphMember, { LABEL: "stray" }) },
+            { ALT: () => this.SUBRULE(this.field) },
+          ],
+        });
+        this.sep();
+      },
+    });
+    this.CONSUME(T.RCurly);
   });
+
+  /** A graph member's keyword followed by something other than the `:` of a field. */
+  private memberLineAhead(): boolean {
+    return GRAPH_MEMBER_STARTS.has(this.LA(1).tokenType) && this.LA(2).tokenType !== T.Colon;
+  }
+
+  /** A complete graph member ahead, in a declaration whose braces balance (see `nodeDecl`). */
+  private strayMemberAhead(): boolean {
+    return this.bracesBalance() && this.BACKTRACK(this.graphMember).call(this);
+  }
 
   private nodeDecl = this.RULE("nodeDecl", () => {
     this.CONSUME(T.Node);
     this.SUBRULE(this.name);
     this.CONSUME(T.LCurly);
-    this.MANY(() => {
-      this.SUBRULE(this.nodeStmt);
-      this.sep();
+    this.MANY({
+      // A graph member inside a node (a `node`, `edge`, `state` or `return` line pasted in the wrong
+      // place) is taken as a stray member of the node when the declaration's braces balance and the
+      // member parses without an error: the line is then complete and the node goes on after it. Ending the node there instead would
+      // let the node's own `}` end the graph and lose everything after it (one wrong line, a dozen
+      // diagnostics). With unbalanced braces a `{` is missing — most likely the node was never
+      // closed — and the node ends before the member as before. cst-to-ast.ts reports the stray
+      // member (AWR1002) and moves it into the graph.
+      // `node name` alone on its line (a node being typed in the wrong place) is skipped the same way.
+      GATE: () =>
+        !GRAPH_MEMBER_STARTS.has(this.LA(1).tokenType) ||
+        (this.bracesBalance() && this.strayNodeHeadAhead()) ||
+        this.strayMemberAhead(),
+      DEF: () => {
+        this.OR({
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { ALT: () => this.SUBRULE(this.nodeStmt) },
+            { GATE: () => this.strayNodeHeadAhead(), ALT: () => this.SUBRULE(this.strayNodeHead) },
+            { ALT: () => this.SUBRULE(this.graphMember, { LABEL: "stray" }) },
+          ],
+        });
+        this.sep();
+      },
     });
     this.CONSUME(T.RCurly);
   });
+
+  private strayNodeHead = this.RULE("strayNodeHead", () => {
+    this.CONSUME(T.Node);
+    this.SUBRULE(this.name);
+  });
+
+  /** `node name` with nothing after it on its line (and no `{` on the next). */
+  private strayNodeHeadAhead(): boolean {
+    const [node, name, next] = [this.LA(1), this.LA(2), this.LA(3)];
+    return (
+      node.tokenType === T.Node &&
+      (name.tokenType === T.Identifier || T.keywordTokens.includes(name.tokenType)) &&
+      next.tokenType !== T.LCurly &&
+      (next.tokenType.name === "EOF" || (next.startLine ?? 0) > (name.endLine ?? name.startLine ?? 0))
+    );
+  }
+
+  private balanceOf?: { input: IToken[]; balanced: boolean };
+
+  /** Whether the input (one declaration) has as many `}` as `{` (counted once per input). */
+  private bracesBalance(): boolean {
+    const input = this.input;
+    if (this.balanceOf?.input !== input) {
+      let depth = 0;
+      for (const t of input) {
+        if (t.tokenType === T.LCurly) depth++;
+        else if (t.tokenType === T.RCurly) depth--;
+      }
+      this.balanceOf = { input, balanced: depth === 0 };
+    }
+    return this.balanceOf.balanced;
+  }
 
   private writeTarget = this.RULE("writeTarget", () => {
     this.CONSUME(T.Arrow);
@@ -657,6 +736,8 @@ class AwrGrammar extends CstParser {
     this.SUBRULE(this.expression);
   });
 }
+
+const GRAPH_MEMBER_STARTS = new Set<TokenType>([T.State, T.Node, T.Edge, T.Return]);
 
 const STATEMENT_STARTS = new Set<TokenType>([
   ...T.declarationKeywords,

@@ -328,6 +328,12 @@ function attachDocs(decl: A.Decl, comments: A.Comment[], text: string) {
 
 /** The `///` lines directly above an offset (no blank line between them), markers stripped. */
 export function docBefore(offset: number, comments: A.Comment[], text: string): string | undefined {
+  const lines = docCommentsBefore(offset, comments, text).map((c) => c.text.replace(/^\/\/\/ ?/, ""));
+  return lines.length ? lines.join("\n") : undefined;
+}
+
+/** The `///` comments that make the doc of whatever starts at `offset` (see docBefore). */
+export function docCommentsBefore(offset: number, comments: A.Comment[], text: string): A.Comment[] {
   let lo = 0;
   let hi = comments.length;
   while (lo < hi) {
@@ -335,15 +341,15 @@ export function docBefore(offset: number, comments: A.Comment[], text: string): 
     if (comments[mid]!.span.end <= offset) lo = mid + 1;
     else hi = mid;
   }
-  const lines: string[] = [];
+  const out: A.Comment[] = [];
   let pos = offset;
   for (let i = lo - 1; i >= 0; i--) {
     const c = comments[i]!;
     const gap = text.slice(c.span.end, pos);
     // Only whitespace, and no blank line: a blank line ends a doc block (a file header stays apart).
     if (c.kind !== "doc" || gap.trim() !== "" || (gap.match(/\n/g)?.length ?? 0) > 1) break;
-    lines.unshift(c.text.replace(/^\/\/\/ ?/, ""));
+    out.unshift(c);
     pos = c.span.start;
   }
-  return lines.length ? lines.join("\n") : undefined;
+  return out;
 }

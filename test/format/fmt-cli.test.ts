@@ -43,6 +43,31 @@ describe("awr fmt", () => {
     expect(readFileSync(join(dir, "broken.awr"), "utf8")).toBe(broken);
   });
 
+  // Issue 15: exit 70 and a stack trace on `system // note` before a multi-line template, and a
+  // comment after `because` that moved on every run, so `--check` never passed.
+  it("formats comments anywhere without crashing, and --check passes after one run", async () => {
+    const crash = 'prompt p(x: string) {\n  system // note\n  #"line one\n  line two"#\n  model: m\n}\n';
+    const moving = 'policy p {\n  before tool t {\n    deny when input.amount > 1000 because\n    // why\n    "refunds above 1000 USD go through the finance team"\n  }\n}\n';
+    writeFileSync(join(dir, "crash.awr"), crash);
+    writeFileSync(join(dir, "moving.awr"), moving);
+    const r = await awr(["fmt", "crash.awr", "moving.awr"], { cwd: dir });
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("1 file reformatted, 1 file unchanged");
+    expect(readFileSync(join(dir, "crash.awr"), "utf8")).toBe(crash);
+    const check = await awr(["fmt", "--check", "crash.awr", "moving.awr"], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe("");
+  });
+
+  it("keeps a CRLF file CRLF: a formatted one is unchanged", async () => {
+    const crlf = TIDY.replace(/\n/g, "\r\n");
+    writeFileSync(join(dir, "crlf.awr"), crlf);
+    const check = await awr(["fmt", "--check", "crlf.awr"], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(readFileSync(join(dir, "crlf.awr"), "utf8")).toBe(crlf);
+  });
+
   it("is a usage error without paths or with a missing one, and has help", async () => {
     expect((await awr(["fmt"], { cwd: dir })).code).toBe(2);
     expect((await awr(["fmt", "nope.awr"], { cwd: dir })).code).toBe(2);

@@ -25,6 +25,21 @@ describe("the prettier plugin", () => {
     );
   });
 
+  // Issue 15: the plugin crashed on `system // note` before a multi-line template, and
+  // `prettier --check` failed forever on a comment after `because` or `then`.
+  it("formats comments anywhere without crashing, and its output is already formatted", async () => {
+    const cases = [
+      'prompt p(x: string) {\n  system // note\n  #"line one\n  line two"#\n}\n',
+      'policy p {\n  before tool t {\n    deny when input.amount > 1000 because\n    // why\n    "refunds above 1000 USD go through the finance team"\n  }\n}\n',
+      "test t {\n  run g()\n  mock f => 1 then\n  // second\n  2\n}\n",
+    ];
+    for (const text of cases) {
+      const once = await prettier.format(text, { parser: "awr", plugins: [plugin] });
+      expect(await prettier.check(once, { parser: "awr", plugins: [plugin] })).toBe(true);
+      expect(once).toBe(formatSource("x.awr", text).ok && (formatSource("x.awr", text) as { text: string }).text);
+    }
+  });
+
   it("refuses a file with syntax errors with a located SyntaxError", async () => {
     const err = await prettier.format("model m {\n  provider:\n}\n", { parser: "awr", plugins: [plugin] }).then(
       () => undefined,

@@ -1,6 +1,7 @@
 // Property: for generated programs — random expressions (precedence, parentheses, postfix chains,
 // soft keywords as names), random layout (commas or newlines, extra blank lines) and random
-// comments — formatting never changes the AST, is idempotent and keeps every comment.
+// comments (also after `then` and `because`, issue 15) — formatting never changes the AST, is
+// idempotent and keeps every comment.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { withoutSpans } from "../../compiler/format/ast-equal.js";
@@ -43,7 +44,7 @@ const program = fc
   .record({
     e: fc.array(expr, { minLength: 6, maxLength: 6 }),
     s: fc.array(sep, { minLength: 6, maxLength: 6 }),
-    c: fc.array(comment, { minLength: 8, maxLength: 8 }),
+    c: fc.array(comment, { minLength: 11, maxLength: 11 }),
   })
   .map(
     ({ e, s, c }) => `/// Doc.${c[0]}
@@ -58,7 +59,10 @@ graph g(a: int) -> any {
   edge start -> n when ${e[3]} max 3${c[5]}
   return ${e[4]}
 }
-test t { run g(a: 1)${s[4]}expect ${e[5]}${c[6]}${s[5]}mock f => 1 then ${e[0]} }${c[7]}
+test t { run g(a: 1)${s[4]}expect ${e[5]}${c[6]}${s[5]}mock f => 1 then${c[8]}
+  ${e[0]} }${c[7]}
+policy p { before tool t { deny when ${e[1]} because${c[9]}
+  "reason"${c[10]} } }
 `,
   );
 
