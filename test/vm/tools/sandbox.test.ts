@@ -121,10 +121,11 @@ describe("js tool sandbox", () => {
 
   it("runs concurrent calls in parallel processes of the pool, one call per process", async () => {
     const nap = probe("nap", { params: obj({ ms: NUM }) });
-    const t0 = performance.now();
-    const rs = (await Promise.all([1, 2, 3].map(() => tools.call(request("nap", nap, { ms: 300 }), never)))) as { pid: number }[];
-    expect(performance.now() - t0).toBeLessThan(1_500);
+    const rs = (await Promise.all([1, 2, 3].map(() => tools.call(request("nap", nap, { ms: 300 }), never)))) as { pid: number; start: number; end: number }[];
     expect(new Set(rs.map((r) => r.pid)).size).toBe(3);
+    // In parallel, not one after the other: every call started before any of them ended (a timing
+    // bound on the whole would only measure how loaded the machine is).
+    expect(Math.max(...rs.map((r) => r.start))).toBeLessThan(Math.min(...rs.map((r) => r.end)));
   });
 
   it("does not keep the VM's process alive once idle, and its processes go with it (built dist/)", () => {
