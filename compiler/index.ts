@@ -25,7 +25,7 @@ export * as ast from "./syntax/ast.js";
 export { lex } from "./syntax/lexer.js";
 export * as lexer from "./syntax/lexer.js";
 export { parseExpressionAt } from "./syntax/parser.js";
-export { formatSource } from "./format/print.js";
+export { formatSource, formatOptionsOf, type FormatOptions } from "./format/print.js";
 export { BUILTIN_TYPE_NAMES, kindWord, CheckContext } from "./semantic/scope.js";
 export { ExprChecker, type Env } from "./semantic/expr.js";
 export { BUILTINS, BUILTIN_FORMS, builtinForm, builtinSignature } from "./language/builtins.js";

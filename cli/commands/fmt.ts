@@ -22,7 +22,10 @@ touched: its diagnostics are printed instead. Formatting keeps every comment and
 what a file means; template strings (#"..."#) are kept byte for byte.
 
 The layout: two-space indentation, one item per line in declaration bodies, a blank line between
-declarations, lists, records and arguments broken one per line past 100 columns.
+declarations, lists, records and arguments broken one per line past 100 columns. A project's
+.prettierrc (printWidth, tabWidth, useTabs, endOfLine, overrides) and .editorconfig (max_line_length,
+indent_size, indent_style, end_of_line) change those, for awr fmt, the language server and
+prettier alike. Line endings follow the file's own unless configured.
 
 Options:
   --check     Change nothing; print the files that would be reformatted (on stdout)
@@ -45,12 +48,13 @@ Exit codes:
     const check = args.values.check === true;
 
     const { formatSource } = await import("../../compiler/format/print.js");
+    const { formatConfigFor } = await import("../../host/format-config.js");
     const broken: Diagnostic[] = [];
     const changed: string[] = [];
     for (const file of files) {
       const text = host.read(file);
       if (text === undefined) throw new UsageError(`cannot read ${displayPath(file, io.cwd)}`);
-      const result = formatSource(file, text);
+      const result = formatSource(file, text, (await formatConfigFor(file)).options);
       if (!result.ok) {
         broken.push(...result.diagnostics);
         continue;

@@ -4,7 +4,7 @@
 import type { AstPath, Options, Parser, Plugin, Printer, SupportLanguage } from "prettier";
 import { LineMap } from "../diagnostics/line-map.js";
 import { parse } from "../syntax/parser.js";
-import { DEFAULT_WIDTH, formatSource } from "./print.js";
+import { DEFAULT_WIDTH, formatOptionsOf, formatSource } from "./print.js";
 
 /** The root prettier sees: the text itself (formatSource re-parses it; comments stay inside). */
 interface AwrRoot {
@@ -51,7 +51,7 @@ const awrPrinter: Printer<AwrRoot> = {
   print(path: AstPath<AwrRoot>, options) {
     const root = path.node;
     // prettier hands over LF text and writes its own `endOfLine` into the result.
-    const result = formatSource(root.file, root.text, { width: options.printWidth, indent: options.tabWidth, useTabs: options.useTabs, endOfLine: "lf" });
+    const result = formatSource(root.file, root.text, { ...formatOptionsOf(options), endOfLine: "lf" });
     // The parser already refused files with errors; this cannot happen short of a race.
     if (!result.ok) throw new Error(result.diagnostics[0]?.message ?? "syntax error");
     return result.text;

@@ -28,6 +28,22 @@ export interface FormatOptions {
   endOfLine?: "auto" | "lf" | "crlf";
 }
 
+/**
+ * The formatting settings of prettier's vocabulary — what `.prettierrc` and `.editorconfig` say
+ * (through `prettier.resolveConfig`) and what the prettier plugin is handed — as `FormatOptions`:
+ * one mapping for `awr fmt`, the language server and the plugin, so all three format alike.
+ * Settings it does not name are left to the defaults; prettier's `cr` line ending is not offered.
+ */
+export function formatOptionsOf(p: { printWidth?: unknown; tabWidth?: unknown; useTabs?: unknown; endOfLine?: unknown }): FormatOptions {
+  const o: FormatOptions = {};
+  const positive = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
+  if (positive(p.printWidth)) o.width = p.printWidth;
+  if (positive(p.tabWidth)) o.indent = p.tabWidth;
+  if (typeof p.useTabs === "boolean") o.useTabs = p.useTabs;
+  if (p.endOfLine === "lf" || p.endOfLine === "crlf" || p.endOfLine === "auto") o.endOfLine = p.endOfLine;
+  return o;
+}
+
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
 export const DEFAULT_WIDTH = 100;
