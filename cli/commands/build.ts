@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
-import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
+import { hasErrors } from "../../compiler/index.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { FileHost, packageVersion } from "../../host/source-host.js";
@@ -48,7 +48,7 @@ Exit codes:
 
     const host = new FileHost();
     if (host.read(entry) === undefined) throw new UsageError(`cannot read ${entryArg}`);
-    const { compile } = await import("../../compiler/compile.js");
+    const { compile } = await import("../../compiler/index.js");
     const { diagnostics, plan } = compile([entry], host, { plan: true, compilerVersion: packageVersion() });
     printDiagnostics(io.stderr, diagnostics, host, io.cwd);
     if (hasErrors(diagnostics)) {

@@ -155,7 +155,7 @@ async function findProgram(args: Parsed, name: string, io: CliIo): Promise<Loade
     );
   const all = [...new Set(candidates.flatMap((p) => Object.keys(p.plan.contexts)))].sort();
   const where = file !== undefined ? displayPath(resolve(io.cwd, file), io.cwd) : "the programs under this directory without errors";
-  const guess = closest(name, all);
+  const guess = await closest(name, all);
   throw new UsageError(
     `no context "${name}" in ${where}`,
     guess
@@ -170,9 +170,9 @@ async function findProgram(args: Parsed, name: string, io: CliIo): Promise<Loade
 
 /** The programs under the working directory that compile; programs with errors are skipped silently. */
 async function programsUnder(io: CliIo): Promise<LoadedPlan[]> {
-  const { checkFiles } = await import("../../compiler/compile.js");
-  const { ParseCache } = await import("../../compiler/semantic/load.js");
-  const { hasErrors } = await import("../../compiler/diagnostics/diagnostic.js");
+  const { checkFiles } = await import("../../compiler/index.js");
+  const { ParseCache } = await import("../../compiler/index.js");
+  const { hasErrors } = await import("../../compiler/index.js");
   const { results } = checkFiles(collectSources(["."], io.cwd), new FileHost(), new ParseCache(), { plan: true, compilerVersion: packageVersion() });
   return results
     .filter((r) => !hasErrors(r.diagnostics) && r.plan)

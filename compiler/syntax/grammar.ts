@@ -1,4 +1,4 @@
-import { CstParser, type IToken, type TokenType } from "chevrotain";
+import { CstParser, type IToken, type TokenType } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 // A pure CstParser: no embedded actions; every ordered list of body items is wrapped in its own rule

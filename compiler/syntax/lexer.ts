@@ -1,4 +1,4 @@
-import { Lexer, createToken, type IToken, type TokenType } from "chevrotain";
+import { Lexer, createToken, type IToken, type TokenType } from "./chevrotain.js";
 
 // Tokens first (chevrotain style). Keywords are *soft*: they belong to the `AnyName` category, so
 // wherever the grammar expects a name (field, property key, member, node name, variable) a keyword
