@@ -2,8 +2,11 @@
 // the distinct module files the process loaded (ES modules seen by a loader hook, CommonJS ones from
 // the require cache), by package (`awr` for the project's own). Node 20 has no in-thread hooks
 // (module.registerHooks is 22.15+), so the hook runs in Node's loader thread and posts each URL back.
+// With AWR_MODULES_LIST=1 it prints every file too, one `[awr-module] path` line each
+// (test/cli/cold-start.test.ts reads them).
+import { writeSync } from "node:fs";
 import { createRequire, register } from "node:module";
-import { MessageChannel } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 
 const { port1, port2 } = new MessageChannel();
 const urls = new Set();
@@ -15,6 +18,8 @@ register("data:text/javascript," + encodeURIComponent(`let port; export function
 });
 
 process.on("exit", () => {
+  // Messages still queued (modules loaded in the last tick) are taken synchronously.
+  for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) urls.add(m.message);
   const files = new Set([...urls].filter((u) => u.startsWith("file:")).map((u) => decodeURIComponent(new URL(u).pathname)));
   for (const f of Object.keys(createRequire(import.meta.url).cache)) files.add(f);
   files.delete(decodeURIComponent(new URL(import.meta.url).pathname));
@@ -24,5 +29,7 @@ process.on("exit", () => {
     byPackage.set(name, (byPackage.get(name) ?? 0) + 1);
   }
   const top = [...byPackage].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`);
-  process.stderr.write(`[awr-modules ${files.size}] ${top.join(" ")}\n`);
+  const list = process.env.AWR_MODULES_LIST === "1" ? [...files].sort().map((f) => `[awr-module] ${f}\n`).join("") : "";
+  // Synchronously: at exit, process.stderr's writes to a pipe may never be flushed.
+  writeSync(2, `${list}[awr-modules ${files.size}] ${top.join(" ")}\n`);
 });
