@@ -7,7 +7,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Plan } from "../../compiler/plan/index.js";
 import type { Assembly, ContextAssembler } from "../../vm/context/index.js";
 import type { BuildReport } from "../../vm/context/vector.js";
-import { VmFailure } from "../../vm/types.js";
+import type { VmFailure } from "../../vm/types.js";
+import { errorTag } from "../../vm/ports/errors.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
@@ -106,9 +107,9 @@ Exit codes:
       for (const w of a.warnings) io.stderr.write(`warning: ${w}\n`);
       return Exit.ok;
     } catch (e) {
-      if (!(e instanceof VmFailure)) throw e;
-      printError(io, e.message);
-      return e.info.kind === "tool" ? Exit.usage : Exit.errors;
+      if (errorTag(e) !== "VmFailure") throw e;
+      printError(io, (e as VmFailure).message);
+      return (e as VmFailure).info.kind === "tool" ? Exit.usage : Exit.errors;
     } finally {
       await store?.close();
     }
