@@ -13,7 +13,7 @@ import { closest } from "./suggest.js";
  * Every command, with the line `awr --help` lists; its module (parsing, help text, what it runs) is
  * imported only when that command runs, so a command loads what it uses and no more (a cold
  * `awr check` never loads the VM, a `awr runs` never loads the compiler). `summary` repeats the
- * module's own: test/cli/commands-table.test.ts keeps the two equal.
+ * module's own: test/cli/cold-start.test.ts keeps the two equal.
  */
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
   { name: "check", summary: "Check .awr files and report diagnostics", load: async () => (await import("./commands/check.js")).check },
