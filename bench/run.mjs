@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every bench script in bench/ (every *.mjs but this one: compile, context, lsp, pii,
-// plan-load, replay, scale, store, vm), one after the other, each in its own Node process so one
+// plan-load, replay, scale, startup, store, vm), one after the other, each in its own Node process so one
 // bench's JIT state and heap never colour another's numbers.
 //
 //   npm run build && node bench/run.mjs [args passed to every bench]

@@ -21,7 +21,7 @@ export interface Command {
 }
 
 /** Parses `args` strictly; a bad flag becomes a one-line UsageError naming the command's help. */
-export function parseCommandArgs(command: string, args: string[], options: OptionSpec): Parsed {
+export async function parseCommandArgs(command: string, args: string[], options: OptionSpec): Promise<Parsed> {
   const all: OptionSpec = { ...options, help: { type: "boolean", short: "h" } };
   const hint = `run "awr ${command} --help" for usage`;
   try {
@@ -34,7 +34,7 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
     const flag = /'(-[^']*)'/.exec(message)?.[1] ?? "";
     const name = /--[\w-]+/.exec(flag)?.[0] ?? flag;
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      const guess = closest(name.replace(/^-+/, ""), Object.keys(all));
+      const guess = await closest(name.replace(/^-+/, ""), Object.keys(all));
       throw new UsageError(`unknown option "${name}" for "awr ${command}"`, guess ? `did you mean "--${guess}"? (${hint})` : hint);
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {

@@ -1,33 +1,39 @@
 // The `awr` command: dispatches to one command per file in commands/, and turns failures into exit
 // codes. Architecture Invariant: a user's mistake never shows a stack trace; only a bug (exit 70) does.
-import { PlanError, PlanTrustError } from "../compiler/plan/errors.js";
-import { StoreError } from "../vm/store/errors.js";
+import type { PlanTrustError } from "../compiler/plan/errors.js";
+import type { HostConfigError } from "../host/errors.js";
+import { errorTag } from "../vm/ports/errors.js";
 import { type Command, parseCommandArgs } from "./command.js";
-import { build } from "./commands/build.js";
-import { check } from "./commands/check.js";
-import { fmt } from "./commands/fmt.js";
-import { graph } from "./commands/graph.js";
-import { inspect } from "./commands/inspect.js";
-import { keygen } from "./commands/keygen.js";
-import { test } from "./commands/test.js";
-import { run } from "./commands/run.js";
-import { resume } from "./commands/resume.js";
-import { resolve } from "./commands/resolve.js";
-import { runs } from "./commands/runs.js";
-import { replay } from "./commands/replay.js";
-import { trace } from "./commands/trace.js";
-import { cost } from "./commands/cost.js";
-import { lsp } from "./commands/lsp.js";
-import { context } from "./commands/context.js";
-import { audit } from "./commands/audit.js";
-import { HostConfigError } from "../host/errors.js";
 import { packageVersion } from "../host/source-host.js";
 import { defaultStoreSpec } from "../host/stores.js";
 import { type CliIo, Exit, UsageError, printError, processIo } from "./io.js";
-import { usageOf } from "./runs.js";
 import { closest } from "./suggest.js";
 
-const COMMANDS: readonly Command[] = [check, build, inspect, fmt, graph, run, resume, resolve, runs, audit, replay, trace, cost, context, test, keygen, lsp];
+/**
+ * Every command, with the line `awr --help` lists; its module (parsing, help text, what it runs) is
+ * imported only when that command runs, so a command loads what it uses and no more (a cold
+ * `awr check` never loads the VM, a `awr runs` never loads the compiler). `summary` repeats the
+ * module's own: test/cli/cold-start.test.ts keeps the two equal.
+ */
+export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: "check", summary: "Check .awr files and report diagnostics", load: async () => (await import("./commands/check.js")).check },
+  { name: "build", summary: "Compile an entry file into a plan (.awrp)", load: async () => (await import("./commands/build.js")).build },
+  { name: "inspect", summary: "Print a compiled plan in readable form", load: async () => (await import("./commands/inspect.js")).inspect },
+  { name: "fmt", summary: "Format .awr files in place (--check: list the files that would change)", load: async () => (await import("./commands/fmt.js")).fmt },
+  { name: "graph", summary: "Export a graph as Mermaid, Graphviz DOT or JSON", load: async () => (await import("./commands/graph.js")).graph },
+  { name: "run", summary: "Run a graph of a .awr file or a plan", load: async () => (await import("./commands/run.js")).run },
+  { name: "resume", summary: "Answer a waiting run (or continue one that stopped) and run it on", load: async () => (await import("./commands/resume.js")).resume },
+  { name: "resolve", summary: "Finish a run that needs attention: record what its effect in doubt did, and run on", load: async () => (await import("./commands/resolve.js")).resolve },
+  { name: "runs", summary: "List runs, or show one with its journal", load: async () => (await import("./commands/runs.js")).runs },
+  { name: "audit", summary: "Show or export the audit log: policy decisions and tool calls", load: async () => (await import("./commands/audit.js")).audit },
+  { name: "replay", summary: "Re-execute a run from its journal offline and verify it is deterministic", load: async () => (await import("./commands/replay.js")).replay },
+  { name: "trace", summary: "Show a run's timeline, or write it as an HTML report", load: async () => (await import("./commands/trace.js")).trace },
+  { name: "cost", summary: "Report tokens, cost and calls by run, graph, agent, tool or model", load: async () => (await import("./commands/cost.js")).cost },
+  { name: "context", summary: "Show what a context assembles for a query, and why", load: async () => (await import("./commands/context.js")).context },
+  { name: "test", summary: "Run the test blocks of .awr files", load: async () => (await import("./commands/test.js")).test },
+  { name: "keygen", summary: "Make an Ed25519 key pair for signing plans", load: async () => (await import("./commands/keygen.js")).keygen },
+  { name: "lsp", summary: "Start the language server (for editors)", load: async () => (await import("./commands/lsp.js")).lsp },
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -70,21 +76,26 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   try {
     return await dispatch(argv, io);
   } catch (caught) {
+    // Failures are told apart by their `_tag` (vm/ports/errors.ts, compiler/plan/errors.ts,
+    // host/errors.ts), never by class identity or message: the classes stay unloaded until thrown.
     // Configuration the host refused (a store or models spec, a key file, a metrics port) is a usage error too.
-    const e = caught instanceof HostConfigError ? usageOf(caught) : caught;
+    const e = errorTag(caught) === "HostConfigError" ? (await import("./runs.js")).usageOf(caught as HostConfigError) : caught;
     if (e instanceof UsageError) {
       printError(io, e.message, e.hint);
       return Exit.usage;
     }
-    // Before PlanError: a readable plan that is not trusted has its own exit code.
-    if (e instanceof PlanTrustError) {
-      printError(io, e.message, e.code === "PLAN_UNSIGNED" ? "sign it: awr build <entry.awr> --sign <NAME.key> (awr keygen makes a key pair)" : "nothing ran; build the plan again and sign it with a trusted key");
-      return Exit.untrusted;
-    }
-    // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
-    if (e instanceof PlanError || e instanceof StoreError) {
-      printError(io, e.message);
-      return Exit.usage;
+    switch (errorTag(e)) {
+      // Before PlanError: a readable plan that is not trusted has its own exit code.
+      case "PlanTrustError":
+        printError(io, (e as PlanTrustError).message, (e as PlanTrustError).code === "PLAN_UNSIGNED" ? "sign it: awr build <entry.awr> --sign <NAME.key> (awr keygen makes a key pair)" : "nothing ran; build the plan again and sign it with a trusted key");
+        return Exit.untrusted;
+      // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
+      case "PlanError":
+      case "StoreError":
+      case "ChainBroken":
+      case "BlobMissing":
+        printError(io, (e as Error).message);
+        return Exit.usage;
     }
     const stack = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
     io.stderr.write(`internal error: this is a bug in awr ${safeVersion()}; please report it with the command you ran\n${stack}\n`);
@@ -108,14 +119,14 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(mainHelp());
       return Exit.ok;
     }
-    io.stdout.write(findCommand(topic).help);
+    io.stdout.write((await findCommand(topic)).help);
     return Exit.ok;
   }
   if (first.startsWith("-")) {
     throw new UsageError(`unknown option "${first}"`, 'options go after the command; run "awr --help" for the list of commands');
   }
-  const command = findCommand(first);
-  const args = parseCommandArgs(command.name, rest, command.options);
+  const command = await findCommand(first);
+  const args = await parseCommandArgs(command.name, rest, command.options);
   // AWR_STORE is the default of --store (DESIGN §6), as if it had been given.
   if ("store" in command.options && args.values.store === undefined) {
     const spec = defaultStoreSpec(io.env);
@@ -128,10 +139,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   return await command.run(args, io);
 }
 
-function findCommand(name: string): Command {
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command) return command;
-  const guess = closest(name, COMMANDS.map((c) => c.name));
+async function findCommand(name: string): Promise<Command> {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry) return await entry.load();
+  const guess = await closest(name, COMMANDS.map((c) => c.name));
   throw new UsageError(`unknown command "${name}"`, guess ? `did you mean "awr ${guess}"?` : 'run "awr --help" for the list of commands');
 }
 

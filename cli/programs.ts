@@ -3,11 +3,9 @@
 // are relative to, which is where js tool modules are found.
 import { readFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
-import { hasErrors } from "../compiler/diagnostics/diagnostic.js";
 import type { Plan } from "../compiler/plan/index.js";
 import { FileHost, packageVersion } from "../host/source-host.js";
 import { type CliIo, UsageError } from "./io.js";
-import { printDiagnostics, summaryLine } from "./report.js";
 
 export interface LoadedPlan {
   plan: Plan;
@@ -31,7 +29,9 @@ export async function loadPlanFrom(file: string, io: CliIo): Promise<LoadedPlan 
     return { plan: decodePlan(bytes), baseDir: dirname(file), source: file, bytes };
   }
   const host = new FileHost();
-  const { compile } = await import("../compiler/compile.js");
+  // The compiler and the diagnostics printer load only for sources: a `.awrp` file needs neither.
+  const { compile, hasErrors } = await import("../compiler/index.js");
+  const { printDiagnostics, summaryLine } = await import("./report.js");
   const { diagnostics, plan } = compile([file], host, { plan: true, compilerVersion: packageVersion() });
   const errors = diagnostics.filter((d) => d.severity === "error");
   printDiagnostics(io.stderr, errors, host, io.cwd);
@@ -48,8 +48,8 @@ export async function loadPlanFrom(file: string, io: CliIo): Promise<LoadedPlan 
  */
 export async function loadPrograms(files: string[], io: CliIo): Promise<LoadedPlan[] | undefined> {
   const host = new FileHost();
-  const { checkFiles } = await import("../compiler/compile.js");
-  const { ParseCache } = await import("../compiler/semantic/load.js");
+  const { ParseCache, checkFiles, hasErrors } = await import("../compiler/index.js");
+  const { printDiagnostics } = await import("./report.js");
   // Each program is checked and lowered once.
   const { results } = checkFiles(files, host, new ParseCache(), { plan: true, compilerVersion: packageVersion() });
   const out: LoadedPlan[] = [];

@@ -1,10 +1,9 @@
 // Printing diagnostics the way every command does: rendered with source, or as DESIGN §6 JSON.
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { sortDiagnostics } from "../compiler/diagnostics/diagnostic.js";
-import { LineMap } from "../compiler/diagnostics/line-map.js";
-import { diagnosticToJson, renderDiagnostic, type JsonDiagnostic } from "../compiler/diagnostics/render.js";
-import type { SourceHost } from "../compiler/semantic/program.js";
+// Through the compiler's API Boundary: every command that prints diagnostics has compiled first.
+import { type Diagnostic, type SourceHost, LineMap, diagnosticToJson, renderDiagnostic, sortDiagnostics } from "../compiler/index.js";
 import { type Output, displayPath } from "./io.js";
+
+type JsonDiagnostic = ReturnType<typeof diagnosticToJson>;
 
 export function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return sortDiagnostics([...diagnostics]);

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { delimiter, isAbsolute, resolve } from "node:path";
 import type { Json, LoadedRun, RunRecord, RunStore, RunOutcome, VmEvent } from "../vm/index.js";
-import { HostConfigError } from "../host/errors.js";
+import type { HostConfigError } from "../host/errors.js";
+import { errorTag } from "../vm/ports/errors.js";
 import * as host from "../host/runtime.js";
 import { openStore, storeExists, storeLocation } from "../host/stores.js";
 import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
@@ -306,8 +307,8 @@ export async function openRuntime(
       ...(continued ? { continued } : {}),
     })
     .catch((e: unknown) => {
-      if (given === undefined && stored !== undefined && e instanceof HostConfigError && (e.code === "MODELS_UNKNOWN" || e.code === "RECORDINGS_UNREADABLE")) {
-        throw new UsageError(`${usageOf(e).message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
+      if (given === undefined && stored !== undefined && errorTag(e) === "HostConfigError" && ["MODELS_UNKNOWN", "RECORDINGS_UNREADABLE"].includes((e as HostConfigError).code)) {
+        throw new UsageError(`${usageOf(e as HostConfigError).message} (the run was started with --models ${stored})`, "pass --models to continue it with other providers");
       }
       throw e;
     });

@@ -12,10 +12,12 @@ export type { Diagnostic, FixData, Related } from "./diagnostics/diagnostic.js";
 export { hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 export { CODES, type Code, type Severity } from "./diagnostics/codes.js";
 export { LineMap } from "./diagnostics/line-map.js";
+export { closest } from "./diagnostics/suggest.js";
 export { renderDiagnostic, diagnosticToJson } from "./diagnostics/render.js";
 export * from "./plan/index.js";
 export { lowerProgram } from "./lower/index.js";
 export { graphCost, explainCost, graphToMermaid, graphToDot, analyzeProgram } from "./analysis/index.js";
+export { graphToJson } from "./analysis/export.js";
 export { VERSION } from "./version.js";
 export * as ast from "./syntax/ast.js";
 

@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
-import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
+import { hasErrors } from "../../compiler/index.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { FileHost, packageVersion } from "../../host/source-host.js";
 import { Exit, UsageError, displayPath } from "../io.js";
+import { errorTag } from "../../vm/ports/errors.js";
 import { printDiagnostics, summaryLine } from "../report.js";
 
 export const build: Command = {
@@ -48,7 +49,7 @@ Exit codes:
 
     const host = new FileHost();
     if (host.read(entry) === undefined) throw new UsageError(`cannot read ${entryArg}`);
-    const { compile } = await import("../../compiler/compile.js");
+    const { compile } = await import("../../compiler/index.js");
     const { diagnostics, plan } = compile([entry], host, { plan: true, compilerVersion: packageVersion() });
     printDiagnostics(io.stderr, diagnostics, host, io.cwd);
     if (hasErrors(diagnostics)) {
@@ -82,11 +83,10 @@ async function signingKeyFile(file: string, cwd: string) {
     throw new UsageError(`cannot read the signing key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "awr keygen NAME writes a key pair to NAME.key and NAME.pub");
   }
   const { signingKey } = await import("../../compiler/plan/signature.js");
-  const { SigningKeyError } = await import("../../compiler/plan/errors.js");
   try {
     return signingKey(text);
   } catch (e) {
-    if (e instanceof SigningKeyError) throw new UsageError(`--sign ${file}: ${e.message}`);
+    if (errorTag(e) === "SigningKeyError") throw new UsageError(`--sign ${file}: ${(e as Error).message}`);
     throw e;
   }
 }

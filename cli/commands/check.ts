@@ -1,13 +1,11 @@
-import { type Diagnostic, hasErrors } from "../../compiler/diagnostics/diagnostic.js";
-import type { Program } from "../../compiler/semantic/program.js";
-import type { GraphDecl } from "../../compiler/syntax/ast.js";
+import { type Diagnostic, type Program, type ast, hasErrors } from "../../compiler/index.js";
 import type { Command } from "../command.js";
 import { collectSources } from "../files.js";
 import { FileHost } from "../../host/source-host.js";
 import { type Output, Exit, UsageError, displayPath } from "../io.js";
 import { diagnosticsToJson, printDiagnostics, summaryLine } from "../report.js";
 
-type Explain = (program: Program, graph: GraphDecl) => string[];
+type Explain = (program: Program, graph: ast.GraphDecl) => string[];
 
 export const check: Command = {
   name: "check",
@@ -50,14 +48,14 @@ Exit codes:
     for (const f of files) if (host.read(f) === undefined) throw new UsageError(`cannot read ${displayPath(f, io.cwd)}`);
 
     // The compiler is loaded only when a command needs it, so --help and --version start instantly.
-    const { checkFiles } = await import("../../compiler/compile.js");
+    const { checkFiles } = await import("../../compiler/index.js");
     const { programs, diagnostics } = checkFiles(files, host);
     if (args.values.json) io.stdout.write(`${JSON.stringify(diagnosticsToJson(diagnostics, host, io.cwd), null, 2)}\n`);
     else printDiagnostics(io.stdout, diagnostics, host, io.cwd);
 
     // With --json, stdout holds the array and nothing else; explanations are for people.
     if (args.values["explain-cost"]) {
-      const { explainCost } = await import("../../compiler/analysis/cost.js");
+      const { explainCost } = await import("../../compiler/index.js");
       printCost(explainCost, args.values.json ? io.stderr : io.stdout, programs, diagnostics);
     }
 

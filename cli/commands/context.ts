@@ -7,7 +7,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Plan } from "../../compiler/plan/index.js";
 import type { Assembly, ContextAssembler } from "../../vm/context/index.js";
 import type { BuildReport } from "../../vm/context/vector.js";
-import { VmFailure } from "../../vm/types.js";
+import type { VmFailure } from "../../vm/types.js";
+import { errorTag } from "../../vm/ports/errors.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
@@ -106,9 +107,9 @@ Exit codes:
       for (const w of a.warnings) io.stderr.write(`warning: ${w}\n`);
       return Exit.ok;
     } catch (e) {
-      if (!(e instanceof VmFailure)) throw e;
-      printError(io, e.message);
-      return e.info.kind === "tool" ? Exit.usage : Exit.errors;
+      if (errorTag(e) !== "VmFailure") throw e;
+      printError(io, (e as VmFailure).message);
+      return (e as VmFailure).info.kind === "tool" ? Exit.usage : Exit.errors;
     } finally {
       await store?.close();
     }
@@ -155,7 +156,7 @@ async function findProgram(args: Parsed, name: string, io: CliIo): Promise<Loade
     );
   const all = [...new Set(candidates.flatMap((p) => Object.keys(p.plan.contexts)))].sort();
   const where = file !== undefined ? displayPath(resolve(io.cwd, file), io.cwd) : "the programs under this directory without errors";
-  const guess = closest(name, all);
+  const guess = await closest(name, all);
   throw new UsageError(
     `no context "${name}" in ${where}`,
     guess
@@ -170,9 +171,9 @@ async function findProgram(args: Parsed, name: string, io: CliIo): Promise<Loade
 
 /** The programs under the working directory that compile; programs with errors are skipped silently. */
 async function programsUnder(io: CliIo): Promise<LoadedPlan[]> {
-  const { checkFiles } = await import("../../compiler/compile.js");
-  const { ParseCache } = await import("../../compiler/semantic/load.js");
-  const { hasErrors } = await import("../../compiler/diagnostics/diagnostic.js");
+  const { checkFiles } = await import("../../compiler/index.js");
+  const { ParseCache } = await import("../../compiler/index.js");
+  const { hasErrors } = await import("../../compiler/index.js");
   const { results } = checkFiles(collectSources(["."], io.cwd), new FileHost(), new ParseCache(), { plan: true, compilerVersion: packageVersion() });
   return results
     .filter((r) => !hasErrors(r.diagnostics) && r.plan)

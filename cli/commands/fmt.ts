@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../compiler/index.js";
 import type { Command } from "../command.js";
 import { collectSources } from "../files.js";
 import { FileHost } from "../../host/source-host.js";
@@ -47,7 +47,7 @@ Exit codes:
     const host = new FileHost();
     const check = args.values.check === true;
 
-    const { formatSource } = await import("../../compiler/format/print.js");
+    const { formatSource } = await import("../../compiler/index.js");
     const { formatConfigFor } = await import("../../host/format-config.js");
     const broken: Diagnostic[] = [];
     const changed: string[] = [];

@@ -1,11 +1,9 @@
-import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
-import type { GraphDecl } from "../../compiler/syntax/ast.js";
+import { type ast, closest, hasErrors } from "../../compiler/index.js";
 import { type Command, onePositional } from "../command.js";
 import { existingFile } from "../files.js";
 import { FileHost } from "../../host/source-host.js";
 import { Exit, UsageError } from "../io.js";
 import { printDiagnostics, summaryLine } from "../report.js";
-import { closest } from "../suggest.js";
 
 const FORMATS = ["mermaid", "dot", "json"] as const;
 
@@ -50,7 +48,7 @@ Exit codes:
     const host = new FileHost();
     if (host.read(file) === undefined) throw new UsageError(`cannot read ${fileArg}`);
 
-    const { compile } = await import("../../compiler/compile.js");
+    const { compile } = await import("../../compiler/index.js");
     const { program, diagnostics } = compile([file], host);
     if (hasErrors(diagnostics)) {
       printDiagnostics(io.stderr, diagnostics, host, io.cwd);
@@ -58,8 +56,8 @@ Exit codes:
       return Exit.errors;
     }
 
-    const own = program.modules.get(file)?.ast.decls.filter((d): d is GraphDecl => d.kind === "GraphDecl") ?? [];
-    let target: GraphDecl;
+    const own = program.modules.get(file)?.ast.decls.filter((d): d is ast.GraphDecl => d.kind === "GraphDecl") ?? [];
+    let target: ast.GraphDecl;
     let targetFile = file;
     const name = args.values.graph;
     if (typeof name === "string") {
@@ -76,13 +74,13 @@ Exit codes:
     else throw new UsageError(`${fileArg} declares ${own.length} graphs; choose one with --graph`, listHint(own));
 
     const text = host.read(targetFile) ?? "";
-    const { graphToDot, graphToJson, graphToMermaid } = await import("../../compiler/analysis/export.js");
+    const { graphToDot, graphToJson, graphToMermaid } = await import("../../compiler/index.js");
     const out = format === "dot" ? graphToDot(target, text) : format === "json" ? JSON.stringify(graphToJson(target, text), null, 2) : graphToMermaid(target, text);
     io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
     return Exit.ok;
   },
 };
 
-function listHint(graphs: GraphDecl[]): string | undefined {
+function listHint(graphs: ast.GraphDecl[]): string | undefined {
   return graphs.length ? `graphs here: ${graphs.map((g) => g.name.name).join(", ")}` : undefined;
 }

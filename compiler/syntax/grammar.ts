@@ -1,13 +1,19 @@
-import { CstParser, type IToken, type TokenType } from "chevrotain";
+import { CstParser, type IToken, type TokenType } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 // A pure CstParser: no embedded actions; every ordered list of body items is wrapped in its own rule
 // (`bodyItem`, `postfixOp`, ...) so that the CST keeps source order; the AST is built by cst-to-ast.ts.
 // Items of a body are separated by newlines or commas, both optional (`sep`).
 
-class AwrGrammar extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
+export class AwrGrammar extends CstParser {
+  /**
+   * `validate`: chevrotain's grammar validations (ambiguities, left recursion, unreachable
+   * alternatives). They cost about a third of building the parser, which every cold `awr` command
+   * that parses pays (docs/performance.md § Cold starts), and they cannot find anything a build
+   * did not: the grammar is fixed. test/compiler/grammar.test.ts builds it validated.
+   */
+  constructor(validate = false) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

@@ -1,4 +1,4 @@
-import { Lexer, createToken, type IToken, type TokenType } from "chevrotain";
+import { Lexer, createToken, type IToken, type TokenType } from "./chevrotain.js";
 
 // Tokens first (chevrotain style). Keywords are *soft*: they belong to the `AnyName` category, so
 // wherever the grammar expects a name (field, property key, member, node name, variable) a keyword
@@ -207,10 +207,17 @@ export const allTokens: TokenType[] = [
   AnyName,
 ];
 
-export const awrLexer = new Lexer(allTokens, {
-  positionTracking: "full",
-  ensureOptimizations: false,
-});
+/**
+ * `validate`: chevrotain's checks of the token definitions (patterns, ambiguities, line
+ * terminators). They are two thirds of building the lexer, paid by every cold `awr` command that
+ * parses (docs/performance.md § Cold starts), and the tokens are fixed at build time:
+ * test/compiler/grammar.test.ts builds the lexer validated.
+ */
+export function makeLexer(validate = false): Lexer {
+  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: !validate });
+}
+
+export const awrLexer = makeLexer();
 
 export interface LexResult {
   tokens: IToken[];

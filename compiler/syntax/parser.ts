@@ -1,4 +1,4 @@
-import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { CstNode, IRecognitionException, IToken, TokenType } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { grammar } from "./grammar.js";

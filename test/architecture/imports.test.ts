@@ -59,21 +59,7 @@ const RULES: Rule[] = [
  * Known violations, each removed by work under way. An entry that no longer matches a forbidden
  * import fails the test: delete it when its import goes.
  */
-const ALLOWED: { file: string; imports: string[]; until: string }[] = [
-  // cli/main.ts imports every command statically, and compiler/index.ts loads the whole compiler
-  // (parser, checker, formatter, lowering): through it, `awr runs` or `awr run plan.awrp` would
-  // load all of it at start-up. These go when main.ts loads commands lazily.
-  ...[
-    ["cli/programs.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/compile.ts", "compiler/semantic/load.ts"]],
-    ["cli/report.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/diagnostics/line-map.ts", "compiler/diagnostics/render.ts", "compiler/semantic/program.ts"]],
-    ["cli/suggest.ts", ["compiler/diagnostics/suggest.ts"]],
-    ["cli/commands/build.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/compile.ts"]],
-    ["cli/commands/check.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/semantic/program.ts", "compiler/syntax/ast.ts", "compiler/compile.ts", "compiler/analysis/cost.ts"]],
-    ["cli/commands/context.ts", ["compiler/compile.ts", "compiler/semantic/load.ts", "compiler/diagnostics/diagnostic.ts"]],
-    ["cli/commands/fmt.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/format/print.ts"]],
-    ["cli/commands/graph.ts", ["compiler/diagnostics/diagnostic.ts", "compiler/syntax/ast.ts", "compiler/compile.ts", "compiler/analysis/export.ts"]],
-  ].map(([file, imports]) => ({ file: file as string, imports: imports as string[], until: "cli/main.ts loading commands lazily" })),
-];
+const ALLOWED: { file: string; imports: string[]; until: string }[] = [];
 
 const FOLDERS = ["compiler", "vm", "ops", "host", "cli", "lsp"];
 

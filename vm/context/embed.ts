@@ -1,8 +1,9 @@
 // Embeddings behind one interface: the OpenAI-compatible `/embeddings` endpoint (through the
 // `openai` SDK, configured like the model gateway) and a local deterministic embedder for offline
 // runs and tests.
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { classify } from "../gateway/errors.js";
+import { loadSdk, loadedSdk } from "../gateway/sdk.js";
 import { VmFailure } from "../types.js";
 
 export interface Embedder {
@@ -134,6 +135,7 @@ export class OpenAIEmbedder implements Embedder {
   async embed(texts: string[], signal: AbortSignal): Promise<number[][]> {
     const where = `embeddings ${this.opts.model}`;
     if (signal.aborted) throw cancelled(where);
+    await loadSdk();
     const client = this.clientOf(where);
     const batch = Math.max(1, this.opts.batchSize ?? 128);
     const timeoutMs = this.opts.timeoutMs ?? 60_000;
@@ -165,7 +167,7 @@ export class OpenAIEmbedder implements Embedder {
     const name = this.opts.apiKeyEnv ?? "OPENAI_API_KEY";
     const apiKey = env[name];
     if (!apiKey) throw new VmFailure({ kind: "auth", message: `${where}: no API key: the environment variable ${name} is not set`, retryable: false });
-    this.client = new OpenAI({ apiKey, baseURL: this.baseURL, maxRetries: 0 });
+    this.client = new (loadedSdk()!.default)({ apiKey, baseURL: this.baseURL, maxRetries: 0 });
     return this.client;
   }
 }

@@ -10,7 +10,8 @@
 // | a response body over the cap (openai.ts `cappedFetch`) | schema     | yes       |
 // | SDK timeout, our per-call timer                        | timeout    | yes       |
 // | the caller's AbortSignal                               | cancelled  | no        |
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { APIError } from "openai";
+import { loadedSdk } from "./sdk.js";
 import { VmFailure, type FailureInfo } from "../types.js";
 
 export interface AbortState {
@@ -28,19 +29,20 @@ export function classify(err: unknown, model: string, abort: AbortState): VmFail
   // An abort wins over whatever it caused: the SDK ends an aborted stream's iteration quietly, which
   // would otherwise look like a truncated stream.
   if (abort.caller.aborted) return fail({ kind: "cancelled", message: `${where}: the call was cancelled`, retryable: false });
-  if (abort.timedOut || err instanceof APIConnectionTimeoutError)
+  const sdk = loadedSdk();
+  if (abort.timedOut || (sdk !== undefined && err instanceof sdk.APIConnectionTimeoutError))
     return fail({ kind: "timeout", message: `${where}: no answer within ${abort.timeoutMs ?? "the SDK's"} ms`, retryable: true });
   if (err instanceof VmFailure) return err;
   const big = tooLargeIn(err);
   if (big !== undefined)
     return fail({ kind: "schema", message: `${where}: the response body is larger than ${big} bytes (the answer limit, with room for JSON escapes); the gateway's limits option raises it (OpenAIGatewayOptions.limits)`, retryable: true });
-  if (err instanceof APIUserAbortError || isAbort(err))
+  if ((sdk !== undefined && err instanceof sdk.APIUserAbortError) || isAbort(err))
     // Aborted, but neither by the caller nor by our timer: treat as a lost connection.
     return fail({ kind: "transport", message: `${where}: the request was aborted`, retryable: true });
-  if (err instanceof APIConnectionError)
+  if (sdk !== undefined && err instanceof sdk.APIConnectionError)
     return fail({ kind: "transport", message: `${where}: connection error: ${causeOf(err)}`, retryable: true });
-  if (err instanceof APIError && typeof err.status === "number") return fromStatus(err.status, err, where);
-  if (err instanceof APIError)
+  if (sdk !== undefined && err instanceof sdk.APIError && typeof err.status === "number") return fromStatus(err.status, err, where);
+  if (sdk !== undefined && err instanceof sdk.APIError)
     // A status-less API error: an error event inside a stream.
     return fail({ kind: "transport", message: `${where}: ${err.message}`, retryable: true });
   if (err instanceof SyntaxError) return fail({ kind: "transport", message: `${where}: malformed response body: ${err.message}`, retryable: true });

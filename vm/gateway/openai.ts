@@ -25,13 +25,14 @@
 //   deprecated `max_tokens` and its reasoning models reject it). `maxTokensParam` overrides.
 // - `timeout_ms` bounds each round-trip, including reading a streamed body: it is both the SDK's
 //   `timeout` and a timer on our own AbortController.
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions/completions.js";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions/completions.js";
 import { VmFailure, type ChatMessage, type Json, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from "../types.js";
 import { costOf, estimateMessages, estimateTokens, type Usage } from "./cost.js";
 import { classify, type AbortState } from "./errors.js";
 import { parseJsonAnswer } from "./json.js";
+import { loadSdk, loadedSdk } from "./sdk.js";
 import { prepareSchema, schemaName, unwrap, type PreparedSchema, type SchemaValidator } from "./structured.js";
 import { Redactor } from "../redact-secrets.js";
 import { MODEL_ANSWER_LIMITS, cappedFetch, describeBreach, textBreachOf, type ValueLimits } from "../limits.js";
@@ -113,6 +114,7 @@ export class OpenAIGateway implements ModelProvider {
   private async answer(req: ModelRequest, signal: AbortSignal, secrets: Redactor): Promise<ModelResponse> {
     if (signal.aborted) throw new VmFailure({ kind: "cancelled", message: `model ${req.model}: the call was cancelled`, retryable: false });
     const baseURL = this.baseUrl(req);
+    await loadSdk();
     const client = this.client(baseURL, this.apiKey(req));
     const prepared = prepareSchema(req.schema);
     const repaired: string[] = [];
@@ -212,7 +214,7 @@ export class OpenAIGateway implements ModelProvider {
       // "Could not parse message into JSON" on a malformed stream chunk); every failure reaches the
       // caller as a classified VmFailure instead.
       // The body is read through a cap, so a hostile endpoint cannot fill the heap before `checkLimits`.
-      c = new OpenAI({ apiKey, baseURL, maxRetries: 0, logLevel: "off", fetch: cappedFetch(bodyCap(this.limits), (max) => new BodyTooLarge(max)) });
+      c = new (loadedSdk()!.default)({ apiKey, baseURL, maxRetries: 0, logLevel: "off", fetch: cappedFetch(bodyCap(this.limits), (max) => new BodyTooLarge(max)) });
       this.clients.set(id, c);
     }
     return c;
