@@ -137,10 +137,14 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
       const field = sym?.decl.kind === "TypeDecl" ? sym.decl.fields.find((f) => f.name.name === use!.field) : undefined;
       return field ? { kind: "field", field, owner: use!.type, role: "field", file: sym!.file, at: id.span } : undefined;
     }
-    // 6. `a.b`: the field of a's record type.
+    // 6. `a.b`: the field of a's record type. In a test, `state.x` is the tested graph's state
+    // field x (the checker types `state` as an anonymous record of those fields).
     if (parent.kind === "Member" && (parent as unknown as A.MemberExpr).name === id) {
       const m = parent as unknown as A.MemberExpr;
       const s = scope();
+      const tested = decl.kind === "TestDecl" && m.object.kind === "Name" && m.object.name === "state" && s.locals.get("state")?.role === "builtin" ? testedGraph(program, file, decl) : undefined;
+      const f = tested && A.graphState(tested.decl).find((x) => x.name.name === id.name);
+      if (f && tested) return { kind: "field", field: f, owner: tested.name, role: "state", file: tested.file, at: id.span };
       const field = fieldOf(s, typeOf(s, m.object), id.name);
       if (field) return field.decl ? { kind: "field", field: field.decl, owner: field.owner, role: "field", file: field.file, at: id.span } : { kind: "expr", expr: m, ty: field.ty, at: id.span };
       return undefined;
@@ -178,6 +182,13 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
     return { kind: "expr", expr: node as unknown as A.Expr, ty: typeOf(s, node as unknown as A.Expr), at: node.span };
   }
   return undefined;
+}
+
+/** The graph a test block runs (`run g(...)`), as the checker finds it: through the test's module scope. */
+function testedGraph(program: CompileResult["program"], file: string, test: A.TestDecl): { decl: A.GraphDecl; name: string; file: string } | undefined {
+  const run = test.stmts.find((s): s is A.TestRun => s.kind === "TestRun");
+  const callee = run?.call.callee.kind === "Name" ? program.scopes.get(file)?.get(run.call.callee.name) : undefined;
+  return callee?.decl.kind === "GraphDecl" ? { decl: callee.decl, name: callee.name, file: callee.file } : undefined;
 }
 
 function localTarget(l: Local, file: string, at: A.Span): Target {
