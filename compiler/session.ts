@@ -18,8 +18,7 @@ import type { GraphDecl, Module } from "./syntax/ast.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import { LineMap } from "./diagnostics/line-map.js";
-import { parse } from "./syntax/parser.js";
-import { reparse, type Parsed } from "./syntax/reparse.js";
+import { fullParse, reparse, type Parsed } from "./syntax/reparse.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
@@ -58,7 +57,7 @@ export class IncrementalParseCache extends ParseCache {
   override get(file: string, text: string): { module: Module; diagnostics: Diagnostic[] } {
     const prev = this.byFile.get(file);
     if (prev && prev.text === text) return prev;
-    const entry = (prev && reparse(file, prev, text)) ?? { text, ...parse(file, text) };
+    const entry = (prev && reparse(file, prev, text)) ?? fullParse(file, text);
     this.byFile.set(file, entry);
     return entry;
   }
