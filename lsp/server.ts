@@ -8,6 +8,7 @@ import { VERSION } from "../compiler/index.js";
 import { FileHost } from "../host/source-host.js";
 import { uriToPath } from "./convert.js";
 import { Workspace, type WorkspaceOptions } from "./workspace.js";
+import { pollDisk } from "./disk-poll.js";
 import { diagnostics } from "./features/diagnostics.js";
 import { hover } from "./features/hover.js";
 import { definition } from "./features/definition.js";
@@ -31,6 +32,12 @@ export interface ServerOptions extends Partial<WorkspaceOptions> {
    * client may override it with `initializationOptions.diagnosticsDelay`.
    */
   diagnosticsDelay?: number;
+  /**
+   * For clients that cannot register file watching: milliseconds between checks of the unopened
+   * files the open programs loaded (default 2000; 0: never). The client may override it with
+   * `initializationOptions.diskPollInterval`. See disk-poll.ts.
+   */
+  diskPollInterval?: number;
 }
 
 /**
@@ -42,6 +49,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const documents = new TextDocuments(TextDocument);
   let delay = options.diagnosticsDelay ?? 150;
   let watchFiles = false;
+  let pollInterval = options.diskPollInterval ?? 2000;
+  let poll: { stop(): void } | undefined;
 
   const guard =
     <P, R>(name: string, fn: (p: P) => R) =>
@@ -55,8 +64,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
+    const init = params.initializationOptions as { diagnosticsDelay?: unknown; diskPollInterval?: unknown } | undefined;
     if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) delay = init.diagnosticsDelay;
+    if (typeof init?.diskPollInterval === "number" && init.diskPollInterval >= 0) pollInterval = init.diskPollInterval;
     watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     // The workspace folders: their files that import a changed or renamed module count even unopened.
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
@@ -85,6 +95,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialized(() => {
     // .awr files, and the modules of js tools (AWR5010/AWR5011 depend on them).
     if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }, { globPattern: "**/*.{mjs,cjs,js}" }] });
+    // Without watching, changed imports on disk are found by polling their mtimes (disk-poll.ts).
+    else if (pollInterval > 0) poll = pollDisk(ws, pollInterval, () => schedule(undefined), (e) => connection.console.error(`awr lsp: internal error in disk poll: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   });
 
   // ---------------------------------------------------------------- diagnostics, debounced
@@ -183,6 +195,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDocumentRangeFormatting(guard("rangeFormatting", (p) => format(p.textDocument.uri)));
 
   connection.onShutdown(() => {
+    poll?.stop();
     if (timer) clearTimeout(timer);
     timer = undefined;
   });

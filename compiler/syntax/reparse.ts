@@ -175,15 +175,27 @@ function shiftedDiagnostic(d: Diagnostic, by: number): Diagnostic {
 
 /** A deep copy of an AST value with every span (`span`, `*Span`) moved by `by`. */
 function shifted<T>(v: T, by: number): T {
-  if (by === 0) return v;
-  if (Array.isArray(v)) return v.map((x: unknown) => shifted(x, by)) as T;
-  if (!v || typeof v !== "object") return v;
+  return by === 0 || !v || typeof v !== "object" ? v : (shift(v as object, by) as T);
+}
+
+// Half a file's declarations are copied on an edit near its top: a plain loop, no entry arrays.
+function shift(v: object, by: number): object {
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      out[i] = x && typeof x === "object" ? shift(x, by) : x;
+    }
+    return out;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if ((k === "span" || k.endsWith("Span")) && x && typeof x === "object" && "start" in x) {
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (!x || typeof x !== "object") out[k] = x;
+    else if ((k === "span" || k.endsWith("Span")) && "start" in x) {
       const sp = x as A.Span;
       out[k] = { start: sp.start + by, end: sp.end + by };
-    } else out[k] = shifted(x, by);
+    } else out[k] = shift(x, by);
   }
-  return out as T;
+  return out;
 }
