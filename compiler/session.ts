@@ -18,7 +18,7 @@ import type { GraphDecl, Module } from "./syntax/ast.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import { LineMap } from "./diagnostics/line-map.js";
-import { fullParse, reparse, type Parsed } from "./syntax/reparse.js";
+import { fullParse, originOf, reparse, type Parsed } from "./syntax/reparse.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
@@ -236,12 +236,41 @@ export class Session {
       this.analysisStats.reused++;
       return hit.diagnostics;
     }
+    // A graph after an edit in its file is a moved copy of one analysed before: when everything that
+    // analysis read still holds, its diagnostics hold too, moved with the graph (reads name other
+    // declarations by identity, so a graph that reads a declaration that moved too is analysed again).
+    let from: GraphDecl = d;
+    let by = 0;
+    for (let o = originOf(from); o?.from.kind === "GraphDecl"; o = originOf(from)) {
+      from = o.from;
+      by += o.by;
+      const before = this.analyses.get(from)?.find((k) => sameClassifierHooks(k.hooks, hooks) && readsHold(k.reads, program));
+      if (!before) continue;
+      this.analysisStats.reused++;
+      const diagnostics = before.diagnostics.map((x) => moved(x, file, from.span, by));
+      this.analyses.set(d, [{ reads: before.reads, hooks, diagnostics }, ...kept].slice(0, 4));
+      return diagnostics;
+    }
     this.analysisStats.analysed++;
     const { view, reads } = recordingProgram(program);
     const diagnostics = [...analyzeGraph(view, file, d), ...costDiagnostics(view, file, d, { hooks })];
     this.analyses.set(d, [{ reads, hooks, diagnostics }, ...kept].slice(0, 4));
     return diagnostics;
   }
+}
+
+/** `d` with the places inside `span` of `file` (the graph it is about) moved by `by`. */
+function moved(d: Diagnostic, file: string, span: { start: number; end: number }, by: number): Diagnostic {
+  if (by === 0) return d;
+  const inside = (f: string, s: { start: number; end: number }) => f === file && s.start >= span.start && s.end <= span.end;
+  const move = (s: { start: number; end: number }) => ({ start: s.start + by, end: s.end + by });
+  const out: Diagnostic = { ...d, span: inside(d.file, d.span) ? move(d.span) : d.span };
+  if (d.related) out.related = d.related.map((r) => (inside(r.file, r.span) ? { ...r, span: move(r.span) } : r));
+  if (d.fixes)
+    out.fixes = d.fixes.map((f) =>
+      f.kind === "insert" ? (inside(d.file, { start: f.offset, end: f.offset }) ? { ...f, offset: f.offset + by } : f) : inside(d.file, f.span) ? { ...f, span: move(f.span) } : f,
+    );
+  return out;
 }
 
 /**

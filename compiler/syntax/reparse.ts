@@ -60,6 +60,19 @@ export function fullParse(file: string, text: string): Parsed {
 
 const DECL_STARTS = new Set(T.declarationKeywords);
 
+/**
+ * A declaration after the edit is a copy of the old one with its spans moved; this says of which,
+ * and by how much. The copy is the same text at another offset, so an analysis that depends only on
+ * the declaration's syntax and on what it read of the program can be reused moved (the session
+ * does so for graph analyses). A copy whose docs changed has no origin.
+ */
+const origins = new WeakMap<A.Decl, { from: A.Decl; by: number }>();
+
+/** The declaration `d` was moved from by a reparse, and by how much; undefined for a parsed one. */
+export function originOf(d: A.Decl): { from: A.Decl; by: number } | undefined {
+  return origins.get(d);
+}
+
 /** The parse of `text` from the parse of `prev.text`, or undefined when only a full parse will do. */
 export function reparse(file: string, prev: Parsed, text: string): Parsed | undefined {
   const old = prev.text;
@@ -116,7 +129,11 @@ export function reparse(file: string, prev: Parsed, text: string): Parsed | unde
     const doc = docBefore(lo, comments, text);
     if (doc !== undefined) head.doc = doc;
   }
-  const tail = m.decls.filter(after).map((d) => shifted(d, delta));
+  const tail = m.decls.filter(after).map((d) => {
+    const moved = shifted(d, delta);
+    if (moved !== d) origins.set(moved, { from: d, by: delta });
+    return moved;
+  });
   // The first declaration after the region: its docs lie inside the region.
   if (tail[0]) {
     const d = tail[0];
