@@ -13,6 +13,11 @@
 //   completion   at 3 positions (member after `.` in a hole, a model after `model:`, a field after `!.`)
 //   hover        at 4 positions (a type, a prompt in `run`, a record field, a state field)
 //
+//   broken       an edit that makes a syntax error (the `}` closing a node deleted, mid-file) and the
+//                edit that mends it (the `}` typed again), alternately: the diagnostics that follow
+//                each, and completion right after the error-making edit (what typing looks like:
+//                most keystrokes leave the text broken for a moment)
+//
 // Completion and hover are measured twice: "steady" (no edit since the last request: the program is
 // cached) and "after edit" (a didChange immediately before the request, as when typing: the request
 // pays for what the edit invalidated — re-parse and re-load for completion, plus the re-check of the
@@ -273,6 +278,19 @@ async function edit() {
   });
 }
 
+// The error: the `}` that closes a node in the middle graph, deleted and typed again.
+const BREAK_AT = posOf("-> triage }", mid(graphCount), 10);
+let broken = false;
+async function breakOrMend() {
+  version++;
+  broken = !broken;
+  const end = broken ? { line: BREAK_AT.line, character: BREAK_AT.character + 1 } : BREAK_AT;
+  await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+    textDocument: { uri: MAIN_URI, version },
+    contentChanges: [{ range: { start: BREAK_AT, end }, text: broken ? "" : "}" }],
+  });
+}
+
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -303,6 +321,29 @@ async function afterEdit(type, position) {
   return ms;
 }
 
+/** Diagnostics after an edit that makes the error (`make`) or mends it; the other edit is not timed. */
+async function brokenDiagnostics(make) {
+  if (broken === make) {
+    const p = nextPublish();
+    await breakOrMend();
+    await p;
+  }
+  const p = nextPublish();
+  const t0 = now();
+  await breakOrMend();
+  await p;
+  return now() - t0;
+}
+/** Completion right after the error-making edit; the text is mended again before the next sample. */
+async function completionWhileBroken(position) {
+  if (broken) await brokenDiagnostics(false);
+  const p = nextPublish();
+  await breakOrMend();
+  const ms = await request(CompletionRequest.type, position);
+  await p;
+  return ms;
+}
+
 async function sample(label, fn) {
   for (let i = 0; i < WARMUP; i++) await fn(i);
   const times = [];
@@ -316,6 +357,10 @@ results.push(await sample("completion, steady", (i) => request(CompletionRequest
 results.push(await sample("completion, after edit", (i) => afterEdit(CompletionRequest.type, COMPLETIONS[i % COMPLETIONS.length][1])));
 results.push(await sample("hover, steady", (i) => request(HoverRequest.type, HOVERS[i % HOVERS.length][1])));
 results.push(await sample("hover, after edit", (i) => afterEdit(HoverRequest.type, HOVERS[i % HOVERS.length][1])));
+results.push(await sample("diagnostics, error made", () => brokenDiagnostics(true)));
+results.push(await sample("diagnostics, error mended", () => brokenDiagnostics(false)));
+results.push(await sample("completion, while broken", (i) => completionWhileBroken(COMPLETIONS[i % COMPLETIONS.length][1])));
+if (broken) await brokenDiagnostics(false);
 
 async function stop() {
   try {
@@ -334,6 +379,9 @@ const verdicts = [
   ["completion", results[2], TARGETS.completion],
   ["hover", results[4], TARGETS.hover],
   ["diagnostics", results[0], TARGETS.diagnostics],
+  ["diagnostics (error made)", results[5], TARGETS.diagnostics],
+  ["diagnostics (error mended)", results[6], TARGETS.diagnostics],
+  ["completion (while broken)", results[7], TARGETS.completion],
 ].map(([what, r, target]) => ({ what, measured: r.label, p95: r.p95, target, pass: r.p95 <= target }));
 const pass = verdicts.every((v) => v.pass);
 

@@ -22,14 +22,15 @@ export { VERSION } from "./version.js";
 export * as ast from "./syntax/ast.js";
 
 // For the language server (lsp/): the pieces of the language its features look at — the
-// vocabulary's docs (language/), the scopes per declaration kind, the expression checker that
-// types a position. Exported deliberately; lsp/ imports nothing else of the compiler.
+// vocabulary's docs (language/), the scopes per declaration kind, and the query of what a position
+// sees and of the types there (`scopeAt`; the checker's internals stay inside). Exported
+// deliberately; lsp/ imports nothing else of the compiler.
 export { lex } from "./syntax/lexer.js";
 export * as lexer from "./syntax/lexer.js";
 export { parseExpressionAt } from "./syntax/parser.js";
 export { formatSource, formatOptionsOf, type FormatOptions } from "./format/print.js";
-export { BUILTIN_TYPE_NAMES, kindWord, CheckContext } from "./semantic/scope.js";
-export { ExprChecker, type Env } from "./semantic/expr.js";
+export { BUILTIN_TYPE_NAMES, kindWord } from "./semantic/scope.js";
+export { scopeAt, type Scope, type Local } from "./scope-at.js";
 export { BUILTINS, BUILTIN_FORMS, builtinForm, builtinSignature } from "./language/builtins.js";
 export * as props from "./language/props.js";
 export * as scopes from "./language/scopes.js";

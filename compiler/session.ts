@@ -18,15 +18,14 @@ import type { GraphDecl, Module } from "./syntax/ast.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { dedupeDiagnostics as dedupe, sortDiagnostics } from "./diagnostics/diagnostic.js";
 import { LineMap } from "./diagnostics/line-map.js";
-import { parse } from "./syntax/parser.js";
-import { reparse, type Parsed } from "./syntax/reparse.js";
+import { fullParse, originOf, reparse, type Parsed } from "./syntax/reparse.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
 import { readsHold, recordingProgram, type Reads } from "./semantic/reuse.js";
 import { checkJsModules } from "./semantic/js-modules.js";
 import { checkProjectPaths } from "./semantic/project-paths.js";
-import { analyzeGraph, costDiagnostics } from "./analysis/index.js";
+import { analyzeGraph, classifierHooks, costDiagnostics, sameClassifierHooks, type ClassifierHook } from "./analysis/index.js";
 
 /**
  * The program of some entries as of the session's texts: what `compile` reports (without a plan).
@@ -58,7 +57,7 @@ export class IncrementalParseCache extends ParseCache {
   override get(file: string, text: string): { module: Module; diagnostics: Diagnostic[] } {
     const prev = this.byFile.get(file);
     if (prev && prev.text === text) return prev;
-    const entry = (prev && reparse(file, prev, text)) ?? { text, ...parse(file, text) };
+    const entry = (prev && reparse(file, prev, text)) ?? fullParse(file, text);
     this.byFile.set(file, entry);
     return entry;
   }
@@ -71,7 +70,7 @@ export class Session {
   /** Per-module check results, reused while nothing they read changes (incremental sessions only). */
   readonly checks: CheckCache | undefined;
   /** Per-graph analysis, reused the same way. */
-  private readonly analyses = new WeakMap<GraphDecl, { reads: Reads; diagnostics: Diagnostic[] }[]>();
+  private readonly analyses = new WeakMap<GraphDecl, { reads: Reads; hooks: readonly ClassifierHook[]; diagnostics: Diagnostic[] }[]>();
   readonly analysisStats = { analysed: 0, reused: 0 };
   private diskHost: SourceHost;
   /** The disk host, or (once a text is set) the disk host with the texts over it. */
@@ -90,7 +89,7 @@ export class Session {
     const incremental = opts.incremental ?? true;
     this.parses = opts.parses ?? (incremental ? new IncrementalParseCache() : new ParseCache());
     this.checks = incremental ? new CheckCache() : undefined;
-    this.host = this.diskHost = disk();
+    this.host = this.diskHost = remembered(disk());
   }
 
   /** Sets (or, with undefined, drops) the text of a file. */
@@ -108,7 +107,7 @@ export class Session {
 
   /** Files changed on disk: forget what was read from it. */
   diskChanged(): void {
-    this.diskHost = this.disk();
+    this.diskHost = remembered(this.disk());
     this.host = this.texts.size ? overlay(this.diskHost, this.texts) : this.diskHost;
     this.generation++;
   }
@@ -227,18 +226,78 @@ export class Session {
   /** One graph's analysis; in an incremental session, reused while its node and what it read are unchanged. */
   private graphAnalysis(program: Program, file: string, d: GraphDecl): Diagnostic[] {
     if (!this.checks) return [...analyzeGraph(program, file, d), ...costDiagnostics(program, file, d)];
+    // The program-wide part of the cost bound (the policy hooks that call classifier prompts),
+    // computed once per program from the real one: through the recording view it would make every
+    // graph's analysis depend on every declaration, and no edit would let one be reused.
+    const hooks = classifierHooks(program);
     const kept = this.analyses.get(d) ?? [];
-    const hit = kept.find((k) => readsHold(k.reads, program));
+    const hit = kept.find((k) => sameClassifierHooks(k.hooks, hooks) && readsHold(k.reads, program));
     if (hit) {
       this.analysisStats.reused++;
       return hit.diagnostics;
     }
+    // A graph after an edit in its file is a moved copy of one analysed before: when everything that
+    // analysis read still holds, its diagnostics hold too, moved with the graph (reads name other
+    // declarations by identity, so a graph that reads a declaration that moved too is analysed again).
+    let from: GraphDecl = d;
+    let by = 0;
+    for (let o = originOf(from); o?.from.kind === "GraphDecl"; o = originOf(from)) {
+      from = o.from;
+      by += o.by;
+      const before = this.analyses.get(from)?.find((k) => sameClassifierHooks(k.hooks, hooks) && readsHold(k.reads, program));
+      if (!before) continue;
+      this.analysisStats.reused++;
+      const diagnostics = before.diagnostics.map((x) => moved(x, file, from.span, by));
+      this.analyses.set(d, [{ reads: before.reads, hooks, diagnostics }, ...kept].slice(0, 4));
+      return diagnostics;
+    }
     this.analysisStats.analysed++;
     const { view, reads } = recordingProgram(program);
-    const diagnostics = [...analyzeGraph(view, file, d), ...costDiagnostics(view, file, d)];
-    this.analyses.set(d, [{ reads, diagnostics }, ...kept].slice(0, 4));
+    const diagnostics = [...analyzeGraph(view, file, d), ...costDiagnostics(view, file, d, { hooks })];
+    this.analyses.set(d, [{ reads, hooks, diagnostics }, ...kept].slice(0, 4));
     return diagnostics;
   }
+}
+
+/** `d` with the places inside `span` of `file` (the graph it is about) moved by `by`. */
+function moved(d: Diagnostic, file: string, span: { start: number; end: number }, by: number): Diagnostic {
+  if (by === 0) return d;
+  const inside = (f: string, s: { start: number; end: number }) => f === file && s.start >= span.start && s.end <= span.end;
+  const move = (s: { start: number; end: number }) => ({ start: s.start + by, end: s.end + by });
+  const out: Diagnostic = { ...d, span: inside(d.file, d.span) ? move(d.span) : d.span };
+  if (d.related) out.related = d.related.map((r) => (inside(r.file, r.span) ? { ...r, span: move(r.span) } : r));
+  if (d.fixes)
+    out.fixes = d.fixes.map((f) =>
+      f.kind === "insert" ? (inside(d.file, { start: f.offset, end: f.offset }) ? { ...f, offset: f.offset + by } : f) : inside(d.file, f.span) ? { ...f, span: move(f.span) } : f,
+    );
+  return out;
+}
+
+/**
+ * `disk` with its answers about paths (project root, real path, allowed directories) kept: the
+ * project-root checks of every analysis (AWR2013 in load.ts, AWR5013 in project-paths.ts) ask them,
+ * a file-system host answers with file-system calls, and they do not change while the disk does
+ * not — `diskChanged` makes a new host. So an edit that adds no import, js tool or context path
+ * asks the disk nothing. Inherits every other method, as `overlay` does.
+ */
+function remembered(disk: SourceHost): SourceHost {
+  const host = Object.create(disk) as SourceHost;
+  const memo = (ask: (key: string) => string) => {
+    const kept = new Map<string, string>();
+    return (key: string) => {
+      let v = kept.get(key);
+      if (v === undefined) kept.set(key, (v = ask.call(disk, key)));
+      return v;
+    };
+  };
+  if (disk.projectRoot) host.projectRoot = memo(disk.projectRoot);
+  if (disk.realpath) host.realpath = memo(disk.realpath);
+  if (disk.allowedPaths) {
+    let allowed: readonly string[] | undefined;
+    const ask = disk.allowedPaths;
+    host.allowedPaths = () => (allowed ??= ask.call(disk));
+  }
+  return host;
 }
 
 /**

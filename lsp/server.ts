@@ -8,6 +8,7 @@ import { VERSION } from "../compiler/index.js";
 import { FileHost } from "../host/source-host.js";
 import { uriToPath } from "./convert.js";
 import { Workspace, type WorkspaceOptions } from "./workspace.js";
+import { pollDisk } from "./disk-poll.js";
 import { diagnostics } from "./features/diagnostics.js";
 import { hover } from "./features/hover.js";
 import { definition } from "./features/definition.js";
@@ -31,6 +32,12 @@ export interface ServerOptions extends Partial<WorkspaceOptions> {
    * client may override it with `initializationOptions.diagnosticsDelay`.
    */
   diagnosticsDelay?: number;
+  /**
+   * For clients that cannot register file watching: milliseconds between checks of the unopened
+   * files the open programs loaded (default 2000; 0: never). The client may override it with
+   * `initializationOptions.diskPollInterval`. See disk-poll.ts.
+   */
+  diskPollInterval?: number;
 }
 
 /**
@@ -40,18 +47,27 @@ export interface ServerOptions extends Partial<WorkspaceOptions> {
 export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
   const ws = new Workspace({ disk: options.disk ?? (() => new FileHost()) });
   const documents = new TextDocuments(TextDocument);
-  const settings: Settings = { delay: options.diagnosticsDelay ?? 150, watchFiles: false };
+  const settings: Settings = { delay: options.diagnosticsDelay ?? 150, watchFiles: false, pollInterval: options.diskPollInterval ?? 2000 };
   const guard = guardWith(connection);
+  const publisher = diagnosticsPublisher(connection, ws, guard, () => settings.delay);
+  let poll: { stop(): void } | undefined;
 
   connection.onInitialize((params) => initialize(ws, settings, params));
   connection.onInitialized(() => {
     // .awr files, and the modules of js tools (AWR5010/AWR5011 depend on them).
     if (settings.watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.awr" }, { globPattern: "**/*.{mjs,cjs,js}" }] });
+    // Without watching, changed imports on disk are found by polling their mtimes (disk-poll.ts).
+    else if (settings.pollInterval > 0) {
+      const onError = (e: unknown) => connection.console.error(`awr lsp: internal error in disk poll: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      poll = pollDisk(ws, settings.pollInterval, () => publisher.schedule(undefined), onError);
+    }
   });
-  const publisher = diagnosticsPublisher(connection, ws, guard, () => settings.delay);
   syncDocuments(connection, documents, ws, publisher.schedule);
   registerRequests(connection, documents, ws, guard);
-  connection.onShutdown(publisher.cancel);
+  connection.onShutdown(() => {
+    poll?.stop();
+    publisher.cancel();
+  });
 
   documents.listen(connection);
   return { workspace: ws };
@@ -63,6 +79,8 @@ interface Settings {
   delay: number;
   /** Whether the client registers file watchers dynamically. */
   watchFiles: boolean;
+  /** Milliseconds between disk polls for clients that cannot watch (0: never). */
+  pollInterval: number;
 }
 
 /** Wraps a handler so that an exception is logged to the client and the request answers null. */
@@ -80,8 +98,9 @@ function guardWith(connection: Connection): Guard {
 }
 
 function initialize(ws: Workspace, settings: Settings, params: InitializeParams): InitializeResult {
-  const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
+  const init = params.initializationOptions as { diagnosticsDelay?: unknown; diskPollInterval?: unknown } | undefined;
   if (typeof init?.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0) settings.delay = init.diagnosticsDelay;
+  if (typeof init?.diskPollInterval === "number" && init.diskPollInterval >= 0) settings.pollInterval = init.diskPollInterval;
   settings.watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
   // The workspace folders: their files that import a changed or renamed module count even unopened.
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);

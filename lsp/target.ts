@@ -3,9 +3,8 @@
 // through the checker's field references), a graph node, an enum
 // member, a property key or attribute (docs only), or an expression (its type). Hover, definition
 // and references all start here.
-import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_FUNCTIONS, builtinSignature, type CompileResult, type Sym } from "../compiler/index.js";
+import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_FUNCTIONS, builtinSignature, scopeAt, type CompileResult, type Local, type Scope, type Sym } from "../compiler/index.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
-import { type Local, type Scope, scopeAt, typeOf } from "./scope-at.js";
 
 const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS]);
 
@@ -137,11 +136,15 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
       const field = sym?.decl.kind === "TypeDecl" ? sym.decl.fields.find((f) => f.name.name === use!.field) : undefined;
       return field ? { kind: "field", field, owner: use!.type, role: "field", file: sym!.file, at: id.span } : undefined;
     }
-    // 6. `a.b`: the field of a's record type.
+    // 6. `a.b`: the field of a's record type. In a test, `state.x` is the tested graph's state
+    // field x (the checker types `state` as an anonymous record of those fields).
     if (parent.kind === "Member" && (parent as unknown as A.MemberExpr).name === id) {
       const m = parent as unknown as A.MemberExpr;
       const s = scope();
-      const field = fieldOf(s, typeOf(s, m.object), id.name);
+      const tested = decl.kind === "TestDecl" && m.object.kind === "Name" && m.object.name === "state" && s.locals.get("state")?.role === "builtin" ? testedGraph(program, file, decl) : undefined;
+      const f = tested && A.graphState(tested.decl).find((x) => x.name.name === id.name);
+      if (f && tested) return { kind: "field", field: f, owner: tested.name, role: "state", file: tested.file, at: id.span };
+      const field = fieldOf(s, s.typeOf(m.object), id.name);
       if (field) return field.decl ? { kind: "field", field: field.decl, owner: field.owner, role: "field", file: field.file, at: id.span } : { kind: "expr", expr: m, ty: field.ty, at: id.span };
       return undefined;
     }
@@ -175,9 +178,16 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
   // 9. Any other expression: its type.
   if (isExpr(node)) {
     const s = scope();
-    return { kind: "expr", expr: node as unknown as A.Expr, ty: typeOf(s, node as unknown as A.Expr), at: node.span };
+    return { kind: "expr", expr: node as unknown as A.Expr, ty: s.typeOf(node as unknown as A.Expr), at: node.span };
   }
   return undefined;
+}
+
+/** The graph a test block runs (`run g(...)`), as the checker finds it: through the test's module scope. */
+function testedGraph(program: CompileResult["program"], file: string, test: A.TestDecl): { decl: A.GraphDecl; name: string; file: string } | undefined {
+  const run = test.stmts.find((s): s is A.TestRun => s.kind === "TestRun");
+  const callee = run?.call.callee.kind === "Name" ? program.scopes.get(file)?.get(run.call.callee.name) : undefined;
+  return callee?.decl.kind === "GraphDecl" ? { decl: callee.decl, name: callee.name, file: callee.file } : undefined;
 }
 
 function localTarget(l: Local, file: string, at: A.Span): Target {
@@ -193,20 +203,20 @@ function isExpr(n: AnyNode): boolean {
 
 /** The field `name` of a value of type `t` (through `?`), with its declaration when it has one. */
 export function fieldOf(scope: Scope, t: Ty.Ty, name: string): { ty: Ty.Ty; decl?: A.Field; owner: string; file: string } | undefined {
-  const r = scope.ctx.resolve(Ty.nonNull(t, scope.ctx));
+  const r = scope.resolve(t);
   if (r.k !== "record") return undefined;
   const f = r.fields.find((x) => x.name === name);
   if (!f) return undefined;
-  const sym = r.name ? scope.ctx.program.globals.get(r.name) : undefined;
+  const sym = r.name ? scope.program.globals.get(r.name) : undefined;
   const decl = sym?.decl.kind === "TypeDecl" ? sym.decl.fields.find((x) => x.name.name === name) : undefined;
   return { ty: f.ty, owner: r.name ?? "", file: sym?.file ?? scope.file, ...(decl ? { decl } : {}) };
 }
 
 /** Fields of a record type (through `?`), each with its declaration when it has one. */
 export function fieldsOf(scope: Scope, t: Ty.Ty): { name: string; ty: Ty.Ty; decl?: A.Field; file: string }[] {
-  const r = scope.ctx.resolve(Ty.nonNull(t, scope.ctx));
+  const r = scope.resolve(t);
   if (r.k !== "record") return [];
-  const sym = r.name ? scope.ctx.program.globals.get(r.name) : undefined;
+  const sym = r.name ? scope.program.globals.get(r.name) : undefined;
   return r.fields.map((f) => {
     const decl = sym?.decl.kind === "TypeDecl" ? sym.decl.fields.find((x) => x.name.name === f.name) : undefined;
     return { name: f.name, ty: f.ty, file: sym?.file ?? scope.file, ...(decl ? { decl } : {}) };

@@ -120,12 +120,24 @@ function dedupe(xs: string[]): string[] {
 
 // ---------------------------------------------------------------- entry points
 
-export function graphCost(program: Program, graph: GraphDecl): CostBound {
-  return graphCostDetail(program, graph).total;
+/**
+ * What a caller may pass in that the walk would otherwise compute from the whole program: the
+ * classifier hooks (`classifierHooks(program)`), and the file that declares the graph. The
+ * incremental session computes the hooks once per program, not once per graph, and reads them
+ * from the real program rather than through its recording view — a walk over every declaration
+ * would make every graph's analysis depend on every declaration (compiler/session.ts).
+ */
+export interface CostOptions {
+  hooks?: readonly ClassifierHook[];
+  file?: string;
 }
 
-export function graphCostDetail(program: Program, graph: GraphDecl): GraphCostDetail {
-  const d = new CostContext(program).graph(graph);
+export function graphCost(program: Program, graph: GraphDecl, opts: CostOptions = {}): CostBound {
+  return graphCostDetail(program, graph, opts).total;
+}
+
+export function graphCostDetail(program: Program, graph: GraphDecl, opts: CostOptions = {}): GraphCostDetail {
+  const d = new CostContext(program, opts.hooks ?? classifierHooks(program)).graph(graph, opts.file);
   return { ...d, total: representable(d.total), nodes: d.nodes.map((n) => ({ ...n, each: representable(n.each), total: representable(n.total) })) };
 }
 
@@ -139,8 +151,8 @@ function representable(c: CostBound): CostBound {
 }
 
 /** AWR7001 (info) when a graph's bound is unbounded, naming the reasons. */
-export function costDiagnostics(program: Program, file: string, graph: GraphDecl): Diagnostic[] {
-  const c = graphCost(program, graph);
+export function costDiagnostics(program: Program, file: string, graph: GraphDecl, opts: Omit<CostOptions, "file"> = {}): Diagnostic[] {
+  const c = graphCost(program, graph, { ...opts, file });
   if (isBounded(c)) return [];
   const parts = [c.modelCalls === null && "model calls", c.tokens === null && "tokens", c.usd === null && "USD"].filter(Boolean);
   return [
@@ -190,7 +202,7 @@ interface ChainModel {
 }
 
 /** A policy hook whose rules call classifier prompts, with those prompts. */
-interface ClassifierHook {
+export interface ClassifierHook {
   hook: PolicyHook;
   prompts: { file: string; decl: PromptDecl }[];
 }
@@ -198,10 +210,10 @@ interface ClassifierHook {
 class CostContext {
   private readonly graphs: GraphDecl[] = [];
   private readonly agents: string[] = [];
-  private readonly hooks: ClassifierHook[];
-  constructor(private readonly program: Program) {
-    this.hooks = classifierHooks(program);
-  }
+  constructor(
+    private readonly program: Program,
+    private readonly hooks: readonly ClassifierHook[],
+  ) {}
 
   /** The classifier prompts' bound at one call of `target` named `name` (tags: a tool's). */
   private policyCost(phaseTarget: PolicyHook["target"], name: string, tags: string[] = []): CostBound {
@@ -231,11 +243,11 @@ class CostContext {
     return ps?.decl.kind === "PromptDecl" ? prefixed(this.prompt(ps.file, ps.decl), `the summary of context ${contextName}`) : ZERO_COST;
   }
 
-  graph(graph: GraphDecl): GraphCostDetail {
+  graph(graph: GraphDecl, declaredIn?: string): GraphCostDetail {
     const name = graph.name.name;
     this.graphs.push(graph);
     try {
-      const file = fileOf(this.program, graph);
+      const file = declaredIn ?? fileOf(this.program, graph);
       const runs = maxRuns(buildGraphModel(graph), graphConditions(this.program, file, graph));
       const nodes: NodeCost[] = [];
       let total = ZERO_COST;
@@ -503,8 +515,30 @@ function toolTags(t: Decl & { props: Property[] }): string[] {
   return items.map((e) => printExpr(e)).filter((x) => x !== "");
 }
 
-/** Every policy hook of the program whose rules call prompts (classifiers), with those prompts. */
-function classifierHooks(program: Program): ClassifierHook[] {
+const hooksOf = new WeakMap<Program, ClassifierHook[]>();
+
+/**
+ * Every policy hook of the program whose rules call prompts (classifiers), with those prompts.
+ * Computed once per program (every graph's bound needs it; computing it per graph made a check of
+ * a program with G graphs and D declarations cost G × D).
+ */
+export function classifierHooks(program: Program): ClassifierHook[] {
+  let out = hooksOf.get(program);
+  if (!out) hooksOf.set(program, (out = findClassifierHooks(program)));
+  return out;
+}
+
+/** Two answers of `classifierHooks` that a cost walk cannot tell apart: the same hooks calling the same prompts. */
+export function sameClassifierHooks(a: readonly ClassifierHook[], b: readonly ClassifierHook[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((h, i) => {
+    const o = b[i]!;
+    return h.hook === o.hook && h.prompts.length === o.prompts.length && h.prompts.every((p, j) => p.decl === o.prompts[j]!.decl && p.file === o.prompts[j]!.file);
+  });
+}
+
+function findClassifierHooks(program: Program): ClassifierHook[] {
   const out: ClassifierHook[] = [];
   for (const sym of program.globals.values()) {
     if (sym.decl.kind !== "PolicyDecl") continue;

@@ -58,7 +58,9 @@ export function analyzeGraph(program: Program, file: string, graph: GraphDecl): 
   checkCycles(file, model, out);
   const conditions = graphConditions(program, file, graph);
   const steps = supersteps(model, { conditions });
-  const text = program.modules.get(file)?.lines.text ?? "";
+  // Read only when a fix needs an indent: reading the module's text makes the analysis depend on
+  // the whole file, so the incremental session could not reuse it after an edit elsewhere in it.
+  const text = () => program.modules.get(file)?.lines.text ?? "";
   checkEnds(file, model, text, out);
   checkOpenConditions(file, model, graphConditions(program, file, graph, "declared"), text, out);
   if (!unknownNames) checkReachability(file, model, steps, out);
@@ -188,11 +190,11 @@ function sourceText(e: EdgeDecl): string {
 }
 
 /** AWR4012: every node needs an outgoing edge (an `on error` route is not one). */
-function checkEnds(file: string, model: GraphModel, text: string, out: Diagnostic[]): void {
+function checkEnds(file: string, model: GraphModel, text: () => string, out: Diagnostic[]): void {
   const sources = new Set(graphEdges(model.graph).flatMap((e) => e.from.map((i) => i.name)));
   for (const [name, node] of model.nodes) {
     if (sources.has(name)) continue;
-    const indent = indentAt(text, node.span.start);
+    const indent = indentAt(text(), node.span.start);
     out.push(
       diag("AWR4012", file, node.name.span, `node "${name}" has no outgoing edge: say where the run goes after it, e.g. \`edge ${name} -> end\``, {
         fixes: [{ kind: "insert", offset: node.span.end, text: `\n${indent}edge ${name} -> end`, title: `Add \`edge ${name} -> end\`` }],
@@ -202,7 +204,7 @@ function checkEnds(file: string, model: GraphModel, text: string, out: Diagnosti
 }
 
 /** AWR4013: `when` edges that can all be false, with nothing to take then. */
-function checkOpenConditions(file: string, model: GraphModel, conditions: ConditionContext, text: string, out: Diagnostic[]): void {
+function checkOpenConditions(file: string, model: GraphModel, conditions: ConditionContext, text: () => string, out: Diagnostic[]): void {
   for (const g of model.groups) {
     const whens = g.edges.filter((e) => e.kind === "when");
     if (!whens.length || g.edges.some((e) => e.kind !== "when")) continue;
@@ -219,7 +221,7 @@ function checkOpenConditions(file: string, model: GraphModel, conditions: Condit
         file,
         last.span,
         `the conditions of the edges leaving ${g.from.length === 1 ? `"${from}"` : from} can all be false${spent}, and no \`otherwise\` edge leaves it: the branch would stop there. Add \`edge ${from} -> end otherwise\` or cover every case`,
-        { fixes: [{ kind: "insert", offset: last.span.end, text: `\n${indentAt(text, last.span.start)}edge ${from} -> end otherwise`, title: "Add an `otherwise` edge to `end`" }] },
+        { fixes: [{ kind: "insert", offset: last.span.end, text: `\n${indentAt(text(), last.span.start)}edge ${from} -> end otherwise`, title: "Add an `otherwise` edge to `end`" }] },
       ),
     );
   }

@@ -7,7 +7,7 @@ import { analyzeGraph } from "./graph.js";
 export { analyzeGraph } from "./graph.js";
 export * from "./graph-model.js";
 export { fieldReducer, nodeWrites, type Reducer } from "./graph.js";
-export { graphCost, graphCostDetail, costDiagnostics, explainCost, formatCost, type CostBound, type GraphCostDetail, type NodeCost } from "./cost.js";
+export { graphCost, graphCostDetail, costDiagnostics, explainCost, formatCost, classifierHooks, sameClassifierHooks, type ClassifierHook, type CostBound, type CostOptions, type GraphCostDetail, type NodeCost } from "./cost.js";
 export { graphToMermaid, graphToDot } from "./export.js";
 
 /** Every graph of every module: the graph checks, then AWR7001 where the cost is unbounded. */

@@ -15,6 +15,7 @@ import {
   TOOL_IMPL_KINDS,
   BUILTINS,
   parseExpressionAt,
+  scopeAt,
   type ModuleInfo,
   type Program,
   type Sym,
@@ -23,7 +24,6 @@ import { declAt, pathAt } from "../ast-path.js";
 import { completionContext, type Slot } from "../completion-context.js";
 import { toOffset, toPosition, uriToPath } from "../convert.js";
 import { fieldText, signature } from "../describe.js";
-import { scopeAt, typeOf } from "../scope-at.js";
 import { fieldsOf, propsOf } from "../target.js";
 import type { Workspace } from "../workspace.js";
 
@@ -143,7 +143,7 @@ function itemsFor(slot: Slot, program: Program, module: ModuleInfo, offset: numb
     case "member": {
       const s = scope();
       const expr = parseExpressionAt(file, slot.receiver, slot.receiverStart, []);
-      const t = typeOf(s, expr);
+      const t = s.typeOf(expr);
       return fieldsOf(s, t).map((f) => {
         const item: CompletionItem = { label: f.name, kind: CompletionItemKind.Field, detail: f.decl ? fieldText(f.decl, program.modules.get(f.file)?.text ?? "") : `${f.name}: ${Ty.show(f.ty)}` };
         if (f.decl?.doc) item.documentation = md(f.decl.doc);

@@ -6,10 +6,9 @@
 // builtins, the standard library, and any rename whose edited text would no longer parse.
 import type { PrepareRenameParams, Range, RenameParams, TextEdit, WorkspaceEdit } from "vscode-languageserver/node";
 import { ResponseError, ErrorCodes } from "vscode-languageserver/node";
-import { ast as A, BUILTIN_TYPE_NAMES, kindWord, parse, type CompileResult, type Program } from "../../compiler/index.js";
+import { ast as A, BUILTIN_TYPE_NAMES, kindWord, parse, scopeAt, type CompileResult, type Program } from "../../compiler/index.js";
 import { pathAt } from "../ast-path.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
-import { scopeAt } from "../scope-at.js";
 import { type Target, targetAt } from "../target.js";
 import type { Workspace } from "../workspace.js";
 import { type FoundReferences, findReferences } from "./references.js";

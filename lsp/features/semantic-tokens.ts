@@ -5,9 +5,8 @@
 // Template text is a string; holes are lexed on their own so their expressions are tokenised too.
 import type { SemanticTokens, SemanticTokensLegend, SemanticTokensParams } from "vscode-languageserver/node";
 import type { IToken } from "chevrotain";
-import { ast as A, lexer as L, BUILTIN_TYPE_NAMES, BUILTIN_FORMS, type CompileResult, type ModuleInfo } from "../../compiler/index.js";
+import { ast as A, lexer as L, BUILTIN_TYPE_NAMES, BUILTIN_FORMS, scopeAt, type CompileResult, type Local, type ModuleInfo } from "../../compiler/index.js";
 import { type AnyNode, childrenOf } from "../ast-path.js";
-import { type Local, scopeAt } from "../scope-at.js";
 import { uriToPath } from "../convert.js";
 import type { Workspace } from "../workspace.js";
 

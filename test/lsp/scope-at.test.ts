@@ -5,7 +5,7 @@ import { loadProgram } from "../../compiler/semantic/load.js";
 import * as Ty from "../../compiler/semantic/types.js";
 import type * as A from "../../compiler/syntax/ast.js";
 import { pathAt } from "../../lsp/ast-path.js";
-import { scopeAt } from "../../lsp/scope-at.js";
+import { scopeAt } from "../../compiler/scope-at.js";
 import { memoryHost } from "../helpers/memory-host.js";
 
 const SOURCE = `graph g(q: string) -> string {

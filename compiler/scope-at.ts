@@ -1,9 +1,18 @@
-// What an expression at a cursor can see: the values in scope (parameters, state fields, map
-// variables, the built-in names) with their semantic types, and a throwaway checker to type
-// expressions against them. The built-in names and their types are the checker's own
-// (compiler/language/scopes.ts).
-import { ast as A, scopes as S, types as Ty, CheckContext, ExprChecker, type Env, type Program } from "../compiler/index.js";
-import type { AnyNode } from "./ast-path.js";
+// A query of the analysis, for editors: what an expression at a position can see — the values in
+// scope (parameters, state fields, map variables, the built-in names) with their semantic types —
+// and the types of expressions there, computed by a throwaway checker against them. The built-in
+// names and their types are the checker's own (language/scopes.ts). The language server asks this
+// (through index.ts) instead of driving the checker's internals (CheckContext, ExprChecker) itself;
+// a checker's diagnostics of these passes are thrown away.
+import * as A from "./syntax/ast.js";
+import * as S from "./language/scopes.js";
+import * as Ty from "./semantic/types.js";
+import { CheckContext } from "./semantic/scope.js";
+import { ExprChecker, type Env } from "./semantic/expr.js";
+import type { Program } from "./semantic/program.js";
+
+/** A node of the path from a module to a position (the LSP's `pathAt`): anything with a `kind`. */
+type AnyNode = { kind: string };
 
 /** A value in scope and, when it has one, the field or name that declares it. */
 export interface Local {
@@ -20,20 +29,15 @@ export interface Scope {
   file: string;
   decl: A.Decl | undefined;
   locals: Map<string, Local>;
-  ctx: CheckContext;
-  env: Env;
+  program: Program;
+  /** The type of an expression in this scope. */
+  typeOf(e: A.Expr): Ty.Ty;
+  /** A type with `?` and named types resolved (a record's fields, a list's items). */
+  resolve(t: Ty.Ty): Ty.Ty;
 }
 
-/** Types an expression in a scope; diagnostics of this pass are thrown away. */
-export function typeOf(scope: Scope, e: A.Expr): Ty.Ty {
-  const before = scope.ctx.diagnostics.length;
-  const t = new ExprChecker(scope.ctx).check(e, scope.env);
-  scope.ctx.diagnostics.length = before;
-  return t;
-}
-
-/** The scope at the end of `path` (from `pathAt`), or of `decl` when no finer path is known. */
-export function scopeAt(program: Program, file: string, decl: A.Decl | undefined, path: AnyNode[] = []): Scope {
+/** The scope at the end of `path` (from the LSP's `pathAt`), or of `decl` when no finer path is known. */
+export function scopeAt(program: Program, file: string, decl: A.Decl | undefined, path: readonly AnyNode[] = []): Scope {
   const ctx = new CheckContext(program);
   const locals = new Map<string, Local>();
   const add = (l: Local) => {
@@ -99,5 +103,17 @@ export function scopeAt(program: Program, file: string, decl: A.Decl | undefined
       break;
   }
   const env: Env = { file, vars: new Map([...locals].map(([k, v]) => [k, v.ty])) };
-  return { file, decl, locals, ctx, env };
+  return {
+    file,
+    decl,
+    locals,
+    program,
+    typeOf(e) {
+      const before = ctx.diagnostics.length;
+      const t = new ExprChecker(ctx).check(e, env);
+      ctx.diagnostics.length = before;
+      return t;
+    },
+    resolve: (t) => ctx.resolve(Ty.nonNull(t, ctx)),
+  };
 }
