@@ -132,7 +132,7 @@ describe("DiskPoll", () => {
     ws.setText(main, pathToFileURL(main).href, 'import "std/pii"\n' + MAIN);
     ws.analyse(main);
     const poll = new DiskPoll(ws);
-    expect([...poll.watched()]).toEqual([join(dir, "types.awr")]);
+    expect([...poll.watched().keys()]).toEqual([join(dir, "types.awr")]);
     expect(poll.changed()).toBe(false);
     expect(poll.changed()).toBe(false);
     writeFileSync(join(dir, "types.awr"), RENAMED);
