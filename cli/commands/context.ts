@@ -11,7 +11,7 @@ import { VmFailure } from "../../vm/types.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
-import { jsonArg, openRunStore, storePath } from "../runs.js";
+import { jsonArg, openRunStore, storeIsThere } from "../runs.js";
 import { FileHost, packageVersion } from "../../host/source-host.js";
 import { type LoadedPlan, loadPlanFrom } from "../programs.js";
 import { closest } from "../suggest.js";
@@ -119,8 +119,7 @@ Exit codes:
 async function sessionStore(ctx: Plan["contexts"][string], args: Parsed, io: CliIo): Promise<RunStore | undefined> {
   if (!ctx.sources.some((s) => s.kind === "sessions")) return undefined;
   const spec = typeof args.values.store === "string" ? args.values.store : undefined;
-  const path = storePath(spec, io);
-  if (path !== "memory:" && !existsSync(path)) return undefined;
+  if (!storeIsThere(spec, io)) return undefined;
   return openRunStore(spec, io);
 }
 
