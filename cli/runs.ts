@@ -232,7 +232,8 @@ export function timeArg(value: string, flag: string, now: number): number {
 
 /**
  * Commands that read runs (runs, trace, cost, audit, replay, resume, resolve) never create a store:
- * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.)
+ * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.
+ * A PostgreSQL store's schema is created when first opened, by any command: an empty one lists no runs.)
  */
 export function existingStore(spec: string | undefined, io: CliIo): void {
   const at = storeLocation(spec, io.cwd);

@@ -45,8 +45,9 @@ Options:
                           /embeddings endpoint at OPENAI_BASE_URL with OPENAI_API_KEY)
   --text                  Print only the assembled text (what the agent receives)
   --json                  Print the whole assembly as JSON
-  --store <path>          The run store sessions() sources search (default .awr/runs.db; a
-                          missing file is not created: those sources find nothing)
+  --store <spec>          The run store sessions() sources search (default .awr/runs.db; a
+                          missing file is not created: those sources find nothing), memory:,
+                          or postgres://user@host:5432/db[?schema=awr]
   --session <id>          Ask as a run of this session (sessions() leave it out by default)
   --principal <id|json>   Ask as this principal: an id, or a record like awr run's (default
                           anonymous); sessions() sources with scope "principal" search its sessions
