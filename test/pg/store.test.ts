@@ -212,6 +212,22 @@ describe("the database guards the records", () => {
 });
 
 describe("connection errors", () => {
+  it("connections the server drops (a restart, a proxy) are replaced: the next calls work, nothing is lost", async () => {
+    const app = `awr-test-${pg.schema}`;
+    const s = await pg.open({ maxConnections: 3, applicationName: app });
+    await run$(s.log.create(run("r1")));
+    await run$(s.log.commit({ runId: "r1", expectVersion: 0, append: [intent("a#0")] }));
+    // Every connection of this store's pool, idle in the pool, is killed by the server.
+    const killed = await sql<{ ok: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle'`,
+      [app],
+    );
+    expect(killed.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await run$(s.log.commit({ runId: "r1", expectVersion: 1, append: [outcome("a#0")] }))).toBe(2);
+    expect((await run$(s.log.load("r1")))!.journal.map((e) => e.phase)).toEqual(["intent", "outcome"]);
+  });
+
   it("a server that cannot be reached is a StoreError naming host and port, never the password", async () => {
     const e = await PostgresStore.open("postgres://alice:s3cret@127.0.0.1:1/awr?sslmode=disable", { connectTimeoutMs: 2000 }).catch((x: unknown) => x);
     expect(errorTag(e)).toBe("StoreError");

@@ -75,6 +75,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** How long to wait for a connection before failing, in ms (default 10,000). */
   connectTimeoutMs?: number;
+  /** How the connections show in `pg_stat_activity` (default `awr`). */
+  applicationName?: string;
 }
 
 /** What this process last saw of a run: the base of its next commit when the version still matches. */
@@ -167,7 +169,7 @@ export class PostgresStore implements RunStore {
       connectionString: url,
       max: opts.maxConnections ?? 10,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-      application_name: "awr",
+      application_name: opts.applicationName ?? "awr",
     });
     // An idle connection the server drops (a restart, a proxy) is an event on the pool, not an
     // error of any call: without a listener it would crash the process. The next call reconnects.
