@@ -129,6 +129,8 @@ export class PostgresStore implements RunStore {
   private readonly t: { runs: string; journal: string; events: string; audit: string; blobs: string; sessions: string; dispatch: string; meta: string };
   /** Per run, what this process last read or wrote of its row (see the header: `commit`). */
   private readonly heads = new Map<string, RunHead>();
+  /** The commit statement per set of updated columns (a handful: status, output, error, pending…). */
+  private readonly commitStatements = new Map<string, { name: string; text: string }>();
   /** Settles once the schema is checked and migrated; every call waits for it. */
   private readonly ready: Promise<void>;
   private closed = false;
@@ -268,79 +270,80 @@ export class PostgresStore implements RunStore {
     let enc = encode(base ?? { version: req.expectVersion, next_seq: 0, next_audit: 0, journal_head: "", audit_head: "" });
 
     const set = UPDATABLE.filter((c) => Object.prototype.hasOwnProperty.call(cols, c));
-    const updateSql = `UPDATE ${this.t.runs} SET ${set.map((c, i) => `${c} = $${i + 10}, `).join("")}version = version + 1,
-        next_seq = next_seq + $1, next_event = next_event + $2, next_audit = next_audit + $3, journal_head = $4, audit_head = $5
-      WHERE run_id = $6 AND version = $7 AND journal_head IS NOT DISTINCT FROM $8 AND audit_head IS NOT DISTINCT FROM $9
-      RETURNING version, next_seq, next_event, next_audit`;
     const setValues = set.map((c) => cols[c] ?? null);
-
-    const head = await this.tx("BEGIN", async (c) => {
-      let updated: { version: number; next_seq: number; next_event: number; next_audit: number } | undefined;
-      for (let attempt = 0; ; attempt++) {
-        if (base !== undefined) {
-          const r = await c.query(updateSql, [
-            enc.rows.length, events.length, enc.arows.length, enc.journalHead, enc.auditHead,
-            runId, req.expectVersion, base.journal_head, base.audit_head, ...setValues,
-          ]);
-          updated = r.rows[0];
-          if (updated) break;
-          if (attempt > 0) throw new StoreError(`commit: run ${runId} changed while it was being committed`, this.label);
-        }
-        // No cached head, or it was stale: the row itself, locked until this transaction ends.
-        const now = (await c.query<RunHead>({ name: "awr.lockHead", text: `SELECT version, next_seq, next_audit, journal_head, audit_head FROM ${this.t.runs} WHERE run_id = $1 FOR UPDATE`, values: [runId] })).rows[0];
+    const statement = this.commitStatement(set);
+    const at = Date.now();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (base === undefined) {
+        // No cached head of this version, or it was stale: the row as it is now.
+        const now = (await this.pool.query<RunHead>({ name: "awr.head", text: `SELECT version, next_seq, next_audit, journal_head, audit_head FROM ${this.t.runs} WHERE run_id = $1`, values: [runId] })).rows[0];
         if (!now) throw new StoreError(`commit: no run ${runId} in the store`, this.label);
-        if (now.version !== req.expectVersion) throw new VersionConflict(runId, req.expectVersion, now.version);
+        if (now.version !== req.expectVersion) {
+          this.remember(runId, now);
+          throw new VersionConflict(runId, req.expectVersion, now.version);
+        }
         base = now;
         enc = encode(base);
       }
-      if (blobs.size) {
-        const hashes = [...blobs.keys()];
-        await c.query({
-          name: "awr.insertBlobs",
-          text: `INSERT INTO ${this.t.blobs} (hash, size, bytes) SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[]) ON CONFLICT (hash) DO NOTHING`,
-          values: [hashes, hashes.map((h) => blobs.get(h)!.byteLength), hashes.map((h) => Buffer.from(blobs.get(h)!))],
-        });
-      }
-      if (enc.rows.length) {
-        const r = enc.rows;
-        await c.query({
-          name: "awr.insertJournal",
-          text: `INSERT INTO ${this.t.journal} (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error, chain)
-                 SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])`,
-          values: [runId, r.map((x) => x.seq), r.map((x) => x.key), r.map((x) => x.step), r.map((x) => x.kind), r.map((x) => x.phase), r.map((x) => x.hash), r.map((x) => x.at), r.map((x) => x.value), r.map((x) => x.value_blob), r.map((x) => x.error), r.map((x) => x.chain)],
-        });
-      }
-      if (eventsJson !== undefined) {
-        await c.query({
-          name: "awr.insertEvents",
-          text: `INSERT INTO ${this.t.events} (run_id, seq, count, body) VALUES ($1, $2, $3, $4)`,
-          values: [runId, updated!.next_event - events.length, events.length, eventsJson],
-        });
-      }
-      if (enc.arows.length) {
-        const a = enc.arows;
-        await c.query({
-          name: "awr.insertAudit",
-          text: `INSERT INTO ${this.t.audit} (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain)
-                 SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::float8[], $16::text[])`,
+      const hashes = [...blobs.keys()];
+      const { rows: r, arows: a } = enc;
+      const done = (
+        await this.pool.query<{ version: number; next_seq: number; next_event: number; next_audit: number }>({
+          name: statement.name,
+          text: statement.text,
           values: [
-            runId, a.map((x) => x.seq), a.map((x) => x.step), a.map((x) => x.principal), a.map((x) => x.kind), a.map((x) => x.hook), a.map((x) => x.target), a.map((x) => x.policy),
+            r.length, events.length, a.length, enc.journalHead, enc.auditHead, runId, req.expectVersion, base.journal_head, base.audit_head,
+            hashes, hashes.map((h) => blobs.get(h)!.byteLength), hashes.map((h) => Buffer.from(blobs.get(h)!)),
+            r.map((x) => x.seq), r.map((x) => x.key), r.map((x) => x.step), r.map((x) => x.kind), r.map((x) => x.phase), r.map((x) => x.hash), r.map((x) => x.at), r.map((x) => x.value), r.map((x) => x.value_blob), r.map((x) => x.error), r.map((x) => x.chain),
+            eventsJson ?? null,
+            a.map((x) => x.seq), a.map((x) => x.step), a.map((x) => x.principal), a.map((x) => x.kind), a.map((x) => x.hook), a.map((x) => x.target), a.map((x) => x.policy),
             a.map((x) => x.rule), a.map((x) => x.outcome), a.map((x) => x.reason), a.map((x) => x.redacted), a.map((x) => x.actor), a.map((x) => x.comment), a.map((x) => x.at), a.map((x) => x.chain),
+            dispatch.map((d) => d.kind), dispatch.map((d) => d.run_id), dispatch.map((d) => d.payload), at,
+            ...setValues,
           ],
-        });
+        })
+      ).rows[0];
+      if (done) {
+        this.remember(runId, { version: done.version, next_seq: done.next_seq, next_audit: done.next_audit, journal_head: enc.journalHead, audit_head: enc.auditHead });
+        return done.version;
       }
-      if (dispatch.length) {
-        await c.query({
-          name: "awr.insertDispatch",
-          text: `INSERT INTO ${this.t.dispatch} (kind, run_id, payload, created_at)
-                 SELECT kind, run_id, payload, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS d (kind, run_id, payload, n) ORDER BY n`,
-          values: [dispatch.map((d) => d.kind), dispatch.map((d) => d.run_id), dispatch.map((d) => d.payload), Date.now()],
-        });
-      }
-      return { version: updated!.version, next_seq: updated!.next_seq, next_audit: updated!.next_audit, journal_head: enc.journalHead, audit_head: enc.auditHead };
-    });
-    this.remember(runId, head); // only once the transaction is committed
-    return head.version;
+      // Nothing matched, nothing was written: another process committed (the next read says so), or
+      // only this process's cached heads were stale (then once more, chained from the row).
+      this.heads.delete(runId);
+      base = undefined;
+    }
+    throw new StoreError(`commit: run ${runId} kept changing while it was being committed`, this.label);
+  }
+
+  /** The commit statement for an update of the columns `set` (prepared once per connection). */
+  private commitStatement(set: readonly (typeof UPDATABLE)[number][]): { name: string; text: string } {
+    const key = set.join(",");
+    let st = this.commitStatements.get(key);
+    if (st) return st;
+    const t = this.t;
+    const n = 43; // the parameters before the updated columns
+    const matched = "EXISTS (SELECT 1 FROM u)";
+    st = {
+      name: `awr.commit.${this.commitStatements.size}`,
+      text: `WITH u AS (
+          UPDATE ${t.runs} SET ${set.map((c, i) => `${c} = $${n + i + 1}, `).join("")}version = version + 1,
+            next_seq = next_seq + $1, next_event = next_event + $2, next_audit = next_audit + $3, journal_head = $4, audit_head = $5
+          WHERE run_id = $6 AND version = $7 AND journal_head IS NOT DISTINCT FROM $8 AND audit_head IS NOT DISTINCT FROM $9
+          RETURNING version, next_seq, next_event, next_audit),
+        b AS (INSERT INTO ${t.blobs} (hash, size, bytes)
+          SELECT * FROM unnest($10::text[], $11::int[], $12::bytea[]) WHERE ${matched} ON CONFLICT (hash) DO NOTHING),
+        j AS (INSERT INTO ${t.journal} (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error, chain)
+          SELECT $6, * FROM unnest($13::int[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::float8[], $20::text[], $21::text[], $22::text[], $23::text[]) WHERE ${matched}),
+        e AS (INSERT INTO ${t.events} (run_id, seq, count, body)
+          SELECT $6, u.next_event - $2, $2, $24::text FROM u WHERE $24::text IS NOT NULL),
+        a AS (INSERT INTO ${t.audit} (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain)
+          SELECT $6, * FROM unnest($25::int[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::float8[], $39::text[]) WHERE ${matched}),
+        d AS (INSERT INTO ${t.dispatch} (kind, run_id, payload, created_at)
+          SELECT kind, run_id, payload, $43 FROM unnest($40::text[], $41::text[], $42::text[]) WITH ORDINALITY AS x (kind, run_id, payload, o) WHERE ${matched} ORDER BY o)
+      SELECT version, next_seq, next_event, next_audit FROM u`,
+    };
+    this.commitStatements.set(key, st);
+    return st;
   }
 
   private async putBlob(bytes: Uint8Array): Promise<string> {
