@@ -6,16 +6,18 @@
 // Same rows, same rules as SQLite (vm/store/sqlite.ts; the tables in postgres-schema.ts): the row
 // encoding is codec.ts's, the hash chains chain.ts's, so `awr audit --verify` reads either store.
 //
-// `commit` is one transaction (READ COMMITTED):
+// `commit` is ONE statement, so one round trip and atomic without BEGIN/COMMIT: a data-modifying
+// CTE whose first part is
 //   UPDATE runs SET version = version + 1, … WHERE run_id = $ AND version = $expect AND the heads
 //     are the ones the new entries are chained to  RETURNING the new lengths
-//   then the blobs, journal entries, events, audit records and dispatches, one statement each.
-// A concurrent commit to the same run holds the row's lock until it ends; PostgreSQL then
-// re-evaluates our WHERE against the row it wrote, so of two commits at one version exactly one
-// matches, in any number of processes. When the UPDATE matches nothing the row is read `FOR UPDATE`:
-// no run is a StoreError, another version a `VersionConflict`, the same version means only this
-// process's cached heads were stale (another process committed and we never loaded since) — the
-// entries are chained again from the locked row and the UPDATE cannot miss.
+// and whose other parts insert the blobs, journal entries, events, audit records and dispatches
+// only if that UPDATE matched. A concurrent commit to the same run holds the row's lock until it
+// ends; PostgreSQL then re-evaluates our WHERE against the row it wrote, so of any number of
+// commits at one version, in any number of processes, exactly one matches; the others write
+// nothing. When nothing matched the row is read: no run is a StoreError, another version a
+// `VersionConflict`, the same version means only this process's cached heads were stale (another
+// process committed, we never loaded since) — the entries are chained again from the row and the
+// statement sent once more.
 //
 // `load` and `verify` read in one REPEATABLE READ transaction (one snapshot: the run's row and its
 // journal agree even while another process commits).
