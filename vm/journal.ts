@@ -265,12 +265,17 @@ export class Journal {
    * commit produced); the new version is this journal's.
    */
   private write(build: () => CommitRequest): Effect.Effect<void> {
+    // Uninterruptible once sent: a commit on the wire lands whatever its fiber does, so an
+    // interruption (a cancel, a time limit) waits for it and this journal keeps the version it
+    // produced — else the run's last commit (`cancelled`) would conflict with its own.
     return this.commits.withPermits(1)(
-      Effect.suspend(() => this.store.log.commit(build())).pipe(
-        Effect.map((v) => {
-          this.version = v;
-        }),
-        Effect.orDie,
+      Effect.uninterruptible(
+        Effect.suspend(() => this.store.log.commit(build())).pipe(
+          Effect.map((v) => {
+            this.version = v;
+          }),
+          Effect.orDie,
+        ),
       ),
     );
   }

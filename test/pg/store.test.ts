@@ -157,6 +157,16 @@ describe("schema and migrations", () => {
     }
   });
 
+  it("a store that could not be opened tries again on its next call (the server was down, the schema in the way)", async () => {
+    await sql(`CREATE SCHEMA "${pg.schema}"; CREATE TABLE "${pg.schema}".leftover (id int)`);
+    const s = pg.peer();
+    expect((await failure(s.queries.list()))?.message).toMatch(/is not an AWR run store/);
+    await sql(`DROP TABLE "${pg.schema}".leftover`);
+    expect(await run$(s.queries.list())).toEqual([]);
+    await run$(s.log.create(run("r1")));
+    expect((await run$(s.log.load("r1")))!.version).toBe(0);
+  });
+
   it("refuses a schema name that is not a plain identifier before connecting", () => {
     expect(() => new PostgresStore(PG_URL, { schema: 'awr"; DROP TABLE x; --' })).toThrow(/is not a PostgreSQL schema name AWR uses/);
   });

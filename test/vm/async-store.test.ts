@@ -10,17 +10,31 @@ import { MemoryStore } from "../../vm/store/memory.js";
 import type { Json, RunStore, ToolProvider } from "../../vm/types.js";
 import { noModels, planOf } from "./helpers.js";
 
-/** A MemoryStore whose every call completes on a later timer tick, as a round trip to a server does. */
-function laggingStore(): { store: RunStore; commits: () => number } {
+/**
+ * A MemoryStore whose every call completes on a later timer tick, as a round trip to a server does;
+ * `onCommit` is told when a commit is sent (it lands `lagMs` later, whatever its caller does then).
+ */
+function laggingStore(opts: { lagMs?: number; onCommit?: (n: number, runId: string) => void } = {}): { store: RunStore; commits: () => number } {
   const inner = new MemoryStore();
   let commits = 0;
-  const later = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> => Effect.andThen(Effect.promise(() => new Promise<void>((r) => setTimeout(r, 1))), e);
+  const later = <A, E>(e: Effect.Effect<A, E>): Effect.Effect<A, E> => Effect.andThen(Effect.promise(() => new Promise<void>((r) => setTimeout(r, opts.lagMs ?? 1))), e);
   const wrap = <T extends object>(port: T): T =>
     Object.fromEntries(Object.entries(port).map(([k, f]) => [k, (...args: unknown[]) => later((f as (...a: unknown[]) => Effect.Effect<unknown, unknown>)(...args))])) as T;
   const log = wrap(inner.log);
   return {
     store: {
-      log: { ...log, commit: (req) => (commits++, log.commit(req)) },
+      // Sent = will land: like a statement already on the wire, the commit completes even if the
+      // fiber that sent it is interrupted meanwhile.
+      log: {
+        ...log,
+        commit: (req) =>
+          Effect.suspend(() => {
+            const n = ++commits;
+            opts.onCommit?.(n, req.runId);
+            const landed = Effect.runPromise(log.commit(req));
+            return Effect.promise(() => landed);
+          }),
+      },
       queries: wrap(inner.queries),
       sessions: wrap(inner.sessions),
       close: () => inner.close(),
@@ -66,5 +80,37 @@ graph g(words: list<string>) -> int {
     const outcomes = loaded.journal.filter((e) => e.phase === "outcome" && e.kind === "tool").map((e) => e.key);
     expect(new Set(outcomes).size).toBe(outcomes.length);
     expect(outcomes).toHaveLength(words.length + 2);
+  });
+});
+
+describe("cancelling a run while a commit is in flight", () => {
+  it("waits for the commit: the run ends cancelled, its version is the store's, and it resumes to completion", async () => {
+    const plan = planOf(`
+tool step(i: int) -> int { impl: js("./t.mjs#step") timeout: 1s }
+graph g() -> int {
+  state { a: int?, b: int?, c: int? }
+  node one { run step(1) -> a }
+  node two { run step(2) -> b }
+  node three { run step(3) -> c }
+  edge start -> one
+  edge one -> two
+  edge two -> three
+  edge three -> end
+  return c!
+}
+`);
+    const tools: ToolProvider = { call: async (req) => req.args["i"] as Json };
+    const sent: number[] = [];
+    // The third commit is on the wire when the run is cancelled.
+    const { store } = laggingStore({ lagMs: 20, onCommit: (n, runId) => (sent.push(n), n === 3 && void rt.cancel(runId, "test")) });
+    const rt = createRuntime({ plan, store, models: noModels, tools, instant: true });
+    const out = await rt.start("g", {});
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(out.error?.message ?? "").not.toMatch(/VersionConflict|moved/);
+    expect(out.status).toBe("cancelled");
+    const loaded = (await Effect.runPromise(store.log.load(out.runId)))!;
+    expect(loaded.snapshot.status).toBe("cancelled");
+    const done = await rt.recover(out.runId);
+    expect(done).toMatchObject({ status: "completed", output: 3 });
   });
 });

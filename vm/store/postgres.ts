@@ -133,15 +133,15 @@ export class PostgresStore implements RunStore {
   private readonly heads = new Map<string, RunHead>();
   /** The commit statement per set of updated columns (a handful: status, output, error, pending…). */
   private readonly commitStatements = new Map<string, { name: string; text: string }>();
-  /** Settles once the schema is checked and migrated; every call waits for it. */
-  private readonly ready: Promise<void>;
+  /** Settles once the schema is checked and migrated; every call waits for it (a failed one is tried again by the next call). */
+  private ready: Promise<void> | undefined;
   private closed = false;
 
   /** Opens a pool on `url` and migrates the schema; fails with a `StoreError` naming the server when it cannot. */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const store = new PostgresStore(url, opts);
     try {
-      await store.ready;
+      await store.ensureReady();
     } catch (e) {
       await store.close();
       throw e;
@@ -178,17 +178,19 @@ export class PostgresStore implements RunStore {
     // An idle connection the server drops (a restart, a proxy) is an event on the pool, not an
     // error of any call: without a listener it would crash the process. The next call reconnects.
     this.pool.on("error", () => {});
-    this.ready = this.migrate();
-    this.ready.catch(() => {}); // observed by every call (and by `open`)
+    this.ensureReady().catch(() => {}); // observed by every call (and by `open`)
 
     const call = <A>(op: string, f: () => Promise<A>): Effect.Effect<A, StoreError> => this.call(op, f) as Effect.Effect<A, StoreError>;
+    // A write, once sent, lands whatever its fiber does: an interruption waits for its answer, so
+    // the caller learns the new version, or that the dispatches it took are its own.
+    const write = <A>(op: string, f: () => Promise<A>): Effect.Effect<A, StoreError> => Effect.uninterruptible(call(op, f));
     this.log = {
-      create: (run) => call("create", () => this.create(run)),
+      create: (run) => write("create", () => this.create(run)),
       load: (runId) => call("load", () => this.load(runId)),
-      commit: (req) => this.call("commit", () => this.commit(req)),
-      putBlob: (bytes) => call("putBlob", () => this.putBlob(bytes)),
+      commit: (req) => Effect.uninterruptible(this.call("commit", () => this.commit(req))),
+      putBlob: (bytes) => write("putBlob", () => this.putBlob(bytes)),
       getBlob: (hash) => call("getBlob", () => this.getBlob(hash)),
-      takeDispatches: (limit) => call("takeDispatches", () => this.takeDispatches(limit)),
+      takeDispatches: (limit) => write("takeDispatches", () => this.takeDispatches(limit)),
       verify: (runId) => call("verify", () => this.verify(runId)),
     };
     this.queries = {
@@ -198,7 +200,7 @@ export class PostgresStore implements RunStore {
     };
     this.sessions = {
       session: (id) => call("session", () => this.session(id)),
-      appendSession: (id, entries) => call("appendSession", () => this.appendSession(id, entries)),
+      appendSession: (id, entries) => write("appendSession", () => this.appendSession(id, entries)),
       sessionEntries: (q) => call("sessionEntries", () => this.sessionEntries(q)),
     };
   }
@@ -550,7 +552,7 @@ export class PostgresStore implements RunStore {
   private call<A>(op: string, f: () => Promise<A>): Effect.Effect<A, StoreError | VersionConflict> {
     return Effect.flatMap(
       Effect.promise(() =>
-        (this.closed ? Promise.reject(new StoreError(`the run store at ${this.label} is closed`, this.label)) : this.ready.then(f)).then(
+        (this.closed ? Promise.reject(new StoreError(`the run store at ${this.label} is closed`, this.label)) : this.ensureReady().then(f)).then(
           (value) => ({ ok: true as const, value }),
           (error: unknown) => ({ ok: false as const, error: this.translate(error, op) }),
         ),
@@ -581,6 +583,14 @@ export class PostgresStore implements RunStore {
   }
 
   // ------------------------------------------------------------ schema
+
+  /** The schema check and migration, once; after a failure (the server was down) the next call tries again. */
+  private ensureReady(): Promise<void> {
+    return (this.ready ??= this.migrate().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    }));
+  }
 
   /** Creates the schema and its tables, or migrates them, or refuses a newer or foreign one; one process at a time. */
   private async migrate(): Promise<void> {
