@@ -269,7 +269,8 @@ export class PostgresStore implements RunStore {
     const eventsJson = events.length ? encodeEvents(runId, events) : undefined;
     const dispatch = (req.dispatch ?? []).map((d, i) => encodeDispatch(runId, d, i));
     const cached = this.heads.get(runId);
-    // Without a cached head of this version, any base will do for the encoding check: the real one is read in the transaction.
+    // Without a cached head of this version any base will do for this first encoding (it checks the
+    // values before a round trip); the real one is read from the row below.
     let base: RunHead | undefined = cached !== undefined && cached.version === req.expectVersion ? cached : undefined;
     let enc = encode(base ?? { version: req.expectVersion, next_seq: 0, next_audit: 0, journal_head: "", audit_head: "" });
 
