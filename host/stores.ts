@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { RunStore } from "../vm/index.js";
+import { DEFAULT_PG_SCHEMA, SCHEMA_NAME } from "../vm/store/postgres-schema.js";
 import { HostConfigError } from "./errors.js";
 
 /** Where runs live when no spec is given: a SQLite file under the working directory (DESIGN §6). */
@@ -22,8 +23,7 @@ export type StoreLocation =
   /** `url` is what pg connects with (the spec without `schema=`); `label` names it without a password. */
   | { kind: "postgres"; url: string; schema: string; label: string };
 
-/** The schema of a PostgreSQL store when the spec names none (`?schema=`). */
-export const DEFAULT_PG_SCHEMA = "awr";
+export { DEFAULT_PG_SCHEMA };
 
 /** What `spec` names, without opening it; undefined is the default SQLite file under `cwd`. */
 export function storeLocation(spec: string | undefined, cwd: string): StoreLocation {
@@ -45,7 +45,7 @@ function postgresLocation(spec: string): StoreLocation {
   }
   const label = `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.host}${u.pathname}`;
   const schema = u.searchParams.get("schema") ?? DEFAULT_PG_SCHEMA;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+  if (!SCHEMA_NAME.test(schema)) {
     throw new HostConfigError("STORE_INVALID", `the schema ${JSON.stringify(schema)} of the PostgreSQL store ${label} is not a plain name`, "use lower-case letters, digits and _ (not starting with a digit) after ?schema=", schema);
   }
   u.searchParams.delete("schema");
