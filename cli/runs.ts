@@ -10,7 +10,8 @@ import * as host from "../host/runtime.js";
 import { openStore, storeExists, storeLocation } from "../host/stores.js";
 import { type CliIo, Exit, UsageError, displayPath } from "./io.js";
 
-export const STORE_HELP = `  --store <path>       The run store: a SQLite file (default AWR_STORE, else .awr/runs.db) or memory:`;
+export const STORE_HELP = `  --store <spec>       The run store: a SQLite file (default AWR_STORE, else .awr/runs.db), memory:,
+                       or postgres://user@host:5432/db[?schema=awr] (PostgreSQL, shared by processes)`;
 export const MODELS_HELP = `  --models <spec>      openai (default: OPENAI_BASE_URL / OPENAI_API_KEY or the model's
                        base_url / api_key) or recorded:<file.jsonl> (offline answers)`;
 
@@ -61,16 +62,15 @@ export function usageOf(e: HostConfigError): UsageError {
     case "TRUST_KEY_UNREADABLE":
       return new UsageError(e.message, "--trust and AWR_TRUST take public key files (NAME.pub from awr keygen)");
     case "STORE_UNSUPPORTED":
-      return new UsageError(e.message, "pass --store a SQLite file (e.g. .awr/runs.db) or memory:");
+      return new UsageError(e.message, "pass --store a SQLite file (e.g. .awr/runs.db), memory: or postgres://…");
     default:
       return new UsageError(e.message, e.hint);
   }
 }
 
-/** Where `--store` points: the SQLite file (default .awr/runs.db under the working directory) or `memory:`. */
-export function storePath(spec: string | undefined, io: CliIo): string {
-  const at = storeLocation(spec, io.cwd);
-  return at.kind === "memory" ? "memory:" : at.path;
+/** Whether `--store` names a store that is there: `memory:`, an existing SQLite file, a PostgreSQL server (asked when opened). */
+export function storeIsThere(spec: string | undefined, io: CliIo): boolean {
+  return storeExists(storeLocation(spec, io.cwd));
 }
 
 export async function openRunStore(spec: string | undefined, io: CliIo): Promise<RunStore> {
@@ -132,8 +132,16 @@ export function progress(io: CliIo): ((e: VmEvent) => void) | undefined {
   };
 }
 
-/** How messages name the store `--store` points at: as given, `.awr/runs.db` by default. */
+/** How messages name the store `--store` points at: as given (a PostgreSQL one without its password), `.awr/runs.db` by default. */
 export function storeLabel(spec: string | undefined): string {
+  if (spec !== undefined && /^postgres(ql)?:\/\//i.test(spec)) {
+    try {
+      const at = storeLocation(spec, ".");
+      if (at.kind === "postgres") return at.label;
+    } catch {
+      return "the PostgreSQL store";
+    }
+  }
   return spec ?? ".awr/runs.db";
 }
 
@@ -225,7 +233,8 @@ export function timeArg(value: string, flag: string, now: number): number {
 
 /**
  * Commands that read runs (runs, trace, cost, audit, replay, resume, resolve) never create a store:
- * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.)
+ * a missing file is a usage error naming the path searched. (`memory:` is empty; its runs are gone.
+ * A PostgreSQL store's schema is created when first opened, by any command: an empty one lists no runs.)
  */
 export function existingStore(spec: string | undefined, io: CliIo): void {
   const at = storeLocation(spec, io.cwd);

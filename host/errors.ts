@@ -4,8 +4,10 @@
 // answer them as bad configuration.
 
 export type HostConfigErrorCode =
-  /** A store spec naming a backend that exists in the design but not yet in this build (postgres://…). */
+  /** A store spec naming a backend that exists in the design but not in this build (none today). */
   | "STORE_UNSUPPORTED"
+  /** A store spec that cannot be read: a postgres://… string that is not a URL, a bad `schema=`. */
+  | "STORE_INVALID"
   /** A models spec other than `openai` and `recorded:<file>`. */
   | "MODELS_UNKNOWN"
   /** An embedder spec other than `local` and `openai:<model>`. */

@@ -135,18 +135,19 @@ export class Journal {
   private readonly outcomes = new Map<string, JournalEntry>();
   private readonly intents = new Map<string, JournalEntry>();
   private version: number;
+  /**
+   * One commit at a time, each at the version the one before produced. A synchronous store (SQLite,
+   * memory) finishes a commit before another fiber runs; a networked one (PostgreSQL) yields while
+   * it is in flight, and the run's concurrent branches would otherwise commit at the same version
+   * and fail each other with VersionConflict (test/vm/async-store.test.ts).
+   */
+  private readonly commits = Semaphore.makeUnsafe(1);
   /** Keys whose outcome was served from the journal in this execution (for `awr replay`). */
   readonly replayed = new Set<string>();
   /** Set by `persistTrace`: events and audit records waiting for the next commit. */
   private trace: TraceBuffer | undefined;
   private eventsFlushedAt = 0;
   private readonly snapshotIndex = new Map<string, Map<number, JournalEntry>>();
-  /**
-   * One commit at a time: the parallel branches of a run share its journal, and a commit through an
-   * asynchronous port (a group commit, a networked store) is not done when it is asked for. Each
-   * commit reads the version (and takes the buffered trace) only once the previous one is stored.
-   */
-  private readonly writer = Semaphore.makeUnsafe(1);
 
   constructor(
     private readonly store: RunStore,
@@ -212,62 +213,78 @@ export class Journal {
    * was when the port was synchronous: `Effect.runPromise` rejects with the store's error itself.
    */
   commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
-    return this.serial(() => this.commitNow(append, update, barrier));
-  }
-
-  /** `body` once every earlier commit of this journal is stored (see `writer`). */
-  private serial<A>(body: () => Effect.Effect<A>): Effect.Effect<A> {
-    return this.writer.withPermit(Effect.suspend(body));
+    return Effect.suspend(() => this.commitNow(append, update, barrier));
   }
 
   private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean): Effect.Effect<void> {
-    const t = this.trace;
-    // Events and audit records ride on a commit at most every EVENT_FLUSH_MS, and always on a status
-    // commit and on the intent commit of a non-idempotent effect (so the decision that let an
-    // irreversible call through is stored before the call). A crash loses at most that much of the
-    // trace of re-issuable work; the recovery's replay emits those steps and decisions again, so
-    // they are stored then (with the replay's timestamps) — the journal itself loses nothing.
-    const flush =
-      t !== undefined &&
-      (t.events.length > 0 || t.audit.length > 0) &&
-      (barrier || update !== undefined || t.events.length + t.audit.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
-    const events = flush && t!.events.length ? t!.events : undefined;
-    const audit = flush && t!.audit.length ? t!.audit : undefined;
-    return this.write({
-      runId: this.runId,
-      expectVersion: this.version,
-      append,
-      update: update ? { ...update, updatedAt: this.now() } : undefined,
-      ...(events ? { events } : {}),
-      ...(audit ? { audit } : {}),
+    let flush = false;
+    let events: VmEvent[] | undefined;
+    let audit: AuditRecord[] | undefined;
+    return this.write(() => {
+      const t = this.trace;
+      // Events and audit records ride on a commit at most every EVENT_FLUSH_MS, and always on a status
+      // commit and on the intent commit of a non-idempotent effect (so the decision that let an
+      // irreversible call through is stored before the call). A crash loses at most that much of the
+      // trace of re-issuable work; the recovery's replay emits those steps and decisions again, so
+      // they are stored then (with the replay's timestamps) — the journal itself loses nothing.
+      flush =
+        t !== undefined &&
+        (t.events.length > 0 || t.audit.length > 0) &&
+        (barrier || update !== undefined || t.events.length + t.audit.length >= EVENT_FLUSH_MAX || this.now() - this.eventsFlushedAt >= EVENT_FLUSH_MS);
+      events = flush && t!.events.length ? t!.events : undefined;
+      audit = flush && t!.audit.length ? t!.audit : undefined;
+      // Taken off the buffers now: what other fibers buffer while this commit is in flight goes
+      // with the next one. A commit that fails puts them back (only a stored record leaves them).
+      if (events) t!.events = [];
+      if (audit) t!.audit = [];
+      return {
+        runId: this.runId,
+        expectVersion: this.version,
+        append,
+        update: update ? { ...update, updatedAt: this.now() } : undefined,
+        ...(events ? { events } : {}),
+        ...(audit ? { audit } : {}),
+      };
     }).pipe(
       Effect.map(() => {
-        // Only a commit that succeeded empties the buffers.
-        if (flush) {
-          if (events) t!.events = [];
-          if (audit) t!.audit = [];
-          this.eventsFlushedAt = this.now();
-        }
+        if (flush) this.eventsFlushedAt = this.now();
         for (const e of append) (e.phase === "outcome" ? this.outcomes : this.intents).set(e.key, e);
       }),
+      Effect.onError(() =>
+        Effect.sync(() => {
+          const t = this.trace;
+          if (t && events) t.events = [...events, ...t.events];
+          if (t && audit) t.audit = [...audit, ...t.audit];
+        }),
+      ),
     );
   }
 
-  /** One commit through the port; the new version is this journal's. */
-  private write(req: CommitRequest): Effect.Effect<void> {
-    return this.store.log.commit(req).pipe(
-      Effect.map((v) => {
-        this.version = v;
-      }),
-      Effect.orDie,
+  /**
+   * One commit through the port, built when it is this journal's turn (at the version the previous
+   * commit produced); the new version is this journal's.
+   */
+  private write(build: () => CommitRequest): Effect.Effect<void> {
+    // Uninterruptible once sent: a commit on the wire lands whatever its fiber does, so an
+    // interruption (a cancel, a time limit) waits for it and this journal keeps the version it
+    // produced — else the run's last commit (`cancelled`) would conflict with its own.
+    return this.commits.withPermits(1)(
+      Effect.uninterruptible(
+        Effect.suspend(() => this.store.log.commit(build())).pipe(
+          Effect.map((v) => {
+            this.version = v;
+          }),
+          Effect.orDie,
+        ),
+      ),
     );
   }
 
   /** Records the answer to an interrupt (resume), with the audit record of the decision. */
   answer(p: PendingInterrupt, value: Json, audit: AuditRecord[] = []): Effect.Effect<void> {
-    return this.serial(() => {
+    return Effect.suspend(() => {
       const entry: JournalEntry = { key: p.id, step: p.step, kind: p.kind === "event" ? "event" : "human", phase: "outcome", hash: this.intents.get(p.id)?.hash ?? "", at: this.now(), value };
-      return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
+      return this.write(() => ({ runId: this.runId, expectVersion: this.version, append: [entry], ...(audit.length ? { audit } : {}) })).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
     });
   }
 
@@ -276,15 +293,15 @@ export class Journal {
    * had, or a failure. Committed with the audit record of the decision.
    */
   resolved(intent: JournalEntry, outcome: { value: Json } | { error: FailureInfo }, audit: AuditRecord[]): Effect.Effect<void> {
-    return this.serial(() => {
+    return Effect.suspend(() => {
       const entry: JournalEntry = { key: intent.key, step: intent.step, kind: intent.kind, phase: "outcome", hash: intent.hash, at: this.now(), ...outcome };
-      return this.write({ runId: this.runId, expectVersion: this.version, append: [entry], audit }).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
+      return this.write(() => ({ runId: this.runId, expectVersion: this.version, append: [entry], audit })).pipe(Effect.map(() => void this.outcomes.set(entry.key, entry)));
     });
   }
 
   /** Stores audit records on their own (the decision to re-issue an effect in doubt). */
   record(audit: AuditRecord[]): Effect.Effect<void> {
-    return this.serial(() => this.write({ runId: this.runId, expectVersion: this.version, append: [], audit }));
+    return this.write(() => ({ runId: this.runId, expectVersion: this.version, append: [], audit }));
   }
 
   /**

@@ -12,7 +12,7 @@ import { errorTag } from "../../vm/ports/errors.js";
 import type { Command, Parsed } from "../command.js";
 import { collectSources, existingFile } from "../files.js";
 import { type CliIo, Exit, UsageError, displayPath, printError } from "../io.js";
-import { jsonArg, openRunStore, storePath } from "../runs.js";
+import { jsonArg, openRunStore, storeIsThere } from "../runs.js";
 import { FileHost, packageVersion } from "../../host/source-host.js";
 import { type LoadedPlan, loadPlanFrom } from "../programs.js";
 import { closest } from "../suggest.js";
@@ -46,8 +46,9 @@ Options:
                           /embeddings endpoint at OPENAI_BASE_URL with OPENAI_API_KEY)
   --text                  Print only the assembled text (what the agent receives)
   --json                  Print the whole assembly as JSON
-  --store <path>          The run store sessions() sources search (default .awr/runs.db; a
-                          missing file is not created: those sources find nothing)
+  --store <spec>          The run store sessions() sources search (default .awr/runs.db; a
+                          missing file is not created: those sources find nothing), memory:,
+                          or postgres://user@host:5432/db[?schema=awr]
   --session <id>          Ask as a run of this session (sessions() leave it out by default)
   --principal <id|json>   Ask as this principal: an id, or a record like awr run's (default
                           anonymous); sessions() sources with scope "principal" search its sessions
@@ -120,8 +121,7 @@ Exit codes:
 async function sessionStore(ctx: Plan["contexts"][string], args: Parsed, io: CliIo): Promise<RunStore | undefined> {
   if (!ctx.sources.some((s) => s.kind === "sessions")) return undefined;
   const spec = typeof args.values.store === "string" ? args.values.store : undefined;
-  const path = storePath(spec, io);
-  if (path !== "memory:" && !existsSync(path)) return undefined;
+  if (!storeIsThere(spec, io)) return undefined;
   return openRunStore(spec, io);
 }
 

@@ -1,5 +1,6 @@
 // The store a command uses: --store, else AWR_STORE (DESIGN §6), else .awr/runs.db; a
-// postgres://… spec is refused until the Postgres store exists. main() in-process.
+// postgres://… spec opens a PostgreSQL store (test/pg/cli.test.ts runs commands on a real server;
+// here only what needs none). main() in-process.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,20 +67,27 @@ describe("AWR_STORE", () => {
 });
 
 describe("postgres://", () => {
-  const refused = "error: PostgreSQL stores (postgres://…) are not supported yet\nhint: pass --store a SQLite file (e.g. .awr/runs.db) or memory:\n";
-
-  it("is refused with exit 2, from --store or AWR_STORE, without echoing the connection string", async () => {
+  it("opens a PostgreSQL store; one that cannot be reached is exit 2 naming the server, never the password", async () => {
     for (const [args, env] of [
-      [["runs", "--store", "postgres://alice:s3cret@db.example/awr"], {}],
-      [["run", "double.awr", "--input", '{"x": 1}'], { AWR_STORE: "postgresql://alice:s3cret@db.example/awr" }],
+      [["runs", "--store", "postgres://alice:s3cret@127.0.0.1:1/awr"], {}],
+      [["run", "double.awr", "--input", '{"x": 1}'], { AWR_STORE: "postgresql://alice:s3cret@127.0.0.1:1/awr?schema=staging" }],
     ] as const) {
       const io = recordingIo(dir, env);
       expect(await main(args, io)).toBe(2);
-      expect(io.err).toBe(refused);
+      expect(io.err).toMatch(/^error: cannot reach PostgreSQL at postgres(ql)?:\/\/alice@127\.0\.0\.1:1\/awr \(schema (awr|staging)\) \(connect: ECONNREFUSED/);
+      expect(io.err + io.out).not.toContain("s3cret");
       expect(io.out).toBe("");
     }
     // Nothing was created in its place (a SQLite file named after the URL, say).
     expect(existsSync(join(dir, "postgres:"))).toBe(false);
     expect(existsSync(join(dir, "postgresql:"))).toBe(false);
+  });
+
+  it("refuses a schema name that is not a plain identifier, before connecting", async () => {
+    const io = recordingIo(dir);
+    expect(await main(["runs", "--store", "postgres://alice:s3cret@127.0.0.1:1/awr?schema=Robert%27);DROP"], io)).toBe(2);
+    expect(io.err).toBe(
+      'error: the schema "Robert\');DROP" of the PostgreSQL store postgres://alice@127.0.0.1:1/awr is not a plain name\nhint: use lower-case letters, digits and _ (not starting with a digit) after ?schema=\n',
+    );
   });
 });

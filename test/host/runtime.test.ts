@@ -45,9 +45,18 @@ describe("store specs", () => {
     expect(defaultStoreSpec({})).toBeUndefined();
   });
 
-  it("refuses postgres:// with a code, as not supported yet", () => {
-    expect(() => storeLocation("postgres://u:p@h/db", dir)).toThrow(expect.objectContaining({ code: "STORE_UNSUPPORTED" }));
-    expect(() => storeLocation("POSTGRESQL://h/db", dir)).toThrow(HostConfigError);
+  it("postgres:// and postgresql://: the connection string for pg, the schema (default awr), a label without the password", () => {
+    expect(storeLocation("postgres://u:p@h:5433/db?sslmode=require&schema=staging", dir)).toEqual({
+      kind: "postgres",
+      url: "postgres://u:p@h:5433/db?sslmode=require",
+      schema: "staging",
+      label: "postgres://u@h:5433/db (schema staging)",
+    });
+    expect(storeLocation("POSTGRESQL://h/db", dir)).toMatchObject({ kind: "postgres", schema: "awr", label: "postgresql://h/db (schema awr)" });
+    expect(() => storeLocation("postgres://u:p@h/db?schema=Bad-Name", dir)).toThrow(expect.objectContaining({ code: "STORE_INVALID" }));
+    expect(() => storeLocation("postgres://u:p@[bad/db", dir)).toThrow(HostConfigError);
+    // Not echoed: the spec may hold a password.
+    expect(() => storeLocation("postgres://u:s3cret@[bad/db", dir)).toThrow(/^the PostgreSQL store spec is not a valid connection string$/);
   });
 
   it("opens the adapter a spec names", async () => {

@@ -1,6 +1,6 @@
 // The store contract through the asynchronous ports (vm/ports/store.ts): what the runtime, the
-// reports and the CLI rely on, run against every store. A new store (PostgreSQL) joins by adding
-// one line to `stores`. Engine details (SQL, migrations, blob thresholds) are tested per engine in
+// reports and the CLI rely on, run against every store. A new store joins by adding one line to
+// `stores` (PostgreSQL's is added when AWR_TEST_POSTGRES is set). Engine details (SQL, migrations, blob thresholds) are tested per engine in
 // store.test.ts, v2.test.ts, sqlite.test.ts and chain.test.ts.
 import { join } from "node:path";
 import { Effect } from "effect";
@@ -36,6 +36,16 @@ const stores: [string, () => Promise<Opened>][] = [
     };
   }],
 ];
+
+// PostgreSQL joins when AWR_TEST_POSTGRES names a server (`npm run test:pg`, which also runs test/pg/):
+// each test gets a fresh schema, dropped after it; `peer()` is another pool, as another process would be.
+if (process.env["AWR_TEST_POSTGRES"]) {
+  stores.push(["postgres", async () => {
+    const { pgStores } = await import("../../pg/helpers.js");
+    const pg = await pgStores();
+    return { store: await pg.open(), peer: () => pg.peer(), cleanup: () => pg.cleanup() };
+  }]);
+}
 
 /** One port call, as a promise (rejects with the tagged error). */
 const run$ = <A, E>(e: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(e);
