@@ -6,6 +6,7 @@ import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { VERSION } from "../compiler/index.js";
 import { FileHost } from "../host/source-host.js";
+import { formatConfigFor } from "../host/format-config.js";
 import { uriToPath } from "./convert.js";
 import { Workspace, type WorkspaceOptions } from "./workspace.js";
 import { pollDisk } from "./disk-poll.js";
@@ -229,10 +230,16 @@ function registerRequests(connection: Connection, documents: TextDocuments<TextD
   connection.languages.semanticTokens.on(guard("semanticTokens", (p) => semanticTokens(ws, p) ?? { data: [] }));
   connection.onSignatureHelp(guard("signatureHelp", (p) => signatureHelp(ws, p)));
   connection.onFoldingRanges(guard("foldingRanges", (p) => foldingRanges(ws, p)));
-  // Formatting needs only the buffer's text, not a checked program.
-  const format = (uri: string) => {
+  // Formatting needs only the buffer's text (not a checked program) and the project's settings.
+  const format = async (uri: string) => {
     const text = documents.get(uri)?.getText();
-    return text === undefined ? null : formatting(uriToPath(uri), text);
+    if (text === undefined) return null;
+    const file = uriToPath(uri);
+    const config = await formatConfigFor(file).catch((e: unknown) => {
+      connection.console.error(`awr lsp: cannot read the formatting configuration of ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      return { options: {} };
+    });
+    return formatting(file, text, config.options);
   };
   connection.onDocumentFormatting(guard("formatting", (p) => format(p.textDocument.uri)));
   connection.onDocumentRangeFormatting(guard("rangeFormatting", (p) => format(p.textDocument.uri)));

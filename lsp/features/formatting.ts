@@ -1,15 +1,16 @@
 // Formatting through `formatSource`, the printer of `awr fmt`: the whole document (range formatting
-// formats the whole document too, since the printer has no partial mode). The style is always
-// `awr fmt`'s (2-space indent, width 100) whatever the editor's tab settings, so the editor and
-// `awr fmt --check` agree. A file with syntax errors gets no edits. The answer is one edit covering
-// only the span between the first and the last changed character, so the cursor and folds outside
-// it stay put.
+// formats the whole document too, since the printer has no partial mode). The style is `awr fmt`'s:
+// the project's .prettierrc / .editorconfig when it has them (host/format-config.ts, as `awr fmt`
+// and prettier read them), else 2-space indent and width 100 — whatever the editor's own tab
+// settings, so the editor, `awr fmt --check` and `prettier --check` agree. A file with syntax
+// errors gets no edits. The answer is one edit covering only the span between the first and the
+// last changed character, so the cursor and folds outside it stay put.
 import type { TextEdit } from "vscode-languageserver/node";
-import { LineMap, formatSource } from "../../compiler/index.js";
+import { LineMap, formatSource, type FormatOptions } from "../../compiler/index.js";
 import { toPosition } from "../convert.js";
 
-export function formatting(file: string, text: string, width?: number): TextEdit[] {
-  const r = formatSource(file, text, width ? { width } : {});
+export function formatting(file: string, text: string, options: FormatOptions = {}): TextEdit[] {
+  const r = formatSource(file, text, options);
   if (!r.ok || r.text === text) return [];
   const out = r.text;
   let head = 0;

@@ -1,6 +1,6 @@
 // Formatting over stdio: the edits the server answers, applied to the buffer, must give exactly
 // what `formatSource` (the `awr fmt` printer) gives; broken files and formatted files get none.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +78,17 @@ describe("formatting", () => {
       options: { tabSize: 2, insertSpaces: true },
     }))!;
     expect(apply(MESSY, edits)).toBe((formatSource(f, MESSY) as { text: string }).text);
+    await client.close(f);
+  });
+
+  it("follows the project's .editorconfig / .prettierrc like awr fmt and prettier (not the editor's tab size)", async () => {
+    mkdirSync(join(dir, "tabs"));
+    writeFileSync(join(dir, "tabs", ".editorconfig"), "root = true\n\n[*.awr]\nindent_style = tab\nmax_line_length = 60\n");
+    const f = join(dir, "tabs", "main.awr");
+    await client.open(f, MESSY);
+    const out = apply(MESSY, (await format(f))!);
+    expect(out).toBe((formatSource(f, MESSY, { useTabs: true, width: 60 }) as { text: string }).text);
+    expect(out).toContain('\tname: "gpt-4o-mini" // the cheap one');
     await client.close(f);
   });
 
