@@ -3,7 +3,7 @@
 // asks for something else is a NonDeterminism failure naming that step.
 import { Effect } from "effect";
 import type { Plan } from "../compiler/plan/index.js";
-import { Interpreter } from "./interpreter.js";
+import { Interpreter } from "./exec/interpreter.js";
 import { Journal } from "./journal.js";
 import { sessionOf } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";

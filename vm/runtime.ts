@@ -4,12 +4,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Cause, Duration, Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan } from "../compiler/plan/index.js";
-import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
-import { latestSnapshot } from "./snapshot.js";
+import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./exec/interpreter.js";
+import { latestSnapshot } from "./exec/snapshot.js";
 import { Journal } from "./journal.js";
 import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkInputLimits, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./health.js";
-import type { AgentOptions } from "./agent.js";
+import type { AgentOptions } from "./exec/agent.js";
 import { BlobMissing } from "./ports/errors.js";
 import type { ContextProvider, FailureInfo, Json, LoadedRun, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 

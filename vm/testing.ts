@@ -4,7 +4,7 @@
 // fallbacks, the agent loop, audit and the journal run as in production.
 import type { Plan } from "../compiler/plan/index.js";
 import { evaluate, exprToText, type Scope } from "./expr.js";
-import { Mocks, type MockAnswer } from "./mocks.js";
+import { Mocks, type MockAnswer } from "./exec/mocks.js";
 import { createRuntime } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ContextProvider, Json, ModelProvider, RunStore, ToolProvider } from "./types.js";

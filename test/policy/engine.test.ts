@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { auditRecords, evaluatePolicies, redact, type PolicyCall, type RuleHit } from "../../vm/policy.js";
-import { policyIntrinsic } from "../../vm/filters.js";
+import { auditRecords, evaluatePolicies, redact, type PolicyCall, type RuleHit } from "../../vm/policy/engine.js";
+import { policyIntrinsic } from "../../vm/policy/filters.js";
 import { memoryHost } from "../helpers/memory-host.js";
 import { planOf } from "../vm/helpers.js";
 

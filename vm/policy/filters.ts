@@ -25,9 +25,9 @@
 // strings) throws: the rule's condition (or transform value) fails, and the engine denies the call.
 import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
 import { normalize } from "./normalize.js";
-import { describeValue, isRecord } from "./expr.js";
-import type { Json } from "./types.js";
-import type { PolicyFunction } from "../compiler/plan/index.js";
+import { describeValue, isRecord } from "../expr.js";
+import type { Json } from "../types.js";
+import type { PolicyFunction } from "../../compiler/plan/index.js";
 
 /** The strings of a value, depth first (numbers as text; keys are not included). */
 export function stringsOf(v: Json, out: string[] = []): string[] {

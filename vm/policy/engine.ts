@@ -19,13 +19,13 @@
 // - Explained: a decision names the rules that determined it; `auditRecords` turns it into
 //   append-only audit records (one per deciding rule, one per transform and redaction rule, or
 //   one "no rule matched" allow per policy whose hook applied).
-import type { JsonSchema, Plan } from "../compiler/plan/index.js";
-import { deepEqual, describeValue, evaluate, getKey, isRecord, setKey, type JsonRecord, type Scope } from "./expr.js";
+import type { JsonSchema, Plan } from "../../compiler/plan/index.js";
+import { deepEqual, describeValue, evaluate, getKey, isRecord, setKey, type JsonRecord, type Scope } from "../expr.js";
 import { policyIntrinsic } from "./filters.js";
-import { requestHash } from "./journal.js";
+import { requestHash } from "../journal.js";
 import { expandKinds, findPii, type PiiKind } from "./pii.js";
-import { coerce, validate } from "./schema.js";
-import type { AuditRecord, Json } from "./types.js";
+import { coerce, validate } from "../schema.js";
+import type { AuditRecord, Json } from "../types.js";
 
 export type HookTarget = "model" | "tool" | "agent" | "output";
 type Hook = Plan["policies"][string]["hooks"][number];

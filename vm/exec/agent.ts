@@ -21,16 +21,16 @@
 // Limits (`limits { turns, tokens, cost, time }`) are per agent of the call, checked before each
 // turn from journaled usage and journaled timestamps, so a resumed or replayed run decides the same.
 import { Effect, Exit } from "effect";
-import type { AgentPlan, JsonSchema, Plan, Segment } from "../compiler/plan/index.js";
-import type { Scope } from "./expr.js";
-import { lenientValue, parseJsonAnswer } from "./gateway/json.js";
-import { prepareSchema, unwrap } from "./gateway/structured.js";
-import { NeedsAttention, Suspended, failureOf } from "./journal.js";
-import { agentToolKey, contextKey, handoffKey, sessionAppendKey, sessionKey, summaryKey, turnKey as keyOfTurn } from "./keys.js";
-import { coerce, validate } from "./schema.js";
-import { outputFormatInstructions, renderSegments } from "./template.js";
-import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, SessionEntry, SessionStore, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "./types.js";
-import { VmFailure } from "./types.js";
+import type { AgentPlan, JsonSchema, Plan, Segment } from "../../compiler/plan/index.js";
+import type { Scope } from "../expr.js";
+import { lenientValue, parseJsonAnswer } from "../gateway/json.js";
+import { prepareSchema, unwrap } from "../gateway/structured.js";
+import { NeedsAttention, Suspended, failureOf } from "../journal.js";
+import { agentToolKey, contextKey, handoffKey, sessionAppendKey, sessionKey, summaryKey, turnKey as keyOfTurn } from "../keys.js";
+import { coerce, validate } from "../schema.js";
+import { outputFormatInstructions, renderSegments } from "../template.js";
+import type { ChatMessage, ContextProvider, EffectKind, Json, ModelResponse, PendingInterrupt, SessionEntry, SessionStore, SummaryRequest, ToolCall, ToolDefinition, VmEvent } from "../types.js";
+import { VmFailure } from "../types.js";
 
 type Stop = VmFailure | Suspended | NeedsAttention;
 
@@ -389,7 +389,7 @@ export function assembleContext<U>(
     const req = assembled?.summarize;
     if (!req) return String(assembled?.text ?? "");
     // Loaded on first use: the tokenizer is not needed by runs without summaries.
-    const { fitSummary, summaryArgs } = yield* Effect.promise(() => import("./context/summary.js"));
+    const { fitSummary, summaryArgs } = yield* Effect.promise(() => import("../context/summary.js"));
     const prompt = cx.plan.prompts[req.prompt];
     const answer = yield* host.prompt(req.prompt, prompt ? summaryArgs(prompt, req) : { text: req.text, query: req.query, budget: req.budget }, summaryKey(ckey), step);
     return fitSummary(answer, req.budget).text;

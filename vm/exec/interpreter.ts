@@ -3,21 +3,21 @@
 // of non-determinism goes through the journal (journal.ts), so a resumed or replayed run takes the
 // same path and never repeats a finished side effect.
 import { Duration, Effect, Exit } from "effect";
-import { declId, type ExprIR, type JsonSchema, type Plan, type ToolImplKind } from "../compiler/plan/index.js";
-import { evaluate, type Scope } from "./expr.js";
-import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "./journal.js";
-import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "./policy.js";
-import { applyWrite, applyWrites, initialState } from "./reducers.js";
-import { decide, withRetries } from "./retry.js";
-import { toolArguments, validate } from "./schema.js";
-import { awaitSchema } from "./operator.js";
-import { outputFormatInstructions, renderSegments } from "./template.js";
+import { declId, type ExprIR, type JsonSchema, type Plan, type ToolImplKind } from "../../compiler/plan/index.js";
+import { evaluate, type Scope } from "../expr.js";
+import { Journal, NeedsAttention, Suspended, canonical as canonicalJson, failureOf } from "../journal.js";
+import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "../policy/engine.js";
+import { applyWrite, applyWrites, initialState } from "../reducers.js";
+import { decide, withRetries } from "../retry.js";
+import { toolArguments, validate } from "../schema.js";
+import { awaitSchema } from "../operator.js";
+import { outputFormatInstructions, renderSegments } from "../template.js";
 import { assembleContext, runAgent, type AgentHost, type AgentOptions } from "./agent.js";
 import { latestSnapshot, snapshotOf } from "./snapshot.js";
-import { approvalKey, attemptKey, classifyKey, compensateKey, contextKey, idempotencyKey, mapItemKey, modelAttemptKey, modelHookKey, outputKey, snapshotKey, stepKey, stmtKey, subgraphScope, superstepKey, underClassifier, undoKey } from "./keys.js";
-import { qualifiedToolName } from "./tools/registry.js";
-import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, SessionStore, ToolDefinition, ToolProvider, VmEvent } from "./types.js";
-import { VmFailure } from "./types.js";
+import { approvalKey, attemptKey, classifyKey, compensateKey, contextKey, idempotencyKey, mapItemKey, modelAttemptKey, modelHookKey, outputKey, snapshotKey, stepKey, stmtKey, subgraphScope, superstepKey, underClassifier, undoKey } from "../keys.js";
+import { qualifiedToolName } from "../tools/registry.js";
+import type { AuditRecord, ChatMessage, ContextProvider, EffectKind, FailureInfo, Json, ModelProvider, ModelResponse, PendingInterrupt, SessionStore, ToolDefinition, ToolProvider, VmEvent } from "../types.js";
+import { VmFailure } from "../types.js";
 import { MockModels, MockTools, Mocks } from "./mocks.js";
 
 export { Mocks };
