@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ContextPlan, ContextSourcePlan, Plan } from "../../compiler/plan/index.js";
-import { modelChain } from "../exec/interpreter.js";
+import { modelChain } from "../exec/model.js";
 import { renderSegments } from "../template.js";
 import { VmFailure, type AssembleOptions, type ChatMessage, type ContextProvider, type ModelProvider, type SummaryRequest } from "../types.js";
 import { TtlCache } from "./cache.js";
