@@ -5,7 +5,7 @@ import { Effect } from "effect";
 import type { Plan } from "../compiler/plan/index.js";
 import { Interpreter } from "./exec/interpreter.js";
 import { Journal } from "./journal.js";
-import { sessionOf } from "./runtime.js";
+import { sessionOf } from "./exec/run.js";
 import { MemoryStore } from "./store/memory.js";
 import type { FailureInfo, Json, LoadedRun, ModelProvider, RunStore, ToolProvider } from "./types.js";
 import { RunNotFound } from "./ports/errors.js";

@@ -5,7 +5,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { auditRecords, evaluatePolicies, redact, type PolicyCall, type RuleHit } from "../../vm/policy/engine.js";
+import { auditRecords } from "../../vm/policy/audit.js";
+import { evaluatePolicies, type PolicyCall, type RuleHit } from "../../vm/policy/engine.js";
+import { redact } from "../../vm/policy/redact.js";
 import { policyIntrinsic } from "../../vm/policy/filters.js";
 import { memoryHost } from "../helpers/memory-host.js";
 import { planOf } from "../vm/helpers.js";

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { normalize } from "../../vm/policy/normalize.js";
 import { policyIntrinsic } from "../../vm/policy/filters.js";
-import { evaluatePolicies, redact, type PolicyCall } from "../../vm/policy/engine.js";
+import { evaluatePolicies, type PolicyCall } from "../../vm/policy/engine.js";
+import { redact } from "../../vm/policy/redact.js";
 import { findPii } from "../../vm/policy/pii.js";
 import { planOf } from "../vm/helpers.js";
 

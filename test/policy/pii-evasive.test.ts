@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PII_KINDS, findPii, redactText, type PiiKind, type PiiMatch } from "../../vm/policy/pii.js";
-import { redact } from "../../vm/policy/engine.js";
+import { redact } from "../../vm/policy/redact.js";
 
 interface Line {
   class: "documented" | "evasive" | "negative";

@@ -3,7 +3,9 @@
 // value passing the hook. Classifier prompts the rules ask for are journaled prompt calls made
 // before deciding. Every decision goes to the audit log. `guarded` is the only way a call passes a hook.
 import { Effect } from "effect";
-import { approved, auditRecords, denialMessage, evaluatePolicies, hookName, redact, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "../policy/engine.js";
+import { approved, auditRecords, denialMessage } from "../policy/audit.js";
+import { evaluatePolicies, hookName, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "../policy/engine.js";
+import { redact } from "../policy/redact.js";
 import { approvalKey, classifyKey, modelHookKey, underClassifier } from "../keys.js";
 import type { ChatMessage, Json } from "../types.js";
 import { VmFailure } from "../types.js";
