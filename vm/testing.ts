@@ -1,6 +1,6 @@
 // `test` blocks: run the graph with mocks on a memory store and virtual time, as the test's principal,
 // then check every `expect` against status, output, state, error, calls(NAME) and audit(POLICY).
-// Mocks answer at the provider boundary (vm/mocks.ts), so policies, validation, repair, retries,
+// Mocks answer at the provider boundary (vm/exec/mocks.ts), so policies, validation, repair, retries,
 // fallbacks, the agent loop, audit and the journal run as in production.
 import type { Plan } from "../compiler/plan/index.js";
 import { evaluate, exprToText, type Scope } from "./expr.js";

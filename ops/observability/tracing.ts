@@ -201,7 +201,7 @@ export function createTracing(opts: TracingOptions): Tracing {
             if (args !== undefined) attributes["gen_ai.tool.call.arguments"] = JSON.stringify(args);
           }
         } else if ((assembly = contextAssembly(e.kind, e.key))) {
-          // A context or memory assembly: an agent's (vm/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
+          // A context or memory assembly: an agent's (vm/exec/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
           const agent = e.kind === "agent" ? opts.plan?.agents[e.name] : undefined;
           const context = (e.kind === "prompt" ? opts.plan?.prompts[e.name]?.context : assembly === "memory" ? agent?.memory : agent?.context) ?? e.name;
           name = `retrieval ${context}`;

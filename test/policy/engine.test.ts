@@ -1,4 +1,4 @@
-// The decision procedure (vm/policy.ts) and the content filters (vm/filters.ts) on compiled plans:
+// The decision procedure (vm/policy/engine.ts) and the content filters (vm/policy/filters.ts) on compiled plans:
 // any deny wins whatever the order, evaluation is total (an error denies, naming the rule),
 // allow overrides approve, transforms do not depend on the order (conflicts deny), every decision
 // names its rules; the checker types the intrinsics.

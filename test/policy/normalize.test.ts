@@ -1,4 +1,4 @@
-// The normalisation the content filters and the PII detectors share (vm/normalize.ts), and the
+// The normalisation the content filters and the PII detectors share (vm/policy/normalize.ts), and the
 // disguises it defeats: `contains_any` and `matches` see through zero-width characters, Cyrillic
 // and Greek homoglyphs, full-width letters and soft hyphens, and a redaction replaces the whole
 // original span of a disguised value.

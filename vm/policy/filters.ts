@@ -9,7 +9,7 @@
 //   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case, in
 //                                    the string as written or normalised
 //
-// Normalised = vm/normalize.ts (NFKC, zero-width characters and soft hyphens removed, Cyrillic and
+// Normalised = vm/policy/normalize.ts (NFKC, zero-width characters and soft hyphens removed, Cyrillic and
 // Greek homoglyphs folded to Latin, digits of any script to ASCII, every space a space), so
 // "gi\u200Bft card", "ｇｉｆｔ ｃａｒｄ" and a Cyrillic "с" in "card" are caught. Testing the text
 // as written too keeps every match the plain text gives (a regex looking for "\u200B" itself, a
