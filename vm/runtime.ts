@@ -7,6 +7,7 @@ import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan }
 import type { Mocks, Observations } from "./exec/interpreter.js";
 import { execute, type Executed, type RunHost } from "./exec/run.js";
 import { Journal } from "./journal.js";
+import { KEY_FORMAT } from "./keys.js";
 import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkInputLimits, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./health.js";
 import type { AgentOptions } from "./exec/agent.js";
@@ -278,7 +279,7 @@ async function start(rt: Core, graph: string, input: Json, so: StartOptions): Pr
     status: "running",
     createdAt: t,
     updatedAt: t,
-    ...withSession(so.meta, so.sessionId),
+    ...withKeyFormat(withSession(so.meta, so.sessionId).meta),
   };
   await now$(opts.store.log.create(record));
   // A new run: version 0, an empty journal (what load would answer).
@@ -370,6 +371,16 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
   if (sessionId === "") throw new Error("the session id is empty");
   if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) throw new Error("a run with a session id needs an object (or no) meta");
   return { meta: { ...(meta ?? {}), sessionId } };
+}
+
+/**
+ * The run's `meta` with the key format of its journal (vm/keys.ts `KEY_FORMAT`), which the run keeps
+ * for life. A meta that is not an object (or absent) cannot carry it: such a run keeps key format 1.
+ */
+function withKeyFormat(meta: Json | undefined): { meta?: Json } {
+  if (meta === undefined) return { meta: { keyFormat: KEY_FORMAT } };
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return { meta };
+  return { meta: { ...meta, keyFormat: KEY_FORMAT } };
 }
 
 /** The plan a run was started with, from the store (resume in another process). */

@@ -66,7 +66,8 @@ function toolAttempts(ex: Exec, name: string, args: Record<string, Json>, key: s
   const cx = ex.cx;
   const tool = cx.plan.tools[name];
   const attempt = (n: number) => {
-    const akey = attemptKey(key, n);
+    // Spelled by the run's key format: in format 1 attempt N of a tool was node attempt N's key.
+    const akey = attemptKey(key, n, cx.keyFormat ?? 1);
     return effect(cx, akey, step, "tool", name, { tool: name, args }, tool?.idempotent ?? false, () =>
       Effect.tryPromise({
         try: (signal) => cx.tools.call({ tool: name, plan: tool!, args, idempotencyKey: idempotencyKey(cx.runId, key), log: toolLog(cx, name, akey) }, signal),

@@ -5,6 +5,7 @@
 import { Cause, Duration, Effect, Fiber, type Exit } from "effect";
 import type { Plan } from "../../compiler/plan/index.js";
 import { Journal } from "../journal.js";
+import { keyFormatOf } from "../keys.js";
 import type { Breakers } from "../health.js";
 import type { ContextProvider, LoadedRun, ModelProvider, RunRecord, RunStore, ToolProvider, VmEvent } from "../types.js";
 import type { AgentOptions } from "./agent-call.js";
@@ -122,6 +123,7 @@ function interpreterFor(host: RunHost, run: RunRecord, journal: Journal, snapsho
     ...(opts.contexts ? { contexts: opts.contexts } : {}),
     ...(opts.agents ? { agents: opts.agents } : {}),
     ...sessionOf(run, opts.store),
+    keyFormat: keyFormatOf(run.meta),
   });
 }
 

@@ -5,6 +5,7 @@
 import type { Effect } from "effect";
 import type { Plan } from "../../compiler/plan/index.js";
 import type { Journal, NeedsAttention, Suspended } from "../journal.js";
+import type { KeyFormat } from "../keys.js";
 import type { AuditRecord, ContextProvider, FailureInfo, Json, ModelProvider, PendingInterrupt, SessionStore, ToolProvider, VmEvent, VmFailure } from "../types.js";
 import type { AgentOptions } from "./agent-call.js";
 import type { Mocks } from "./mocks.js";
@@ -39,6 +40,8 @@ export interface ExecContext {
   agents?: AgentOptions;
   /** Events carry requests and answers of calls (content capture for tracing). */
   captureContent?: boolean;
+  /** The spelling of the run's effect keys (vm/keys.ts `keyFormatOf` its meta; absent: 1, an old run's). */
+  keyFormat?: KeyFormat;
 }
 
 export type ExecResult =
