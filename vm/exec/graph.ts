@@ -67,7 +67,8 @@ export function runGraph(ex: Exec, name: string, input: Json, prefix: string): E
     while (loop.ready.length) {
       if (++loop.steps > MAX_SUPERSTEPS) return yield* Effect.fail(new VmFailure({ kind: "budget", message: `graph ${name} ran more than ${MAX_SUPERSTEPS} supersteps`, retryable: false }));
       yield* superstep(ex, loop);
-      yield* snapshot(ex, loop);
+      const snap = snapshot(ex, loop);
+      if (snap) yield* snap;
     }
     if (loop.parked.length) return yield* Effect.fail(new Suspended(loop.parked));
     return yield* finish(ex, loop);
@@ -109,85 +110,92 @@ function startLoop(ex: Exec, g: Graph, name: string, params: Record<string, Json
   return loop;
 }
 
-/** One superstep: the ready nodes against one snapshot, their writes applied, failures routed, edges fired. */
-function superstep(ex: Exec, loop: Loop): Effect.Effect<void, Stop> {
+/**
+ * One superstep: the ready nodes against one snapshot, their writes applied, failures routed, edges
+ * fired. A generator the graph's loop delegates to (`yield*`): no effect is built per superstep.
+ */
+function* superstep(ex: Exec, loop: Loop) {
   const cx = ex.cx;
   const { g, name, order } = loop;
-  return Effect.gen(function* () {
-    const nodes = loop.ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-    const superKey = superstepKey(loop.prefix, name, loop.steps - 1);
-    const superAt = cx.now();
-    cx.emit({ type: "superstep.started", runId: cx.runId, key: superKey, graph: name, index: loop.steps - 1, nodes: nodes.map((n) => n.name), at: superAt });
-    const snapshot = loop.state;
-    const runOne = (node: Node) => {
-      const iter = loop.runs.get(node.name) ?? 0;
-      loop.runs.set(node.name, iter + 1);
-      const error = loop.failures.get(node.name) ?? (loop.handlers.has(node.name) ? null : undefined);
-      return Effect.exit(runNode(ex, { g, node, index: order.get(node.name)!, iter, snapshot, params: loop.params, prefix: loop.prefix, error }));
-    };
-    // One ready node (loops, chains) needs no fibers.
-    const exits = nodes.length === 1 ? [yield* runOne(nodes[0]!)] : yield* Effect.forEach(nodes, runOne, { concurrency: "unbounded" });
-    for (const n of nodes) loop.failures.delete(n.name);
-    const { finished, routed, writes, fatal } = yield* settle(loop, nodes, exits);
-    loop.state = applyWrites(loop.state, g.state, writes);
-    if (loop.prefix === "") ex.topState = loop.state;
-    const superEnd = cx.now();
-    cx.emit({ type: "superstep.finished", runId: cx.runId, key: superKey, at: superEnd, durationMs: superEnd - superAt });
-    if (fatal) {
-      yield* compensate(ex, loop.undo);
-      return yield* Effect.fail(fatal);
-    }
-    const next = new Set([...fire(loop, finished), ...routed]);
-    loop.ready = [...next].filter((n) => n !== "end");
-  });
+  const nodes = loop.ready.map((n) => g.nodes[order.get(n)!]!).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  const superKey = superstepKey(loop.prefix, name, loop.steps - 1);
+  const superAt = cx.now();
+  cx.emit({ type: "superstep.started", runId: cx.runId, key: superKey, graph: name, index: loop.steps - 1, nodes: nodes.map((n) => n.name), at: superAt });
+  const snapshot = loop.state;
+  const runOne = (node: Node) => {
+    const iter = loop.runs.get(node.name) ?? 0;
+    loop.runs.set(node.name, iter + 1);
+    const error = loop.failures.get(node.name) ?? (loop.handlers.has(node.name) ? null : undefined);
+    return Effect.exit(runNode(ex, { g, node, index: order.get(node.name)!, iter, snapshot, params: loop.params, prefix: loop.prefix, error }));
+  };
+  // One ready node (loops, chains) needs no fibers.
+  const exits = nodes.length === 1 ? [yield* runOne(nodes[0]!)] : yield* Effect.forEach(nodes, runOne, { concurrency: "unbounded" });
+  for (const n of nodes) loop.failures.delete(n.name);
+  const settled = settle(loop, nodes, exits);
+  if ("stop" in settled) return yield* Effect.fail(settled.stop);
+  if ("defect" in settled) return yield* Effect.die(settled.defect);
+  const { finished, routed, writes, fatal } = settled;
+  loop.state = applyWrites(loop.state, g.state, writes);
+  if (loop.prefix === "") ex.topState = loop.state;
+  const superEnd = cx.now();
+  cx.emit({ type: "superstep.finished", runId: cx.runId, key: superKey, at: superEnd, durationMs: superEnd - superAt });
+  if (fatal) {
+    yield* compensate(ex, loop.undo);
+    return yield* Effect.fail(fatal);
+  }
+  const next = new Set([...fire(loop, finished), ...routed]);
+  loop.ready = [...next].filter((n) => n !== "end");
 }
 
 /**
  * What the nodes of a superstep left: the finished ones (their writes and undo steps taken), the
  * handlers failures are routed to, interrupts parked (with the writes made before them), and the
- * first failure no handler takes. An effect in doubt stops the graph at once.
+ * first failure no handler takes. An effect in doubt (`stop`) stops the graph at once; a defect dies.
  */
-function settle(loop: Loop, nodes: Node[], exits: Exit.Exit<NodeResult, Stop>[]) {
-  return Effect.gen(function* () {
-    const finished: string[] = [];
-    const routed: string[] = [];
-    const writes: NodeResult["writes"] = [];
-    let fatal: VmFailure | undefined;
-    for (const [i, exit] of exits.entries()) {
-      const node = nodes[i]!;
-      if (Exit.isSuccess(exit)) {
-        writes.push(...exit.value.writes);
-        loop.undo.push(...exit.value.undo);
-        finished.push(node.name);
-        continue;
-      }
-      const err = Exit.isFailure(exit) ? errorOf(exit) : undefined;
-      if (err instanceof Suspended) {
-        loop.parked.push(...err.pending);
-        writes.push(...err.writes);
-      } else if (err instanceof NeedsAttention) return yield* Effect.fail(err);
-      else if (err instanceof VmFailure) {
-        if (decide(err.info, { level: "node", hasOnError: node.on_error !== null }) === "route") {
-          routed.push(node.on_error!);
-          loop.failures.set(node.on_error!, { kind: err.info.kind, message: err.info.message, step: err.info.step ?? null });
-        } else fatal ??= err;
-      } else return yield* Effect.die(exit);
+function settle(
+  loop: Loop,
+  nodes: Node[],
+  exits: Exit.Exit<NodeResult, Stop>[],
+): { finished: string[]; routed: string[]; writes: NodeResult["writes"]; fatal: VmFailure | undefined } | { stop: NeedsAttention } | { defect: unknown } {
+  const finished: string[] = [];
+  const routed: string[] = [];
+  const writes: NodeResult["writes"] = [];
+  let fatal: VmFailure | undefined;
+  for (const [i, exit] of exits.entries()) {
+    const node = nodes[i]!;
+    if (Exit.isSuccess(exit)) {
+      writes.push(...exit.value.writes);
+      loop.undo.push(...exit.value.undo);
+      finished.push(node.name);
+      continue;
     }
-    return { finished, routed, writes, fatal };
-  });
+    const err = Exit.isFailure(exit) ? errorOf(exit) : undefined;
+    if (err instanceof Suspended) {
+      loop.parked.push(...err.pending);
+      writes.push(...err.writes);
+    } else if (err instanceof NeedsAttention) return { stop: err };
+    else if (err instanceof VmFailure) {
+      if (decide(err.info, { level: "node", hasOnError: node.on_error !== null }) === "route") {
+        routed.push(node.on_error!);
+        loop.failures.set(node.on_error!, { kind: err.info.kind, message: err.info.message, step: err.info.step ?? null });
+      } else fatal ??= err;
+    } else return { defect: exit };
+  }
+  return { finished, routed, writes, fatal };
 }
 
 /**
  * A snapshot after the superstep, only where a resume can start: no branch is waiting for an
  * answer (a parked node re-runs in its own superstep on resume) and there is more to run. One an
  * earlier execution wrote here is checked instead: this one must have come to the same place.
+ * Undefined when there is nothing to do (most supersteps): no effect is built for them.
  */
-function snapshot(ex: Exec, loop: Loop): Effect.Effect<void, Stop> {
+function snapshot(ex: Exec, loop: Loop): Effect.Effect<void, Stop> | undefined {
   const cx = ex.cx;
   const { stored, steps, name } = loop;
-  if (!stored || loop.parked.length || !loop.ready.length) return Effect.void;
+  if (!stored || loop.parked.length || !loop.ready.length) return undefined;
   const earlier = stored.size ? stored.get(steps) : undefined;
-  if (!earlier && !(loop.top && steps - loop.snappedAt >= loop.gap)) return Effect.void;
+  if (!earlier && !(loop.top && steps - loop.snappedAt >= loop.gap)) return undefined;
   const key = snapshotKey(name, steps);
   const snap = snapshotOf({ state: loop.state, ready: loop.ready, steps, runs: loop.runs, taken: loop.taken, arrived: loop.arrived, undo: loop.undo, errors: loop.failures });
   loop.snappedAt = steps;

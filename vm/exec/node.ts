@@ -3,7 +3,7 @@
 // statements at once and by other nodes after the superstep (graph.ts applies them in step-id order).
 import { Duration, Effect } from "effect";
 import { evaluate } from "../expr.js";
-import { NeedsAttention, Suspended } from "../journal.js";
+import { Suspended } from "../journal.js";
 import { compensateKey, mapItemKey, stepKey, stmtKey } from "../keys.js";
 import { awaitSchema } from "../operator.js";
 import { applyWrite } from "../reducers.js";
@@ -99,8 +99,11 @@ function nodeAttempt(ex: Exec, at: NodeRun, stepBase: string, n: number): Effect
   );
 }
 
-/** One statement of a node attempt, keyed `key`; `write` records a write to the state. */
-function statement(
+/**
+ * One statement of a node attempt, keyed `key`; `write` records a write to the state. A generator
+ * the attempt's body delegates to (`yield*`): no effect is built per statement.
+ */
+function* statement(
   ex: Exec,
   at: NodeRun,
   s: Stmt,
@@ -108,46 +111,44 @@ function statement(
   scope: ReturnType<typeof scopeOf>,
   write: (field: string, value: Json, mode: "one" | "each") => void,
   result: NodeResult,
-): Effect.Effect<void, VmFailure | Suspended | NeedsAttention> {
-  return Effect.gen(function* () {
-    switch (s.op) {
-      case "run": {
-        const args = yield* tryEval(s.args, scope, `the arguments of ${s.call.name}`);
-        const r = yield* ex.call(s.call, args as Record<string, Json>, key, s.id, at.prefix);
-        result.undo.push(...r.undo);
-        if (s.into) write(s.into, r.value, "one");
-        return;
-      }
-      case "map": {
-        const over = yield* tryEval(s.over, scope, `the list of map ${s.var}`);
-        if (!Array.isArray(over)) return yield* Effect.fail(new VmFailure({ kind: "expression", message: `map over ${s.var}: expected a list, got ${typeof over}`, step: key, retryable: false }));
-        const results = yield* Effect.forEach(
-          over.map((item, i) => [item, i] as const),
-          ([item, i]) =>
-            Effect.gen(function* () {
-              const args = yield* tryEval(s.args, { get: (nm) => (nm === s.var ? item : scope.get(nm)) }, `the arguments of ${s.call.name}`);
-              return yield* ex.call(s.call, args as Record<string, Json>, mapItemKey(key, i), s.id, at.prefix);
-            }),
-          { concurrency: s.concurrency ?? "unbounded" },
-        );
-        for (const r of results) result.undo.push(...r.undo);
-        if (s.into) write(s.into, results.map((r) => r.value), "each");
-        return;
-      }
-      case "await": {
-        const reason = String((yield* tryEval(s.arg, scope, "the reason of await")) ?? "");
-        const field = s.into ? fieldsOf(at.g).get(s.into) : undefined;
-        const value = yield* awaitAnswer(ex.cx, s.kind, reason, key, s.id, field ? awaitSchema(field) : null);
-        if (s.into) write(s.into, value, "one");
-        return;
-      }
-      case "set": {
-        const value = yield* tryEval(s.value, scope, `set ${s.field}`);
-        write(s.field, value, "one");
-        return;
-      }
+) {
+  switch (s.op) {
+    case "run": {
+      const args = yield* tryEval(s.args, scope, `the arguments of ${s.call.name}`);
+      const r = yield* ex.call(s.call, args as Record<string, Json>, key, s.id, at.prefix);
+      result.undo.push(...r.undo);
+      if (s.into) write(s.into, r.value, "one");
+      return;
     }
-  });
+    case "map": {
+      const over = yield* tryEval(s.over, scope, `the list of map ${s.var}`);
+      if (!Array.isArray(over)) return yield* Effect.fail(new VmFailure({ kind: "expression", message: `map over ${s.var}: expected a list, got ${typeof over}`, step: key, retryable: false }));
+      const results = yield* Effect.forEach(
+        over.map((item, i) => [item, i] as const),
+        ([item, i]) =>
+          Effect.gen(function* () {
+            const args = yield* tryEval(s.args, { get: (nm) => (nm === s.var ? item : scope.get(nm)) }, `the arguments of ${s.call.name}`);
+            return yield* ex.call(s.call, args as Record<string, Json>, mapItemKey(key, i), s.id, at.prefix);
+          }),
+        { concurrency: s.concurrency ?? "unbounded" },
+      );
+      for (const r of results) result.undo.push(...r.undo);
+      if (s.into) write(s.into, results.map((r) => r.value), "each");
+      return;
+    }
+    case "await": {
+      const reason = String((yield* tryEval(s.arg, scope, "the reason of await")) ?? "");
+      const field = s.into ? fieldsOf(at.g).get(s.into) : undefined;
+      const value = yield* awaitAnswer(ex.cx, s.kind, reason, key, s.id, field ? awaitSchema(field) : null);
+      if (s.into) write(s.into, value, "one");
+      return;
+    }
+    case "set": {
+      const value = yield* tryEval(s.value, scope, `set ${s.field}`);
+      write(s.field, value, "one");
+      return;
+    }
+  }
 }
 
 /** The step-id order of a write: node declaration index, then statement index. */
