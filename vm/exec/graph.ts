@@ -2,10 +2,10 @@
 // writes are applied through the reducers in step-id order, then the edges out of the finished nodes
 // fire (conditions, `otherwise`, loop bounds, joins that wait for all their sources). A failure is
 // routed to the node's `on error` handler or fails the graph after its compensation (compensate.ts).
+// Which nodes the edges make ready is edges.ts.
 // A top-level graph snapshots its loop every so often (snapshot.ts), and a resume starts there.
 import { Effect, Exit } from "effect";
 import { declId, type JsonSchema } from "../../compiler/plan/index.js";
-import { evaluate } from "../expr.js";
 import { NeedsAttention, Suspended, canonical as canonicalJson } from "../journal.js";
 import { outputKey, snapshotKey, superstepKey } from "../keys.js";
 import { applyWrites, initialState } from "../reducers.js";
@@ -14,18 +14,19 @@ import { validate } from "../schema.js";
 import type { JournalEntry, Json, PendingInterrupt } from "../types.js";
 import { VmFailure } from "../types.js";
 import { compensate } from "./compensate.js";
+import { edgeGroups, fire, type EdgeState } from "./edges.js";
 import { guarded } from "./guard.js";
 import { runNode } from "./node.js";
 import { errorOf, scopeOf, tryEval } from "./scope.js";
 import { latestSnapshot, snapshotOf } from "./snapshot.js";
-import type { Edge, Exec, Graph, GraphResult, Node, NodeResult, Stop, Undo } from "./types.js";
+import type { Exec, Graph, GraphResult, Node, NodeResult, Stop, Undo } from "./types.js";
 
 const MAX_SUPERSTEPS = 100_000;
 /** Supersteps between snapshots of a top-level graph by default (RuntimeOptions.snapshots). */
 export const DEFAULT_SNAPSHOT_EVERY = 100;
 
 /** Where a graph's superstep loop stands (what a snapshot records, and the bookkeeping around it). */
-interface Loop {
+interface Loop extends EdgeState {
   name: string;
   g: Graph;
   params: Record<string, Json>;
@@ -36,11 +37,6 @@ interface Loop {
   order: Map<string, number>;
   /** Runs per node (journal keys carry the count). */
   runs: Map<string, number>;
-  /** Times each bounded edge was taken. */
-  taken: Map<string, number>;
-  groups: Map<string, Edge[]>;
-  /** The sources of each join that have finished so far. */
-  arrived: Map<string, Set<string>>;
   undo: Undo[];
   /** Interrupts of nodes that suspended: the graph suspends once nothing else is ready. */
   parked: PendingInterrupt[];
@@ -105,7 +101,7 @@ function startLoop(ex: Exec, g: Graph, name: string, params: Record<string, Json
     loop.undo.push(...restored.undo);
     for (const [k, v] of restored.errors ?? []) loop.failures.set(k, v);
     loop.snappedAt = restored.steps;
-  } else loop.ready = fire(loop, ["start"]);
+  } else loop.ready = fire(loop, ["start"], scopeOf(params, loop.state));
   if (prefix === "") ex.topState = loop.state;
   return loop;
 }
@@ -143,7 +139,7 @@ function* superstep(ex: Exec, loop: Loop) {
     yield* compensate(ex, loop.undo);
     return yield* Effect.fail(fatal);
   }
-  const next = new Set([...fire(loop, finished), ...routed]);
+  const next = new Set([...fire(loop, finished, scopeOf(loop.params, loop.state)), ...routed]);
   loop.ready = [...next].filter((n) => n !== "end");
 }
 
@@ -240,53 +236,6 @@ function finish(ex: Exec, loop: Loop): Effect.Effect<GraphResult, Stop> {
   });
 }
 
-/** The nodes made ready when `finishedNodes` finished (edges evaluated against the loop's state). */
-function fire(loop: Loop, finishedNodes: string[]): string[] {
-  const { groups, arrived, taken } = loop;
-  const out: string[] = [];
-  const scope = scopeOf(loop.params, loop.state);
-  // Only the groups a finished node is a source of, in declaration order.
-  const touched = new Set(finishedNodes.flatMap((n) => groupsBySource(groups).get(n) ?? []));
-  for (const key of groups.keys()) {
-    if (!touched.has(key)) continue;
-    const edges = groups.get(key)!;
-    const from = edges[0]!.from;
-    const hits = finishedNodes.filter((n) => from.includes(n));
-    const seen = arrived.get(key) ?? new Set<string>();
-    hits.forEach((h) => seen.add(h));
-    if (!from.every((f) => seen.has(f))) {
-      arrived.set(key, seen);
-      continue;
-    }
-    arrived.delete(key);
-    const canTake = (e: Edge) => e.max === null || (taken.get(e.id) ?? 0) < e.max;
-    const take = (e: Edge) => {
-      taken.set(e.id, (taken.get(e.id) ?? 0) + 1);
-      out.push(...e.to);
-    };
-    let anyWhen = false;
-    for (const e of edges) {
-      if (e.otherwise) continue;
-      if (!e.when) {
-        if (canTake(e)) take(e);
-        continue;
-      }
-      let hold = false;
-      try {
-        hold = evaluate(e.when, scope) === true;
-      } catch {
-        hold = false; // a condition that cannot be evaluated (a missing value) does not hold
-      }
-      if (hold && canTake(e)) {
-        anyWhen = true;
-        take(e);
-      }
-    }
-    if (!anyWhen) for (const e of edges) if (e.otherwise && canTake(e)) take(e);
-  }
-  return [...new Set(out)];
-}
-
 const HANDLERS = new WeakMap<Graph, Set<string>>();
 
 /** The nodes some node of the graph routes its failures to (`on error -> n`). */
@@ -294,27 +243,4 @@ function handlersOf(g: Graph): Set<string> {
   let h = HANDLERS.get(g);
   if (!h) HANDLERS.set(g, (h = new Set(g.nodes.flatMap((n) => (n.on_error ? [n.on_error] : [])))));
   return h;
-}
-
-const BY_SOURCE = new WeakMap<Map<string, Edge[]>, Map<string, string[]>>();
-
-/** For each node, the keys of the edge groups it is a source of. */
-function groupsBySource(groups: Map<string, Edge[]>): Map<string, string[]> {
-  let m = BY_SOURCE.get(groups);
-  if (!m) {
-    m = new Map();
-    for (const [key, edges] of groups) for (const n of edges[0]!.from) m.set(n, [...(m.get(n) ?? []), key]);
-    BY_SOURCE.set(groups, m);
-  }
-  return m;
-}
-
-/** Edges grouped by their (sorted) source set: a group with several sources is a join. */
-function edgeGroups(edges: Edge[]): Map<string, Edge[]> {
-  const groups = new Map<string, Edge[]>();
-  for (const e of edges) {
-    const k = [...e.from].sort().join(",");
-    groups.set(k, [...(groups.get(k) ?? []), e]);
-  }
-  return groups;
 }

@@ -4,7 +4,8 @@
 // the same path and never repeats a finished side effect.
 //
 // This class only composes the modules of vm/exec/, one per concern:
-//   graph.ts       supersteps, edges, joins, snapshots, the graph's output
+//   graph.ts       supersteps, on-error routing, snapshots, the graph's output
+//   edges.ts       the nodes edges make ready: conditions, otherwise, max bounds, joins
 //   node.ts        node bodies and their statements (run, map, await, set), retry and timeout
 //   call.ts        calls of prompts, agents, tools and graphs (tool retries, mocked graphs)
 //   model.ts       prompts and the model chain (fallbacks, retries); agent*.ts the agent loop

@@ -23,7 +23,7 @@ import type { JsonSchema, Plan } from "../../compiler/plan/index.js";
 import { deepEqual, describeValue, evaluate, getKey, isRecord, setKey, type JsonRecord, type Scope } from "../expr.js";
 import { policyIntrinsic } from "./filters.js";
 import { requestHash } from "../journal.js";
-import { expandKinds, findPii, type PiiKind } from "./pii.js";
+import { expandKinds, type PiiKind } from "./pii.js";
 import { childPath, cmp } from "./redact.js";
 import { coerce, validate } from "../schema.js";
 import type { Json } from "../types.js";
