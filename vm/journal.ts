@@ -167,7 +167,7 @@ export class Journal {
 
   /**
    * The snapshots of `graph` in the journal, by superstep (`graph:NAME/snapshot:N`,
-   * vm/snapshot.ts): indexed once, on first use — before the execution writes any of its own.
+   * vm/exec/snapshot.ts): indexed once, on first use — before the execution writes any of its own.
    */
   snapshots(graph: string): ReadonlyMap<number, JournalEntry> {
     let m = this.snapshotIndex.get(graph);

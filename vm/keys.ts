@@ -11,13 +11,29 @@ import { nodeId, stmtId } from "../compiler/plan/index.js";
 /** "" (the top-level graph) or the key of the call of a sub-graph followed by `/`. */
 export type Scope = string;
 
+/**
+ * The spelling of a run's keys, recorded when the run starts (`meta.keyFormat`; absent: 1, a run
+ * stored before format 2). The formats differ in one production: a tool's own retry attempt N is
+ * `KEY@N` in format 1 — the string of node attempt N of the same statement, so a node with `retry`
+ * calling a tool with `retry` read one journal entry for both — and `KEY~N` in format 2. A run keeps
+ * its format for life: its journal is only read with the keys it was written with.
+ */
+export type KeyFormat = 1 | 2;
+/** The format of runs started now. */
+export const KEY_FORMAT: KeyFormat = 2;
+
+/** The key format a run was started with, from its `meta` (1 when absent: stored before format 2). */
+export function keyFormatOf(meta: unknown): KeyFormat {
+  return meta !== null && typeof meta === "object" && !Array.isArray(meta) && (meta as Record<string, unknown>)["keyFormat"] === 2 ? 2 : 1;
+}
+
 // -------------------------------------------------------------------- builders
 
 /** The scope of a sub-graph called under `callKey`. */
 export const subgraphScope = (callKey: string): Scope => `${callKey}/`;
 /** A superstep of a graph invocation (events only): `SCOPE graph:G/superstep:I`. */
 export const superstepKey = (scope: Scope, graph: string, index: number): string => `${scope}graph:${graph}/superstep:${index}`;
-/** A top-level graph's snapshot after superstep N (vm/snapshot.ts): `graph:G/snapshot:N`. */
+/** A top-level graph's snapshot after superstep N (vm/exec/snapshot.ts): `graph:G/snapshot:N`. */
 export const snapshotKey = (graph: string, steps: number): string => `${snapshotPrefix(graph)}${steps}`;
 /** What every snapshot key of `graph` starts with. */
 export const snapshotPrefix = (graph: string): string => `graph:${graph}/snapshot:`;
@@ -29,8 +45,8 @@ export const stepKey = (scope: Scope, node: string, iter: number): string => `${
 export const stmtKey = (scope: Scope, stmt: string, iter: number, retry = 0): string => `${scope}${stmt}#${iter}${retry ? `@${retry}` : ""}`;
 /** The call for item `index` of a `map` statement: `KEY[INDEX]`. */
 export const mapItemKey = (key: string, index: number): string => `${key}[${index}]`;
-/** Attempt `n` of a tool's own `retry` (0: the call's key itself): `KEY@N`. */
-export const attemptKey = (key: string, n: number): string => (n ? `${key}@${n}` : key);
+/** Attempt `n` of a tool's own `retry` (0: the call's key itself): `KEY@N` in key format 1, `KEY~N` in format 2 (pass the run's). */
+export const attemptKey = (key: string, n: number, format: KeyFormat = 1): string => (n ? `${key}${format === 2 ? "~" : "@"}${n}` : key);
 /** The node-level compensation (`compensate` in a node) registered on node attempt `retry`: `STEP[@RETRY]/compensate`. */
 export const compensateKey = (step: string, retry = 0): string => `${step}${retry ? `@${retry}` : ""}/compensate`;
 /** The journaled undo call of a compensation: `COMPENSATE/undo` (a node's), `CALLKEY/undo` (a tool's `compensate:`). */
@@ -79,7 +95,7 @@ export type EffectKey =
   | { kind: "step"; scope: Scope; graph: string; node: string; iter: number }
   | { kind: "stmt"; scope: Scope; graph: string; node: string; stmt: number; iter: number; retry: number }
   | { kind: "map"; parent: string; index: number }
-  | { kind: "attempt"; parent: string; attempt: number }
+  | { kind: "attempt"; parent: string; attempt: number; /** 2: spelled `~N` (key format 2); absent: `@N`. */ format?: 2 }
   | { kind: "compensate"; parent: string; retry: number }
   | { kind: "undo"; parent: string }
   | { kind: "modelHook"; parent: string; model: string }
@@ -113,6 +129,7 @@ const TURN = new RegExp(`^(.+)/turn${I}$`);
 const AGENT_TOOL = new RegExp(`^(.+)/call${I}$`);
 const MODEL_ATTEMPT = new RegExp(`^(.+)/(${N})@${I}$`);
 const ATTEMPT = new RegExp(`^(.+)@${I}$`);
+const ATTEMPT_2 = new RegExp(`^(.+)~${I}$`);
 const MODEL_HOOK = new RegExp(`^(.+)/(${N})$`);
 const LEAF: [string, "undo" | "summary" | "session" | "sessionAppend" | "handoff" | "approval"][] = [
   ["/undo", "undo"],
@@ -186,6 +203,7 @@ function parse(key: string): EffectKey | undefined {
   if ((m = TURN.exec(key)) && kindIs(m[1]!, STMT_CALLS)) return { kind: "turn", parent: m[1]!, turn: num(m[2]) };
   if ((m = AGENT_TOOL.exec(key)) && parseKey(m[1]!)?.kind === "turn") return { kind: "agentTool", parent: m[1]!, index: num(m[2]) };
   if ((m = ATTEMPT.exec(key)) && kindIs(m[1]!, TOOL_CALLS)) return { kind: "attempt", parent: m[1]!, attempt: num(m[2]) };
+  if ((m = ATTEMPT_2.exec(key)) && kindIs(m[1]!, TOOL_CALLS)) return { kind: "attempt", parent: m[1]!, attempt: num(m[2]), format: 2 };
   if ((m = MODEL_ATTEMPT.exec(key)) && kindIs(m[1]!, MODEL_CALLS)) return { kind: "modelAttempt", parent: m[1]!, model: m[2]!, attempt: num(m[3]) };
   if ((m = MODEL_HOOK.exec(key)) && kindIs(m[1]!, MODEL_CALLS)) return { kind: "modelHook", parent: m[1]!, model: m[2]! };
   return undefined;
@@ -207,7 +225,7 @@ export function buildKey(k: EffectKey): string {
     case "map":
       return mapItemKey(k.parent, k.index);
     case "attempt":
-      return attemptKey(k.parent, k.attempt);
+      return attemptKey(k.parent, k.attempt, k.format ?? 1);
     case "compensate":
       return compensateKey(k.parent, k.retry);
     case "undo":

@@ -3,9 +3,10 @@
 // asks for something else is a NonDeterminism failure naming that step.
 import { Effect } from "effect";
 import type { Plan } from "../compiler/plan/index.js";
-import { Interpreter } from "./interpreter.js";
+import { Interpreter } from "./exec/interpreter.js";
 import { Journal } from "./journal.js";
-import { sessionOf } from "./runtime.js";
+import { keyFormatOf } from "./keys.js";
+import { sessionOf } from "./exec/run.js";
 import { MemoryStore } from "./store/memory.js";
 import type { FailureInfo, Json, LoadedRun, ModelProvider, RunStore, ToolProvider } from "./types.js";
 import { RunNotFound } from "./ports/errors.js";
@@ -39,7 +40,7 @@ export async function replayRun(store: RunStore, runId: string, plan: Plan, give
   const version = scratch.commit({ runId, expectVersion: 0, append: loaded.journal.map(({ seq: _seq, ...e }) => e) });
   const journal = new Journal(scratch, runId, { snapshot: run, journal: loaded.journal, version }, () => 0, true);
   // The session id (meta.sessionId) decides whether agents read a session: the reads come from the journal.
-  const interp = new Interpreter({ plan, runId, journal, models: OFFLINE, tools: OFFLINE, principal: run.principal, instant: true, emit: () => {}, now: () => 0, ...sessionOf(run, scratch) });
+  const interp = new Interpreter({ plan, runId, journal, models: OFFLINE, tools: OFFLINE, principal: run.principal, instant: true, emit: () => {}, now: () => 0, ...sessionOf(run, scratch), keyFormat: keyFormatOf(run.meta) });
   const r = await Effect.runPromise(interp.run(run.graph, run.input));
   const replayed: ReplayReport["replayed"] = { status: r.status };
   if (r.status === "completed") replayed.output = r.output;

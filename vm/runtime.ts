@@ -2,14 +2,15 @@
 // events. Every execution replays the run from its journal (finished effects are served, never
 // repeated), so start, resume and recovery after a crash are one code path.
 import { createHash, randomUUID } from "node:crypto";
-import { Cause, Duration, Effect, Fiber } from "effect";
+import { Effect, Fiber } from "effect";
 import { decodePlan, encodePlan, verifyPlanSignature, type KeyInput, type Plan } from "../compiler/plan/index.js";
-import { DEFAULT_SNAPSHOT_EVERY, Interpreter, Mocks, type ExecResult, type Observations } from "./interpreter.js";
-import { latestSnapshot } from "./snapshot.js";
+import type { Mocks, Observations } from "./exec/interpreter.js";
+import { execute, type Executed, type RunHost } from "./exec/run.js";
 import { Journal } from "./journal.js";
+import { KEY_FORMAT } from "./keys.js";
 import { InvalidResumeValue, NotWaiting, RunNotFound, checkAnswer, checkInputLimits, checkResult, decisionRecord, effectInDoubt, type Decider, type Resolution } from "./operator.js";
 import { Breakers, type BreakerOptions } from "./health.js";
-import type { AgentOptions } from "./agent.js";
+import type { AgentOptions } from "./exec/agent.js";
 import { BlobMissing } from "./ports/errors.js";
 import type { ContextProvider, FailureInfo, Json, LoadedRun, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
 
@@ -132,236 +133,105 @@ const now$ = <A, E>(e: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(e);
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const now = opts.now ?? Date.now;
-  const planBytes = opts.plan instanceof Uint8Array ? opts.plan : encodePlan(opts.plan);
-  // Before the plan is stored or read: an untrusted plan leaves no trace.
-  if (opts.trust) verifyPlanSignature(planBytes, opts.trust);
-  const plan = opts.plan instanceof Uint8Array ? decodePlan(opts.plan) : opts.plan;
-  // Blobs are content-addressed (sha256 hex): the plan's hash is known before it is stored, which
-  // the first start does (a runtime that only continues runs stores nothing of its own).
-  const planHash = createHash("sha256").update(planBytes).digest("hex");
-  let planStored: Promise<unknown> | undefined;
-  const storePlan = () => (planStored ??= now$(opts.store.log.putBlob(planBytes)).catch((e: unknown) => {
-    planStored = undefined;
-    throw e;
-  }));
-  /** Under trust, a continued run's stored plan must be trusted too (it may not be this runtime's). */
-  const checkStoredPlan = async (run: RunRecord) => {
-    if (!opts.trust || run.planHash === planHash) return;
-    const bytes = await now$(opts.store.log.getBlob(run.planHash));
-    if (!bytes) throw new BlobMissing(run.planHash, `the plan of run ${run.runId}`);
-    verifyPlanSignature(bytes, opts.trust);
+  const stored = runtimePlan(opts);
+  const hub = eventHub(opts.onEvent);
+  const host: RunHost = {
+    opts,
+    plan: stored.plan,
+    now,
+    breakers: opts.breakers === false ? undefined : opts.breakers instanceof Breakers ? opts.breakers : new Breakers({ now, ...opts.breakers }),
+    loadRun: async (runId, given) => {
+      const loaded = given && given.snapshot.runId === runId ? given : await now$(opts.store.log.load(runId));
+      if (!loaded) throw new RunNotFound(runId);
+      return loaded;
+    },
+    checkStoredPlan: stored.checkStoredPlan,
+    emit: hub.emit,
+    closeEvents: hub.close,
+    running: new Map(),
+    cancelReasons: new Map(),
   };
-  /** The run as given by the caller (`Continued`), else loaded: once per operation. */
-  const loadRun = async (runId: string, given?: LoadedRun): Promise<LoadedRun> => {
-    const loaded = given && given.snapshot.runId === runId ? given : await now$(opts.store.log.load(runId));
-    if (!loaded) throw new RunNotFound(runId);
-    return loaded;
+  const limit = (ms: number | undefined) => {
+    const t = ms ?? opts.runTimeoutMs;
+    checkTimeout(t);
+    return t;
   };
-  const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
-  const running = new Map<string, Fiber.Fiber<unknown, unknown>>();
-  const cancelReasons = new Map<string, string>();
-  const breakers = opts.breakers === false ? undefined : opts.breakers instanceof Breakers ? opts.breakers : new Breakers({ now, ...opts.breakers });
-
-  const emit = (e: VmEvent) => {
-    opts.onEvent?.(e);
-    for (const l of listeners.get(e.runId) ?? []) l(e);
-  };
-  const closeEvents = (runId: string) => {
-    for (const l of listeners.get(runId) ?? []) l(null);
-    listeners.delete(runId);
-  };
-
-  /**
-   * One execution of a run. `from`: the run and its journal as the caller holds them (after resume
-   * wrote the answer, after start created it), so the run is not loaded again; without it, loaded.
-   */
-  const execute = async (runId: string, mocks?: Mocks, timeoutMs = opts.runTimeoutMs, reissue?: string, from?: { run: RunRecord; journal: Journal } | LoadedRun) => {
-    let run: RunRecord;
-    let journal: Journal;
-    if (from && "journal" in from && from.journal instanceof Journal) {
-      ({ run, journal } = from as { run: RunRecord; journal: Journal });
-    } else {
-      const loaded = await loadRun(runId, from as LoadedRun | undefined);
-      run = loaded.snapshot;
-      await checkStoredPlan(run);
-      journal = new Journal(opts.store, runId, loaded, now);
-    }
-    if (reissue !== undefined) journal.reissue.add(reissue);
-    // The run's trace is stored: every event of this execution goes to the store with the next
-    // journal commit (and the final status commit), and so do the audit records (vm/journal.ts).
-    // Starting from a snapshot, only what came after it is re-executed: the trace stored before it
-    // (less a second for clock steps) cannot repeat, so it is not fingerprinted.
-    const snapshotEvery = opts.snapshots === false ? 0 : (opts.snapshots?.every ?? DEFAULT_SNAPSHOT_EVERY);
-    const snap = snapshotEvery > 0 ? latestSnapshot(journal, run.graph) : undefined;
-    const persisting = journal.persistTrace(snap ? snap.at - 1000 : undefined);
-    const emitRun = (e: VmEvent) => {
-      journal.event(e);
-      emit(e);
-    };
-    // One store round trip before the run: the trace's fingerprints, then the status commit.
-    await now$(Effect.andThen(persisting, journal.commit([], { status: "running", pending: [] })));
-    const interp = new Interpreter({
-      plan,
-      runId,
-      journal,
-      ...(breakers ? breakers.wrap({ models: opts.models, tools: opts.tools }, (c) => emitRun({ type: "breaker", runId, ...c })) : { models: opts.models, tools: opts.tools }),
-      mocks,
-      principal: run.principal,
-      instant: opts.instant ?? false,
-      emit: emitRun,
-      now,
-      captureContent: opts.captureContent ?? false,
-      snapshotEvery,
-      ...(opts.contexts ? { contexts: opts.contexts } : {}),
-      ...(opts.agents ? { agents: opts.agents } : {}),
-      ...sessionOf(run, opts.store),
-    });
-    const t0 = now();
-    emitRun({ type: "run.started", runId, graph: run.graph, at: t0 });
-    const program =
-      timeoutMs === undefined
-        ? interp.run(run.graph, run.input)
-        : interp.run(run.graph, run.input).pipe(
-            Effect.timeoutOrElse({
-              duration: Duration.millis(timeoutMs),
-              orElse: () =>
-                Effect.succeed<ExecResult>({
-                  status: "failed",
-                  error: {
-                    kind: "timeout",
-                    retryable: true,
-                    message: `the run took longer than its limit of ${timeoutMs} ms; in-flight calls were aborted, finished steps stay journaled (recover continues it)`,
-                  },
-                  state: {},
-                }),
-            }),
-          );
-    const fiber = Effect.runFork(program);
-    running.set(runId, fiber as Fiber.Fiber<unknown, unknown>);
-    const exit = await Effect.runPromise(Fiber.await(fiber));
-    running.delete(runId);
-    const reason = cancelReasons.get(runId);
-    cancelReasons.delete(runId);
-    const result: ExecResult =
-      exit._tag === "Success"
-        ? exit.value
-        : Cause.hasInterrupts(exit.cause)
-          ? { status: "failed", error: { kind: "cancelled", message: reason ?? "the run was cancelled", retryable: true }, state: {} }
-          : { status: "failed", error: { kind: "tool", message: `internal error in the VM: ${Cause.pretty(exit.cause).split("\n")[0]}`, retryable: false }, state: {} };
-    const update: Partial<RunRecord> = { status: result.status === "failed" && result.error.kind === "cancelled" ? "cancelled" : result.status, pending: [] };
-    if (result.status === "completed") update.output = result.output;
-    if (result.status === "failed" || result.status === "needs_attention") update.error = result.error;
-    if (result.status === "suspended") update.pending = result.pending;
-    const at = now();
-    const last: VmEvent =
-      result.status === "completed"
-        ? { type: "run.completed", runId, output: result.output, at, durationMs: at - t0 }
-        : result.status === "suspended"
-          ? { type: "run.suspended", runId, pending: result.pending, at }
-          : { type: "run.failed", runId, error: result.error, at, durationMs: at - t0 };
-    // The last event is stored with the status commit; listeners see it once that commit returned.
-    journal.event(last);
-    await now$(journal.commit([], update));
-    emit(last);
-    closeEvents(runId);
-    return { outcome: outcomeOf(runId, update.status as RunOutcome["status"], result), observed: interp.observed, state: result.state };
-  };
-
+  const rt: Core = { opts, host, stored, limit };
   return {
-    plan,
-    async start(graph, input, so = {}) {
-      if (!Object.hasOwn(plan.graphs, graph)) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
-      checkTimeout(so.timeoutMs ?? opts.runTimeoutMs);
-      // Input over the size or nesting limit is refused before a run is stored (InvalidInput).
-      checkInputLimits(plan, graph, input);
-      const runId = so.runId ?? randomUUID();
-      const t = now();
-      await storePlan();
-      const record: RunRecord = {
-        runId,
-        graph,
-        planHash,
-        input,
-        principal: so.principal ?? { id: "anonymous", roles: [], attrs: {} },
-        status: "running",
-        createdAt: t,
-        updatedAt: t,
-        ...withSession(so.meta, so.sessionId),
-      };
-      await now$(opts.store.log.create(record));
-      // A new run: version 0, an empty journal (what load would answer).
-      const r = await execute(runId, so.mocks, so.timeoutMs ?? opts.runTimeoutMs, undefined, { run: record, journal: new Journal(opts.store, runId, { snapshot: record, journal: [], version: 0 }, now) });
-      return { ...r.outcome, observed: r.observed, state: r.state };
-    },
-    async resume(runId, value, ro = {}) {
-      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      const loaded = await loadRun(runId, ro.loaded);
-      await checkStoredPlan(loaded.snapshot);
-      const pending = loaded.snapshot.pending ?? [];
-      const p: PendingInterrupt | undefined = ro.interruptId ? pending.find((x) => x.id === ro.interruptId) : pending[0];
-      if (!p) {
-        throw new NotWaiting(
-          ro.interruptId
-            ? `run ${runId} has no pending interrupt ${ro.interruptId} (pending: ${pending.map((x) => x.id).join(", ") || "none"})`
-            : `run ${runId} is ${loaded.snapshot.status}, not waiting for an answer`,
-          runId,
-          loaded.snapshot.status,
-        );
-      }
-      // Checked before anything is stored: a refused answer leaves the run suspended as it was.
-      const answer = checkAnswer(plan, runId, p, value);
-      const outcome =
-        p.kind === "approval"
-          ? answer === true || (typeof answer === "object" && answer !== null && !Array.isArray(answer) && answer["approved"] === true)
-            ? "approved"
-            : "rejected"
-          : "answered";
-      const comment = ro.comment ?? (p.kind === "approval" && typeof answer === "object" && answer !== null && !Array.isArray(answer) && typeof answer["comment"] === "string" ? answer["comment"] : undefined);
-      const record = decisionRecord(
-        loaded.snapshot,
-        { step: p.id, hook: "resume", target: p.kind, ...(p.kind === "approval" ? { rule: p.step } : {}), outcome, reason: p.reason },
-        { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(comment !== undefined ? { comment } : {}) },
-        now(),
-      );
-      // The answer and the execution share one journal: the run is loaded once per resume.
-      const journal = new Journal(opts.store, runId, loaded, now);
-      await now$(journal.answer(p, answer, [record]));
-      return (await execute(runId, ro.mocks, ro.timeoutMs ?? opts.runTimeoutMs, undefined, { run: loaded.snapshot, journal })).outcome;
-    },
-    async resolve(runId, action, ro = {}) {
-      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      const loaded = await loadRun(runId, ro.loaded);
-      await checkStoredPlan(loaded.snapshot);
-      const { intent, tool } = effectInDoubt(loaded);
-      const who: Decider = { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(ro.comment !== undefined ? { comment: ro.comment } : {}) };
-      const target = tool ?? intent.kind;
-      const journal = new Journal(opts.store, runId, loaded, now);
-      let reissue: string | undefined;
-      if ("succeeded" in action) {
-        const value = checkResult(plan, runId, tool, action.succeeded);
-        await now$(journal.resolved(intent, { value }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "succeeded" }, who, now())]));
-      } else if ("fail" in action) {
-        const reason = action.fail.trim();
-        if (!reason) throw new InvalidResumeValue(runId, "the failure of the effect in doubt", "a reason", ["the reason is empty"]);
-        const error: FailureInfo = { kind: "tool", step: intent.key, retryable: true, message: `${target} failed (resolved by an operator): ${reason}` };
-        await now$(journal.resolved(intent, { error }, [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "failed", reason }, who, now())]));
-      } else {
-        await now$(journal.record([decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome: "retried" }, who, now())]));
-        reissue = intent.key;
-      }
-      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, reissue, { run: loaded.snapshot, journal })).outcome;
-    },
+    plan: stored.plan,
+    start: (graph, input, so = {}) => start(rt, graph, input, so),
+    resume: (runId, value, ro = {}) => resume(rt, runId, value, ro),
+    resolve: (runId, action, ro = {}) => resolve(rt, runId, action, ro),
     async recover(runId, ro = {}) {
-      checkTimeout(ro.timeoutMs ?? opts.runTimeoutMs);
-      return (await execute(runId, undefined, ro.timeoutMs ?? opts.runTimeoutMs, undefined, ro.loaded)).outcome;
+      const timeoutMs = rt.limit(ro.timeoutMs);
+      return outcomeOf(runId, await execute(host, runId, { timeoutMs, from: ro.loaded }));
     },
     async cancel(runId, reason) {
-      const f = running.get(runId);
+      const f = host.running.get(runId);
       if (!f) return;
-      if (reason !== undefined) cancelReasons.set(runId, reason);
+      if (reason !== undefined) host.cancelReasons.set(runId, reason);
       await Effect.runPromise(Fiber.interrupt(f));
     },
-    events(runId) {
+    events: hub.events,
+  };
+}
+
+/** What the operations of a runtime share: its options, the execution host, the plan it stores. */
+interface Core {
+  opts: RuntimeOptions;
+  host: RunHost;
+  stored: RuntimePlan;
+  /** The time limit of one execution (the call's, else the runtime's), checked: a bad one throws. */
+  limit(ms: number | undefined): number | undefined;
+}
+
+interface RuntimePlan {
+  plan: Plan;
+  /** Blobs are content-addressed (sha256 hex): the plan's hash is known before it is stored. */
+  planHash: string;
+  /** Stores the plan once (the first start does; a runtime that only continues runs stores nothing of its own). */
+  storePlan(): Promise<unknown>;
+  /** Under trust, a continued run's stored plan must be trusted too (it may not be this runtime's). */
+  checkStoredPlan(run: RunRecord): Promise<void>;
+}
+
+/** The runtime's plan: checked against the trusted keys before it is stored or read (an untrusted plan leaves no trace). */
+function runtimePlan(opts: RuntimeOptions): RuntimePlan {
+  const planBytes = opts.plan instanceof Uint8Array ? opts.plan : encodePlan(opts.plan);
+  if (opts.trust) verifyPlanSignature(planBytes, opts.trust);
+  const plan = opts.plan instanceof Uint8Array ? decodePlan(opts.plan) : opts.plan;
+  const planHash = createHash("sha256").update(planBytes).digest("hex");
+  let planStored: Promise<unknown> | undefined;
+  return {
+    plan,
+    planHash,
+    storePlan: () =>
+      (planStored ??= now$(opts.store.log.putBlob(planBytes)).catch((e: unknown) => {
+        planStored = undefined;
+        throw e;
+      })),
+    checkStoredPlan: async (run) => {
+      if (!opts.trust || run.planHash === planHash) return;
+      const bytes = await now$(opts.store.log.getBlob(run.planHash));
+      if (!bytes) throw new BlobMissing(run.planHash, `the plan of run ${run.runId}`);
+      verifyPlanSignature(bytes, opts.trust);
+    },
+  };
+}
+
+/** Events of every run to `onEvent`, and of one run to the streams `events(runId)` opened. */
+function eventHub(onEvent: ((e: VmEvent) => void) | undefined) {
+  const listeners = new Map<string, Set<(e: VmEvent | null) => void>>();
+  return {
+    emit(e: VmEvent) {
+      onEvent?.(e);
+      for (const l of listeners.get(e.runId) ?? []) l(e);
+    },
+    close(runId: string) {
+      for (const l of listeners.get(runId) ?? []) l(null);
+      listeners.delete(runId);
+    },
+    events(runId: string): AsyncIterable<VmEvent> {
       // Subscribe now, not when iteration starts: events emitted in between are buffered.
       const queue: (VmEvent | null)[] = [];
       let wake: (() => void) | undefined;
@@ -389,23 +259,110 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
 }
 
+/** A new run: checked, stored with its plan, then executed from its empty journal. */
+async function start(rt: Core, graph: string, input: Json, so: StartOptions): Promise<RunOutcome & { observed: Observations; state: Record<string, Json> }> {
+  const { opts, host, stored } = rt;
+  const { plan } = stored;
+  if (!Object.hasOwn(plan.graphs, graph)) throw new Error(`the plan has no graph "${graph}" (it has ${Object.keys(plan.graphs).join(", ") || "none"})`);
+  const timeoutMs = rt.limit(so.timeoutMs);
+  // Input over the size or nesting limit is refused before a run is stored (InvalidInput).
+  checkInputLimits(plan, graph, input);
+  const runId = so.runId ?? randomUUID();
+  const t = host.now();
+  await stored.storePlan();
+  const record: RunRecord = {
+    runId,
+    graph,
+    planHash: stored.planHash,
+    input,
+    principal: so.principal ?? { id: "anonymous", roles: [], attrs: {} },
+    status: "running",
+    createdAt: t,
+    updatedAt: t,
+    ...withKeyFormat(withSession(so.meta, so.sessionId).meta),
+  };
+  await now$(opts.store.log.create(record));
+  // A new run: version 0, an empty journal (what load would answer).
+  const journal = new Journal(opts.store, runId, { snapshot: record, journal: [], version: 0 }, host.now);
+  const r = await execute(host, runId, { mocks: so.mocks, timeoutMs, from: { run: record, journal } });
+  return { ...outcomeOf(runId, r), observed: r.observed, state: r.result.state };
+}
+
+type ResumeOptions = Parameters<Runtime["resume"]>[2] & {};
+
+/** Answers a pending interrupt (checked before anything is stored), then continues the run. */
+async function resume(rt: Core, runId: string, value: Json, ro: ResumeOptions): Promise<RunOutcome> {
+  const { host } = rt;
+  const timeoutMs = rt.limit(ro.timeoutMs);
+  const loaded = await host.loadRun(runId, ro.loaded);
+  await host.checkStoredPlan(loaded.snapshot);
+  const pending = loaded.snapshot.pending ?? [];
+  const p: PendingInterrupt | undefined = ro.interruptId ? pending.find((x) => x.id === ro.interruptId) : pending[0];
+  if (!p) {
+    throw new NotWaiting(
+      ro.interruptId
+        ? `run ${runId} has no pending interrupt ${ro.interruptId} (pending: ${pending.map((x) => x.id).join(", ") || "none"})`
+        : `run ${runId} is ${loaded.snapshot.status}, not waiting for an answer`,
+      runId,
+      loaded.snapshot.status,
+    );
+  }
+  // Checked before anything is stored: a refused answer leaves the run suspended as it was.
+  const answer = checkAnswer(rt.stored.plan, runId, p, value);
+  const isObject = typeof answer === "object" && answer !== null && !Array.isArray(answer);
+  const outcome = p.kind === "approval" ? (answer === true || (isObject && answer["approved"] === true) ? "approved" : "rejected") : "answered";
+  const comment = ro.comment ?? (p.kind === "approval" && isObject && typeof answer["comment"] === "string" ? answer["comment"] : undefined);
+  const record = decisionRecord(
+    loaded.snapshot,
+    { step: p.id, hook: "resume", target: p.kind, ...(p.kind === "approval" ? { rule: p.step } : {}), outcome, reason: p.reason },
+    { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(comment !== undefined ? { comment } : {}) },
+    host.now(),
+  );
+  // The answer and the execution share one journal: the run is loaded once per resume.
+  const journal = new Journal(rt.opts.store, runId, loaded, host.now);
+  await now$(journal.answer(p, answer, [record]));
+  return outcomeOf(runId, await execute(host, runId, { mocks: ro.mocks, timeoutMs, from: { run: loaded.snapshot, journal } }));
+}
+
+type ResolveOptions = Parameters<Runtime["resolve"]>[2] & {};
+
+/** Settles the effect in doubt of a `needs_attention` run (succeeded, failed, or re-issued), then continues it. */
+async function resolve(rt: Core, runId: string, action: Resolution, ro: ResolveOptions): Promise<RunOutcome> {
+  const { host } = rt;
+  const timeoutMs = rt.limit(ro.timeoutMs);
+  const loaded = await host.loadRun(runId, ro.loaded);
+  await host.checkStoredPlan(loaded.snapshot);
+  const { intent, tool } = effectInDoubt(loaded);
+  const who: Decider = { ...(ro.by !== undefined ? { by: ro.by } : {}), ...(ro.comment !== undefined ? { comment: ro.comment } : {}) };
+  const target = tool ?? intent.kind;
+  const journal = new Journal(rt.opts.store, runId, loaded, host.now);
+  const decided = (outcome: string, reason?: string) => [decisionRecord(loaded.snapshot, { step: intent.key, hook: "resolve", target, outcome, ...(reason !== undefined ? { reason } : {}) }, who, host.now())];
+  let reissue: string | undefined;
+  if ("succeeded" in action) {
+    const value = checkResult(rt.stored.plan, runId, tool, action.succeeded);
+    await now$(journal.resolved(intent, { value }, decided("succeeded")));
+  } else if ("fail" in action) {
+    const reason = action.fail.trim();
+    if (!reason) throw new InvalidResumeValue(runId, "the failure of the effect in doubt", "a reason", ["the reason is empty"]);
+    const error: FailureInfo = { kind: "tool", step: intent.key, retryable: true, message: `${target} failed (resolved by an operator): ${reason}` };
+    await now$(journal.resolved(intent, { error }, decided("failed", reason)));
+  } else {
+    await now$(journal.record(decided("retried")));
+    reissue = intent.key;
+  }
+  return outcomeOf(runId, await execute(host, runId, { timeoutMs, reissue, from: { run: loaded.snapshot, journal } }));
+}
+
 function checkTimeout(ms: number | undefined) {
   if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) throw new Error(`the run time limit must be a positive number of ms, got ${ms}`);
 }
 
-function outcomeOf(runId: string, status: RunOutcome["status"], r: ExecResult): RunOutcome {
-  const o: RunOutcome = { runId, status };
+function outcomeOf(runId: string, { status, result: r }: Executed): RunOutcome {
+  const o: RunOutcome = { runId, status: status as RunOutcome["status"] };
   if (r.status === "completed") o.output = r.output;
   if (r.status === "failed" || r.status === "needs_attention") o.error = r.error;
   if (r.status === "suspended") o.pending = r.pending.map((p) => ({ id: p.id, kind: p.kind, reason: p.reason }));
   return o;
-}
-
-/** The session of a run (`meta.sessionId`), as the interpreter's context fields. */
-export function sessionOf(run: RunRecord, store: RunStore): { sessionId?: string; sessions?: RunStore["sessions"] } {
-  const m = run.meta;
-  const id = m !== null && typeof m === "object" && !Array.isArray(m) ? m["sessionId"] : undefined;
-  return typeof id === "string" ? { sessionId: id, sessions: store.sessions } : {};
 }
 
 /** The run's `meta` with the session id added (meta must then be an object or absent). */
@@ -414,6 +371,16 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
   if (sessionId === "") throw new Error("the session id is empty");
   if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) throw new Error("a run with a session id needs an object (or no) meta");
   return { meta: { ...(meta ?? {}), sessionId } };
+}
+
+/**
+ * The run's `meta` with the key format of its journal (vm/keys.ts `KEY_FORMAT`), which the run keeps
+ * for life. A meta that is not an object (or absent) cannot carry it: such a run keeps key format 1.
+ */
+function withKeyFormat(meta: Json | undefined): { meta?: Json } {
+  if (meta === undefined) return { meta: { keyFormat: KEY_FORMAT } };
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return { meta };
+  return { meta: { ...meta, keyFormat: KEY_FORMAT } };
 }
 
 /** The plan a run was started with, from the store (resume in another process). */

@@ -1,10 +1,10 @@
 // `test` blocks: run the graph with mocks on a memory store and virtual time, as the test's principal,
 // then check every `expect` against status, output, state, error, calls(NAME) and audit(POLICY).
-// Mocks answer at the provider boundary (vm/mocks.ts), so policies, validation, repair, retries,
+// Mocks answer at the provider boundary (vm/exec/mocks.ts), so policies, validation, repair, retries,
 // fallbacks, the agent loop, audit and the journal run as in production.
 import type { Plan } from "../compiler/plan/index.js";
 import { evaluate, exprToText, type Scope } from "./expr.js";
-import { Mocks, type MockAnswer } from "./mocks.js";
+import { Mocks, type MockAnswer } from "./exec/mocks.js";
 import { createRuntime } from "./runtime.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ContextProvider, Json, ModelProvider, RunStore, ToolProvider } from "./types.js";

@@ -336,7 +336,7 @@ export interface ModelRequest {
   tools?: ToolDefinition[];
   /**
    * Return the answer's text as `output`, unparsed and unvalidated, and make no repair round-trip:
-   * the caller (the agent loop, vm/agent.ts) parses, validates and repairs it in journaled turns.
+   * the caller (the agent loop, vm/exec/agent.ts) parses, validates and repairs it in journaled turns.
    */
   raw?: boolean;
 }

@@ -12,7 +12,7 @@ export type ToolImplKind = (typeof TOOL_IMPL_KINDS)[number];
 export const BUILTIN_FUNCTIONS = ["len", "contains", "lower", "upper", "join", "keys", "round"] as const;
 export type BuiltinFunction = (typeof BUILTIN_FUNCTIONS)[number];
 
-/** Functions of policy rules: content filters and the string functions of transform values (vm/filters.ts runs them). */
+/** Functions of policy rules: content filters and the string functions of transform values (vm/policy/filters.ts runs them). */
 export const POLICY_FUNCTIONS = ["contains_pii", "matches", "contains_any", "replace", "trim", "truncate"] as const;
 export type PolicyFunction = (typeof POLICY_FUNCTIONS)[number];
 

@@ -257,7 +257,7 @@ function effectSpanOf(t: TracingState, e: EventOf<"effect.requested">): { name: 
   const assembly = contextAssembly(e.kind, e.key);
   let name = `awr.${e.kind} ${e.name}`;
   if (assembly) {
-    // A context or memory assembly: an agent's (vm/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
+    // A context or memory assembly: an agent's (vm/exec/agent.ts: KEY/contextN, KEY/memoryN) or a prompt's (KEY/context).
     const agent = e.kind === "agent" ? t.plan?.agents[e.name] : undefined;
     const context = (e.kind === "prompt" ? t.plan?.prompts[e.name]?.context : assembly === "memory" ? agent?.memory : agent?.context) ?? e.name;
     name = `retrieval ${context}`;

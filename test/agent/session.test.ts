@@ -125,7 +125,7 @@ describe("sessions", () => {
     fake.enqueue(reply.toolCalls([{ id: "r", name: "issue_refund", arguments: { order_id: "O-ann", amount: 40 } }]));
     const started = await desk(fake, { store, source }).rt.start("desk", INPUT, { sessionId: "conv-5", meta: { root: "/srv" } });
     expect(started.status).toBe("suspended");
-    expect(store.load(started.runId)!.snapshot.meta).toEqual({ root: "/srv", sessionId: "conv-5" });
+    expect(store.load(started.runId)!.snapshot.meta).toEqual({ root: "/srv", sessionId: "conv-5", keyFormat: 2 });
     expect(store.session("conv-5")).toHaveLength(0);
     fake.enqueue(reply.json({ text: "Refund approved and issued." }));
     const resumed = await desk(fake, { store, source }).rt.resume(started.runId, true);

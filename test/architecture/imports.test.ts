@@ -143,7 +143,7 @@ describe("the rules catch each forbidden direction", () => {
   it.each([
     ["vm/runtime.ts", `import { observe } from "../ops/observability/observe.js";`, 'vm/runtime.ts:1: imports "../ops/observability/observe.js" (ops/observability/observe.ts), breaking rule "vm/"'],
     ["vm/tools/js.ts", `const m = await import("../../host/runtime.js");`, 'vm/tools/js.ts:1: imports "../../host/runtime.js" (host/runtime.ts), breaking rule "vm/"'],
-    ["vm/agent.ts", `import type { Program } from "../compiler/semantic/program.js";`, 'rule "vm/"'],
+    ["vm/exec/agent.ts", `import type { Program } from "../../compiler/semantic/program.js";`, 'rule "vm/"'],
     ["ops/report/trace.ts", `import { FileHost } from "../../host/source-host.js";`, 'rule "ops/"'],
     ["host/runtime.ts", `import { report } from "../cli/runs.js";`, 'rule "host/"'],
     ["host/runtime.ts", `import { check } from "../compiler/semantic/check.js";`, 'rule "host/"'],

@@ -125,6 +125,6 @@ describe("no path reaches a tool without the before-tool hook", () => {
         .map((line, i) => ({ f: f.slice(VM.length + 1), i, line }))
         .filter((x) => /\btools\.call\(/.test(x.line) && !x.f.startsWith("tools/")),
     );
-    expect(sites.map((s) => s.f)).toEqual(["interpreter.ts", "interpreter.ts"]);
+    expect(sites.map((s) => s.f)).toEqual(["exec/call.ts", "exec/compensate.ts"]);
   });
 });

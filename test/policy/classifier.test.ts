@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { RecordedModels } from "../../vm/gateway/recorded.js";
-import { evaluatePolicies, type ClassifierAnswer, type PolicyCall } from "../../vm/policy.js";
+import { evaluatePolicies, type ClassifierAnswer, type PolicyCall } from "../../vm/policy/engine.js";
 import { replayRun } from "../../vm/replay.js";
 import { createRuntime } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";

@@ -1,12 +1,14 @@
-// The decision procedure (vm/policy.ts) and the content filters (vm/filters.ts) on compiled plans:
+// The decision procedure (vm/policy/engine.ts) and the content filters (vm/policy/filters.ts) on compiled plans:
 // any deny wins whatever the order, evaluation is total (an error denies, naming the rule),
 // allow overrides approve, transforms do not depend on the order (conflicts deny), every decision
 // names its rules; the checker types the intrinsics.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { auditRecords, evaluatePolicies, redact, type PolicyCall, type RuleHit } from "../../vm/policy.js";
-import { policyIntrinsic } from "../../vm/filters.js";
+import { auditRecords } from "../../vm/policy/audit.js";
+import { evaluatePolicies, type PolicyCall, type RuleHit } from "../../vm/policy/engine.js";
+import { redact } from "../../vm/policy/redact.js";
+import { policyIntrinsic } from "../../vm/policy/filters.js";
 import { memoryHost } from "../helpers/memory-host.js";
 import { planOf } from "../vm/helpers.js";
 

@@ -1,12 +1,13 @@
-// The normalisation the content filters and the PII detectors share (vm/normalize.ts), and the
+// The normalisation the content filters and the PII detectors share (vm/policy/normalize.ts), and the
 // disguises it defeats: `contains_any` and `matches` see through zero-width characters, Cyrillic
 // and Greek homoglyphs, full-width letters and soft hyphens, and a redaction replaces the whole
 // original span of a disguised value.
 import { describe, expect, it } from "vitest";
-import { normalize } from "../../vm/normalize.js";
-import { policyIntrinsic } from "../../vm/filters.js";
-import { evaluatePolicies, redact, type PolicyCall } from "../../vm/policy.js";
-import { findPii } from "../../vm/pii.js";
+import { normalize } from "../../vm/policy/normalize.js";
+import { policyIntrinsic } from "../../vm/policy/filters.js";
+import { evaluatePolicies, type PolicyCall } from "../../vm/policy/engine.js";
+import { redact } from "../../vm/policy/redact.js";
+import { findPii } from "../../vm/policy/pii.js";
 import { planOf } from "../vm/helpers.js";
 
 const anyOf = (x: string, words: string[]) => policyIntrinsic("contains_any", [x, words]);

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PII_KINDS, findPii, type PiiKind } from "../../vm/pii.js";
-import { redact } from "../../vm/policy.js";
+import { PII_KINDS, findPii, type PiiKind } from "../../vm/policy/pii.js";
+import { redact } from "../../vm/policy/redact.js";
 
 const DIR = join(import.meta.dirname, "corpus");
 const positives = JSON.parse(readFileSync(join(DIR, "positives.json"), "utf8")) as { text: string; labels: { kind: PiiKind; value: string }[] }[];

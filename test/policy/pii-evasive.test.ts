@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PII_KINDS, findPii, redactText, type PiiKind, type PiiMatch } from "../../vm/pii.js";
-import { redact } from "../../vm/policy.js";
+import { PII_KINDS, findPii, redactText, type PiiKind, type PiiMatch } from "../../vm/policy/pii.js";
+import { redact } from "../../vm/policy/redact.js";
 
 interface Line {
   class: "documented" | "evasive" | "negative";

@@ -463,7 +463,7 @@ graph h(id: string) -> string {
     expect(new Set(keys).size).toBe(1);
     expect(keys).toHaveLength(3);
     const outcomes = store.load(r.runId)!.journal.filter((e) => e.phase === "outcome").map((e) => `${e.key.split("/").at(-1)} ${e.error ? "failed" : "ok"}`);
-    expect(outcomes).toEqual(["stmt:0#0 failed", "stmt:0#0@1 failed", "stmt:0#0@2 ok"]);
+    expect(outcomes).toEqual(["stmt:0#0 failed", "stmt:0#0~1 failed", "stmt:0#0~2 ok"]);
     expect(events.filter((e) => e.type === "retry")).toHaveLength(2);
     // A failure that is not retryable is not retried.
     keys.length = 0;

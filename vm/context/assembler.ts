@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ContextPlan, ContextSourcePlan, Plan } from "../../compiler/plan/index.js";
-import { modelChain } from "../interpreter.js";
+import { modelChain } from "../exec/model.js";
 import { renderSegments } from "../template.js";
 import { VmFailure, type AssembleOptions, type ChatMessage, type ContextProvider, type ModelProvider, type SummaryRequest } from "../types.js";
 import { TtlCache } from "./cache.js";
@@ -396,7 +396,7 @@ export function modelSummarizer(models: ModelProvider, model: string, plan: Plan
 /**
  * A summariser that renders the plan's `summarize` prompt and asks its model (then its fallbacks,
  * in order) through `models` directly — no policies, journal or retries: for previews outside a
- * run (`awr context query --models`). In a run the VM calls the prompt (vm/agent.ts).
+ * run (`awr context query --models`). In a run the VM calls the prompt (vm/exec/agent.ts).
  */
 export function promptSummarizer(plan: Partial<Pick<Plan, "prompts" | "models">>, models: ModelProvider, name: string): Summarizer {
   return async ({ query, text, budget }, signal) => {

@@ -3,7 +3,7 @@
 // among `text` (the items as `[source: id]` blocks), `query` and `budget` (tokens), and its answer,
 // cut to the budget, becomes the assembled text.
 //
-// In a run the VM makes that call (vm/agent.ts, through the interpreter's model path: policy
+// In a run the VM makes that call (vm/exec/agent.ts, through the interpreter's model path: policy
 // hooks, retries, fallbacks, cost, journal); outside a run (`awr context query --models`) the
 // assembler calls the prompt's model directly (`promptSummarizer` in assembler.ts).
 import type { JsonSchema, Plan } from "../../compiler/plan/index.js";

@@ -5,7 +5,7 @@
 // answer is not valid JSON or does not match the schema. With `req.tools` the model may call
 // functions instead of answering: the calls come back in `toolCalls` (streamed ones are assembled
 // from their deltas) and nothing is parsed or repaired. With `req.raw` (agents) the answer's text
-// comes back unparsed and there is no repair round-trip: the agent loop (vm/agent.ts) parses,
+// comes back unparsed and there is no repair round-trip: the agent loop (vm/exec/agent.ts) parses,
 // validates and repairs in journaled turns of its own. Nothing else is retried here: the SDK's
 // own retries are off (`maxRetries: 0`) because the VM retries with the plan's schedule and
 // journals every attempt; failures come back as classified `VmFailure`s (see errors.ts).

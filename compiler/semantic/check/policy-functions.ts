@@ -1,5 +1,5 @@
 // The intrinsic functions of policy rules (docs/policies.md § Content filters): typed here,
-// evaluated by the VM (vm/filters.ts). The filters take any value as their first argument (the VM
+// evaluated by the VM (vm/policy/filters.ts). The filters take any value as their first argument (the VM
 // looks into every string in it) and return bool:
 //
 //   contains_pii(x, "kind"...)   kinds are string literals among PII_KINDS (none: every kind)

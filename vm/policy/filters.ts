@@ -9,7 +9,7 @@
 //   contains_any(x, ["word", ...])   a keyword or phrase occurs as whole words, ignoring case, in
 //                                    the string as written or normalised
 //
-// Normalised = vm/normalize.ts (NFKC, zero-width characters and soft hyphens removed, Cyrillic and
+// Normalised = vm/policy/normalize.ts (NFKC, zero-width characters and soft hyphens removed, Cyrillic and
 // Greek homoglyphs folded to Latin, digits of any script to ASCII, every space a space), so
 // "gi\u200Bft card", "ｇｉｆｔ ｃａｒｄ" and a Cyrillic "с" in "card" are caught. Testing the text
 // as written too keeps every match the plain text gives (a regex looking for "\u200B" itself, a
@@ -25,9 +25,9 @@
 // strings) throws: the rule's condition (or transform value) fails, and the engine denies the call.
 import { PII_KINDS, containsPii, expandKinds } from "./pii.js";
 import { normalize } from "./normalize.js";
-import { describeValue, isRecord } from "./expr.js";
-import type { Json } from "./types.js";
-import type { PolicyFunction } from "../compiler/plan/index.js";
+import { describeValue, isRecord } from "../expr.js";
+import type { Json } from "../types.js";
+import type { PolicyFunction } from "../../compiler/plan/index.js";
 
 /** The strings of a value, depth first (numbers as text; keys are not included). */
 export function stringsOf(v: Json, out: string[] = []): string[] {

@@ -3,11 +3,11 @@
 // unchanged around them — model hooks (`before/after model`: redaction, transforms, deny), output
 // validation and repair, the agent loop, `before/after tool` hooks, retries, fallbacks, audit
 // records, the journal and costs. Only a mocked graph (and `human`/`event`) is answered at the call.
-import { checkAnswer } from "./agent.js";
-import { costOf } from "./gateway/cost.js";
-import { validate } from "./schema.js";
-import type { FailureKind, Json, ModelProvider, ModelRequest, ModelResponse, ToolProvider, ToolRequest } from "./types.js";
-import { VmFailure } from "./types.js";
+import { checkAnswer } from "./agent-prompt.js";
+import { costOf } from "../gateway/cost.js";
+import { validate } from "../schema.js";
+import type { FailureKind, Json, ModelProvider, ModelRequest, ModelResponse, ToolProvider, ToolRequest } from "../types.js";
+import { VmFailure } from "../types.js";
 
 /**
  * One canned answer: a value, a failure of a kind, or (agents) a model turn that calls tools —

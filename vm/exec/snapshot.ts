@@ -3,8 +3,8 @@
 // loop counters of edges, the joins' arrivals, the registered compensations and the failures routed
 // to `on error` handlers — stored as a journal entry `graph:NAME/snapshot:N` (vm/keys.ts
 // `snapshotKey`). A resume starts from the latest one instead of re-executing the run from its start. `Journal.snapshots` indexes them once per execution.
-import type { JournalEntry, Json } from "./types.js";
-import type { Journal } from "./journal.js";
+import type { JournalEntry, Json } from "../types.js";
+import type { Journal } from "../journal.js";
 
 export interface Snapshot {
   state: Record<string, Json>;

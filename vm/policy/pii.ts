@@ -23,7 +23,7 @@
 // no.", "SKU", "tracking", "version", "serial", "ISBN", ...) is not taken for a phone number, an
 // SSN or an IPv4 address.
 //
-// The detectors read the normal form of the text (vm/normalize.ts: NFKC, invisible characters
+// The detectors read the normal form of the text (vm/policy/normalize.ts: NFKC, invisible characters
 // removed, homoglyphs and other-script digits folded) and findPii maps matches back to whole
 // spans of the original (docs/security.md § Filters and PII detection).
 import { isIPv6 } from "node:net";
@@ -337,7 +337,7 @@ const DETECTORS: [PiiKind, Detector][] = [
 
 /**
  * Every PII match of the given kinds in `text`, non-overlapping, in text order. The detectors read
- * the normalised text (vm/normalize.ts: NFKC, invisible characters removed, homoglyphs and digits
+ * the normalised text (vm/policy/normalize.ts: NFKC, invisible characters removed, homoglyphs and digits
  * of other scripts folded, every space a space); a match's offsets and text are those of the
  * ORIGINAL string, covering the whole value (invisible characters inside it included). All kinds
  * are detected so that an overlap is resolved the same way whichever kinds are asked for; only the

@@ -17,15 +17,16 @@
 //   is lazy like the expression language (`a && p(x)` calls p only when a holds), and a rule
 //   without a classifier that denies makes the classifiers unnecessary.
 // - Explained: a decision names the rules that determined it; `auditRecords` turns it into
-//   append-only audit records (one per deciding rule, one per transform and redaction rule, or
+//   append-only audit records (audit.ts) (one per deciding rule, one per transform and redaction rule, or
 //   one "no rule matched" allow per policy whose hook applied).
-import type { JsonSchema, Plan } from "../compiler/plan/index.js";
-import { deepEqual, describeValue, evaluate, getKey, isRecord, setKey, type JsonRecord, type Scope } from "./expr.js";
+import type { JsonSchema, Plan } from "../../compiler/plan/index.js";
+import { deepEqual, describeValue, evaluate, getKey, isRecord, setKey, type JsonRecord, type Scope } from "../expr.js";
 import { policyIntrinsic } from "./filters.js";
-import { requestHash } from "./journal.js";
-import { expandKinds, findPii, type PiiKind } from "./pii.js";
-import { coerce, validate } from "./schema.js";
-import type { AuditRecord, Json } from "./types.js";
+import { requestHash } from "../journal.js";
+import { expandKinds, type PiiKind } from "./pii.js";
+import { childPath, cmp } from "./redact.js";
+import { coerce, validate } from "../schema.js";
+import type { Json } from "../types.js";
 
 export type HookTarget = "model" | "tool" | "agent" | "output";
 type Hook = Plan["policies"][string]["hooks"][number];
@@ -436,112 +437,4 @@ function setIn(v: Json, path: Key[], value: Json, root: string): Json {
   const child = rest.length ? (getKey(v, k!) ?? null) : null;
   setKey(out, k!, setIn(child, rest, value, childPath(root, k!)));
   return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---------------------------------------------------------------- redaction
-
-export interface Redacted {
-  value: Json;
-  /** The JSON paths redacted, with the PII kind found there (sorted, each pair once). */
-  redacted: { path: string; kind: string }[];
-}
-
-/**
- * Replaces PII of the given kinds (`pii` = all) in every string of a value by `[REDACTED:kind]`.
- * Numbers that are PII (a card number sent as a JSON number) become the marker string. Record keys
- * are not rewritten. `root` prefixes the paths.
- */
-export function redact(value: Json, kinds: readonly string[], root = "$"): Redacted {
-  const ks = expandKinds(kinds);
-  const redacted: { path: string; kind: string }[] = [];
-  if (!ks.length) return { value, redacted };
-  const str = (s: string, path: string): string => {
-    const found = findPii(s, ks);
-    if (!found.length) return s;
-    let out = "";
-    let at = 0;
-    for (const m of found) {
-      out += s.slice(at, m.start) + `[REDACTED:${m.kind}]`;
-      at = m.end;
-      if (!redacted.some((r) => r.path === path && r.kind === m.kind)) redacted.push({ path, kind: m.kind });
-    }
-    return out + s.slice(at);
-  };
-  const walk = (v: Json, path: string): Json => {
-    if (typeof v === "string") return str(v, path);
-    if (typeof v === "number" && Number.isInteger(v) && Math.abs(v) >= 1e7) {
-      const s = String(v);
-      const r = str(s, path);
-      return r === s ? v : r;
-    }
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
-    if (isRecord(v)) {
-      const out: Record<string, Json> = {};
-      for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(x, childPath(path, k)), enumerable: true, writable: true, configurable: true });
-      return out;
-    }
-    return v;
-  };
-  const out = walk(value, root);
-  redacted.sort((a, b) => cmp(a.path, b.path) || cmp(a.kind, b.kind));
-  return { value: out, redacted };
-}
-
-function childPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-// ---------------------------------------------------------------- audit
-
-export interface AuditContext {
-  runId: string;
-  /** The journal key of the call. */
-  step: string;
-  principal: Json;
-  at: number;
-  /** What the redaction of this hook replaced (for the redaction rules' records). */
-  redacted?: { path: string; kind: string }[];
-  /** Appended to the deciding rules' reasons, e.g. "waiting for approval", "approved", "not approved". */
-  reasonSuffix?: string;
-}
-
-/** The audit records of one decision: every decision leaves at least one record. */
-export function auditRecords(d: Decision, call: Pick<PolicyCall, "phase" | "target" | "name">, cx: AuditContext): AuditRecord[] {
-  const base = { runId: cx.runId, step: cx.step, principal: cx.principal, kind: "policy" as const, hook: hookName(call), target: call.name, at: cx.at };
-  const out: AuditRecord[] = [];
-  const suffix = cx.reasonSuffix ? ` (${cx.reasonSuffix})` : "";
-  for (const r of d.deciding) {
-    const rec: AuditRecord = { ...base, policy: r.policy, rule: r.rule, outcome: d.outcome };
-    const reason = r.reason ?? (d.outcome === "approve" ? "needs approval" : undefined);
-    if (reason !== undefined || suffix) rec.reason = `${reason ?? d.outcome}${suffix}`;
-    out.push(rec);
-  }
-  for (const r of d.transforms) {
-    // The paths a transform changed (never the values), in the field redactions use.
-    const rec: AuditRecord = { ...base, policy: r.policy, rule: r.rule, outcome: "transform", redacted: (r.changed ?? []).map((path) => ({ path, kind: "transform" })) };
-    if (r.reason !== undefined) rec.reason = r.reason;
-    out.push(rec);
-  }
-  for (const r of d.redactions) {
-    const kinds = new Set<string>(expandKinds(r.kinds));
-    const rec: AuditRecord = { ...base, policy: r.policy, rule: r.rule, outcome: "redact", redacted: (cx.redacted ?? []).filter((x) => kinds.has(x.kind)) };
-    if (r.reason !== undefined) rec.reason = r.reason;
-    out.push(rec);
-  }
-  if (!out.length) for (const p of d.applied) out.push({ ...base, policy: p, rule: null, outcome: "allow", reason: "no rule matched" });
-  return out;
-}
-
-/** A one-line description of a denial, naming the rules. */
-export function denialMessage(d: Decision, call: Pick<PolicyCall, "phase" | "target" | "name">): string {
-  return `${hookName(call)} ${call.name}: denied by ${d.policy} (${d.rules.join(", ")})${d.reason ? `: ${d.reason}` : ""}`;
-}
-
-/** Whether a value answers an approval positively: `true` or `{ approved: true }`. */
-export function approved(answer: Json): boolean {
-  return answer === true || (isRecord(answer) && answer["approved"] === true);
 }
