@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { RunStore } from "../vm/index.js";
-import { DEFAULT_PG_SCHEMA, SCHEMA_NAME } from "../vm/store/postgres-schema.js";
+import { DEFAULT_PG_SCHEMA, SCHEMA_NAME } from "../vm/store/postgres-names.js";
 import { HostConfigError } from "./errors.js";
 
 /** Where runs live when no spec is given: a SQLite file under the working directory (DESIGN §6). */

@@ -30,11 +30,8 @@ import { RUN_STATUSES } from "./codec.js";
 /** The schema this build writes. A store with a higher version is refused, a lower one migrated. */
 export const PG_SCHEMA_VERSION = 1;
 
-/** The PostgreSQL schema the tables live in when none is given. */
-export const DEFAULT_PG_SCHEMA = "awr";
-
-/** A schema name AWR accepts: a plain lower-case identifier (it is quoted anyway, never interpolated raw). */
-export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+export { DEFAULT_PG_SCHEMA, SCHEMA_NAME } from "./postgres-names.js";
+import { SCHEMA_NAME } from "./postgres-names.js";
 
 /** `awr` → `"awr"`: a checked name, quoted for SQL. */
 export function quoteSchema(name: string): string {
