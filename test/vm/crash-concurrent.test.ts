@@ -2,19 +2,14 @@
 // (their commits grouped into shared transactions, vm/store/sqlite.ts) and is killed with SIGKILL
 // at random points; after recovery every run's side effects happened exactly once and every output
 // equals an uninterrupted run's. Uses the built code (npm test builds) and crash/program.awr.
-import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { encodePlan } from "../../compiler/plan/index.js";
-import { FileHost } from "../../host/source-host.js";
 import { prng } from "../helpers/prng.js";
+import { crashChild, crashProgram } from "./crash/harness.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const DIST = join(ROOT, "dist");
-const HERE = join(import.meta.dirname, "crash");
 /** `npm run test:reliability` scales this up (AWR_RELIABILITY_SCALE=5: 15 kills). */
 const SCALE = Number(process.env["AWR_RELIABILITY_SCALE"] ?? 1);
 const KILLS = Math.max(1, Math.round(3 * SCALE));
@@ -27,12 +22,7 @@ let dir: string;
 let planFile: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "awr-crash-many-"));
-  for (const f of ["program.awr", "effects.mjs"]) copyFileSync(join(HERE, f), join(dir, f));
-  const r = compile([join(dir, "program.awr")], new FileHost(), { plan: true });
-  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  planFile = join(dir, "program.awrp");
-  writeFileSync(planFile, encodePlan(r.plan!));
+  ({ dir, planFile } = crashProgram("awr-crash-many-"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,30 +32,19 @@ interface Outcome {
   output: unknown;
 }
 
+/** One child running RUNS runs; its outcomes and its group-commit counters, parsed from stdout. */
 function child(tag: string, mode: "start" | "recover") {
-  const p = spawn(process.execPath, [join(HERE, "child-many.mjs"), DIST, planFile, join(dir, `${tag}.db`), dir, tag, String(RUNS), mode], {
-    env: { ...process.env, AWR_CRASH_EFFECTS: join(dir, `${tag}.effects`) },
-    stdio: ["ignore", "pipe", "pipe"],
+  const c = crashChild("child-many.mjs", [DIST, planFile, join(dir, `${tag}.db`), dir, tag, String(RUNS), mode], { AWR_CRASH_EFFECTS: join(dir, `${tag}.effects`) }, `${tag} ${mode}`);
+  const done = c.done.then(({ signal, stdout }) => {
+    const lines = stdout.split("\n");
+    const groups = lines.find((l) => l.startsWith("groups "));
+    return {
+      signal,
+      outcomes: lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Outcome),
+      groups: groups ? (JSON.parse(groups.slice(7)) as { inline: number; grouped: number; groups: number }) : undefined,
+    };
   });
-  let stdout = "";
-  let stderr = "";
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((r) => (onReady = r));
-  p.stdout.setEncoding("utf8").on("data", (t: string) => {
-    stdout += t;
-    if (stdout.includes("ready\n")) onReady();
-  });
-  p.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  const done = new Promise<{ signal: NodeJS.Signals | null; outcomes: Outcome[]; groups: { inline: number; grouped: number; groups: number } | undefined }>((res, rej) =>
-    p.on("close", (code, signal) => {
-      onReady();
-      if (code !== 0 && signal === null) return rej(new Error(`child ${tag} ${mode} exited ${code}: ${stderr}`));
-      const lines = stdout.split("\n");
-      const groups = lines.find((l) => l.startsWith("groups "));
-      res({ signal, outcomes: lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Outcome), groups: groups ? JSON.parse(groups.slice(7)) : undefined });
-    }),
-  );
-  return { done, ready, kill: () => p.kill("SIGKILL") };
+  return { done, ready: c.ready, kill: c.kill };
 }
 
 /** The effect lines (`<idempotency key> <label>=<value>`) and calls of one child's runs, by run. */

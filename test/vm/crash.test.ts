@@ -1,19 +1,14 @@
 // Crash test: a child process runs a graph of side-effecting idempotent tools against a SQLite
 // store and is killed with SIGKILL at many points; after recovery every side effect happened
 // exactly once and the output equals an uninterrupted run's. Uses the built code (npm test builds).
-import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { encodePlan } from "../../compiler/plan/index.js";
-import { FileHost } from "../../host/source-host.js";
 import { prng } from "../helpers/prng.js";
+import { crashChild, crashProgram } from "./crash/harness.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const DIST = join(ROOT, "dist");
-const HERE = join(import.meta.dirname, "crash");
 /** `npm run test:reliability` scales this up (AWR_RELIABILITY_SCALE=5: 120 kills). */
 const SCALE = Number(process.env["AWR_RELIABILITY_SCALE"] ?? 1);
 const KILLS = Math.max(1, Math.round(24 * SCALE));
@@ -26,46 +21,12 @@ let dir: string;
 let planFile: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "awr-crash-"));
-  for (const f of ["program.awr", "effects.mjs"]) copyFileSync(join(HERE, f), join(dir, f));
-  const r = compile([join(dir, "program.awr")], new FileHost(), { plan: true });
-  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  planFile = join(dir, "program.awrp");
-  writeFileSync(planFile, encodePlan(r.plan!));
+  ({ dir, planFile } = crashProgram("awr-crash-"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Child {
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>;
-  ready: Promise<void>;
-  kill(): void;
-}
-
-function child(tag: string, mode: "start" | "recover"): Child {
-  const p = spawn(process.execPath, [join(HERE, "child.mjs"), DIST, planFile, join(dir, `${tag}.db`), dir, `run-${tag}`, mode], {
-    env: { ...process.env, AWR_CRASH_EFFECTS: join(dir, `${tag}.effects`) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((r) => (onReady = r));
-  p.stdout.setEncoding("utf8").on("data", (t: string) => {
-    stdout += t;
-    if (stdout.includes("ready\n")) onReady();
-  });
-  p.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-  // A child that fails rejects (the test fails at once) instead of throwing inside the handler,
-  // which would leave the test waiting for its timeout.
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((res, rej) =>
-    p.on("close", (code, signal) => {
-      onReady();
-      if (code !== 0 && signal === null) rej(new Error(`child ${tag} ${mode} exited ${code}: ${stderr}`));
-      else res({ code, signal, stdout });
-    }),
-  );
-  return { done, ready, kill: () => p.kill("SIGKILL") };
-}
+const child = (tag: string, mode: "start" | "recover") =>
+  crashChild("child.mjs", [DIST, planFile, join(dir, `${tag}.db`), dir, `run-${tag}`, mode], { AWR_CRASH_EFFECTS: join(dir, `${tag}.effects`) }, `${tag} ${mode}`);
 
 function outcomeOf(stdout: string) {
   return JSON.parse(stdout.split("\n").filter((l) => l.startsWith("{")).pop()!) as { status: string; output: unknown };
