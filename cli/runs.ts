@@ -148,9 +148,27 @@ export function storeLabel(spec: string | undefined): string {
 /** A memory: store ends with the process: a run stopped in it cannot be continued by another command. */
 const IN_MEMORY = "this run cannot be resumed: its store is in memory (--store memory:) and ends with this process; run it with --store <file.db> to continue it later";
 
+/**
+ * `--store` as the hints that follow a run repeat it: a PostgreSQL spec without its password (the
+ * hints land in terminals and CI logs), which pg then takes from PGPASSWORD; `hidden` says one was dropped.
+ */
+export function storeHint(spec: string): { spec: string; hidden: boolean } {
+  if (!/^postgres(ql)?:\/\//i.test(spec)) return { spec, hidden: false };
+  try {
+    const u = new URL(spec);
+    if (!u.password) return { spec, hidden: false };
+    u.password = "";
+    return { spec: u.toString(), hidden: true };
+  } catch {
+    return { spec: "<the store spec>", hidden: true };
+  }
+}
+
 /** Prints an outcome (DESIGN §6 JSON with --json) and returns the exit code. */
 export function report(o: RunOutcome, io: CliIo, json: boolean, storeArg?: string): number {
-  const store = storeArg ? ` --store ${storeArg}` : "";
+  const hint = storeArg ? storeHint(storeArg) : undefined;
+  const store = hint ? ` --store ${hint.spec}` : "";
+  const hints = o.status !== "completed" && o.status !== "failed";
   const inMemory = storeArg === "memory:" && o.status !== "completed" && o.status !== "failed";
   if (json) {
     io.stdout.write(`${JSON.stringify(o, null, 2)}\n`);
@@ -170,6 +188,7 @@ export function report(o: RunOutcome, io: CliIo, json: boolean, storeArg?: strin
       io.stdout.write(`    awr resolve ${o.runId} --retry${store}\n`);
       io.stdout.write(`    awr resolve ${o.runId} --fail '<reason>'${store}\n`);
     } else if (o.status === "cancelled") io.stdout.write(`  continue with: awr resume ${o.runId}${store}\n`);
+    if (hints && !inMemory && hint?.hidden) io.stdout.write(`  (the store's password is not repeated here: give it in PGPASSWORD or AWR_STORE)\n`);
   }
   return o.status === "completed" || o.status === "suspended" ? Exit.ok : Exit.errors;
 }

@@ -100,4 +100,16 @@ describe("awr on --store postgres://…", () => {
     expect(trace.code).toBe(2);
     expect(trace.stderr).toMatch(new RegExp(`run ${runId}: journal entry 2 was edited`));
   });
+
+  // Last: it adds a run to the store the tests above count.
+  it("the resume hint after a waiting run does not repeat the store's password", async () => {
+    const u = new URL(store);
+    if (!u.username) u.username = "postgres";
+    u.password = "s3cret-pw-7781"; // trust auth: never asked for, so any password connects
+    const started = await awr(["run", "s/main.awr", "-i", "@big.json", "--models", "recorded:big.jsonl", "--store", u.toString()], { cwd: dir });
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toContain("resume with: awr resume ");
+    expect(started.stdout + started.stderr).not.toContain("s3cret-pw-7781");
+    expect(started.stdout).toContain("the store's password is not repeated here: give it in PGPASSWORD or AWR_STORE");
+  });
 });
