@@ -50,7 +50,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const documents = new TextDocuments(TextDocument);
   const settings: Settings = { delay: options.diagnosticsDelay ?? 150, watchFiles: false, pollInterval: options.diskPollInterval ?? 2000 };
   const guard = guardWith(connection);
-  const publisher = diagnosticsPublisher(connection, ws, guard, () => settings.delay);
+  const publisher = diagnosticsPublisher(connection, ws, guard, () => settings.delay, (uri) => documents.get(uri)?.version);
   let poll: { stop(): void } | undefined;
 
   connection.onInitialize((params) => initialize(ws, settings, params));
@@ -131,9 +131,17 @@ function initialize(ws: Workspace, settings: Settings, params: InitializeParams)
 
 /**
  * Publishes diagnostics `delay()` milliseconds after the last change: `schedule(file)` after a
- * file's text changed, `schedule(undefined)` when every open file must be re-checked.
+ * file's text changed, `schedule(undefined)` when every open file must be re-checked. Those of an
+ * open document carry its version (`versionOf`): they were computed from the buffer at that
+ * version, so a client can drop a publication that arrives after a newer edit.
  */
-function diagnosticsPublisher(connection: Connection, ws: Workspace, guard: Guard, delay: () => number): { schedule: (file: string | undefined) => void; cancel: () => void } {
+function diagnosticsPublisher(
+  connection: Connection,
+  ws: Workspace,
+  guard: Guard,
+  delay: () => number,
+  versionOf: (uri: string) => number | undefined,
+): { schedule: (file: string | undefined) => void; cancel: () => void } {
   /** Files changed since the last publication; `all` when every open file must be re-checked. */
   const changed = new Set<string>();
   let all = false;
@@ -170,7 +178,10 @@ function diagnosticsPublisher(connection: Connection, ws: Workspace, guard: Guar
     for (const c of wasAll ? open : changedNow) for (const d of ws.dependentsOf(c)) if (!ws.isOpen(d) && closed.size < MAX_CLOSED_CHECKED) closed.add(d);
     for (const f of targets) {
       const d = guard(`diagnostics of ${f}`, () => diagnostics(ws, f))(undefined);
-      if (d) void connection.sendDiagnostics({ uri: ws.uriOf(f), diagnostics: d });
+      if (!d) continue;
+      const uri = ws.uriOf(f);
+      const version = versionOf(uri);
+      void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics: d });
     }
     for (const f of closed) {
       if (ws.isOpen(f)) {

@@ -70,6 +70,8 @@ export const uriOf = (file: string) => pathToFileURL(file).href;
 
 export class LspClient {
   readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** The document version the latest diagnostics of each uri were published for (undefined: none given). */
+  readonly diagnosticsVersion = new Map<string, number | undefined>();
   /** Every window/logMessage the server sent (internal errors show up here). */
   readonly logs: { type: number; message: string }[] = [];
   private readonly versions = new Map<string, number>();
@@ -85,6 +87,7 @@ export class LspClient {
     child.stderr.setEncoding("utf8").on("data", (t: string) => this.stderr.push(t));
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.diagnostics.set(p.uri, p.diagnostics);
+      this.diagnosticsVersion.set(p.uri, p.version);
       const ws = this.waiters;
       this.waiters = [];
       ws.forEach((w) => w());

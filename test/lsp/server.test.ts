@@ -123,9 +123,12 @@ describe("diagnostics", () => {
     expect(unknown.message).toContain('did you mean "Ticket"');
     expect(rangeText(text, { uri: "", range: unknown.range })).toBe("Tiket");
 
+    // Versioned: the publication names the buffer version it was computed from (1, then 2).
+    expect(client.diagnosticsVersion.get(uriOf(f))).toBe(1);
     await client.change(f, text.replace("Tiket", "Ticket"));
     const after = await client.waitForDiagnostics(f, (d) => !d.some((x) => x.code === "AWR2010"));
     expect(after.map((d) => d.code)).not.toContain("AWR2010");
+    expect(client.diagnosticsVersion.get(uriOf(f))).toBe(2);
     await client.close(f);
     await client.waitForDiagnostics(f, (d) => d.length === 0);
   });
