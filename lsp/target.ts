@@ -3,7 +3,7 @@
 // through the checker's field references), a graph node, an enum
 // member, a property key or attribute (docs only), or an expression (its type). Hover, definition
 // and references all start here.
-import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_FUNCTIONS, builtinSignature, scopeAt, type CompileResult, type Local, type Scope, type Sym } from "../compiler/index.js";
+import { ast as A, props as P, types as Ty, BUILTIN_FUNCTIONS, POLICY_FUNCTIONS, builtinForm, builtinSignature, scopeAt, type CompileResult, type Local, type Scope, type Sym } from "../compiler/index.js";
 import { type AnyNode, pathAt } from "./ast-path.js";
 
 const EXPRESSION_BUILTINS: ReadonlySet<string> = new Set([...BUILTIN_FUNCTIONS, ...POLICY_FUNCTIONS]);
@@ -23,7 +23,7 @@ export type Target =
   | { kind: "member"; decl: A.EnumDecl; member: A.Ident; file: string; at: A.Span }
   | { kind: "property"; key: string; spec: P.PropSpec; declKind: string; at: A.Span }
   | { kind: "attribute"; name: string; doc: string; at: A.Span }
-  | { kind: "function"; signature: string; at: A.Span }
+  | { kind: "function"; signature: string; doc: string | undefined; at: A.Span }
   | { kind: "expr"; expr: A.Expr; ty: Ty.Ty; at: A.Span };
 
 export function defOf(t: Target): Def | undefined {
@@ -166,7 +166,7 @@ export function targetAt(result: CompileResult, file: string, offset: number): T
     const local = s.locals.get(e.name);
     if (local) return localTarget(local, file, e.span);
     const fn = EXPRESSION_BUILTINS.has(e.name) ? builtinSignature(e.name) : undefined;
-    if (fn && parent?.kind === "Call" && (parent as unknown as A.CallExpr).callee === e) return { kind: "function", signature: fn, at: e.span };
+    if (fn && parent?.kind === "Call" && (parent as unknown as A.CallExpr).callee === e) return { kind: "function", signature: fn, doc: builtinForm(e.name)?.doc, at: e.span };
     for (const sym of program.scopes.get(file)?.values() ?? []) {
       if (sym.decl.kind !== "EnumDecl") continue;
       const member = sym.decl.members.find((m) => m.name === e.name);

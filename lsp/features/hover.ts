@@ -45,7 +45,7 @@ function describe(t: Target, textOf: (file: string) => string): string | undefin
     case "attribute":
       return withDoc(`(attribute) @${t.name}`, t.doc);
     case "function":
-      return code(`(builtin function) ${t.signature}`);
+      return withDoc(`(builtin function) ${t.signature}`, t.doc);
     case "expr":
       return t.ty.k === "error" ? undefined : code(`${Ty.show(t.ty)}`);
   }
