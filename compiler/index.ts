@@ -32,6 +32,7 @@ export { formatSource, formatOptionsOf, type FormatOptions } from "./format/prin
 export { BUILTIN_TYPE_NAMES, kindWord } from "./semantic/scope.js";
 export { scopeAt, type Scope, type Local } from "./scope-at.js";
 export { BUILTINS, BUILTIN_FORMS, builtinForm, builtinSignature } from "./language/builtins.js";
+export { KEYWORD_DOCS, keywordDoc } from "./language/keywords.js";
 export * as props from "./language/props.js";
 export * as scopes from "./language/scopes.js";
 export * as types from "./semantic/types.js";

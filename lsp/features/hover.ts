@@ -2,7 +2,7 @@
 // node's doc; a property key's or attribute's documentation; an expression's type.
 import type { Hover, HoverParams } from "vscode-languageserver/node";
 import { MarkupKind } from "vscode-languageserver/node";
-import { types as Ty } from "../../compiler/index.js";
+import { LineMap, keywordDoc, lex, types as Ty } from "../../compiler/index.js";
 import { signature, fieldText } from "../describe.js";
 import { toOffset, toRange, uriToPath } from "../convert.js";
 import { targetAt, type Target } from "../target.js";
@@ -13,11 +13,20 @@ export function hover(ws: Workspace, params: HoverParams): Hover | null {
   const result = ws.analyse(file);
   const module = result.program.modules.get(file);
   if (!module) return null;
-  const t = targetAt(result, file, toOffset(module.lines, params.position));
-  if (!t) return null;
+  const offset = toOffset(module.lines, params.position);
+  const t = targetAt(result, file, offset);
+  if (!t) return keywordHover(module.text, module.lines, offset);
   const text = describe(t, (f) => result.program.modules.get(f)?.text ?? "");
   if (!text) return null;
   return { contents: { kind: MarkupKind.Markdown, value: text }, range: toRange(module.lines, t.at) };
+}
+
+/** A keyword no declaration, field or expression claims (keywords are soft): what it does. */
+function keywordHover(text: string, lines: LineMap, offset: number): Hover | null {
+  const token = lex(text).tokens.find((t) => t.startOffset <= offset && offset <= t.startOffset + t.image.length);
+  const doc = token && /^'[a-z]+'$/.test(token.tokenType.LABEL ?? "") ? keywordDoc(token.image) : undefined;
+  if (!token || !doc) return null;
+  return { contents: { kind: MarkupKind.Markdown, value: withDoc(`(keyword) ${token.image}`, doc) }, range: toRange(lines, { start: token.startOffset, end: token.startOffset + token.image.length }) };
 }
 
 const code = (s: string) => "```awr\n" + s + "\n```";
