@@ -2,7 +2,7 @@
 // which graphs a file declares, the test summary, and the graph preview drawn from `awr graph`.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { awrInvocation, blankNonCode, graphNames, testSummary } from "../../vscode-extension/src/awr.js";
+import { awrInvocation, blankNonCode, cmdQuote, graphNames, testSummary } from "../../vscode-extension/src/awr.js";
 import { graphHtml, graphSvg, parseGraphJson } from "../../vscode-extension/src/graph-view.js";
 import { layoutGraph, overlaps } from "../../ops/report/graph-layout.js";
 import { awr } from "../helpers/awr-cli.js";
@@ -11,7 +11,7 @@ describe("awrInvocation", () => {
   const ctx = { extensionPath: "/ext", execPath: "/vscode/code", workspaceFolder: "/ws", env: { PATH: "/bin" } };
   it("runs the bundled server on VS Code's Node.js", () => {
     const inv = awrInvocation({ serverPath: "", serverArgs: ["--max-old-space-size=4096"], runtime: "" }, ["lsp", "--stdio"], ctx);
-    expect(inv).toEqual({ command: "/vscode/code", args: ["--max-old-space-size=4096", join("/ext", "server", "awr.mjs"), "lsp", "--stdio"], env: { PATH: "/bin", ELECTRON_RUN_AS_NODE: "1" }, bundled: true });
+    expect(inv).toEqual({ command: "/vscode/code", args: ["--max-old-space-size=4096", join("/ext", "server", "awr.mjs"), "lsp", "--stdio"], env: { PATH: "/bin", ELECTRON_RUN_AS_NODE: "1" }, bundled: true, shell: false });
   });
   it("uses a configured node runtime without ELECTRON_RUN_AS_NODE", () => {
     const inv = awrInvocation({ serverPath: "", serverArgs: [], runtime: "/usr/bin/node" }, ["test", "a.awr"], ctx);
@@ -25,6 +25,16 @@ describe("awrInvocation", () => {
       bundled: false,
     });
     expect(awrInvocation({ serverPath: "awr", serverArgs: [], runtime: "" }, ["lsp", "--stdio"], ctx).command).toBe("awr");
+  });
+  // Node refuses to spawn npm's awr.cmd shim without a shell (EINVAL): on Windows a configured awr
+  // goes through cmd.exe, its path and arguments quoted; the bundled server never needs one.
+  it("on Windows, runs a configured awr (npm's .cmd shim) through a shell, quoted", () => {
+    const win = { extensionPath: "C:\\ext", execPath: "C:\\VS Code\\Code.exe", workspaceFolder: "C:\\My Projects\\app", env: {}, platform: "win32" as const };
+    const inv = awrInvocation({ serverPath: "node_modules\\.bin\\awr.cmd", serverArgs: [], runtime: "" }, ["test", "C:\\My Projects\\app\\main.awr"], win);
+    expect(inv).toMatchObject({ command: '"C:\\My Projects\\app\\node_modules\\.bin\\awr.cmd"', args: ["test", '"C:\\My Projects\\app\\main.awr"'], shell: true, bundled: false });
+    expect(awrInvocation({ serverPath: "awr", serverArgs: [], runtime: "" }, ["lsp", "--stdio"], win)).toMatchObject({ command: "awr", args: ["lsp", "--stdio"], shell: true });
+    expect(awrInvocation({ serverPath: "", serverArgs: [], runtime: "" }, ["lsp", "--stdio"], win).shell).toBe(false);
+    expect(cmdQuote('say "hi" & exit')).toBe('"say ""hi"" & exit"');
   });
 });
 

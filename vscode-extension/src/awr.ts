@@ -1,7 +1,7 @@
 // What the extension needs to know about the `awr` command and .awr sources, without `vscode`:
 // how to start awr (the bundled one or the user's), which graphs a file declares, and the summary
 // line of `awr test`. Unit-tested from the root project (test/vscode-extension/).
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, win32 } from "node:path";
 
 export interface AwrSettings {
   /** `awr.server.path`: an awr executable; empty for the bundled one. */
@@ -18,6 +18,17 @@ export interface Invocation {
   env: Record<string, string | undefined>;
   /** true when the extension's own bundled awr is used */
   bundled: boolean;
+  /**
+   * Run through a shell: on Windows a configured awr is usually npm's `awr.cmd` shim (or `awr`,
+   * found as awr.cmd through PATHEXT), which Node cannot spawn without one (EINVAL since the
+   * batch-file fix of Node 18.20/20.12). `command` and `args` are then quoted for cmd.exe.
+   */
+  shell: boolean;
+}
+
+/** An argument as cmd.exe reads it: quoted when it holds a space or a character cmd treats specially. */
+export function cmdQuote(arg: string): string {
+  return arg === "" || /[\s"&|<>^()%!,;=]/.test(arg) ? `"${arg.replace(/"/g, '""')}"` : arg;
 }
 
 /** The bundled awr, relative to the extension's root (also checked by the manifest test). */
@@ -30,13 +41,17 @@ export const BUNDLED_SERVER = join("server", "awr.mjs");
 export function awrInvocation(
   settings: AwrSettings,
   awrArgs: readonly string[],
-  ctx: { extensionPath: string; execPath: string; workspaceFolder?: string; env?: Record<string, string | undefined> },
+  ctx: { extensionPath: string; execPath: string; workspaceFolder?: string; env?: Record<string, string | undefined>; platform?: NodeJS.Platform },
 ): Invocation {
   const env: Record<string, string | undefined> = { ...(ctx.env ?? process.env) };
   const serverPath = settings.serverPath.trim();
   if (serverPath) {
-    const command = !isAbsolute(serverPath) && ctx.workspaceFolder && /[\\/]/.test(serverPath) ? join(ctx.workspaceFolder, serverPath) : serverPath;
-    return { command, args: [...settings.serverArgs, ...awrArgs], env, bundled: false };
+    const windows = (ctx.platform ?? process.platform) === "win32";
+    const pathJoin = windows ? win32.join : join;
+    const command = !(windows ? win32.isAbsolute(serverPath) : isAbsolute(serverPath)) && ctx.workspaceFolder && /[\\/]/.test(serverPath) ? pathJoin(ctx.workspaceFolder, serverPath) : serverPath;
+    const args = [...settings.serverArgs, ...awrArgs];
+    if (windows) return { command: cmdQuote(command), args: args.map(cmdQuote), env, bundled: false, shell: true };
+    return { command, args, env, bundled: false, shell: false };
   }
   const runtime = settings.runtime.trim();
   if (!runtime) env.ELECTRON_RUN_AS_NODE = "1";
@@ -45,6 +60,7 @@ export function awrInvocation(
     args: [...settings.serverArgs, join(ctx.extensionPath, BUNDLED_SERVER), ...awrArgs],
     env,
     bundled: true,
+    shell: false,
   };
 }
 

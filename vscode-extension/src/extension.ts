@@ -61,7 +61,7 @@ export async function deactivate(): Promise<void> {
 async function startServer(): Promise<void> {
   const inv = invocation(["lsp", "--stdio"]);
   // Executable, not NodeModule: the NodeModule form appends --clientProcessId, which `awr lsp` rejects.
-  const serverOptions: ServerOptions = { command: inv.command, args: inv.args, options: { env: inv.env } };
+  const serverOptions: ServerOptions = { command: inv.command, args: inv.args, options: { env: inv.env, shell: inv.shell } };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: "awr", scheme: "file" }, { language: "awr", scheme: "untitled" }],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.awr") },
@@ -111,7 +111,7 @@ function runAwr(awrArgs: string[], cwd: string, onData?: (chunk: string) => void
   return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
-    const child = spawn(inv.command, inv.args, { cwd, env: { ...inv.env, NO_COLOR: "1" }, shell: process.platform === "win32" && !inv.bundled });
+    const child = spawn(inv.command, inv.args, { cwd, env: { ...inv.env, NO_COLOR: "1" }, shell: inv.shell });
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       onData?.(d);
