@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every bench script in bench/ (every *.mjs but this one: compile, context, lsp, pii,
-// plan-load, replay, scale, startup, store, vm), one after the other, each in its own Node process so one
-// bench's JIT state and heap never colour another's numbers.
+// Runs every bench script in bench/ (every *.mjs but this one and compare.mjs, which compares two
+// checkouts and needs --base: compile, concurrent, context, lsp, pii, plan-load, replay, scale,
+// startup, store, vm), one after the other, each in its own Node process so one bench's JIT state
+// and heap never colour another's numbers.
 //
 //   npm run build && node bench/run.mjs [args passed to every bench]
 //
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const benches = readdirSync(HERE)
-  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs")
+  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "compare.mjs")
   .sort();
 
 const failed = [];
