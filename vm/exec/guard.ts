@@ -4,7 +4,7 @@
 // before deciding. Every decision goes to the audit log. `guarded` is the only way a call passes a hook.
 import { Effect } from "effect";
 import { approved, auditRecords, denialMessage } from "../policy/audit.js";
-import { evaluatePolicies, hookName, type ClassifierAnswer, type Decision, type HookTarget, type PolicyCall } from "../policy/engine.js";
+import { evaluatePolicies, hookName, type ClassifierAnswer, type Decision, type PolicyCall } from "../policy/engine.js";
 import { redact } from "../policy/redact.js";
 import { approvalKey, classifyKey, modelHookKey, underClassifier } from "../keys.js";
 import type { ChatMessage, Json } from "../types.js";
@@ -13,16 +13,8 @@ import { awaitAnswer } from "./await.js";
 import { audit } from "./effect.js";
 import type { Exec, Stop } from "./types.js";
 
-/** A call at a hook: `subject` is the value passing it (default: the input before a call, the output after it). */
-export interface GuardedCall {
-  phase: "before" | "after";
-  target: HookTarget;
-  name: string;
-  tags: string[];
-  input: Json;
-  output?: Json;
-  subject?: Json;
-}
+/** A call at a hook, as the policy engine sees it but for the principal (the run's, added here). */
+export type GuardedCall = Omit<PolicyCall, "principal">;
 
 /**
  * Policies at a hook: deny fails, approve suspends until answered, transform then redact rewrite
