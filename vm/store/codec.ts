@@ -127,6 +127,37 @@ function parseJson(text: string, what: string): Json {
   }
 }
 
+// ---------------------------------------------------------------- schema versions
+
+/**
+ * The schema version a store holds, judged the same way by every store: from its `meta.schema_version`
+ * (`stored`) when it has a meta table, 0 when it has no table at all, else it is someone else's
+ * (`notOurs` says so in the store's words). A version this build cannot read (`newest`) is refused.
+ */
+export function schemaVersionOf(
+  tables: readonly string[],
+  stored: string | undefined,
+  newest: number,
+  label: string,
+  notOurs: () => string,
+): number {
+  let from: number;
+  if (tables.includes("meta")) {
+    from = Number(stored);
+    if (stored === undefined || !Number.isInteger(from) || from < 1) {
+      throw new StoreError(`the run store at ${label} has no valid schema version (meta.schema_version = ${JSON.stringify(stored ?? null)})`, label);
+    }
+  } else if (tables.length === 0) {
+    from = 0;
+  } else {
+    throw new StoreError(notOurs(), label);
+  }
+  if (from > newest) {
+    throw new StoreError(`the run store at ${label} was written by a newer AWR (schema version ${from}; this build reads up to ${newest}) — upgrade AWR to open it`, label);
+  }
+  return from;
+}
+
 // ---------------------------------------------------------------- validation
 
 function isObject(v: unknown): v is Record<string, unknown> {

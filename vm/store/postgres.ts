@@ -54,6 +54,7 @@ import {
   encodeUpdate,
   principalIdOf,
   sha256Hex,
+  schemaVersionOf,
   verifiedBlob,
   type AuditRow,
   type DispatchRow,
@@ -608,24 +609,8 @@ export class PostgresStore implements RunStore {
       await c.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`awr:${this.schema}:migrate`]);
       const exists = (await c.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [this.schema])).rowCount! > 0;
       const tables = exists ? (await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1`, [this.schema])).rows.map((r) => r.t) : [];
-      let from: number;
-      if (tables.includes("meta")) {
-        const v = (await c.query<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE key = 'schema_version'`)).rows[0]?.value;
-        from = Number(v);
-        if (v === undefined || !Number.isInteger(from) || from < 1) {
-          throw new StoreError(`the run store at ${this.label} has no valid schema version (meta.schema_version = ${JSON.stringify(v ?? null)})`, this.label);
-        }
-      } else if (tables.length === 0) {
-        from = 0;
-      } else {
-        throw new StoreError(`${this.label} is not an AWR run store (the schema has tables ${tables.sort().join(", ")} and no meta table): name another schema with ?schema=`, this.label);
-      }
-      if (from > PG_SCHEMA_VERSION) {
-        throw new StoreError(
-          `the run store at ${this.label} was written by a newer AWR (schema version ${from}; this build reads up to ${PG_SCHEMA_VERSION}) — upgrade AWR to open it`,
-          this.label,
-        );
-      }
+      const stored = tables.includes("meta") ? (await c.query<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE key = 'schema_version'`)).rows[0]?.value : undefined;
+      const from = schemaVersionOf(tables, stored, PG_SCHEMA_VERSION, this.label, () => `${this.label} is not an AWR run store (the schema has tables ${[...tables].sort().join(", ")} and no meta table): name another schema with ?schema=`);
       if (from < PG_SCHEMA_VERSION) {
         if (!exists) await c.query(`CREATE SCHEMA ${quoteSchema(this.schema)}`);
         const migrations = pgMigrations(quoteSchema(this.schema));

@@ -73,6 +73,7 @@ import {
   type AuditRow,
   type SessionRow,
   checkBlobInput,
+  schemaVersionOf,
   verifiedBlob,
   checkExpectVersion,
   checkLimit,
@@ -867,24 +868,8 @@ export class SqliteStore implements StoreEngine, RunStore {
     const db = this.db;
     db.transaction(() => {
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
-      let from: number;
-      if (tables.includes("meta")) {
-        const v = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
-        from = Number(v);
-        if (v === undefined || !Number.isInteger(from) || from < 1) {
-          throw new StoreError(`the run store at ${this.path} has no valid schema version (meta.schema_version = ${JSON.stringify(v ?? null)})`, this.path);
-        }
-      } else if (tables.length === 0) {
-        from = 0;
-      } else {
-        throw new StoreError(`${this.path} is a SQLite database but not an AWR run store (it has tables ${tables.join(", ")} and no meta table)`, this.path);
-      }
-      if (from > SCHEMA_VERSION) {
-        throw new StoreError(
-          `the run store at ${this.path} was written by a newer AWR (schema version ${from}; this build reads up to ${SCHEMA_VERSION}) — upgrade AWR to open it`,
-          this.path,
-        );
-      }
+      const stored = tables.includes("meta") ? (db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined) : undefined;
+      const from = schemaVersionOf(tables, stored, SCHEMA_VERSION, this.path, () => `${this.path} is a SQLite database but not an AWR run store (it has tables ${tables.join(", ")} and no meta table)`);
       if (from === SCHEMA_VERSION) return;
       for (let v = from; v < SCHEMA_VERSION; v++) {
         db.exec(MIGRATIONS[v]!);
