@@ -46,11 +46,17 @@ const RULES: Rule[] = [
     mayImport: ["host/", "ops/", "vm/", "compiler/plan/", "compiler/index.ts"],
     why: "host/ builds runtimes from configuration: it is below cli/ and lsp/ (never their presentation) and reaches the compiler through its API Boundary",
   },
+  {
+    from: "server/",
+    mayImport: ["server/", "host/", "ops/", "vm/", "compiler/plan/", "compiler/index.ts"],
+    why: "server/ (awr serve, awr worker) is an outer layer beside cli/ and lsp/: it builds runtimes through host/ and never imports the command line's presentation",
+  },
   { from: "lsp/", mayImport: ["lsp/", "host/", "compiler/index.ts"], why: "the language server asks the compiler through its API Boundary (compiler/index.ts) and reads files through host/" },
   {
     from: "cli/",
-    // `awr lsp` starts the language server through its package entry (awr/lsp).
-    mayImport: ["cli/", "host/", "ops/", "vm/", "compiler/plan/", "compiler/index.ts", "lsp/index.ts"],
+    // `awr lsp` starts the language server through its package entry (awr/lsp); `awr serve` the
+    // HTTP server through server/index.ts.
+    mayImport: ["cli/", "host/", "ops/", "vm/", "compiler/plan/", "compiler/index.ts", "lsp/index.ts", "server/index.ts"],
     why: "cli/ is argument parsing and printing: it builds through host/ and reaches the compiler and the language server through their entries",
   },
 ];
