@@ -72,7 +72,9 @@ export async function openServerDbAt(location: StoreLocation): Promise<ServerDb>
       }
     },
     migrate: async (name, migrations) => migrateWith(self, name, migrations),
-    close: async () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
   return self;
 }
