@@ -32,6 +32,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: "context", summary: "Show what a context assembles for a query, and why", load: async () => (await import("./commands/context.js")).context },
   { name: "test", summary: "Run the test blocks of .awr files", load: async () => (await import("./commands/test.js")).test },
   { name: "keygen", summary: "Make an Ed25519 key pair for signing plans", load: async () => (await import("./commands/keygen.js")).keygen },
+  { name: "serve", summary: "Serve a folder's programs over HTTP: runs, event streams, deployments", load: async () => (await import("./commands/serve.js")).serve },
   { name: "lsp", summary: "Start the language server (for editors)", load: async () => (await import("./commands/lsp.js")).lsp },
 ];
 

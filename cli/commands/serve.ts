@@ -1,0 +1,77 @@
+import type { Command } from "../command.js";
+import { Exit, UsageError } from "../io.js";
+import { STORE_HELP, MODELS_HELP } from "../runs.js";
+
+export const serve: Command = {
+  name: "serve",
+  summary: "Serve a folder's programs over HTTP: runs, event streams, deployments",
+  options: {
+    port: { type: "string", short: "p" },
+    host: { type: "string" },
+    store: { type: "string" },
+    models: { type: "string" },
+    "insecure-no-auth": { type: "boolean" },
+  },
+  help: `Serve the programs of DIR over HTTP (docs/server.md): each entry program (a .awr file no other
+file imports, or a .awrp plan) is a deployment named after its file stem; runs are stored in the
+store and executed in this process; the same runs awr runs, awr trace and awr replay see.
+
+Usage: awr serve [DIR] [--port 8080] [--host 127.0.0.1] [--store SPEC] [--insecure-no-auth]
+
+Options:
+  -p, --port <n>          The port (default 8080; 0: any free port, printed)
+  --host <addr>           The address to listen on (default 127.0.0.1)
+${STORE_HELP.replace(".awr/runs.db", "DIR/.awr/runs.db")}
+${MODELS_HELP}
+  --insecure-no-auth      Answer every request as one anonymous caller (tenant "default");
+                          refused on an address that is not loopback
+  -h, --help              Show this help
+
+The address is printed on stdout once the server listens. SIGINT or SIGTERM stops it gracefully:
+it stops accepting, ends event streams, lets requests and executions finish (up to 10 s; the rest
+are cancelled and stay resumable), then closes the store.
+
+Examples:
+  awr serve examples/support-triage --insecure-no-auth --models recorded:examples/support-triage/recorded.jsonl
+  curl -s localhost:8080/v1/deployments
+
+Exit codes:
+  0    stopped by SIGINT or SIGTERM
+  2    usage error, programs with errors, or a store or port that cannot be used
+`,
+  async run(args, io) {
+    if (args.positionals.length > 1) throw new UsageError(`expected at most one DIR, got ${args.positionals.length}`, 'run "awr serve --help" for usage');
+    const portArg = (args.values.port as string | undefined) ?? "8080";
+    if (!/^\d{1,5}$/.test(portArg) || Number(portArg) > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${portArg}"`);
+    const { serve: start, ServeSetupError } = await import("../../server/index.js");
+    let serving;
+    try {
+      serving = await start({
+        dir: args.positionals[0] ?? ".",
+        port: Number(portArg),
+        host: (args.values.host as string | undefined) ?? "127.0.0.1",
+        ...(typeof args.values.store === "string" ? { store: args.values.store } : {}),
+        ...(typeof args.values.models === "string" ? { models: args.values.models } : {}),
+        insecureNoAuth: args.values["insecure-no-auth"] === true,
+        cwd: io.cwd,
+        env: io.env,
+      });
+    } catch (e) {
+      if (e instanceof ServeSetupError) throw new UsageError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen: ${(e as Error).message}`);
+      throw e;
+    }
+    io.stdout.write(`awr serve: listening on ${serving.url} (${serving.deployments.length} deployment${serving.deployments.length === 1 ? "" : "s"}${serving.deployments.length ? `: ${serving.deployments.join(", ")}` : ""})\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (sig: NodeJS.Signals) => {
+        process.off("SIGINT", stop).off("SIGTERM", stop);
+        io.stderr.write(`awr serve: ${sig}: stopping\n`);
+        resolve();
+      };
+      process.on("SIGINT", stop).on("SIGTERM", stop);
+    });
+    await serving.close();
+    return Exit.ok;
+  },
+};

@@ -1,0 +1,116 @@
+// The HTTP API of `awr serve` (DESIGN §8) as a fastify instance: the shared context, the caller
+// of every request, the one error shape, request metrics, and the routes of routes/. Nothing here
+// listens or reads the command line: `serve` (index.ts) does, and tests call `buildApp`.
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { RunStore } from "../vm/index.js";
+import { INSECURE_CALLER, type Caller } from "./caller.js";
+import type { ServerDb } from "./db.js";
+import { ApiError, installErrors } from "./errors.js";
+import { Executor } from "./executor.js";
+import { Metrics } from "./metrics.js";
+import { Registry, type PlanEntry } from "./registry.js";
+import { planRoutes } from "./routes/plans.js";
+import { runRoutes } from "./routes/runs.js";
+import { streamRoutes } from "./routes/stream.js";
+import { systemRoutes } from "./routes/system.js";
+import { migrateServe } from "./tables.js";
+
+export interface AppOptions {
+  store: RunStore;
+  /** The spec `store` was opened from (vector indexes beside a SQLite file). */
+  storeSpec?: string;
+  db: ServerDb;
+  /** DIR's deployments (registry.ts loadDir). */
+  deployments: Map<string, PlanEntry>;
+  /** DIR: pushed plans find their js tools here. */
+  root: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Models spec of every runtime: `openai` (default) or `recorded:<file.jsonl>`. */
+  models?: string;
+  /** The auth hook (server/auth/): who calls. Absent, `insecure` must be true: every request is INSECURE_CALLER. */
+  authenticate?: (request: FastifyRequest) => Promise<Caller>;
+  insecure?: boolean;
+  /** Largest JSON body accepted, bytes (default 1 MiB; plans: 16 MiB). */
+  bodyLimit?: number;
+  /** SSE: a comment line this often (default 15 s); the store is polled for events of runs executing elsewhere this often (default 1 s). */
+  heartbeatMs?: number;
+  pollMs?: number;
+  /** How long shutdown waits for executions before cancelling them (default 10 s). */
+  graceMs?: number;
+  logger?: boolean;
+}
+
+export interface Ctx {
+  o: AppOptions;
+  store: RunStore;
+  db: ServerDb;
+  registry: Registry;
+  executor: Executor;
+  metrics: Metrics;
+  /** Aborted when the server starts closing: long polls and event streams end. */
+  closing: AbortSignal;
+  /** Open event streams, ended when the server closes. */
+  streams: Set<{ end(): void }>;
+}
+
+declare module "fastify" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merged into fastify's own
+  interface FastifyContextConfig {
+    /** Answered without asking who calls (health, readiness, metrics). */
+    public?: boolean;
+  }
+}
+
+export const PLAN_MEDIA_TYPE = "application/vnd.awr.plan";
+
+export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  if (!o.authenticate && !o.insecure) throw new Error("buildApp needs authenticate, or insecure (--insecure-no-auth)");
+  await migrateServe(o.db);
+  const metrics = new Metrics();
+  const registry = new Registry(o.db, o.store, o.deployments, o.root);
+  const executor = new Executor({
+    store: o.store,
+    ...(o.storeSpec === undefined ? {} : { storeSpec: o.storeSpec }),
+    cwd: o.cwd,
+    env: o.env,
+    ...(o.models === undefined ? {} : { models: o.models }),
+    registry,
+    metrics,
+    log: (m, e) => app.log.error({ err: e }, m),
+  });
+  const closing = new AbortController();
+  const app = Fastify({
+    logger: o.logger ?? false,
+    bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    // Unknown fields are refused (422), not silently dropped; types are not coerced in bodies.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  });
+  const ctx: Ctx = { o, store: o.store, db: o.db, registry, executor, metrics, closing: closing.signal, streams: new Set() };
+  installErrors(app);
+  app.addContentTypeParser(PLAN_MEDIA_TYPE, { parseAs: "buffer", bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.decorateRequest("caller", null as unknown as Caller);
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.config?.public) return;
+    request.caller = o.authenticate ? await o.authenticate(request) : INSECURE_CALLER;
+    if (!request.caller) throw new ApiError(401, "unauthorized", "no caller");
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.request(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
+  });
+  app.addHook("preClose", async () => {
+    closing.abort();
+    for (const s of ctx.streams) s.end();
+  });
+  app.addHook("onClose", async () => {
+    await executor.close(o.graceMs ?? 10_000);
+  });
+  await app.register(async (scope) => {
+    systemRoutes(scope, ctx);
+    planRoutes(scope, ctx);
+    runRoutes(scope, ctx);
+    streamRoutes(scope, ctx);
+  });
+  return app;
+}
