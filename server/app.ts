@@ -1,6 +1,7 @@
 // The HTTP API of `awr serve` (DESIGN §8) as a fastify instance: the shared context, the caller
 // of every request, the one error shape, request metrics, and the routes of routes/. Nothing here
 // listens or reads the command line: `serve` (index.ts) does, and tests call `buildApp`.
+import { Effect } from "effect";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { RunStore } from "../vm/index.js";
 import { INSECURE_CALLER, type Caller } from "./caller.js";
@@ -39,6 +40,12 @@ export interface AppOptions {
   /** How long shutdown waits for executions before cancelling them (default 10 s). */
   graceMs?: number;
   logger?: boolean;
+  /**
+   * At start, continue the tenant runs the store says are running: a server that died left them
+   * so (the embedded default, one server per store). Not with a store shared by many processes,
+   * where another one may be executing them.
+   */
+  recover?: boolean;
 }
 
 export interface Ctx {
@@ -112,5 +119,16 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     runRoutes(scope, ctx);
     streamRoutes(scope, ctx);
   });
+  if (o.recover) await recoverRuns(ctx);
   return app;
+}
+
+/** Runs of this server's tables that the store says are running, continued in the background. */
+async function recoverRuns(ctx: Ctx): Promise<void> {
+  const running = await Effect.runPromise(ctx.store.queries.list({ status: "running" }));
+  for (const r of running) {
+    const [row] = await ctx.db.all<{ plan_hash: string }>("SELECT plan_hash FROM server_runs WHERE run_id = ?", [r.runId]);
+    if (!row) continue;
+    ctx.executor.recover(row.plan_hash, r.runId).catch(() => {});
+  }
 }

@@ -149,6 +149,12 @@ export class Executor {
     await this.launch(runId, () => runtime.resolve(runId, action, { by: who.by, ...(who.comment === undefined ? {} : { comment: who.comment }) }));
   }
 
+  /** Continues a run that stopped without an answer being needed (left running by a server that died). */
+  async recover(planHash: string, runId: string): Promise<void> {
+    const { runtime } = await this.runtime(planHash);
+    await this.launch(runId, () => runtime.recover(runId));
+  }
+
   /**
    * Cancels a run: one executing here is interrupted (it ends `cancelled`, resumable); a waiting
    * one is marked `cancelled` (its awaits no longer answerable; `awr resume` continues it, asking

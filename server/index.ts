@@ -64,6 +64,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       ...(o.models === undefined ? {} : { models: o.models }),
       ...(o.authenticate ? { authenticate: o.authenticate } : { insecure: true }),
       ...(o.logger === undefined ? {} : { logger: o.logger }),
+      recover: !/^postgres(ql)?:\/\//i.test(spec),
     });
     await app.listen({ port: o.port, host: o.host });
   } catch (e) {

@@ -54,7 +54,7 @@ export const S = {
         deployment: { type: "string" },
         since: { type: "string" },
         cursor: { type: "string" },
-        limit: { type: "integer", minimum: 1, maximum: 500 },
+        limit: { type: "string", pattern: "^(500|[1-4]?[0-9]{1,2})$", description: "1 to 500 (default 50)" },
       },
       additionalProperties: false,
     },

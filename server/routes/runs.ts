@@ -90,10 +90,11 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     return reply.code(201).header("location", `/v1/runs/${runId}`).send({ runId, status, planHash });
   });
 
-  app.get<{ Querystring: { status?: string; deployment?: string; since?: string; cursor?: string; limit?: number } }>("/v1/runs", { schema: S.listRuns }, async (request) => {
+  app.get<{ Querystring: { status?: string; deployment?: string; since?: string; cursor?: string; limit?: string } }>("/v1/runs", { schema: S.listRuns }, async (request) => {
     const { tenant } = request.caller;
     const q = request.query;
-    const limit = q.limit ?? 50;
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (limit < 1) throw new ApiError(422, "invalid_request", "$.query.limit must be 1 to 500", { path: "$.query.limit" });
     const where = ["tenant = ?"];
     const params: unknown[] = [tenant];
     if (q.deployment !== undefined) {
