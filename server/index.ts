@@ -25,6 +25,10 @@ export interface ServeOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   logger?: boolean;
+  /** Tuning (tests): SSE heartbeat and store poll intervals, shutdown grace (AppOptions). */
+  heartbeatMs?: number;
+  pollMs?: number;
+  graceMs?: number;
 }
 
 export interface Serving {
@@ -64,6 +68,9 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       ...(o.models === undefined ? {} : { models: o.models }),
       ...(o.authenticate ? { authenticate: o.authenticate } : { insecure: true }),
       ...(o.logger === undefined ? {} : { logger: o.logger }),
+      ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+      ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
+      ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
       recover: !/^postgres(ql)?:\/\//i.test(spec),
     });
     await app.listen({ port: o.port, host: o.host });

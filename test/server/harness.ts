@@ -28,7 +28,7 @@ export async function startServer(opts: Partial<ServeOptions> = {}): Promise<Tes
   };
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(base + path, {
     method,
     headers: { ...(body === undefined || body instanceof Uint8Array ? {} : { "content-type": "application/json" }), ...headers },
@@ -54,7 +54,10 @@ export interface SseEvent {
  * Reads an event stream: events as they arrive (`onEvent` may return "stop" to stop reading) and
  * comment lines counted; resolves when the stream ends or was stopped.
  */
-export async function readSse(url: string, opts: { lastEventId?: string; onEvent?: (e: SseEvent) => "stop" | void; signal?: AbortSignal; headers?: Record<string, string> } = {}) {
+export async function readSse(
+  url: string,
+  opts: { lastEventId?: string; onEvent?: (e: SseEvent) => "stop" | void; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<{ status: number; events: SseEvent[]; comments: number; text: string }> {
   const res = await fetch(url, { headers: { accept: "text/event-stream", ...(opts.lastEventId ? { "last-event-id": opts.lastEventId } : {}), ...opts.headers }, ...(opts.signal ? { signal: opts.signal } : {}) });
   const events: SseEvent[] = [];
   let comments = 0;
