@@ -89,6 +89,11 @@ export const S = {
     params: { type: "object", properties: { id: { type: "string", minLength: 1 }, name: { type: "string", minLength: 1 } }, required: ["id", "name"], additionalProperties: false },
     body: { type: "object", properties: { id: { type: "string", minLength: 1 }, data: any }, required: ["data"], additionalProperties: false },
   },
+  eventToAll: {
+    summary: "Deliver an event to every run awaiting it (deduplicated by id per run)",
+    params: { type: "object", properties: { name: { type: "string", minLength: 1 } }, required: ["name"], additionalProperties: false },
+    body: { type: "object", properties: { id: { type: "string", minLength: 1 }, key: any, data: any }, required: ["id", "data"], additionalProperties: false },
+  },
   runOnly: { params: runId },
   events: {
     summary: "The run's events as Server-Sent Events",

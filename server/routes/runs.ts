@@ -7,7 +7,7 @@ import { buildTrace } from "../../ops/report/trace.js";
 import { checkInput } from "../../vm/operator.js";
 import type { Json, Resolution } from "../../vm/index.js";
 import type { Ctx } from "../app.js";
-import { ApiError } from "../errors.js";
+import { ApiError, errorReply } from "../errors.js";
 import { Registry } from "../registry.js";
 import { runRow, type RunRow } from "../tables.js";
 import { load, ownRun, pause, runJson, timeParam, waitMs } from "../views.js";
@@ -198,6 +198,37 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
       throw e;
     }
     return { runId: row.run_id, delivered: true, run: await after(row) };
+  });
+
+  app.post<{ Params: { name: string }; Body: { id: string; key?: Json; data: Json } }>("/v1/events/:name", { schema: S.eventToAll }, async (request) => {
+    const { tenant, principal } = request.caller;
+    const { name } = request.params;
+    const b = request.body;
+    if (b.key !== undefined) {
+      throw new ApiError(422, "invalid_request", "correlation keys need `await event(name, key: …)`, which the language does not have yet: send the event to one run (POST /v1/runs/{id}/events/{name})", { path: "$.body.key" });
+    }
+    const waiting = await Effect.runPromise(ctx.store.queries.list({ status: "suspended" }));
+    const delivered: string[] = [];
+    const duplicates: string[] = [];
+    const refused: { runId: string; error: unknown }[] = [];
+    for (const r of waiting) {
+      const p = (r.pending ?? []).find((x) => x.kind === "event" && x.reason === name);
+      if (!p) continue;
+      const [row] = await ctx.db.all<{ plan_hash: string }>("SELECT plan_hash FROM server_runs WHERE run_id = ? AND tenant = ?", [r.runId, tenant]);
+      if (!row) continue;
+      if ((await ctx.db.run("INSERT INTO server_events_in (run_id, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [r.runId, b.id, Date.now()])) === 0) {
+        duplicates.push(r.runId);
+        continue;
+      }
+      try {
+        await ctx.executor.resume(row.plan_hash, r.runId, b.data, { interruptId: p.id, by: principal.id, comment: `event ${name} ${b.id}` });
+        delivered.push(r.runId);
+      } catch (e) {
+        await ctx.db.run("DELETE FROM server_events_in WHERE run_id = ? AND event_id = ?", [r.runId, b.id]);
+        refused.push({ runId: r.runId, error: errorReply(e).body.error });
+      }
+    }
+    return { id: b.id, delivered, duplicates, refused };
   });
 
   app.get<{ Params: { id: string } }>("/v1/runs/:id/trace", { schema: S.runOnly }, async (request) => {

@@ -175,6 +175,22 @@ describe("awr serve: runs", () => {
     expect((await wait(runId)).body).toMatchObject({ status: "completed", output: { amount: 10, ref: "r" } });
   });
 
+  it("events by name: to every run awaiting it, once per id; a run whose type does not fit is refused, others still get it", async () => {
+    const a = (await start({ deployment: "paid", input: { order: "A" } })).body.runId;
+    const b = (await start({ deployment: "paid", input: { order: "B" } })).body.runId;
+    await wait(a);
+    await wait(b);
+    expect(await s.call("POST", "/v1/events/payment", { id: "e-9", key: "A", data: {} })).toMatchObject({ status: 422, body: { error: { details: { path: "$.body.key" } } } });
+    expect(await s.call("POST", "/v1/events/payment", { data: {} })).toMatchObject({ status: 422, body: { error: { details: { path: "$.body.id" } } } });
+    const bad = await s.call("POST", "/v1/events/payment", { id: "e-1", data: { amount: "x" } });
+    expect(bad.body.delivered).toEqual([]);
+    expect(bad.body.refused.map((r: { runId: string }) => r.runId).sort()).toEqual([a, b].sort());
+    const ok = await s.call("POST", "/v1/events/payment", { id: "e-1", data: { amount: 3, ref: "z" } });
+    expect(ok.body.delivered.sort()).toEqual([a, b].sort());
+    for (const id of [a, b]) expect((await wait(id)).body).toMatchObject({ status: "completed", output: { amount: 3, ref: "z" } });
+    expect((await s.call("POST", "/v1/events/payment", { id: "e-1", data: { amount: 3, ref: "z" } })).body).toEqual({ id: "e-1", delivered: [], duplicates: [], refused: [] });
+  });
+
   it("trace and audit as JSON", async () => {
     const { runId } = (await start({ deployment: "quick", input: { n: 1 } })).body;
     await wait(runId);
