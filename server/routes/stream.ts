@@ -34,7 +34,8 @@ export function streamRoutes(app: FastifyInstance, ctx: Ctx): void {
     try {
       while (open && !ctx.closing.aborted) {
         // The status first: when it says the run stopped, the events read after it are all there are.
-        const status = (await load(ctx, row.run_id))?.snapshot.status ?? "running";
+        // (A run executing here is running: no need to load it.)
+        const status = ctx.executor.isExecuting(row.run_id) ? "running" : ((await load(ctx, row.run_id))?.snapshot.status ?? "running");
         const events = await Effect.runPromise(ctx.store.queries.events(row.run_id));
         for (let i = sent; i < events.length && open; i++) raw.write(`id: ${i + 1}\ndata: ${JSON.stringify(events[i])}\n\n`);
         sent = Math.max(sent, events.length);
@@ -43,6 +44,8 @@ export function streamRoutes(app: FastifyInstance, ctx: Ctx): void {
           break;
         }
         await pause(ctx, row.run_id, ctx.o.pollMs ?? 1000);
+        // Events come in bursts (a superstep's): one read for a burst.
+        if (!ctx.closing.aborted) await new Promise((r) => setTimeout(r, 5));
       }
     } finally {
       clearInterval(heartbeat);
