@@ -139,6 +139,40 @@ describe("awr serve: a server killed mid-stream", () => {
     }
   }, 60_000);
 
+  it("a run the kill left with an effect in doubt needs attention after the restart; resolve over HTTP checks the value, then finishes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "awr-serve-doubt-"));
+    cpSync(FIXTURES, dir, { recursive: true });
+    const store = join(dir, "runs.db");
+    try {
+      const first = await child(dir, store);
+      const { runId } = (await call(first.url, "POST", "/v1/runs", { deployment: "charge", input: { ms: 60_000 } })).body;
+      // The tool's intent is journaled (an unfinished call in the trace): the kill leaves it in doubt.
+      for (;;) {
+        const t = (await call(first.url, "GET", `/v1/runs/${runId}/trace`)).body;
+        if (t.calls?.some((c: { status: string }) => c.status === "unfinished")) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      first.proc.kill("SIGKILL");
+      await exited(first.proc);
+      const second = await child(dir, store);
+      try {
+        expect((await call(second.url, "GET", `/v1/runs/${runId}?wait=20s`)).body).toMatchObject({ status: "needs_attention", error: { step: expect.any(String) } });
+        const bad = await call(second.url, "POST", `/v1/runs/${runId}/resolve`, { action: "succeeded", value: "paid" });
+        expect(bad).toMatchObject({ status: 422, body: { error: { code: "invalid_value" } } });
+        expect((await call(second.url, "GET", `/v1/runs/${runId}`)).body.status).toBe("needs_attention");
+        expect((await call(second.url, "POST", `/v1/runs/${runId}/resolve`, { action: "succeeded", value: 7, comment: "charged once, says the PSP" })).status).toBe(200);
+        expect((await call(second.url, "GET", `/v1/runs/${runId}?wait=20s`)).body).toMatchObject({ status: "completed", output: 7 });
+        const audit = (await call(second.url, "GET", `/v1/runs/${runId}/audit`)).body.records;
+        expect(audit).toContainEqual(expect.objectContaining({ kind: "operator", hook: "resolve", outcome: "succeeded", by: "anonymous", comment: "charged once, says the PSP" }));
+      } finally {
+        second.proc.kill("SIGTERM");
+        await exited(second.proc);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("SIGTERM stops gracefully: open streams end, the executing run finishes first, exit 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "awr-serve-term-"));
     cpSync(FIXTURES, dir, { recursive: true });
