@@ -37,6 +37,12 @@ export interface AppOptions {
   /** SSE: a comment line this often (default 15 s); the store is polled for events of runs executing elsewhere this often (default 1 s). */
   heartbeatMs?: number;
   pollMs?: number;
+  /**
+   * Runs executing at once in this process, per tenant and in all (default 100 and 1000): a start
+   * past either is answered 429 with Retry-After, before anything is stored. Waiting runs do not count.
+   */
+  maxRunsPerTenant?: number;
+  maxRuns?: number;
   /** How long shutdown waits for executions before cancelling them (default 10 s). */
   graceMs?: number;
   logger?: boolean;

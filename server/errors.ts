@@ -34,6 +34,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Headers of the answer (Retry-After of a 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -59,7 +61,7 @@ const CONTEXT: Record<string, string> = { body: "body", querystring: "query", pa
 /** Any error a route or fastify raised, as the status and body the API answers with. */
 export function errorReply(e: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   const body = (status: number, code: string, message: string, details?: Record<string, unknown>) => ({ status, body: { error: { code, message, ...(details ? { details } : {}) } } });
-  if (e instanceof ApiError) return body(e.status, e.code, e.message, e.details);
+  if (e instanceof ApiError) return { ...body(e.status, e.code, e.message, e.details), ...(e.headers ? { headers: e.headers } : {}) };
   const fe = e as FastifyError & { validation?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[]; validationContext?: string };
   if (fe.validation && fe.validation.length > 0) {
     const first = fe.validation[0]!;
@@ -112,6 +114,7 @@ export function installErrors(app: FastifyInstance): void {
     const r = errorReply(e);
     if (r.status >= 500) request.log.error(e);
     // Headers a refusal set before it was thrown (Retry-After of a rate limit) stay.
+    if (r.headers) reply.headers(r.headers);
     return reply.code(r.status).type("application/json").send(r.body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -31,6 +31,8 @@ export class Executor {
   private readonly runtimes = new Map<string, Promise<OpenRuntime>>();
   /** Executions running in this process, by run id. */
   private readonly executing = new Map<string, Promise<void>>();
+  /** Executions in this process per tenant (the concurrency limit of POST /v1/runs). */
+  private readonly perTenant = new Map<string, number>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly firstEvent = new Map<string, () => void>();
 
@@ -84,6 +86,11 @@ export class Executor {
     return this.executing.has(runId);
   }
 
+  /** How many runs of `tenant` execute in this process (all tenants' without one). */
+  executingCount(tenant?: string): number {
+    return tenant === undefined ? this.executing.size : (this.perTenant.get(tenant) ?? 0);
+  }
+
   /** The runs' metadata: where js tools are and which models they run with (what `awr resume` reads). */
   meta(root: string): Json {
     return { root, models: modelsToStore(this.o.models, this.o.cwd) };
@@ -93,8 +100,9 @@ export class Executor {
    * Runs `op` in the background. Resolves once it stored something (its first event), rejects
    * with the refusal it threw before that; later failures are the run's (stored) or logged.
    */
-  private launch(runId: string, op: () => Promise<RunOutcome>): Promise<void> {
+  private launch(runId: string, op: () => Promise<RunOutcome>, tenant?: string): Promise<void> {
     if (this.executing.has(runId)) return Promise.reject(new ApiError(409, "conflict", `run ${runId} is executing: wait for it to stop`));
+    if (tenant !== undefined) this.perTenant.set(tenant, (this.perTenant.get(tenant) ?? 0) + 1);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const stored = () => {
@@ -119,6 +127,11 @@ export class Executor {
       this.executing.set(
         runId,
         done.finally(() => {
+          if (tenant !== undefined) {
+            const n = (this.perTenant.get(tenant) ?? 1) - 1;
+            if (n > 0) this.perTenant.set(tenant, n);
+            else this.perTenant.delete(tenant);
+          }
           this.executing.delete(runId);
           this.firstEvent.delete(runId);
           this.wake(runId);
@@ -128,10 +141,11 @@ export class Executor {
   }
 
   /** Starts a new run of `planHash` (the run is stored when this resolves). */
-  async start(planHash: string, root: string, graph: string, input: Json, opts: { runId: string; principal: Json; sessionId?: string }): Promise<void> {
+  async start(planHash: string, root: string, graph: string, input: Json, opts: { runId: string; tenant: string; principal: Json; sessionId?: string }): Promise<void> {
     const { runtime } = await this.runtime(planHash);
     await this.launch(opts.runId, () =>
       runtime.start(graph, input, { runId: opts.runId, principal: opts.principal, meta: this.meta(root), ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }) }),
+      opts.tenant,
     );
     this.o.metrics.runStarted();
   }

@@ -29,6 +29,9 @@ export interface ServeOptions {
   heartbeatMs?: number;
   pollMs?: number;
   graceMs?: number;
+  /** Runs executing at once, per tenant and in all (AppOptions). */
+  maxRunsPerTenant?: number;
+  maxRuns?: number;
 }
 
 export interface Serving {
@@ -71,6 +74,8 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
       ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
+      ...(o.maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant: o.maxRunsPerTenant }),
+      ...(o.maxRuns === undefined ? {} : { maxRuns: o.maxRuns }),
       recover: !/^postgres(ql)?:\/\//i.test(spec),
     });
     await app.listen({ port: o.port, host: o.host });

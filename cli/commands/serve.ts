@@ -11,18 +11,23 @@ export const serve: Command = {
     store: { type: "string" },
     models: { type: "string" },
     "insecure-no-auth": { type: "boolean" },
+    "max-runs": { type: "string" },
+    "max-runs-per-tenant": { type: "string" },
   },
   help: `Serve the programs of DIR over HTTP (docs/server.md): each entry program (a .awr file no other
 file imports, or a .awrp plan) is a deployment named after its file stem; runs are stored in the
 store and executed in this process; the same runs awr runs, awr trace and awr replay see.
 
-Usage: awr serve [DIR] [--port 8080] [--host 127.0.0.1] [--store SPEC] [--insecure-no-auth]
+Usage: awr serve [DIR] [--port 8080] [--host 127.0.0.1] [--store SPEC] [--max-runs N] [--insecure-no-auth]
 
 Options:
   -p, --port <n>          The port (default 8080; 0: any free port, printed)
   --host <addr>           The address to listen on (default 127.0.0.1)
 ${STORE_HELP.replace(".awr/runs.db", "DIR/.awr/runs.db")}
 ${MODELS_HELP}
+  --max-runs <n>          Runs executing at once in this server (default 1000); a start past it
+                          is answered 429 with Retry-After (waiting runs do not count)
+  --max-runs-per-tenant <n>  The same per tenant (default 100)
   --insecure-no-auth      Answer every request as one anonymous caller (tenant "default");
                           refused on an address that is not loopback
   -h, --help              Show this help
@@ -43,6 +48,14 @@ Exit codes:
     if (args.positionals.length > 1) throw new UsageError(`expected at most one DIR, got ${args.positionals.length}`, 'run "awr serve --help" for usage');
     const portArg = (args.values.port as string | undefined) ?? "8080";
     if (!/^\d{1,5}$/.test(portArg) || Number(portArg) > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${portArg}"`);
+    const limit = (flag: string): number | undefined => {
+      const v = args.values[flag];
+      if (v === undefined) return undefined;
+      if (typeof v !== "string" || !/^[1-9]\d{0,6}$/.test(v)) throw new UsageError(`--${flag} must be a positive whole number, got "${String(v)}"`);
+      return Number(v);
+    };
+    const maxRuns = limit("max-runs");
+    const maxRunsPerTenant = limit("max-runs-per-tenant");
     const { serve: start, ServeSetupError } = await import("../../server/index.js");
     let serving;
     try {
@@ -53,6 +66,8 @@ Exit codes:
         ...(typeof args.values.store === "string" ? { store: args.values.store } : {}),
         ...(typeof args.values.models === "string" ? { models: args.values.models } : {}),
         insecureNoAuth: args.values["insecure-no-auth"] === true,
+        ...(maxRuns === undefined ? {} : { maxRuns }),
+        ...(maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant }),
         cwd: io.cwd,
         env: io.env,
       });

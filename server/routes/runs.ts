@@ -59,6 +59,13 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     };
     const replayed = await again();
     if (replayed) return replayed;
+    // Overload is a 429 to retry, never a queue that grows until the process falls over.
+    const perTenant = ctx.o.maxRunsPerTenant ?? 100;
+    const total = ctx.o.maxRuns ?? 1000;
+    if (ctx.executor.executingCount(tenant) >= perTenant || ctx.executor.executingCount() >= total) {
+      const which = ctx.executor.executingCount(tenant) >= perTenant ? `${perTenant} runs of this tenant` : `${total} runs`;
+      throw new ApiError(429, "rate_limited", `${which} are executing on this server: try again shortly`, { limit: which }, { "retry-after": "1" });
+    }
     const runId = randomUUID();
     let planHash: string;
     if (b.deployment !== undefined) {
@@ -81,7 +88,7 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     // Two requests with one key at once: the other one's run is the answer.
     if (inserted === 0) return (await again()) ?? reply.code(409).send({ error: { code: "conflict", message: "try again" } });
     try {
-      await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }) });
+      await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, tenant, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }) });
     } catch (e) {
       await ctx.db.run("DELETE FROM server_runs WHERE run_id = ?", [runId]);
       throw e;

@@ -200,3 +200,23 @@ describe("awr serve: runs", () => {
     expect(await s.call("GET", `/v1/runs/nope/trace`)).toMatchObject({ status: 404 });
   });
 });
+
+describe("awr serve: overload", () => {
+  it("a start past the tenant's executing runs is 429 with Retry-After, before anything is stored; waiting runs do not count", async () => {
+    const t = await startServer({ maxRunsPerTenant: 1 });
+    try {
+      const waiting = await t.call("POST", "/v1/runs", { deployment: "greet", input: { name: "w" } });
+      await t.call("GET", `/v1/runs/${waiting.body.runId}?wait=10s`);
+      const busy = await t.call("POST", "/v1/runs", { deployment: "slow", input: { ms: 5000, steps: 3 } });
+      expect(busy.status).toBe(201);
+      const refused = await t.call("POST", "/v1/runs", { deployment: "quick", input: { n: 1 } }, { "idempotency-key": "later" });
+      expect(refused).toMatchObject({ status: 429, body: { error: { code: "rate_limited" } } });
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect((await t.call("GET", "/v1/runs")).body.runs).toHaveLength(2);
+      await t.call("POST", `/v1/runs/${busy.body.runId}/cancel`);
+      expect((await t.call("POST", "/v1/runs", { deployment: "quick", input: { n: 1 } }, { "idempotency-key": "later" })).status).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+});
