@@ -8,7 +8,7 @@ import { Journal } from "./journal.js";
 import { keyFormatOf } from "./keys.js";
 import { sessionOf } from "./exec/run.js";
 import { MemoryStore } from "./store/memory.js";
-import type { FailureInfo, Json, LoadedRun, ModelProvider, RunStore, ToolProvider } from "./types.js";
+import type { FailureInfo, Json, LoadedRun, ModelProvider, PendingInterrupt, RunStore, ToolProvider } from "./types.js";
 import { RunNotFound } from "./ports/errors.js";
 import { VmFailure } from "./types.js";
 
@@ -17,7 +17,7 @@ export interface ReplayReport {
   runId: string;
   /** Status and output as recorded and as replayed. */
   recorded: { status: string; output?: Json; error?: FailureInfo };
-  replayed: { status: string; output?: Json; error?: FailureInfo };
+  replayed: { status: string; output?: Json; error?: FailureInfo; pending?: PendingInterrupt[] };
   /** Journal outcomes the replay never asked for (the run took another path). */
   unused: string[];
   problems: string[];
@@ -45,6 +45,7 @@ export async function replayRun(store: RunStore, runId: string, plan: Plan, give
   const replayed: ReplayReport["replayed"] = { status: r.status };
   if (r.status === "completed") replayed.output = r.output;
   if (r.status === "failed" || r.status === "needs_attention") replayed.error = r.error;
+  if (r.status === "suspended") replayed.pending = r.pending;
   const recorded: ReplayReport["recorded"] = { status: run.status };
   if (run.output !== undefined) recorded.output = run.output;
   if (run.error) recorded.error = run.error;

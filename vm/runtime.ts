@@ -67,7 +67,8 @@ export interface RunOutcome {
   status: Exclude<RunStatus, "running">;
   output?: Json;
   error?: FailureInfo;
-  pending?: { id: string; kind: string; reason: string }[];
+  /** `key`: an `await event("name", key: …)`'s correlation value. */
+  pending?: { id: string; kind: string; reason: string; key?: string | number }[];
 }
 
 export interface StartOptions {
@@ -361,7 +362,7 @@ function outcomeOf(runId: string, { status, result: r }: Executed): RunOutcome {
   const o: RunOutcome = { runId, status: status as RunOutcome["status"] };
   if (r.status === "completed") o.output = r.output;
   if (r.status === "failed" || r.status === "needs_attention") o.error = r.error;
-  if (r.status === "suspended") o.pending = r.pending.map((p) => ({ id: p.id, kind: p.kind, reason: p.reason }));
+  if (r.status === "suspended") o.pending = r.pending.map((p) => (p.key === undefined ? { id: p.id, kind: p.kind, reason: p.reason } : { id: p.id, kind: p.kind, reason: p.reason, key: p.key }));
   return o;
 }
 

@@ -77,6 +77,8 @@ export interface PendingInterrupt {
   id: string;
   kind: "human" | "event" | "approval";
   reason: string;
+  /** `await event("name", key: EXPR)`: the correlation value an event must carry to answer this interrupt. */
+  key?: string | number;
   step: string;
 }
 

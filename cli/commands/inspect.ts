@@ -19,8 +19,8 @@ whether the plan is signed, by which key (its fingerprint), and whether the sign
 matches the plan's bytes; whether that key is trusted is for --trust of the run commands.
 
 Options:
-  --json      Print only the header, as JSON: { magic, format, compiler, sha256, bodyLength, bodyOffset,
-              signature?: { algorithm, key, intact } }
+  --json      Print only the header, as JSON: { magic, format, compiler, sha256, bodyLength, bodyOffset, signed,
+              flagsAt?, signature?: { algorithm, key, intact } }
   -h, --help  Show this help
 
 Examples:

@@ -51,7 +51,10 @@ export const BUILTINS: Readonly<Record<BuiltinForm, Builtin>> = {
   trim: { params: [["text: string"]], returns: "string", doc: "The text without leading and trailing whitespace (policy rules)." },
   truncate: { params: [["text: string"], ["n: int"]], returns: "string", doc: "At most n characters of the text (policy rules)." },
   human: { params: [['"reason"', "Why a person is needed (shown to them)."]], doc: "Suspends the run until a person answers." },
-  event: { params: [['"event-name"']], doc: "Suspends the run until the named event arrives." },
+  event: {
+    params: [['"event-name"'], ["key: value?", "A correlation value (string or number): only an event carrying this key answers (POST /v1/events/{name} with `key`)."]],
+    doc: "Suspends the run until the named event arrives (with `key:`, the one event of that name carrying this correlation value).",
+  },
   fail: { params: [['"kind"', "timeout, rate_limit, transport, schema, refusal, policy, tool, budget or cancelled"]], doc: "A mocked failure." },
   calls: { params: [["name", "A prompt, agent, tool or graph."]], returns: "int", doc: "How many times the run called it." },
   audit: { params: [["policy"]], doc: "The decisions a policy took during the run." },

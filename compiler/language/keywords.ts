@@ -22,7 +22,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
   map: "Runs a call for each item of a list, in parallel up to `concurrency N`: `map q in queries concurrency 3 run investigator(query: q) -> findings`.",
   in: "Iterates (`map x in items`) or tests membership (`\"admin\" in principal.roles`).",
   concurrency: "How many items of a `map` run at once: `map o in orders concurrency 4 run …`.",
-  await: 'Stops the run durably until someone answers: `await human("Approve the refund?") -> ok` or `await event("payment.settled") -> p`.',
+  await: 'Stops the run durably until someone answers: `await human("Approve the refund?") -> ok` or `await event("payment.settled", key: order.id) -> p`.',
   set: "Writes a state field (through its reducer): `set total = total + 1`.",
   retry: "Retries the node on retryable failures: `retry 2`, or `retry { max: 3, backoff: exponential(500ms, 8s) }` (a tool's own `retry:` property retries its calls).",
   timeout: "A deadline: for a node, a tool (`timeout: 5s`), a model or a run. When it passes, the call fails with kind `timeout` (retryable).",

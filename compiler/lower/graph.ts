@@ -80,7 +80,8 @@ function lowerNode(ctx: LowerCtx, graph: string, n: NodeDecl, locals: Locals): N
           id,
           op: "await",
           kind: calleeName(s.call.callee) === "event" ? "event" : "human",
-          arg: exprToIR(ctx, s.call.args[0]?.value, locals),
+          arg: exprToIR(ctx, s.call.args.find((a) => !a.name)?.value, locals),
+          key: awaitKey(ctx, s.call, locals),
           into: s.target?.name || null,
           loc,
         });
@@ -133,4 +134,10 @@ function lowerEdge(ctx: LowerCtx, graph: string, e: EdgeDecl, i: number, locals:
   };
   if (e.when) edge.when = exprToIR(ctx, e.when, locals);
   return edge;
+}
+
+/** `await event("name", key: EXPR)`: the correlation key's expression; null without one (and for `human`). */
+function awaitKey(ctx: LowerCtx, call: CallExpr, locals: Locals) {
+  const key = call.args.find((a) => a.name?.name === "key");
+  return key ? exprToIR(ctx, key.value, locals) : null;
 }

@@ -1,19 +1,24 @@
 // The .awrp file: a fixed header, then the msgpack body.
 //
+// Format 5 (written by this compiler):
+//
 //   offset     size  field
 //   0          4     magic "AWRP"
 //   4          2     plan format version, u16 big-endian
 //   6          1     n = byte length of the compiler version (UTF-8)
 //   7          n     compiler version
-//   7+n        32    sha256 of the body
-//   39+n       4     body length in bytes, u32 big-endian
-//   43+n       ...   body: msgpack of the Plan
-//   43+n+L     97    format 4 (a signed plan) only: the signature block (signature.ts)
+//   7+n        1     flags: bit 0 = signed (the other bits must be 0)
+//   8+n        32    sha256 of the body
+//   40+n       4     body length in bytes, u32 big-endian
+//   44+n       ...   body: msgpack of the Plan
+//   44+n+L     97    signed plans only: the signature block (signature.ts)
 //
-// Format 4 is format 3 signed: the same header layout and the same body (whose `format` field
-// stays 3), then the signature block; the signature covers every byte before the block, header
-// included. Unsigned plans stay format 3 byte for byte, so a runtime that knows only format 3
-// still reads them, and refuses a signed plan by its format instead of running it unchecked.
+// The signature covers every byte before the block, header (with its flag) included.
+//
+// Formats 3 and 4 (compilers 0.3.x) are still read, so plans built and runs started before an
+// upgrade keep working: the same header without the flags byte, format 4 meaning "format 3,
+// signed". Their bodies lack only what format 5 added (an await's `key`), which reading fills in
+// with its default; the stored bytes — and so a run's plan hash — never change.
 //
 // Architecture Invariant: the header is validated before one byte of the body is decoded, and the
 // first three header fields keep this layout in every format version, so a plan from any other
@@ -28,8 +33,12 @@ export const PLAN_MAGIC = "AWRP";
 const MAGIC = new TextEncoder().encode(PLAN_MAGIC);
 const SHA256_BYTES = 32;
 
-/** The header format of a signed plan; its body is a format-{@link PLAN_FORMAT} body. */
+/** The header format of a signed plan of compilers 0.3.x (read, never written): its body is format 3. */
 export const SIGNED_FORMAT = 4;
+/** The formats before the flags byte, still read: 3 (unsigned) and 4 (signed). */
+const LEGACY_FORMAT = 3;
+/** Format 5's flags byte: the plan is signed (a signature block follows the body). */
+const FLAG_SIGNED = 1;
 /** Signature algorithm ids (the block's first byte). */
 export const ED25519 = 1;
 export const ED25519_KEY_BYTES = 32;
@@ -52,7 +61,11 @@ export interface PlanHeader {
   bodyLength: number;
   /** Where the body starts in the file. */
   bodyOffset: number;
-  /** Format 4 only: who signed it (not verified here: see `verifyPlanSignature`). */
+  /** Whether a signature block follows the body (format 5 with the signed flag, or format 4). */
+  signed: boolean;
+  /** Format 5: the offset of the flags byte (where signing sets the signed flag). */
+  flagsAt?: number;
+  /** A signed plan's signer (not verified here: see `verifyPlanSignature`). */
   signature?: PlanSignature;
 }
 
@@ -64,13 +77,14 @@ export function encodePlan(plan: Plan): Uint8Array {
   const body = packr.pack(plan);
   const compiler = new TextEncoder().encode(plan.compiler);
   if (compiler.length > 255) throw new Error(`compiler version is longer than 255 bytes: ${plan.compiler}`);
-  const out = new Uint8Array(7 + compiler.length + SHA256_BYTES + 4 + body.length);
+  const out = new Uint8Array(7 + compiler.length + 1 + SHA256_BYTES + 4 + body.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint16(4, plan.format);
+  view.setUint16(4, PLAN_FORMAT);
   out[6] = compiler.length;
   out.set(compiler, 7);
   let at = 7 + compiler.length;
+  out[at++] = 0; // flags: unsigned
   out.set(sha256(body), at);
   at += SHA256_BYTES;
   view.setUint32(at, body.length);
@@ -91,16 +105,22 @@ export function readPlanHeader(bytes: Uint8Array): PlanHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const format = view.getUint16(4);
   const n = bytes[6]!;
-  const fixedEnd = 7 + n + SHA256_BYTES + 4;
   const compiler = bytes.length >= 7 + n ? new TextDecoder().decode(bytes.subarray(7, 7 + n)) : undefined;
-  if (format !== PLAN_FORMAT && format !== SIGNED_FORMAT) throw versionError(format, compiler);
+  if (format !== PLAN_FORMAT && format !== LEGACY_FORMAT && format !== SIGNED_FORMAT) throw versionError(format, compiler);
+  const flagsAt = format === PLAN_FORMAT ? 7 + n : undefined;
+  const shaAt = 7 + n + (flagsAt === undefined ? 0 : 1);
+  const fixedEnd = shaAt + SHA256_BYTES + 4;
   if (compiler === undefined || bytes.length < fixedEnd) {
     throw new PlanError("PLAN_TRUNCATED", `plan is truncated: ${bytes.length} bytes, the header alone needs ${fixedEnd}`);
   }
-  const sha = Buffer.from(bytes.subarray(7 + n, 7 + n + SHA256_BYTES)).toString("hex");
-  const bodyLength = view.getUint32(7 + n + SHA256_BYTES);
-  const header: PlanHeader = { magic: PLAN_MAGIC, format, compiler, sha256: sha, bodyLength, bodyOffset: fixedEnd };
-  if (format === SIGNED_FORMAT) header.signature = readSignatureBlock(bytes, fixedEnd + bodyLength).signature;
+  const flags = flagsAt === undefined ? 0 : bytes[flagsAt]!;
+  if (flags & ~FLAG_SIGNED) throw new PlanError("PLAN_INVALID", `plan header has unknown flags 0x${flags.toString(16)} (this runtime knows 0x1, signed)`);
+  const signed = format === SIGNED_FORMAT || (flags & FLAG_SIGNED) !== 0;
+  const sha = Buffer.from(bytes.subarray(shaAt, shaAt + SHA256_BYTES)).toString("hex");
+  const bodyLength = view.getUint32(shaAt + SHA256_BYTES);
+  const header: PlanHeader = { magic: PLAN_MAGIC, format, compiler, sha256: sha, bodyLength, bodyOffset: fixedEnd, signed };
+  if (flagsAt !== undefined) header.flagsAt = flagsAt;
+  if (signed) header.signature = readSignatureBlock(bytes, fixedEnd + bodyLength).signature;
   return header;
 }
 
@@ -123,7 +143,7 @@ export function keyFingerprint(rawPublicKey: Uint8Array): string {
 
 export function decodePlan(bytes: Uint8Array): Plan {
   const header = readPlanHeader(bytes);
-  const trailer = header.format === SIGNED_FORMAT ? SIGNATURE_BLOCK_BYTES : 0;
+  const trailer = header.signed ? SIGNATURE_BLOCK_BYTES : 0;
   const available = bytes.length - header.bodyOffset - trailer;
   if (available < header.bodyLength) {
     throw new PlanError("PLAN_TRUNCATED", `plan is truncated: body has ${available} of ${header.bodyLength} bytes`);
@@ -141,18 +161,38 @@ export function decodePlan(bytes: Uint8Array): Plan {
   } catch (e) {
     throw new PlanError("PLAN_INVALID", `plan body is not valid msgpack: ${oneLine(e instanceof Error ? e.message : String(e))}`);
   }
+  // A format 3 or 4 file carries a format-3 body: filled in to today's shape before it is checked.
+  const bodyFormat = header.format === PLAN_FORMAT ? PLAN_FORMAT : LEGACY_FORMAT;
+  const rawFormat = (raw as { format?: unknown } | null)?.format;
+  if (bodyFormat === LEGACY_FORMAT && rawFormat === LEGACY_FORMAT) raw = fromFormat3(raw as Record<string, unknown>);
   const parsed = PlanSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.length ? issue.path.map(String).join(".") : "(body)";
     throw new PlanError("PLAN_INVALID", `plan body is invalid at ${path}: ${oneLine(issue.message)}`);
   }
-  // A signed plan (format 4) carries a format-3 body.
-  const bodyFormat = header.format === SIGNED_FORMAT ? PLAN_FORMAT : header.format;
-  if (parsed.data.format !== bodyFormat) {
-    throw new PlanError("PLAN_INVALID", `plan body says format ${parsed.data.format} but its header says ${header.format}${header.format === SIGNED_FORMAT ? ` (a signed plan, whose body is format ${PLAN_FORMAT})` : ""}`);
+  if (rawFormat !== bodyFormat) {
+    throw new PlanError("PLAN_INVALID", `plan body says format ${String(rawFormat)} but its header says ${header.format}${header.format === SIGNED_FORMAT ? ` (a signed plan, whose body is format ${LEGACY_FORMAT})` : ""}`);
   }
   return parsed.data;
+}
+
+/**
+ * A format-3 body in today's shape: every `await` gets `key: null` (format 5 added the correlation
+ * key of `await event("name", key: …)`), and the body says format 5. Nothing else differs.
+ */
+function fromFormat3(body: Record<string, unknown>): Record<string, unknown> {
+  const graphs = body["graphs"];
+  if (graphs && typeof graphs === "object") {
+    for (const g of Object.values(graphs as Record<string, { nodes?: unknown }>)) {
+      if (!Array.isArray(g?.nodes)) continue;
+      for (const node of g.nodes as { stmts?: unknown }[]) {
+        if (!Array.isArray(node?.stmts)) continue;
+        for (const st of node.stmts as Record<string, unknown>[]) if (st && st["op"] === "await" && !("key" in st)) st["key"] = null;
+      }
+    }
+  }
+  return { ...body, format: PLAN_FORMAT };
 }
 
 function versionError(format: number, compiler: string | undefined): PlanError {

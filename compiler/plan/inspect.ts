@@ -160,7 +160,7 @@ function stmtText(s: Stmt): string {
     case "map":
       return `map ${s.var} in ${exprText(s.over)}${s.concurrency !== null ? ` concurrency ${s.concurrency}` : ""} run ${s.call.kind} ${s.call.name}${argsText(s.args)}${into}`;
     case "await":
-      return `await ${s.kind}(${exprText(s.arg)})${into}`;
+      return `await ${s.kind}(${exprText(s.arg)}${s.key ? `, key: ${exprText(s.key)}` : ""})${into}`;
     case "set":
       return `set ${s.field} = ${exprText(s.value)}`;
   }

@@ -23,18 +23,20 @@ import { PLAN_FORMAT } from "./types.js";
 export type KeyInput = string | KeyObject;
 
 /**
- * Signs an unsigned (format 3) plan: the same bytes with format 4 in the header, then the signature
- * block (algorithm, the signer's public key, the signature of every byte before the block).
+ * Signs an unsigned plan of this compiler's format: the same bytes with the header's signed flag
+ * set, then the signature block (algorithm, the signer's public key, the signature of every byte
+ * before the block).
  */
 export function signPlan(unsigned: Uint8Array, privateKey: KeyInput): Uint8Array {
   const key = signingKey(privateKey);
   const header = readPlanHeader(unsigned);
-  if (header.format !== PLAN_FORMAT) throw new PlanError("PLAN_INVALID", `only an unsigned plan (format ${PLAN_FORMAT}) can be signed; this one is format ${header.format}`);
+  if (header.format !== PLAN_FORMAT || header.flagsAt === undefined) throw new PlanError("PLAN_INVALID", `only a plan of format ${PLAN_FORMAT} can be signed; this one is format ${header.format} (build it again with this awr)`);
+  if (header.signed) throw new PlanError("PLAN_INVALID", "the plan is signed already");
   const end = header.bodyOffset + header.bodyLength;
   if (unsigned.length !== end) throw new PlanError("PLAN_INVALID", `plan is ${unsigned.length} bytes, its header says ${end}`);
   const out = new Uint8Array(end + SIGNATURE_BLOCK_BYTES);
   out.set(unsigned, 0);
-  new DataView(out.buffer).setUint16(4, SIGNED_FORMAT);
+  out[header.flagsAt] = out[header.flagsAt]! | 1;
   const signature = sign(null, out.subarray(0, end), key);
   out[end] = ED25519;
   out.set(rawPublicKey(createPublicKey(key)), end + 1);
@@ -53,7 +55,7 @@ export function verifyPlanSignature(bytes: Uint8Array, trusted: readonly KeyInpu
   const fingerprints = keys.map((k) => keyFingerprint(rawPublicKey(k)));
   const which = fingerprints.length ? `trusted: ${fingerprints.join(", ")}` : "no key is trusted";
   const header = readPlanHeader(bytes);
-  if (header.format !== SIGNED_FORMAT) {
+  if (!header.signed) {
     throw new PlanTrustError("PLAN_UNSIGNED", `the plan is not signed, and only plans signed by a trusted key may run (${which})`);
   }
   const end = header.bodyOffset + header.bodyLength;
@@ -72,7 +74,7 @@ export function verifyPlanSignature(bytes: Uint8Array, trusted: readonly KeyInpu
  */
 export function signatureIntact(bytes: Uint8Array): boolean | undefined {
   const header = readPlanHeader(bytes);
-  if (header.format !== SIGNED_FORMAT) return undefined;
+  if (!header.signed) return undefined;
   const end = header.bodyOffset + header.bodyLength;
   const block = readSignatureBlock(bytes, end);
   const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(block.publicKey).toString("base64url") }, format: "jwk" });

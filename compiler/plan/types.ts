@@ -9,9 +9,9 @@ import { z } from "zod";
 import { AWAITS, SOURCE_KINDS, type ToolImplKind } from "./vocabulary.js";
 
 /** The plan body format this compiler writes and this runtime reads. Bump on any change of shape. */
-export const PLAN_FORMAT = 3;
+export const PLAN_FORMAT = 5;
 /** The first compiler version that writes PLAN_FORMAT (named in "rebuild with compiler ≥ x"). */
-export const PLAN_FORMAT_SINCE = "0.3.0";
+export const PLAN_FORMAT_SINCE = "0.4.0";
 
 // ---------------------------------------------------------------- expression IR
 
@@ -284,6 +284,8 @@ export const StmtSchema = z.discriminatedUnion("op", [
     kind: z.enum(AWAITS),
     /** The reason (human) or event name (event). */
     arg: ExprSchema,
+    /** `await event("name", key: EXPR)`: the correlation value an event must carry to reach this run (null: any). */
+    key: ExprSchema.nullable(),
     into: z.string().nullable(),
     loc: LocSchema,
   }),

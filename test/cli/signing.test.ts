@@ -49,15 +49,15 @@ describe.concurrent("awr keygen", () => {
 });
 
 describe.concurrent("awr build --sign and awr inspect", () => {
-  it("writes a signed plan (format 4) that inspect shows with its signer's fingerprint", async () => {
+  it("writes a signed plan (the header's signed flag set) that inspect shows with its signer's fingerprint", async () => {
     const b = await awr(["build", "main.awr", "-o", "signed.awrp", "--sign", "keys/release.key"], { cwd: dir });
     expect(b.code, b.stderr).toBe(0);
     expect(b.stderr).toMatch(new RegExp(`wrote signed\\.awrp \\(\\d+ bytes, signed by key ${fingerprint}\\)\\n$`));
-    expect(readPlanHeader(readFileSync(join(dir, "signed.awrp"))).format).toBe(4);
+    expect(readPlanHeader(readFileSync(join(dir, "signed.awrp")))).toMatchObject({ format: 5, signed: true });
     const text = await awr(["inspect", "signed.awrp"], { cwd: dir });
     expect(text.stdout.split("\n")[1]).toBe(`signed by ed25519 key ${fingerprint} (signature intact)`);
     const json = JSON.parse((await awr(["inspect", "--json", "signed.awrp"], { cwd: dir })).stdout);
-    expect(json).toMatchObject({ format: 4, signature: { algorithm: "ed25519", key: fingerprint, intact: true } });
+    expect(json).toMatchObject({ format: 5, signed: true, signature: { algorithm: "ed25519", key: fingerprint, intact: true } });
 
     // One byte of the compiler version changed: still readable, the signature no longer matches.
     const bytes = readFileSync(join(dir, "signed.awrp"));

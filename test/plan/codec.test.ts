@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodePlan, encodePlan, readPlanHeader } from "../../compiler/plan/codec.js";
 import { PlanError, type PlanErrorCode } from "../../compiler/plan/errors.js";
 import { PLAN_FORMAT } from "../../compiler/plan/types.js";
+import { format3Bytes } from "./legacy-plan.js";
 import { samplePlan } from "./sample-plan.js";
 
 function planError(f: () => unknown): PlanError {
@@ -60,10 +61,26 @@ describe("plan codec", () => {
     expect(planError(() => readPlanHeader(bytes)).message).toBe(e.message);
   });
 
-  it("rejects an older format", () => {
+  it("rejects a format older than 3", () => {
     const bytes = encodePlan(samplePlan());
-    new DataView(bytes.buffer, bytes.byteOffset).setUint16(4, PLAN_FORMAT - 1);
-    expectPlanError(bytes, "PLAN_VERSION", [`plan format ${PLAN_FORMAT - 1}`, `older than this runtime's ${PLAN_FORMAT}`, /rebuild/]);
+    new DataView(bytes.buffer, bytes.byteOffset).setUint16(4, 2);
+    expectPlanError(bytes, "PLAN_VERSION", ["plan format 2", `older than this runtime's ${PLAN_FORMAT}`, /rebuild/]);
+  });
+
+  it("reads a format-3 plan of compilers 0.3.x: its awaits get key null, and it says format 5", () => {
+    const plan = samplePlan();
+    const old = format3Bytes(plan);
+    expect(readPlanHeader(old)).toMatchObject({ format: 3, signed: false });
+    expect(decodePlan(old)).toStrictEqual(plan);
+  });
+
+  it("refuses a format-3 header over a format-5 body and the other way round", () => {
+    const bytes = encodePlan(samplePlan());
+    const h = readPlanHeader(bytes);
+    // The format-5 body inside a format-3 header (flags byte removed).
+    const mixed = Buffer.concat([bytes.subarray(0, h.flagsAt!), bytes.subarray(h.flagsAt! + 1)]);
+    mixed.writeUInt16BE(3, 4);
+    expectPlanError(mixed, "PLAN_INVALID", ["plan body says format 5 but its header says 3"]);
   });
 
   it("rejects a truncated body and a truncated header", () => {

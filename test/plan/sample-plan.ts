@@ -168,7 +168,7 @@ export function samplePlan(): Plan {
           {
             id: "graph:flow/node:human",
             name: "human",
-            stmts: [{ id: "graph:flow/node:human/stmt:0", op: "await", kind: "human", arg: lit("check"), into: null, loc: loc(55, 17) }],
+            stmts: [{ id: "graph:flow/node:human/stmt:0", op: "await", kind: "human", arg: lit("check"), key: null, into: null, loc: loc(55, 17) }],
             retry: defaultRetry(),
             timeout_ms: null,
             on_error: null,

@@ -1,11 +1,13 @@
-// Signing and verifying plan bytes (compiler/plan/signature.ts): the format-4 envelope, and each
-// reason a plan is refused under a trust list.
-import { createHash, generateKeyPairSync } from "node:crypto";
+// Signing and verifying plan bytes (compiler/plan/signature.ts): the signed flag and the signature
+// block, each reason a plan is refused under a trust list, and signed plans of compilers 0.3.x
+// (format 4) still verifying.
+import { createHash, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decodePlan, encodePlan, readPlanHeader } from "../../compiler/plan/codec.js";
 import { PlanError, PlanTrustError, SigningKeyError, type PlanTrustErrorCode } from "../../compiler/plan/errors.js";
 import { fingerprintOf, signPlan, signatureIntact, signingKey, trustedKey, verifyPlanSignature } from "../../compiler/plan/signature.js";
 import { PLAN_FORMAT } from "../../compiler/plan/types.js";
+import { format3Bytes } from "./legacy-plan.js";
 import { samplePlan } from "./sample-plan.js";
 
 function keys() {
@@ -50,11 +52,16 @@ describe("signed plans", () => {
   const unsigned = encodePlan(samplePlan());
   const signed = signPlan(unsigned, alice.privatePem);
 
-  it("a signed plan is the unsigned file with format 4 and a 97-byte signature block; it decodes to the same plan", () => {
+  it("a signed plan is the unsigned file with the signed flag set and a 97-byte signature block; it decodes to the same plan", () => {
     expect(signed.length).toBe(unsigned.length + 97);
-    expect(Buffer.from(signed.subarray(6, unsigned.length)).equals(Buffer.from(unsigned.subarray(6)))).toBe(true);
     const h = readPlanHeader(signed);
-    expect(h.format).toBe(4);
+    const flagsAt = h.flagsAt!;
+    expect(signed[flagsAt]).toBe(1);
+    expect(unsigned[flagsAt]).toBe(0);
+    expect(Buffer.from(signed.subarray(0, flagsAt)).equals(Buffer.from(unsigned.subarray(0, flagsAt)))).toBe(true);
+    expect(Buffer.from(signed.subarray(flagsAt + 1, unsigned.length)).equals(Buffer.from(unsigned.subarray(flagsAt + 1)))).toBe(true);
+    expect(h.format).toBe(PLAN_FORMAT);
+    expect(h.signed).toBe(true);
     expect(h.signature).toEqual({ algorithm: "ed25519", key: fingerprintOf(alice.publicPem) });
     expect(readPlanHeader(unsigned).signature).toBeUndefined();
     expect(decodePlan(signed)).toStrictEqual(decodePlan(unsigned));
@@ -102,11 +109,33 @@ describe("signed plans", () => {
     refused(edited, [alice.publicPem], "PLAN_BAD_SIGNATURE", /changed after/);
   });
 
-  it("refuses a downgrade: the signature block cut off and the format set back to 3 is an unsigned plan", () => {
+  it("refuses a downgrade: the signature block cut off and the signed flag cleared is an unsigned plan", () => {
     const cut = Buffer.from(signed.subarray(0, signed.length - 97));
-    cut.writeUInt16BE(3, 4);
+    cut[readPlanHeader(signed).flagsAt!] = 0;
     expect(decodePlan(cut)).toStrictEqual(samplePlan());
     refused(cut, [alice.publicPem], "PLAN_UNSIGNED", /not signed/);
+  });
+
+  it("a flag this runtime does not know is refused, not ignored", () => {
+    const odd = Buffer.from(unsigned);
+    odd[readPlanHeader(unsigned).flagsAt!] = 2;
+    expect(() => readPlanHeader(odd)).toThrow(/unknown flags 0x2/);
+  });
+
+  it("a signed plan of compilers 0.3.x (format 4: format 3 signed, no flags byte) still verifies and decodes", () => {
+    // Signed as 0.3.x did: the format-3 file with 4 in the header, the block signing every byte before it.
+    const old = format3Bytes(samplePlan());
+    const out = new Uint8Array(old.length + 97);
+    out.set(old, 0);
+    new DataView(out.buffer).setUint16(4, 4);
+    const pub = createPublicKey(alice.publicPem).export({ format: "jwk" }).x!;
+    out[old.length] = 1;
+    out.set(Buffer.from(pub, "base64url"), old.length + 1);
+    out.set(sign(null, out.subarray(0, old.length), alice.privatePem), old.length + 33);
+    expect(readPlanHeader(out)).toMatchObject({ format: 4, signed: true });
+    expect(verifyPlanSignature(out, [alice.publicPem])).toEqual({ algorithm: "ed25519", key: fingerprintOf(alice.publicPem) });
+    expect(decodePlan(out)).toStrictEqual(samplePlan());
+    expect(() => signPlan(out, alice.privatePem)).toThrow(/format 4 \(build it again/);
   });
 
   it("a signed plan that is truncated, or has bytes after its signature, is not a readable plan", () => {
@@ -118,7 +147,7 @@ describe("signed plans", () => {
   });
 
   it("a signed plan cannot be signed again", () => {
-    expect(() => signPlan(signed, alice.privatePem)).toThrow(/only an unsigned plan/);
+    expect(() => signPlan(signed, alice.privatePem)).toThrow(/signed already/);
   });
 
   it("keys: signing takes an Ed25519 private key, trust an Ed25519 public key; each refuses the other and other algorithms", () => {

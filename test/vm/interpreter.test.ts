@@ -251,6 +251,33 @@ graph g() -> string {
     expect(r2).toMatchObject({ status: "completed", output: "AB" });
   });
 
+  it("await event with key: the correlation value is evaluated, journaled with the request and listed with the pending interrupt", async () => {
+    const plan = planOf(`
+type Order { id: string }
+graph g(order: Order, n: int) -> string {
+  state { paid: string? , shipped: string? }
+  node pay { await event("payment.settled", key: order.id) -> paid }
+  node ship { await event("shipped", key: n * 10) -> shipped }
+  node plain { await event("any") }
+  edge start -> [pay, ship, plain]
+  edge [pay, ship, plain] -> end
+  return paid! + shipped!
+}`);
+    const store = new MemoryStore();
+    const rt = createRuntime({ plan, store, models: noModels, tools: tools().provider, instant: true });
+    const s = await rt.start("g", { order: { id: "O-7" }, n: 4 });
+    expect(s.pending).toEqual([
+      { id: expect.stringContaining("node:pay/"), kind: "event", reason: "payment.settled", key: "O-7" },
+      { id: expect.stringContaining("node:ship/"), kind: "event", reason: "shipped", key: 40 },
+      { id: expect.stringContaining("node:plain/"), kind: "event", reason: "any" },
+    ]);
+    const stored = store.load(s.runId)!;
+    expect(stored.snapshot.pending!.map((p) => p.key)).toEqual(["O-7", 40, undefined]);
+    const intents = stored.journal.filter((e) => e.phase === "intent").map((e) => e.value);
+    expect(intents).toContainEqual({ await: "event", reason: "payment.settled", key: "O-7" });
+    expect(intents).toContainEqual({ await: "event", reason: "any" });
+  });
+
   it("falls back to the next model when the first fails for good", async () => {
     const plan = planOf(`
 model a { provider: "openai" name: "a" timeout: 5s retry: 1 fallback: [b] }

@@ -5,7 +5,7 @@ import { Effect } from "effect";
 import type { JsonSchema } from "../../compiler/plan/index.js";
 import { Suspended } from "../journal.js";
 import { validate } from "../schema.js";
-import type { FailureInfo, Json } from "../types.js";
+import type { FailureInfo, Json, PendingInterrupt } from "../types.js";
 import { VmFailure } from "../types.js";
 import { effect } from "./effect.js";
 import type { ExecContext, Stop } from "./types.js";
@@ -13,7 +13,7 @@ import type { ExecContext, Stop } from "./types.js";
 export type AwaitKind = "human" | "event" | "approval";
 
 /** `await human/event` and approvals: the journal's answer, a mock, or a durable suspension. */
-export function awaitAnswer(cx: ExecContext, kind: AwaitKind, reason: string, key: string, step: string, schema: JsonSchema | null): Effect.Effect<Json, Stop> {
+export function awaitAnswer(cx: ExecContext, kind: AwaitKind, reason: string, key: string, step: string, schema: JsonSchema | null, correlation?: string | number): Effect.Effect<Json, Stop> {
   const done = cx.journal.outcome(key);
   const check = (value: Json): Effect.Effect<Json, VmFailure> => {
     if (!schema) return Effect.succeed(value);
@@ -33,5 +33,10 @@ export function awaitAnswer(cx: ExecContext, kind: AwaitKind, reason: string, ke
       return "value" in m ? Effect.succeed(m.value) : Effect.fail(new VmFailure({ kind: "schema", retryable: false, message: `${mockName} answers with a value, not tool calls` }));
     }).pipe(Effect.flatMap(check));
   }
-  return cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", { await: kind, reason }).pipe(Effect.andThen(Effect.fail(new Suspended([{ id: key, kind, reason, step }]))));
+  // The correlation key is part of the request (and of the pending interrupt) only when there is one:
+  // an await without one journals what it always did.
+  const request: Record<string, Json> = { await: kind, reason };
+  const pending: PendingInterrupt = { id: key, kind, reason, step };
+  if (correlation !== undefined) request["key"] = pending.key = correlation;
+  return cx.journal.suspendAt(key, step, kind === "event" ? "event" : "human", request).pipe(Effect.andThen(Effect.fail(new Suspended([pending]))));
 }

@@ -138,8 +138,12 @@ function* statement(
     }
     case "await": {
       const reason = String((yield* tryEval(s.arg, scope, "the reason of await")) ?? "");
+      const correlation = s.key ? yield* tryEval(s.key, scope, "the key of await event") : null;
+      if (correlation !== null && typeof correlation !== "string" && typeof correlation !== "number") {
+        return yield* Effect.fail(new VmFailure({ kind: "expression", message: `the key of await event("${reason}") must be a string or a number, got ${Array.isArray(correlation) ? "a list" : typeof correlation}`, step: key, retryable: false }));
+      }
       const field = s.into ? fieldsOf(at.g).get(s.into) : undefined;
-      const value = yield* awaitAnswer(ex.cx, s.kind, reason, key, s.id, field ? awaitSchema(field) : null);
+      const value = yield* awaitAnswer(ex.cx, s.kind, reason, key, s.id, field ? awaitSchema(field) : null, correlation ?? undefined);
       if (s.into) write(s.into, value, "one");
       return;
     }

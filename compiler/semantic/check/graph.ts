@@ -96,8 +96,18 @@ export function checkNode(cx: Checker, file: string, n: A.NodeDecl, env: Env, st
           ctx.report("AWR3008", file, c.callee.span, 'await takes human("reason") or event("name")');
           break;
         }
-        if (c.args.length !== 1 || c.args[0]!.name) ctx.report("AWR3002", file, c.span, `${name} takes one string: ${name}("${name === "human" ? "why a person is needed" : "event-name"}")`);
-        else cx.ex.expect(cx.ex.check(c.args[0]!.value, env), Ty.STRING, c.args[0]!.value, env, `the argument of ${name}()`);
+        const positional = c.args.filter((a) => !a.name);
+        const named = c.args.filter((a) => a.name);
+        if (positional.length !== 1) ctx.report("AWR3002", file, c.span, name === "human" ? 'human takes one string: human("why a person is needed")' : 'event takes the event\'s name and, optionally, a correlation key: event("name") or event("name", key: order.id)');
+        else cx.ex.expect(cx.ex.check(positional[0]!.value, env), Ty.STRING, positional[0]!.value, env, `the argument of ${name}()`);
+        for (const a of named) {
+          if (name === "event" && a.name!.name === "key" && named.filter((b) => b.name!.name === "key").length === 1) {
+            // The key is compared with the one an event carries (POST /v1/events/{name}): a string or a number.
+            cx.ex.expect(cx.ex.check(a.value, env), { k: "union", members: [Ty.STRING, Ty.INT, Ty.FLOAT] }, a.value, env, 'the key of event(...)');
+          } else {
+            ctx.report("AWR3002", file, a.name!.span, name === "event" ? `event takes one named argument, key: (got ${a.name!.name}:)` : `human takes no named arguments (got ${a.name!.name}:)`);
+          }
+        }
         if (s.target) {
           const ft = state.get(s.target.name);
           if (!ft) checkWrite(cx, file, s.target, Ty.ANY, "one", c, env, state, reducer);
