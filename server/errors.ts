@@ -19,6 +19,7 @@ export type ErrorCode =
   | "invalid_plan"
   | "idempotency_key_reused"
   | "not_waiting"
+  | "incompatible_plan"
   | "not_needing_attention"
   | "rate_limited"
   | "unavailable"

@@ -84,6 +84,7 @@ export async function openApi(deployments: Deployment[], planOf: (hash: string) 
       "/v1/runs/{id}/resolve": { post: op(S.resolve.summary, S.resolve, okRun, S.resolve.body) },
       "/v1/runs/{id}/cancel": { post: op(S.cancel.summary, S.cancel, okRun) },
       "/v1/runs/{id}/events/{name}": { post: op(S.eventToRun.summary, S.eventToRun, { "200": { description: "delivered, or a duplicate id ignored" } }, S.eventToRun.body) },
+      "/v1/runs/{id}/migrate": { post: op(S.migrate.summary, S.migrate, okRun, S.migrate.body) },
       "/v1/events/{name}": { post: op(S.eventToAll.summary, S.eventToAll, { "200": { description: "the runs it was delivered to, duplicates and refusals" } }, S.eventToAll.body) },
       "/v1/runs/{id}/trace": { get: op("The run's timeline", S.runOnly, { "200": { description: "trace" } }) },
       "/v1/runs/{id}/audit": { get: op("The run's audit records", S.runOnly, { "200": { description: "audit records" } }) },

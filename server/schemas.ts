@@ -87,12 +87,17 @@ export const S = {
   eventToRun: {
     summary: "Deliver an event to one run's await event",
     params: { type: "object", properties: { id: { type: "string", minLength: 1 }, name: { type: "string", minLength: 1 } }, required: ["id", "name"], additionalProperties: false },
-    body: { type: "object", properties: { id: { type: "string", minLength: 1 }, data: any }, required: ["data"], additionalProperties: false },
+    body: { type: "object", properties: { id: { type: "string", minLength: 1 }, key: { type: ["string", "number"] }, data: any }, required: ["data"], additionalProperties: false },
   },
   eventToAll: {
     summary: "Deliver an event to every run awaiting it (deduplicated by id per run)",
     params: { type: "object", properties: { name: { type: "string", minLength: 1 } }, required: ["name"], additionalProperties: false },
-    body: { type: "object", properties: { id: { type: "string", minLength: 1 }, key: any, data: any }, required: ["id", "data"], additionalProperties: false },
+    body: { type: "object", properties: { id: { type: "string", minLength: 1 }, key: { type: ["string", "number"] }, data: any }, required: ["id", "data"], additionalProperties: false },
+  },
+  migrate: {
+    summary: "Move a waiting run to another plan, when it could continue there",
+    params: runId,
+    body: { type: "object", properties: { plan: { type: "string", pattern: "^[0-9a-f]{64}$" }, comment: str }, required: ["plan"], additionalProperties: false },
   },
   runOnly: { params: runId },
   events: {

@@ -186,19 +186,20 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     return after(row);
   });
 
-  app.post<{ Params: { id: string; name: string }; Body: { id?: string; data: Json } }>("/v1/runs/:id/events/:name", { schema: S.eventToRun }, async (request) => {
+  app.post<{ Params: { id: string; name: string }; Body: { id?: string; key?: string | number; data: Json } }>("/v1/runs/:id/events/:name", { schema: S.eventToRun }, async (request) => {
     const row = await ownRun(ctx, request.caller.tenant, request.params.id);
     const { name } = request.params;
     const b = request.body;
     const loaded = await load(ctx, row.run_id);
-    const p = loaded?.snapshot.status === "suspended" ? (loaded.snapshot.pending ?? []).find((x) => x.kind === "event" && x.reason === name) : undefined;
+    // A key, when given, must be the one the run waits with.
+    const p = loaded?.snapshot.status === "suspended" ? (loaded.snapshot.pending ?? []).find((x) => x.kind === "event" && x.reason === name && (b.key === undefined || x.key === b.key)) : undefined;
     if (b.id !== undefined) {
       // At most once per run: a second delivery of the id is acknowledged and ignored.
       const fresh = await ctx.db.run("INSERT INTO server_events_in (run_id, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [row.run_id, b.id, Date.now()]);
       if (fresh === 0) return { runId: row.run_id, delivered: false, duplicate: true };
     }
     try {
-      if (!p) throw new ApiError(409, "not_waiting", `run ${row.run_id} is not waiting for event "${name}"`, { status: loaded?.snapshot.status ?? "running" });
+      if (!p) throw new ApiError(409, "not_waiting", `run ${row.run_id} is not waiting for event "${name}"${b.key === undefined ? "" : ` with key ${JSON.stringify(b.key)}`}`, { status: loaded?.snapshot.status ?? "running" });
       await ctx.executor.resume(row.plan_hash, row.run_id, b.data, { interruptId: p.id, by: request.caller.principal.id, comment: `event ${name}${b.id === undefined ? "" : ` ${b.id}`}` });
     } catch (e) {
       if (b.id !== undefined) await ctx.db.run("DELETE FROM server_events_in WHERE run_id = ? AND event_id = ?", [row.run_id, b.id]);
@@ -207,19 +208,17 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     return { runId: row.run_id, delivered: true, run: await after(row) };
   });
 
-  app.post<{ Params: { name: string }; Body: { id: string; key?: Json; data: Json } }>("/v1/events/:name", { schema: S.eventToAll }, async (request) => {
+  app.post<{ Params: { name: string }; Body: { id: string; key?: string | number; data: Json } }>("/v1/events/:name", { schema: S.eventToAll }, async (request) => {
     const { tenant, principal } = request.caller;
     const { name } = request.params;
     const b = request.body;
-    if (b.key !== undefined) {
-      throw new ApiError(422, "invalid_request", "correlation keys need `await event(name, key: …)`, which the language does not have yet: send the event to one run (POST /v1/runs/{id}/events/{name})", { path: "$.body.key" });
-    }
     const waiting = await Effect.runPromise(ctx.store.queries.list({ status: "suspended" }));
     const delivered: string[] = [];
     const duplicates: string[] = [];
     const refused: { runId: string; error: unknown }[] = [];
     for (const r of waiting) {
-      const p = (r.pending ?? []).find((x) => x.kind === "event" && x.reason === name);
+      // `await event("name", key: EXPR)` takes only events with its key; one without a key, only events without.
+      const p = (r.pending ?? []).find((x) => x.kind === "event" && x.reason === name && x.key === b.key);
       if (!p) continue;
       const [row] = await ctx.db.all<{ plan_hash: string }>("SELECT plan_hash FROM server_runs WHERE run_id = ? AND tenant = ?", [r.runId, tenant]);
       if (!row) continue;
@@ -236,6 +235,49 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
       }
     }
     return { id: b.id, delivered, duplicates, refused };
+  });
+
+  app.post<{ Params: { id: string }; Body: { plan: string; comment?: string } }>("/v1/runs/:id/migrate", { schema: S.migrate }, async (request) => {
+    const { tenant, principal } = request.caller;
+    const row = await ownRun(ctx, tenant, request.params.id);
+    const target = await ctx.registry.plan(tenant, request.body.plan);
+    if (!target) throw new ApiError(404, "not_found", `no plan ${request.body.plan}`, { path: "$.body.plan" });
+    if (ctx.executor.isExecuting(row.run_id)) throw new ApiError(409, "conflict", `run ${row.run_id} is executing: only a waiting run moves to another plan`, { status: "running" });
+    const [loaded, current] = await Promise.all([load(ctx, row.run_id), ctx.registry.byHash(row.plan_hash)]);
+    if (!loaded || !current) throw new ApiError(404, "not_found", `no run ${row.run_id} in the store`);
+    if (target.hash === loaded.snapshot.planHash) return runJson(row, loaded);
+    const { compatOfRun } = await import("../../vm/compat.js");
+    const report = await compatOfRun(ctx.store, loaded, current.plan, target.plan);
+    if (!report.compatible) throw new ApiError(409, "incompatible_plan", `run ${row.run_id} cannot continue on plan ${target.hash}: ${report.problems.join("; ")}`, { problems: report.problems });
+    const at = Date.now();
+    await Effect.runPromise(ctx.store.log.putBlob(target.bytes));
+    await Effect.runPromise(
+      ctx.store.log.commit({
+        runId: row.run_id,
+        expectVersion: loaded.version,
+        append: [],
+        update: { planHash: target.hash, updatedAt: at },
+        audit: [
+          {
+            runId: row.run_id,
+            step: row.run_id,
+            principal: loaded.snapshot.principal,
+            kind: "operator",
+            hook: "migrate",
+            target: target.hash,
+            policy: null,
+            rule: null,
+            outcome: "migrated",
+            reason: `from plan ${loaded.snapshot.planHash}`,
+            by: principal.id,
+            ...(request.body.comment === undefined ? {} : { comment: request.body.comment }),
+            at,
+          },
+        ],
+      }),
+    );
+    await ctx.db.run("UPDATE server_runs SET plan_hash = ? WHERE run_id = ?", [target.hash, row.run_id]);
+    return after({ ...row, plan_hash: target.hash });
   });
 
   app.get<{ Params: { id: string } }>("/v1/runs/:id/trace", { schema: S.runOnly }, async (request) => {

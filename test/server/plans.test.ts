@@ -12,10 +12,10 @@ import { Registry } from "../../server/registry.js";
 import { startServer, type TestServer } from "./harness.js";
 
 /** The greet program with another question: a second version of the `greet` deployment. */
-function planBytes(dir: string, question: string): Uint8Array {
+function planBytes(dir: string, question: string, edit: (text: string) => string = (t) => t): Uint8Array {
   // Outside DIR's listing: written after the server loaded DIR.
   const file = join(dir, `v-${randomUUID()}.awr`);
-  writeFileSync(file, readFileSync(join(dir, "greet.awr"), "utf8").replace("Say hello", question));
+  writeFileSync(file, edit(readFileSync(join(dir, "greet.awr"), "utf8").replace("Say hello", question)));
   const { plan, diagnostics } = compile([file], new FileHost(), { plan: true, compilerVersion: "0.0.0-test" });
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return encodePlan(plan!);
@@ -121,6 +121,29 @@ describe("awr serve: plans and deployments", () => {
     expect(d.runs[v1]).toBeGreaterThanOrEqual(2);
     // Tenant B still sees DIR's greet, untouched by A's PUTs.
     expect((await s.call("GET", "/v1/deployments/greet", undefined, B)).body).toMatchObject({ plan: v1, origin: "dir", runs: {} });
+  });
+
+  it("migrate: a waiting run moves to a plan it could continue on (audited), not to one whose awaited type changed (409)", async () => {
+    const push = async (bytes: Uint8Array) => (await s.call("POST", "/v1/plans", bytes, { ...A, "content-type": "application/vnd.awr.plan" })).body.planHash as string;
+    const same = await push(planBytes(s.dir, "Say hello, please"));
+    const typed = await push(planBytes(s.dir, "Say a number", (t) => t.replace("answer: string?", "answer: int?").replace("-> string", "-> int")));
+    const { runId, planHash } = (await s.call("POST", "/v1/runs", { deployment: "quick", input: { n: 1 } }, A)).body;
+    await s.call("GET", `/v1/runs/${runId}?wait=10s`, undefined, A);
+    expect(await s.call("POST", `/v1/runs/${runId}/migrate`, { plan: same }, A)).toMatchObject({ status: 409, body: { error: { code: "incompatible_plan" } } });
+    const v1 = (await s.call("GET", "/v1/deployments/greet", undefined, B)).body.plan;
+    const waiting = (await s.call("POST", "/v1/runs", { plan: v1, input: { name: "m" } }, A)).body.runId;
+    await s.call("GET", `/v1/runs/${waiting}?wait=10s`, undefined, A);
+    const refused = await s.call("POST", `/v1/runs/${waiting}/migrate`, { plan: typed }, A);
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: "incompatible_plan", details: { problems: [expect.stringContaining("changed type")] } } } });
+    expect((await s.call("GET", `/v1/runs/${waiting}`, undefined, A)).body.planHash).toBe(v1);
+    expect(await s.call("POST", `/v1/runs/${waiting}/migrate`, { plan: same }, B)).toMatchObject({ status: 404 });
+    expect(await s.call("POST", `/v1/runs/${waiting}/migrate`, { plan: "f".repeat(64) }, A)).toMatchObject({ status: 404, body: { error: { details: { path: "$.body.plan" } } } });
+    const moved = await s.call("POST", `/v1/runs/${waiting}/migrate`, { plan: same, comment: "typo fix" }, A);
+    expect(moved).toMatchObject({ status: 200, body: { planHash: same, status: "suspended" } });
+    await s.call("POST", `/v1/runs/${waiting}/resume`, { value: "hi" }, A);
+    expect((await s.call("GET", `/v1/runs/${waiting}?wait=10s`, undefined, A)).body).toMatchObject({ status: "completed", planHash: same, output: "hi" });
+    expect((await s.call("GET", `/v1/runs/${waiting}/audit`, undefined, A)).body.records).toContainEqual(expect.objectContaining({ hook: "migrate", target: same, by: "a-user", comment: "typo fix" }));
+    expect(planHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("a canary takes its percent of new runs, by a hash of the run id", async () => {

@@ -180,7 +180,7 @@ describe("awr serve: runs", () => {
     const b = (await start({ deployment: "paid", input: { order: "B" } })).body.runId;
     await wait(a);
     await wait(b);
-    expect(await s.call("POST", "/v1/events/payment", { id: "e-9", key: "A", data: {} })).toMatchObject({ status: 422, body: { error: { details: { path: "$.body.key" } } } });
+    expect(await s.call("POST", "/v1/events/payment", { id: "e-9", key: { a: 1 }, data: {} })).toMatchObject({ status: 422, body: { error: { details: { path: "$.body.key" } } } });
     expect(await s.call("POST", "/v1/events/payment", { data: {} })).toMatchObject({ status: 422, body: { error: { details: { path: "$.body.id" } } } });
     const bad = await s.call("POST", "/v1/events/payment", { id: "e-1", data: { amount: "x" } });
     expect(bad.body.delivered).toEqual([]);
@@ -189,6 +189,24 @@ describe("awr serve: runs", () => {
     expect(ok.body.delivered.sort()).toEqual([a, b].sort());
     for (const id of [a, b]) expect((await wait(id)).body).toMatchObject({ status: "completed", output: { amount: 3, ref: "z" } });
     expect((await s.call("POST", "/v1/events/payment", { id: "e-1", data: { amount: 3, ref: "z" } })).body).toEqual({ id: "e-1", delivered: [], duplicates: [], refused: [] });
+  });
+
+  it("events by name and correlation key: only the runs awaiting with that key get it", async () => {
+    const a = (await start({ deployment: "keyed", input: { order: "O-1" } })).body.runId;
+    const b = (await start({ deployment: "keyed", input: { order: "O-2" } })).body.runId;
+    await wait(a);
+    await wait(b);
+    expect((await wait(a)).body.pending).toHaveLength(1);
+    // Without a key it reaches no keyed run.
+    expect((await s.call("POST", "/v1/events/payment", { id: "k-0", data: { amount: 1 } })).body.delivered).not.toContain(a);
+    const one = await s.call("POST", "/v1/events/payment", { id: "k-1", key: "O-2", data: { amount: 5 } });
+    expect(one.body).toMatchObject({ delivered: [b], refused: [] });
+    expect((await wait(b)).body).toMatchObject({ status: "completed", output: { amount: 5 } });
+    expect((await s.call("GET", `/v1/runs/${a}`)).body.status).toBe("suspended");
+    // To one run: a key, when given, must be the one it waits with.
+    expect(await s.call("POST", `/v1/runs/${a}/events/payment`, { key: "O-2", data: { amount: 1 } })).toMatchObject({ status: 409, body: { error: { code: "not_waiting" } } });
+    expect((await s.call("POST", `/v1/runs/${a}/events/payment`, { key: "O-1", data: { amount: 7 } })).status).toBe(200);
+    expect((await wait(a)).body).toMatchObject({ status: "completed", output: { amount: 7 } });
   });
 
   it("trace and audit as JSON", async () => {
