@@ -97,7 +97,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     logger: o.logger ?? false,
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     // Unknown fields are refused (422), not silently dropped; types are not coerced in bodies.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
   });
   const ctx: Ctx = { o, store: o.store, db: o.db, registry, executor, metrics, closing: closing.signal, streams: new Set() };
