@@ -23,7 +23,9 @@
 // against the zod schema (types.ts), so what writes plans (the compiler, `awr build`) loads no zod.
 
 import { createHash } from "node:crypto";
-import { Packr } from "msgpackr";
+// msgpackr's plain entry: its main entry also loads the native string extractor (msgpackr-extract,
+// ~14 modules and a native addon), which only decoding uses — codec.ts loads it.
+import { Packr } from "msgpackr/pack";
 import { PlanError } from "./errors.js";
 import { PLAN_FORMAT, PLAN_FORMAT_SINCE } from "./format.js";
 import type { Plan } from "./types.js";
