@@ -29,7 +29,6 @@ import { PENDING, evalRule, hookApplies, ruleScopes, type ScopeOf } from "./rule
 import { applyTransforms, transformWrites, type Transform } from "./transform.js";
 
 export { hookName, type ClassifierAnswer, type ClassifierCall, type Decision, type EvaluateOptions, type HookTarget, type PolicyCall, type RuleHit } from "./decision.js";
-export { policyScope } from "./rules.js";
 
 /**
  * Evaluates every policy at one hook. Never throws. A rule calling a classifier whose answer is
