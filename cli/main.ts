@@ -64,6 +64,7 @@ Exit codes:
   1    the sources have errors, a test failed, or a run failed or needs attention
   2    usage error, missing file or store, or a plan that cannot be read
   70   internal error (a bug in awr)
+  75   the run was moved on by another process meanwhile (a worker took it over); this one stopped
   77   a plan refused by --trust (unsigned, signed by another key, or changed since it was signed)
   130  a run interrupted by SIGINT (143: SIGTERM); awr resume continues it
 
@@ -90,6 +91,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         printError(io, (e as PlanTrustError).message, (e as PlanTrustError).code === "PLAN_UNSIGNED" ? "sign it: awr build <entry.awr> --sign <NAME.key> (awr keygen makes a key pair)" : "nothing ran; build the plan again and sign it with a trusted key");
         return Exit.untrusted;
       // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
+      // Another process (a worker, a second resume) moved the run on: not a bug, not a failed run.
+      case "ClaimLost":
+        printError(io, (e as Error).message, "the run goes on where it moved; see it with awr runs show <run-id>");
+        return Exit.lost;
       case "PlanError":
       case "StoreError":
       case "ChainBroken":
