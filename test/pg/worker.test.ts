@@ -150,4 +150,45 @@ describe("awr worker on PostgreSQL", () => {
     expect(end.code, end.stderr).toBe(0);
     expect(end.stderr).toMatch(/awr worker: stopped/);
   });
+
+  it("a worker paused (SIGSTOP) past its lease: another finishes the run; resumed (SIGCONT), the paused one stores nothing and says it lost the run", async () => {
+    const pg = await pgStores({}, "awr_pg");
+    const { dir, bytes } = program();
+    cleanup = async () => {
+      await pg.cleanup();
+      await dropSchema(`${pg.schema}_queue`);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const spec = `${PG_URL}?schema=${pg.schema}`;
+    const store = await pg.open();
+    const runId = "worker-stop-1";
+    await storedRun(store, bytes, runId, dir);
+    await enqueueRun(spec, runId, { cwd: dir });
+    const effects = join(dir, "effects.txt");
+    const env = { AWR_WORKER_EFFECTS: effects };
+    const lines = () => (existsSync(effects) ? readFileSync(effects, "utf8").split("\n").filter(Boolean) : []);
+
+    const w1 = startWorker(spec, env);
+    await waitFor(() => lines().includes("start middle"), "the slow effect to start");
+    w1.child.kill("SIGSTOP");
+    writeFileSync(`${effects}.go`, "");
+    const w2 = startWorker(spec, env);
+    const finished = await w2.until((r) => r.kind === "finished" && r.runId === runId, "the run finished in the second worker");
+    expect(finished["outcome"]).toMatchObject({ status: "completed", output: "firstmiddlelast" });
+    const done = (await Effect.runPromise(store.log.load(runId)))!;
+
+    w1.child.kill("SIGCONT");
+    // Its slow effect ends (the .go file is there), its commit meets the other's: ClaimLost.
+    const lost = await w1.until((r) => r.kind === "lost" && r.runId === runId && String(r["message"]).includes("not failed"), "the paused worker reported the lost run");
+    expect(String(lost["message"])).toMatch(/moved on by another execution/);
+    const after = (await Effect.runPromise(store.log.load(runId)))!;
+    expect(after.version).toBe(done.version);
+    expect(after.snapshot.status).toBe("completed");
+    // Non-idempotent effects once; the idempotent slow one finished in both workers, journaled once.
+    expect(lines().filter((l) => l === "done first" || l === "done last")).toEqual(["done first", "done last"]);
+    const outcomes = after.journal.filter((e) => e.phase === "outcome" && e.kind === "tool").map((e) => e.key);
+    expect(new Set(outcomes).size).toBe(3);
+    expect(outcomes).toHaveLength(3);
+    expect(w1.reports.some((r) => r.kind === "finished")).toBe(false);
+  });
 });
