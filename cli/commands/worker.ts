@@ -1,6 +1,7 @@
 import { type Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { MODELS_HELP, durationArg } from "../runs.js";
+import { MODELS_HELP, TRUST_OPTIONS, durationArg, trustFiles } from "../runs.js";
+import { readTrustKeys } from "../../host/runtime.js";
 import { storeLocation } from "../../host/stores.js";
 
 export const worker: Command = {
@@ -13,6 +14,7 @@ export const worker: Command = {
     grace: { type: "string" },
     models: { type: "string" },
     json: { type: "boolean" },
+    ...TRUST_OPTIONS,
   },
   help: `Execute the runs queued in a PostgreSQL store, with any number of other workers on the same
 store (DESIGN §9). Each run continues from its journal: finished effects are never repeated. A run
@@ -39,6 +41,9 @@ Options:
   --grace <dur>         On SIGINT/SIGTERM, how long to let runs in flight finish (default 30s)
 ${MODELS_HELP}
                        (for every run, instead of what each was started with)
+  --trust <key.pub>     Execute only runs whose stored plan is signed by this public key
+                        (repeatable; AWR_TRUST adds key files): another run is reported as an
+                        error, tried again later, and given up after 20 attempts
   --json                One JSON object per line on stdout for each thing that happens to a run
   -h, --help            Show this help
 
@@ -60,6 +65,8 @@ Exit codes:
     const heartbeatMs = typeof args.values.heartbeat === "string" ? durationArg(args.values.heartbeat, "--heartbeat") : undefined;
     const graceMs = typeof args.values.grace === "string" ? durationArg(args.values.grace, "--grace") : 30_000;
     const json = args.values.json === true;
+    const files = trustFiles(args.values, io);
+    const trust = files.length === 0 ? undefined : await readTrustKeys(files, io.cwd);
     const { openWorker } = await import("../../server/index.js");
     const say = (line: string) => io.stderr.write(`awr worker: ${line}\n`);
     const opened = await openWorker({
@@ -69,6 +76,7 @@ Exit codes:
       concurrency,
       ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
       ...(typeof args.values.models === "string" ? { models: args.values.models } : {}),
+      ...(trust ? { trust } : {}),
       report(r) {
         if (json) io.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
         else say(describe(r));

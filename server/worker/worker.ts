@@ -37,6 +37,10 @@ export interface WorkerOptions {
 
 /** After this many `ClaimLost`s in a row while holding the claim, the run is handed back for later. */
 const MAX_RECLAIMS = 3;
+/** A run whose execution failed this many claims in a row (not its own failure: an error of the store, its plan, its providers) is given up. */
+const MAX_ATTEMPTS = 20;
+/** The longest wait before a run that met an error is tried again, in ms. */
+const MAX_BACKOFF_MS = 10 * 60_000;
 
 export class Worker {
   private readonly concurrency: number;
@@ -146,8 +150,20 @@ export class Worker {
       }
       if (held) await queue.complete(job);
     } catch (e) {
-      this.report({ kind: "error", runId: job.runId, message: (e as Error).message });
-      if (held) await queue.release(job, this.o.heartbeatMs).catch(() => {});
+      // An error around the run (the store unreachable, its plan untrusted or missing, a provider
+      // that cannot start): tried again later, waiting twice as long each time, then given up
+      // (the run stays as it is in the store; queue it again once the cause is fixed).
+      const message = (e as Error).message;
+      if (!held) {
+        this.report({ kind: "error", runId: job.runId, message });
+      } else if (job.attempt + 1 >= MAX_ATTEMPTS) {
+        this.report({ kind: "error", runId: job.runId, message: `${message} (attempt ${job.attempt + 1}: given up)` });
+        await queue.complete(job).catch(() => {});
+      } else {
+        const backoff = Math.min(this.o.heartbeatMs * 2 ** job.attempt, MAX_BACKOFF_MS);
+        this.report({ kind: "error", runId: job.runId, message: `${message} (attempt ${job.attempt + 1}: tried again in ${backoff} ms)` });
+        await queue.release(job, backoff).catch(() => {});
+      }
     } finally {
       clearInterval(beat);
     }

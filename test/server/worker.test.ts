@@ -52,7 +52,7 @@ class MemoryQueue implements RunQueue {
   async complete(job: RunJob): Promise<void> {
     this.jobs.get(job.id)!.state = "done";
   }
-  async release(job: RunJob): Promise<void> {
+  async release(job: RunJob, _afterMs?: number): Promise<void> {
     const j = this.jobs.get(job.id)!;
     j.state = "queued";
     j.attempt++;
@@ -181,5 +181,37 @@ describe("the worker loop", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(queue.jobs.get("1")!.state).toBe("queued"); // a stopped worker claims nothing
     t.release();
+  });
+
+  it("a run whose runtime cannot be built (an untrusted plan, a missing provider): reported, tried again with a growing wait, given up after 20 attempts", async () => {
+    const store = new MemoryStore();
+    const queue = new MemoryQueue();
+    const reports: WorkerReport[] = [];
+    const waits: number[] = [];
+    const release = queue.release.bind(queue);
+    queue.release = async (job: RunJob, afterMs?: number) => {
+      waits.push(afterMs ?? 0);
+      return release(job);
+    };
+    await storedRun(store, "r6");
+    await queue.enqueue("r6");
+    const w = new Worker({
+      store,
+      queue,
+      heartbeatMs: 20,
+      pollMs: 1,
+      report: (r) => reports.push(r),
+      runtimeFor: async () => {
+        throw new Error("the plan is not signed by a trusted key");
+      },
+    });
+    w.start();
+    await until(() => queue.jobs.get("0")!.state === "done");
+    await w.stop(1000);
+    const errors = reports.filter((r) => r.kind === "error");
+    expect(errors).toHaveLength(20);
+    expect(errors.at(-1)).toMatchObject({ runId: "r6", message: "the plan is not signed by a trusted key (attempt 20: given up)" });
+    expect(waits.slice(0, 4)).toEqual([20, 40, 80, 160]);
+    expect(await statusOf(store, "r6")).toBe("running"); // left as it is
   });
 });
