@@ -95,7 +95,11 @@ export class PgBossQueue implements RunQueue {
   }
 
   async complete(job: RunJob): Promise<void> {
-    await this.boss.complete(QUEUE_NAME, job.id);
+    // pg-boss's complete, for this claim only: had the job expired and been claimed by another
+    // worker meanwhile, completing it by id would leave that worker's run without a job to take over.
+    await this.boss
+      .getDb()
+      .executeSql(`UPDATE ${this.opts.schema}.job SET state = 'completed', completed_on = now() WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`, [QUEUE_NAME, job.id, job.attempt]);
   }
 
   async release(job: RunJob, afterMs = 0): Promise<void> {

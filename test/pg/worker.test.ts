@@ -14,7 +14,7 @@ import { FileHost } from "../../host/source-host.js";
 import { enqueueRun } from "../../server/index.js";
 import { KEY_FORMAT } from "../../vm/keys.js";
 import type { RunStore } from "../../vm/types.js";
-import { PG_URL, dropSchema, pgStores } from "./helpers.js";
+import { PG_URL, dropSchema, pgStores, sql } from "./helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "bin", "awr.mjs");
@@ -143,6 +143,12 @@ describe("awr worker on PostgreSQL", () => {
     const outcomes = loaded.journal.filter((e) => e.phase === "outcome" && e.kind === "tool").map((e) => e.key);
     expect(outcomes).toHaveLength(3);
     expect(new Set(outcomes).size).toBe(3);
+
+    // The job is completed by the worker that holds it (pg-boss's table: this claim's row).
+    const jobStates = async () => (await sql<{ state: string }>(`SELECT state FROM "${pg.schema}_queue".job WHERE data->>'runId' = $1`, [runId])).map((r) => r.state);
+    const end0 = Date.now() + 30_000;
+    while (!(await jobStates()).includes("completed") && Date.now() < end0) await new Promise((r) => setTimeout(r, 100));
+    expect(await jobStates()).toEqual(["completed"]);
 
     // SIGTERM: stops taking runs and exits 0.
     w2.child.kill("SIGTERM");
