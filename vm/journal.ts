@@ -6,6 +6,7 @@ import { Effect, Semaphore } from "effect";
 import type { AuditRecord, CommitRequest, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { snapshotPrefix } from "./keys.js";
+import { ClaimLost, errorTag, type VersionConflict } from "./ports/errors.js";
 
 /** A run (or a branch of it) stops, durably, until someone answers (human input, an event, an approval). */
 export class Suspended {
@@ -148,6 +149,12 @@ export class Journal {
   private trace: TraceBuffer | undefined;
   private eventsFlushedAt = 0;
   private readonly snapshotIndex = new Map<string, Map<number, JournalEntry>>();
+  /**
+   * Set when a commit met a `VersionConflict`: another process moved the run. From then on this
+   * journal sends no commit and starts no effect; each attempt dies with this `ClaimLost`, which
+   * the execution hands to its caller instead of a status (vm/exec/run.ts).
+   */
+  lost: ClaimLost | undefined;
 
   constructor(
     private readonly store: RunStore,
@@ -209,8 +216,9 @@ export class Journal {
    * `barrier`: the commit precedes something outside the VM that may not be repeated (a
    * non-idempotent call), so everything buffered is stored with it.
    *
-   * A failure of the store (a version conflict, a store error) is a defect of the fiber, as a throw
-   * was when the port was synchronous: `Effect.runPromise` rejects with the store's error itself.
+   * A failure of the store is a defect of the fiber, as a throw was when the port was synchronous:
+   * `Effect.runPromise` rejects with the store's error itself — a version conflict as `ClaimLost`
+   * (another process moved the run; see `lost`).
    */
   commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
     return Effect.suspend(() => this.commitNow(append, update, barrier));
@@ -270,10 +278,18 @@ export class Journal {
     // produced — else the run's last commit (`cancelled`) would conflict with its own.
     return this.commits.withPermits(1)(
       Effect.uninterruptible(
-        Effect.suspend(() => this.store.log.commit(build())).pipe(
+        Effect.suspend(() => (this.lost ? Effect.die(this.lost) : this.store.log.commit(build()))).pipe(
           Effect.map((v) => {
             this.version = v;
           }),
+          Effect.catchIf(
+            (e) => errorTag(e) === "VersionConflict",
+            (e) => {
+              const c = e as VersionConflict;
+              this.lost ??= new ClaimLost(this.runId, c.expected, c.actual);
+              return Effect.die(this.lost);
+            },
+          ),
           Effect.orDie,
         ),
       ),
@@ -346,6 +362,8 @@ export class Journal {
           ),
         );
       }
+      // Another process moved the run: nothing more is started here (vm/exec/run.ts stops).
+      if (this.lost) return Effect.die(this.lost);
       if (this.replayOnly) {
         return Effect.fail(
           new VmFailure({ kind: "nondeterminism", step: spec.key, retryable: false, message: `step ${spec.key} (${spec.kind} ${spec.name}) is not in the journal: the replay took another path than the run` }),

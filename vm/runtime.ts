@@ -106,7 +106,11 @@ export interface Runtime {
    * run continues. A run in another status throws `NotNeedingAttention`. Audited like `resume`.
    */
   resolve(runId: string, action: Resolution, opts?: { timeoutMs?: number } & Continued & Decider): Promise<RunOutcome>;
-  /** Continues a run that stopped without an answer being needed (e.g. after a crash). */
+  /**
+   * Continues a run that stopped without an answer being needed (e.g. after a crash). Like every
+   * execution, it rejects with `ClaimLost` when another execution moves the run on meanwhile: it
+   * then stored nothing more and the run is not failed (docs/vm.md § Losing a run).
+   */
   recover(runId: string, opts?: { timeoutMs?: number } & Continued): Promise<RunOutcome>;
   /**
    * Interrupts a run executing in this process; it ends `cancelled` (kind `cancelled`, with `reason`
@@ -123,7 +127,7 @@ export interface Runtime {
 /**
  * A run the caller has just loaded (`store.log.load`, e.g. to find its stored plan): resume,
  * resolve and recover continue from it instead of loading it again. Its version guards it: had
- * another writer committed since, the first commit fails with `VersionConflict`.
+ * another writer committed since, the first commit fails and the call rejects with `ClaimLost`.
  */
 export interface Continued {
   loaded?: LoadedRun;

@@ -69,7 +69,7 @@ export async function execute(host: RunHost, runId: string, eo: ExecuteOptions):
     journal.event(e);
     host.emit(e);
   };
-  await startTrace(journal, run, snapshotEvery);
+  await startTrace(journal, run, snapshotEvery).catch((e: unknown) => lost(host, journal, e));
   const interp = interpreterFor(host, run, journal, snapshotEvery, emitRun, eo.mocks);
   const t0 = host.now();
   emitRun({ type: "run.started", runId, graph: run.graph, at: t0 });
@@ -79,9 +79,17 @@ export async function execute(host: RunHost, runId: string, eo: ExecuteOptions):
   host.running.delete(runId);
   const reason = host.cancelReasons.get(runId);
   host.cancelReasons.delete(runId);
+  // Another process moved the run (vm/journal.ts `lost`): no status of ours, the caller is told.
+  if (journal.lost) lost(host, journal, journal.lost);
   const result = resultOf(exit, reason);
   const status = await finish(host, runId, journal, result, t0);
   return { status, result, observed: interp.observed };
+}
+
+/** Ends an execution that lost its run to another process (`ClaimLost`), or that failed with `e`: its event streams close, nothing is stored. */
+function lost(host: RunHost, journal: Journal, e: unknown): never {
+  if (journal.lost) host.closeEvents(journal.runId);
+  throw journal.lost ?? e;
 }
 
 async function openJournal(host: RunHost, runId: string, eo: ExecuteOptions): Promise<{ run: RunRecord; journal: Journal }> {
