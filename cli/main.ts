@@ -31,6 +31,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: "cost", summary: "Report tokens, cost and calls by run, graph, agent, tool or model", load: async () => (await import("./commands/cost.js")).cost },
   { name: "context", summary: "Show what a context assembles for a query, and why", load: async () => (await import("./commands/context.js")).context },
   { name: "test", summary: "Run the test blocks of .awr files", load: async () => (await import("./commands/test.js")).test },
+  { name: "keys", summary: "Create, list or revoke the API keys of awr serve", load: async () => (await import("./commands/keys.js")).keys },
   { name: "keygen", summary: "Make an Ed25519 key pair for signing plans", load: async () => (await import("./commands/keygen.js")).keygen },
   { name: "lsp", summary: "Start the language server (for editors)", load: async () => (await import("./commands/lsp.js")).lsp },
 ];
