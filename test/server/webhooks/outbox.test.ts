@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../../../vm/runtime.js";
 import { MemoryStore } from "../../../vm/store/memory.js";
-import { WEBHOOK_DISPATCH, type WebhookDispatchPayload } from "../../../vm/webhooks.js";
+import { WEBHOOK_DISPATCH, webhookDispatches, type WebhookDispatchPayload } from "../../../vm/webhooks.js";
+import type { RunRecord } from "../../../vm/types.js";
 import { noModels, noTools, planOf } from "../../vm/helpers.js";
 
 const WAIT = `
@@ -83,5 +84,26 @@ graph g(x: int) -> int {
     const r = await rt.start("g", { x: 1 }, { webhook: { url: "https://example.test/h" } });
     expect(r.status).toBe("failed");
     expect(payloads(store)).toEqual([expect.objectContaining({ type: "run.failed", data: expect.objectContaining({ status: "failed", error: expect.objectContaining({ kind: "tool" }) }) })]);
+  });
+});
+
+describe("webhookDispatches", () => {
+  const run: RunRecord = { runId: "r1", graph: "g", planHash: "h", input: {}, principal: {}, status: "running", createdAt: 1, updatedAt: 1, meta: { webhook: { url: "https://a.test/h" } } };
+  const typeOf = (status: RunRecord["status"]) => (webhookDispatches(run, { status, error: { kind: "tool", message: "m", retryable: false } }, 5, undefined)[0]?.payload as unknown as WebhookDispatchPayload | undefined)?.type;
+
+  it("maps each final status to its event; a cancelled run is run.failed; a running one sends nothing", () => {
+    expect(typeOf("completed")).toBe("run.completed");
+    expect(typeOf("failed")).toBe("run.failed");
+    expect(typeOf("cancelled")).toBe("run.failed");
+    expect(typeOf("suspended")).toBe("run.suspended");
+    expect(typeOf("needs_attention")).toBe("run.needs_attention");
+    expect(typeOf("running")).toBeUndefined();
+  });
+
+  it("gives each dispatch its own message id; without a tenant in meta the payload has none", () => {
+    const [a, b] = webhookDispatches(run, { status: "completed", output: 1 }, 5, { url: "https://b.test/h" }).map((d) => d.payload as unknown as WebhookDispatchPayload);
+    expect(a!.id).not.toBe(b!.id);
+    expect(a).not.toHaveProperty("tenant");
+    expect(a!.data).toEqual({ runId: "r1", graph: "g", status: "completed", planHash: "h", createdAt: 1, updatedAt: 5, output: 1 });
   });
 });
