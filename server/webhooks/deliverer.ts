@@ -10,6 +10,7 @@ import { Webhook } from "standardwebhooks";
 import type { Dispatch, RunStore } from "../../vm/types.js";
 import { WEBHOOK_DISPATCH, type WebhookDispatchPayload } from "../../vm/webhooks.js";
 import type { DeliveryAttempt, DeliveryLog, DueDelivery } from "./deliveries.js";
+import { targetProblem } from "./targets.js";
 
 export interface DelivererOptions {
   /** The run store whose outbox holds the dispatches. */
@@ -26,6 +27,12 @@ export interface DelivererOptions {
   timeoutMs?: number;
   /** How often the outbox and the due deliveries are looked at (default 500 ms); `wake()` looks at once. */
   pollMs?: number;
+  /**
+   * Whether loopback, private and link-local targets may be posted to (default true: the embedded
+   * server's receiver is often on the same machine). A server that tenants share should set false;
+   * a refused target is a failed attempt, retried (the name may resolve elsewhere later) then dead.
+   */
+  allowPrivateTargets?: boolean;
   /** Deliveries posted at once (default 8). */
   concurrency?: number;
   /** Called with dispatches of other kinds that the outbox gave (it gives every kind). Default: reported to `onError`. */
@@ -79,6 +86,7 @@ export class WebhookDeliverer {
       timeoutMs: opts.timeoutMs ?? 10_000,
       pollMs: opts.pollMs ?? 500,
       concurrency: opts.concurrency ?? 8,
+      allowPrivateTargets: opts.allowPrivateTargets ?? true,
       onOtherDispatch: opts.onOtherDispatch,
       onError: opts.onError ?? (() => {}),
       now: opts.now ?? Date.now,
@@ -165,6 +173,8 @@ export class WebhookDeliverer {
     let status: number | undefined;
     let error: string | undefined;
     try {
+      const refused = await targetProblem(d.url, { allowPrivate: this.o.allowPrivateTargets });
+      if (refused !== undefined) throw new Error(`refused: ${refused}`);
       const res = await this.o.fetch(d.url, {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "awr-webhooks", ...this.headers(d) },

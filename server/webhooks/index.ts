@@ -2,3 +2,4 @@
 export { DeliveryLog, DELIVERY_STATUSES, type Delivery, type DeliveryAttempt, type DeliveryStatus } from "./deliveries.js";
 export { WebhookDeliverer, backoffMs, newWebhookSecret, webhookSecretFrom, type DelivererOptions } from "./deliverer.js";
 export { webhookRoutes, type WebhookRoutesOptions } from "./routes.js";
+export { isPrivateAddress, targetProblem } from "./targets.js";

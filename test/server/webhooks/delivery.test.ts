@@ -211,6 +211,17 @@ describe("webhook deliveries", () => {
     expect((await again.log.list({ tenant: "default", status: "delivered" })).items).toHaveLength(2);
   });
 
+  it("a server that refuses private targets never posts to one: each attempt fails as refused, then the delivery is dead", async () => {
+    const { store, log, deliverer } = await open(newDir(), { maxAttempts: 2, allowPrivateTargets: false });
+    const rt = createRuntime({ plan: PLAN, store, models: noModels, tools: noTools });
+    await rt.start("meet", { x: 1 }, { webhook: { url: `${base}/ok` } });
+    await drain(deliverer, log);
+    expect(received).toEqual([]);
+    const [d] = (await log.list({ tenant: "default" })).items;
+    expect(d!.status).toBe("dead");
+    expect(d!.attempts.map((a) => a.error)).toEqual([expect.stringMatching(/^refused: 127\.0\.0\.1 is a private/), expect.stringMatching(/^refused: /)]);
+  });
+
   it("hands other dispatch kinds to onOtherDispatch, and reports them when there is no handler", async () => {
     const dir = newDir();
     const errors: unknown[] = [];
