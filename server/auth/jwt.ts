@@ -34,6 +34,7 @@ const REGISTERED = new Set(["iss", "sub", "aud", "exp", "nbf", "iat", "jti"]);
 
 /** A verifier of bearer tokens: the caller a valid token proves, else an `AuthError`. */
 export function jwtVerifier(opts: JwtOptions): (token: string) => Promise<Caller> {
+  if (!opts.issuer) throw new Error("JWT verification needs the issuer it requires (iss)");
   const keys = keySet(opts.jwks);
   const rolesClaim = opts.rolesClaim ?? "roles";
   const tenantClaim = opts.tenantClaim ?? "tenant";

@@ -185,6 +185,9 @@ describe("the auth hook over HTTP", () => {
     const r = await get(`${local}/v1/whoami`, await token({ roles: ["x"] }));
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ principal: { id: "user-7", roles: ["x"] }, tenant: "default" });
+    expect(() => authenticator({ jwt: { jwks: join(dir, "jwks.json"), issuer: "" } })).toThrow(/issuer/);
+    expect(() => authenticator({ jwt: { jwks: join(dir, "missing.json"), issuer: ISSUER } })).toThrow(/cannot read the JWKS file/);
+    expect(() => authenticator({})).toThrow(/API keys, a JWT configuration, or both/);
     // Without keys configured an API key is refused, not looked up.
     expect((await get(`${local}/v1/whoami`, keyA)).status).toBe(401);
   });
