@@ -33,6 +33,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: "test", summary: "Run the test blocks of .awr files", load: async () => (await import("./commands/test.js")).test },
   { name: "plans", summary: "Which waiting runs of one plan could continue on another (plans compat OLD NEW)", load: async () => (await import("./commands/plans.js")).plans },
   { name: "worker", summary: "Take queued runs from a PostgreSQL store and execute them (many workers share one store)", load: async () => (await import("./commands/worker.js")).worker },
+  { name: "keys", summary: "Create, list or revoke the API keys of awr serve", load: async () => (await import("./commands/keys.js")).keys },
   { name: "keygen", summary: "Make an Ed25519 key pair for signing plans", load: async () => (await import("./commands/keygen.js")).keygen },
   { name: "lsp", summary: "Start the language server (for editors)", load: async () => (await import("./commands/lsp.js")).lsp },
 ];

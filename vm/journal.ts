@@ -3,7 +3,7 @@
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
 import * as crypto from "node:crypto";
 import { Effect, Semaphore } from "effect";
-import type { AuditRecord, CommitRequest, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
+import type { AuditRecord, CommitRequest, Dispatch, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { snapshotPrefix } from "./keys.js";
 import { ClaimLost, errorTag, type VersionConflict } from "./ports/errors.js";
@@ -214,17 +214,18 @@ export class Journal {
   /**
    * Appends entries and updates the run in one commit, with the buffered events and audit records.
    * `barrier`: the commit precedes something outside the VM that may not be repeated (a
-   * non-idempotent call), so everything buffered is stored with it.
+   * non-idempotent call), so everything buffered is stored with it. `dispatch`: follow-up work for
+   * the outbox, in the same commit (the webhook events of a status change, vm/webhooks.ts).
    *
    * A failure of the store is a defect of the fiber, as a throw was when the port was synchronous:
    * `Effect.runPromise` rejects with the store's error itself — a version conflict as `ClaimLost`
    * (another process moved the run; see `lost`).
    */
-  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
-    return Effect.suspend(() => this.commitNow(append, update, barrier));
+  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false, dispatch: Dispatch[] = []): Effect.Effect<void> {
+    return Effect.suspend(() => this.commitNow(append, update, barrier, dispatch));
   }
 
-  private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean): Effect.Effect<void> {
+  private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean, dispatch: Dispatch[]): Effect.Effect<void> {
     let flush = false;
     let events: VmEvent[] | undefined;
     let audit: AuditRecord[] | undefined;
@@ -250,6 +251,7 @@ export class Journal {
         expectVersion: this.version,
         append,
         update: update ? { ...update, updatedAt: this.now() } : undefined,
+        ...(dispatch.length ? { dispatch } : {}),
         ...(events ? { events } : {}),
         ...(audit ? { audit } : {}),
       };

@@ -81,7 +81,7 @@ describe("the command table of cli/main.ts", () => {
     let out = "";
     const io = { cwd: ROOT, env: {}, stdout: { color: false, write: (t: string) => void (out += t) }, stderr: { color: false, write: () => {} } };
     expect(await main(["--help"], io)).toBe(0);
-    expect(COMMANDS.length).toBe(19);
+    expect(COMMANDS.length).toBe(20);
     for (const c of COMMANDS) expect(out).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
   });
 
