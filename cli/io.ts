@@ -26,6 +26,8 @@ export const Exit = {
   untrusted: 77,
   /** A bug in awr (EX_SOFTWARE). */
   internal: 70,
+  /** The run was moved on by another process meanwhile (ClaimLost): this one stopped; try later (EX_TEMPFAIL). */
+  lost: 75,
 } as const;
 
 /**

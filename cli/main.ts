@@ -32,6 +32,8 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: "context", summary: "Show what a context assembles for a query, and why", load: async () => (await import("./commands/context.js")).context },
   { name: "test", summary: "Run the test blocks of .awr files", load: async () => (await import("./commands/test.js")).test },
   { name: "plans", summary: "Which waiting runs of one plan could continue on another (plans compat OLD NEW)", load: async () => (await import("./commands/plans.js")).plans },
+  { name: "worker", summary: "Take queued runs from a PostgreSQL store and execute them (many workers share one store)", load: async () => (await import("./commands/worker.js")).worker },
+  { name: "keys", summary: "Create, list or revoke the API keys of awr serve", load: async () => (await import("./commands/keys.js")).keys },
   { name: "keygen", summary: "Make an Ed25519 key pair for signing plans", load: async () => (await import("./commands/keygen.js")).keygen },
   { name: "serve", summary: "Serve a folder's programs over HTTP: runs, event streams, deployments", load: async () => (await import("./commands/serve.js")).serve },
   { name: "lsp", summary: "Start the language server (for editors)", load: async () => (await import("./commands/lsp.js")).lsp },
@@ -66,6 +68,7 @@ Exit codes:
   1    the sources have errors, a test failed, or a run failed or needs attention
   2    usage error, missing file or store, or a plan that cannot be read
   70   internal error (a bug in awr)
+  75   the run was moved on by another process meanwhile (a worker took it over); this one stopped
   77   a plan refused by --trust (unsigned, signed by another key, or changed since it was signed)
   130  a run interrupted by SIGINT (143: SIGTERM); awr resume continues it
 
@@ -92,6 +95,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         printError(io, (e as PlanTrustError).message, (e as PlanTrustError).code === "PLAN_UNSIGNED" ? "sign it: awr build <entry.awr> --sign <NAME.key> (awr keygen makes a key pair)" : "nothing ran; build the plan again and sign it with a trusted key");
         return Exit.untrusted;
       // An unreadable plan or store (damaged, altered, from a newer awr) is the user's to fix, not a bug.
+      // Another process (a worker, a second resume) moved the run on: not a bug, not a failed run.
+      case "ClaimLost":
+        printError(io, (e as Error).message, "the run goes on where it moved; see it with awr runs show <run-id>");
+        return Exit.lost;
       case "PlanError":
       case "StoreError":
       case "ChainBroken":

@@ -26,7 +26,7 @@ export const TRUST_HELP = `  --trust <key.pub>    Run only plans signed by this 
 export type PlanSource = host.PlanSource;
 
 /** The key files of `--trust` (repeatable) and AWR_TRUST (separated like PATH). */
-function trustFiles(values: Record<string, unknown>, io: CliIo): string[] {
+export function trustFiles(values: Record<string, unknown>, io: CliIo): string[] {
   const flags = values["trust"];
   return [...(Array.isArray(flags) ? (flags as string[]) : typeof flags === "string" ? [flags] : []), ...(io.env["AWR_TRUST"] ?? "").split(delimiter).filter((f) => f.trim() !== "")];
 }

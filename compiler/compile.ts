@@ -6,7 +6,7 @@ import type { CheckResult } from "./semantic/check/index.js";
 import { Session } from "./session.js";
 import { graphCost } from "./analysis/cost.js";
 import { lowerProgram } from "./lower/index.js";
-import { PlanSchema, type Plan } from "./plan/types.js";
+import type { Plan } from "./plan/types.js";
 import { VERSION } from "./version.js";
 
 export interface CompileOptions {
@@ -51,11 +51,9 @@ export function compile(entries: string[], host: SourceHost, opts: CompileOption
       }
     }
     relativize(plan, program, opts.root ?? commonDir(program.entries));
-    const valid = PlanSchema.safeParse(plan);
-    if (!valid.success) {
-      // Lowering a checked program must produce a valid plan; anything else is a compiler bug.
-      throw new Error(`internal: lowering produced an invalid plan: ${valid.error.issues[0]?.path.join(".")}: ${valid.error.issues[0]?.message}`);
-    }
+    // Not validated against the plan schema here: the compiler trusts its own lowering (the tests
+    // validate every lowered plan: test/compiler/examples.test.ts, test/plan/lower-helpers.ts), and
+    // every plan loaded from bytes is validated by decodePlan. It kept zod off `check` and ~15 % off `run`.
     result.plan = plan;
   }
   return result;

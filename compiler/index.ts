@@ -14,7 +14,16 @@ export { CODES, type Code, type Severity } from "./diagnostics/codes.js";
 export { LineMap } from "./diagnostics/line-map.js";
 export { closest } from "./diagnostics/suggest.js";
 export { renderDiagnostic, diagnosticToJson } from "./diagnostics/render.js";
-export * from "./plan/index.js";
+// The plan's types, printers, signing and encoding — not its zod schema nor `decodePlan`, which
+// load zod (~95 modules): a plan is read from bytes by the VM (`loadPlan`) or compiler/plan/codec.ts.
+export type * from "./plan/types.js";
+export { PLAN_FORMAT, PLAN_FORMAT_SINCE, defaultRetry } from "./plan/format.js";
+export * from "./plan/ids.js";
+export * from "./plan/vocabulary.js";
+export { PlanError, PlanTrustError, SigningKeyError, type PlanErrorCode, type PlanTrustErrorCode } from "./plan/errors.js";
+export { encodePlan, readPlanHeader, PLAN_MAGIC, SIGNED_FORMAT, keyFingerprint, type PlanHeader, type PlanSignature } from "./plan/file.js";
+export { planToText, exprText, schemaText } from "./plan/inspect.js";
+export { signPlan, verifyPlanSignature, signatureIntact, fingerprintOf, signingKey, trustedKey, type KeyInput } from "./plan/signature.js";
 export { lowerProgram } from "./lower/index.js";
 export { graphCost, explainCost, graphToMermaid, graphToDot, analyzeProgram } from "./analysis/index.js";
 export { graphToJson } from "./analysis/export.js";

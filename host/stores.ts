@@ -76,6 +76,7 @@ export async function openStore(spec: string | undefined, opts: { cwd: string })
     const { PostgresStore } = await import("../vm/store/postgres.js");
     return PostgresStore.open(location.url, { schema: location.schema });
   }
-  const { MemoryStore, SqliteStore } = await import("../vm/store/index.js");
-  return location.kind === "memory" ? new MemoryStore() : new SqliteStore(location.path);
+  // Each adapter's own module: `memory:` loads no better-sqlite3 (vm/store/index.ts has both).
+  if (location.kind === "memory") return new (await import("../vm/store/memory.js")).MemoryStore();
+  return new (await import("../vm/store/sqlite.js")).SqliteStore(location.path);
 }

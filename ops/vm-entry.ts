@@ -2,6 +2,7 @@
 // observability embedders import from it (`createTracing`, `createMetrics`, `buildTrace`, …). New
 // code can import those from `awr/ops`. It lives here because vm/ never imports ops/.
 export * from "../vm/index.js";
+export { PostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
 export * from "./observability/index.js";
 export {
   buildTrace,

@@ -12,6 +12,9 @@ import { loadDir, ServeSetupError } from "./registry.js";
 
 export { buildApp, type AppOptions } from "./app.js";
 export { ServeSetupError } from "./registry.js";
+export { openWorker, enqueueRun, DEFAULT_HEARTBEAT_MS, type OpenWorker, type WorkerConfig, type WorkerReport } from "./worker/index.js";
+export { openServerDb, type ServerDb } from "./db.js";
+export { KeyStore, type ApiKey } from "./auth/keys.js";
 
 export interface ServeOptions {
   dir: string;

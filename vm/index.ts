@@ -8,7 +8,7 @@ export { createRuntime, planOfRun, storedPlanOfRun, type Continued, type Runtime
 export { Mocks, type ExecResult, type Observations } from "./exec/interpreter.js";
 export { DEFAULT_MAX_HANDOFFS, DEFAULT_REPAIR_ROUNDS, type AgentOptions } from "./exec/agent.js";
 export { openStore, MemoryStore, SqliteStore, StoreError, ChainError, BlobMissing, DEFAULT_STORE_PATH, type EmbeddedStore } from "./store/index.js";
-export { UnknownRun, errorTag, type StoreFailure } from "./ports/errors.js";
+export { UnknownRun, ClaimLost, errorTag, type StoreFailure } from "./ports/errors.js";
 export { OpenAIGateway, RecordedModels, RecordingModels, type OpenAIGatewayOptions } from "./gateway/index.js";
 export { Tools, toolRegistry, qualifiedToolName, type ToolsOptions, type McpServerConfig, type ToolEntry } from "./tools/index.js";
 export { runTests, type TestResult, type ExpectResult } from "./testing.js";

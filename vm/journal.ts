@@ -3,9 +3,10 @@
 // NonDeterminism; an intent without outcome is re-issued only for idempotent effects.
 import * as crypto from "node:crypto";
 import { Effect, Semaphore } from "effect";
-import type { AuditRecord, CommitRequest, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
+import type { AuditRecord, CommitRequest, Dispatch, EffectKind, FailureInfo, Json, JournalEntry, LoadedRun, PendingInterrupt, RunRecord, RunStore, VmEvent } from "./types.js";
 import { VmFailure } from "./types.js";
 import { snapshotPrefix } from "./keys.js";
+import { ClaimLost, errorTag, type VersionConflict } from "./ports/errors.js";
 
 /** A run (or a branch of it) stops, durably, until someone answers (human input, an event, an approval). */
 export class Suspended {
@@ -148,6 +149,12 @@ export class Journal {
   private trace: TraceBuffer | undefined;
   private eventsFlushedAt = 0;
   private readonly snapshotIndex = new Map<string, Map<number, JournalEntry>>();
+  /**
+   * Set when a commit met a `VersionConflict`: another process moved the run. From then on this
+   * journal sends no commit and starts no effect; each attempt dies with this `ClaimLost`, which
+   * the execution hands to its caller instead of a status (vm/exec/run.ts).
+   */
+  lost: ClaimLost | undefined;
 
   constructor(
     private readonly store: RunStore,
@@ -207,16 +214,18 @@ export class Journal {
   /**
    * Appends entries and updates the run in one commit, with the buffered events and audit records.
    * `barrier`: the commit precedes something outside the VM that may not be repeated (a
-   * non-idempotent call), so everything buffered is stored with it.
+   * non-idempotent call), so everything buffered is stored with it. `dispatch`: follow-up work for
+   * the outbox, in the same commit (the webhook events of a status change, vm/webhooks.ts).
    *
-   * A failure of the store (a version conflict, a store error) is a defect of the fiber, as a throw
-   * was when the port was synchronous: `Effect.runPromise` rejects with the store's error itself.
+   * A failure of the store is a defect of the fiber, as a throw was when the port was synchronous:
+   * `Effect.runPromise` rejects with the store's error itself — a version conflict as `ClaimLost`
+   * (another process moved the run; see `lost`).
    */
-  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false): Effect.Effect<void> {
-    return Effect.suspend(() => this.commitNow(append, update, barrier));
+  commit(append: JournalEntry[], update?: Partial<Omit<RunRecord, "runId" | "createdAt">>, barrier = false, dispatch: Dispatch[] = []): Effect.Effect<void> {
+    return Effect.suspend(() => this.commitNow(append, update, barrier, dispatch));
   }
 
-  private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean): Effect.Effect<void> {
+  private commitNow(append: JournalEntry[], update: Partial<Omit<RunRecord, "runId" | "createdAt">> | undefined, barrier: boolean, dispatch: Dispatch[]): Effect.Effect<void> {
     let flush = false;
     let events: VmEvent[] | undefined;
     let audit: AuditRecord[] | undefined;
@@ -242,6 +251,7 @@ export class Journal {
         expectVersion: this.version,
         append,
         update: update ? { ...update, updatedAt: this.now() } : undefined,
+        ...(dispatch.length ? { dispatch } : {}),
         ...(events ? { events } : {}),
         ...(audit ? { audit } : {}),
       };
@@ -270,10 +280,18 @@ export class Journal {
     // produced — else the run's last commit (`cancelled`) would conflict with its own.
     return this.commits.withPermits(1)(
       Effect.uninterruptible(
-        Effect.suspend(() => this.store.log.commit(build())).pipe(
+        Effect.suspend(() => (this.lost ? Effect.die(this.lost) : this.store.log.commit(build()))).pipe(
           Effect.map((v) => {
             this.version = v;
           }),
+          Effect.catchIf(
+            (e) => errorTag(e) === "VersionConflict",
+            (e) => {
+              const c = e as VersionConflict;
+              this.lost ??= new ClaimLost(this.runId, c.expected, c.actual);
+              return Effect.die(this.lost);
+            },
+          ),
           Effect.orDie,
         ),
       ),
@@ -346,6 +364,8 @@ export class Journal {
           ),
         );
       }
+      // Another process moved the run: nothing more is started here (vm/exec/run.ts stops).
+      if (this.lost) return Effect.die(this.lost);
       if (this.replayOnly) {
         return Effect.fail(
           new VmFailure({ kind: "nondeterminism", step: spec.key, retryable: false, message: `step ${spec.key} (${spec.kind} ${spec.name}) is not in the journal: the replay took another path than the run` }),

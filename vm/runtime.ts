@@ -13,6 +13,7 @@ import { Breakers, type BreakerOptions } from "./health.js";
 import type { AgentOptions } from "./exec/agent.js";
 import { BlobMissing } from "./ports/errors.js";
 import type { ContextProvider, FailureInfo, Json, LoadedRun, ModelProvider, PendingInterrupt, RunRecord, RunStatus, RunStore, ToolProvider, VmEvent } from "./types.js";
+import type { WebhookTarget } from "./webhooks.js";
 
 export interface RuntimeOptions {
   /**
@@ -59,6 +60,12 @@ export interface RuntimeOptions {
    * after the latest one. `false` turns them off.
    */
   snapshots?: { every: number } | false;
+  /**
+   * Webhooks out (DESIGN §8) of every run this runtime executes (a deployment's): the lifecycle
+   * events of a run go to the outbox with its status commits (vm/webhooks.ts), to this target —
+   * or the one the function gives for the run — besides the run's own (`StartOptions.webhook`).
+   */
+  webhook?: WebhookTarget | ((run: RunRecord) => WebhookTarget | undefined);
 }
 
 /** DESIGN §6's `--json` shape of run/resume. */
@@ -85,6 +92,8 @@ export interface StartOptions {
   sessionId?: string;
   /** The time limit of this execution, in ms (overrides `runTimeoutMs`). */
   timeoutMs?: number;
+  /** Where this run's lifecycle events are posted (DESIGN §8 webhooks out); kept in its `meta.webhook`, so any process continuing it sends them. */
+  webhook?: WebhookTarget;
 }
 
 export interface Runtime {
@@ -106,7 +115,11 @@ export interface Runtime {
    * run continues. A run in another status throws `NotNeedingAttention`. Audited like `resume`.
    */
   resolve(runId: string, action: Resolution, opts?: { timeoutMs?: number } & Continued & Decider): Promise<RunOutcome>;
-  /** Continues a run that stopped without an answer being needed (e.g. after a crash). */
+  /**
+   * Continues a run that stopped without an answer being needed (e.g. after a crash). Like every
+   * execution, it rejects with `ClaimLost` when another execution moves the run on meanwhile: it
+   * then stored nothing more and the run is not failed (docs/vm.md § Losing a run).
+   */
   recover(runId: string, opts?: { timeoutMs?: number } & Continued): Promise<RunOutcome>;
   /**
    * Interrupts a run executing in this process; it ends `cancelled` (kind `cancelled`, with `reason`
@@ -123,7 +136,7 @@ export interface Runtime {
 /**
  * A run the caller has just loaded (`store.log.load`, e.g. to find its stored plan): resume,
  * resolve and recover continue from it instead of loading it again. Its version guards it: had
- * another writer committed since, the first commit fails with `VersionConflict`.
+ * another writer committed since, the first commit fails and the call rejects with `ClaimLost`.
  */
 export interface Continued {
   loaded?: LoadedRun;
@@ -280,7 +293,7 @@ async function start(rt: Core, graph: string, input: Json, so: StartOptions): Pr
     status: "running",
     createdAt: t,
     updatedAt: t,
-    ...withKeyFormat(withSession(so.meta, so.sessionId).meta),
+    ...withKeyFormat(withWebhook(withSession(so.meta, so.sessionId).meta, so.webhook).meta),
   };
   await now$(opts.store.log.create(record));
   // A new run: version 0, an empty journal (what load would answer).
@@ -372,6 +385,14 @@ function withSession(meta: Json | undefined, sessionId: string | undefined): { m
   if (sessionId === "") throw new Error("the session id is empty");
   if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) throw new Error("a run with a session id needs an object (or no) meta");
   return { meta: { ...(meta ?? {}), sessionId } };
+}
+
+/** The run's `meta` with its webhook target (meta must then be an object or absent). */
+function withWebhook(meta: Json | undefined, webhook: WebhookTarget | undefined): { meta?: Json } {
+  if (webhook === undefined) return meta === undefined ? {} : { meta };
+  if (typeof webhook.url !== "string" || !/^https?:\/\//.test(webhook.url)) throw new Error(`the webhook url must be an http(s) URL, got ${JSON.stringify(webhook.url)}`);
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) throw new Error("a run with a webhook needs an object (or no) meta");
+  return { meta: { ...(meta ?? {}), webhook: { url: webhook.url } } };
 }
 
 /**

@@ -58,7 +58,7 @@ Exit codes:
     }
     if (!plan) throw new Error("compile() returned no plan for a program without errors");
 
-    const { encodePlan } = await import("../../compiler/plan/codec.js");
+    const { encodePlan } = await import("../../compiler/plan/file.js");
     const { signPlan, fingerprintOf } = await import("../../compiler/plan/signature.js");
     const bytes = key ? signPlan(encodePlan(plan), key) : encodePlan(plan);
     try {

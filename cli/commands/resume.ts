@@ -84,6 +84,7 @@ Exit codes:
   0    the run completed, or waits for another answer
   1    the run failed or needs attention
   2    usage error, a value that does not fit, an unknown run, or a missing or unreadable store
+  75   another process (a worker) moved the run on meanwhile: this one stopped, the run is not failed
   77   --trust is given and the run's stored plan is not signed by one of its keys (or changed since)
   130  interrupted by SIGINT (143: SIGTERM); \`awr resume <run-id>\` continues it
 `,

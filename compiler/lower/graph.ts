@@ -4,7 +4,7 @@
 import type { CallExpr, EdgeDecl, Field, GraphDecl, NodeDecl } from "../syntax/ast.js";
 import { fieldReducer, graphEdges, graphNodes, graphReturn, graphState, onErrorHandlers } from "../syntax/ast.js";
 import type { CallTarget, Compensate, EdgePlan, GraphPlan, NodePlan, Reducer, Retry, StateFieldPlan, Stmt } from "../plan/types.js";
-import { defaultRetry } from "../plan/types.js";
+import { defaultRetry } from "../plan/format.js";
 import { edgeId, nodeId, stmtId } from "../plan/ids.js";
 import { constString, constValue } from "./const.js";
 import type { LowerCtx } from "./context.js";

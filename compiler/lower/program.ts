@@ -1,6 +1,7 @@
 import type { Decl } from "../syntax/ast.js";
 import type { Program } from "../semantic/program.js";
-import { PLAN_FORMAT, type Plan } from "../plan/types.js";
+import { PLAN_FORMAT } from "../plan/format.js";
+import type { Plan } from "../plan/types.js";
 import { LowerCtx } from "./context.js";
 import { lowerAgent, lowerContext, lowerModel, lowerPrompt, lowerTool } from "./decls.js";
 import { lowerGraph } from "./graph.js";

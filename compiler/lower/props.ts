@@ -1,7 +1,8 @@
 // Property values shared by several declarations: retry policies, durations, rates, compensation.
 
 import type { CallExpr, Expr, Property } from "../syntax/ast.js";
-import { defaultRetry, type Backoff, type Compensate, type Retry } from "../plan/types.js";
+import { defaultRetry } from "../plan/format.js";
+import type { Backoff, Compensate, Retry } from "../plan/types.js";
 import { constBool, constNumber, constValue } from "./const.js";
 import type { LowerCtx } from "./context.js";
 import { argsToIR, calleeName, type Locals } from "./expr.js";

@@ -15,9 +15,9 @@ import {
   readPlanHeader,
   readSignatureBlock,
   type PlanSignature,
-} from "./codec.js";
+} from "./file.js";
 import { PlanError, PlanTrustError, SigningKeyError } from "./errors.js";
-import { PLAN_FORMAT } from "./types.js";
+import { PLAN_FORMAT } from "./format.js";
 
 /** A key as the API takes it: PEM text or a `KeyObject`. */
 export type KeyInput = string | KeyObject;

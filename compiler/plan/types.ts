@@ -2,16 +2,17 @@
 // truth; the TypeScript types are inferred from it (ExprIR is recursive, so it is declared by hand
 // and the schema is checked against it). docs/plan.md documents every field.
 //
+// Only what validates plans needs this module's values (codec.ts's `decodePlan`, tests); the
+// compiler imports its types alone (`import type`), and its values from format.ts, so `awr check`
+// and `awr build` load no zod.
+//
 // Architecture Invariant: this folder imports nothing from compiler/syntax, semantic, analysis or
 // lower. The VM loads plans with compiler/plan alone.
 
 import { z } from "zod";
 import { AWAITS, SOURCE_KINDS, type ToolImplKind } from "./vocabulary.js";
 
-/** The plan body format this compiler writes and this runtime reads. Bump on any change of shape. */
-export const PLAN_FORMAT = 5;
-/** The first compiler version that writes PLAN_FORMAT (named in "rebuild with compiler ≥ x"). */
-export const PLAN_FORMAT_SINCE = "0.4.0";
+export { PLAN_FORMAT, PLAN_FORMAT_SINCE, defaultRetry } from "./format.js";
 
 // ---------------------------------------------------------------- expression IR
 
@@ -392,8 +393,3 @@ export type CostBound = z.infer<typeof CostBoundSchema>;
 export type GraphPlan = z.infer<typeof GraphSchema>;
 export type MockValue = z.infer<typeof MockValueSchema>;
 export type TestPlan = z.infer<typeof TestSchema>;
-
-/** The backoff used when a `retry N` names no backoff: exponential from 500ms, capped at 8s, jittered. */
-export function defaultRetry(max = 0): Retry {
-  return { max, backoff: { kind: "exponential", initial_ms: 500, max_ms: 8000 }, jitter: true };
-}

@@ -41,7 +41,7 @@ describe("a command loads what it uses", () => {
     expect(files.length).toBeLessThan(30);
   });
 
-  it("awr check loads chevrotain's single-file build (no lodash-es), and no VM, effect or openai", () => {
+  it("awr check loads chevrotain's single-file build (no lodash-es), and no VM, effect, openai or zod", () => {
     const { files, status } = loaded("check", EX);
     expect(status).toBe(0);
     expect(files).toContain("dist/compiler/syntax/chevrotain.js");
@@ -50,17 +50,22 @@ describe("a command loads what it uses", () => {
     expect(under(files, "node_modules/chevrotain/lib/src/")).toEqual([]);
     expect(under(files, "node_modules/effect/")).toEqual([]);
     expect(under(files, "node_modules/openai/")).toEqual([]);
+    // The plan's zod schema is for plans read from bytes; check lowers none.
+    expect(under(files, "node_modules/zod/")).toEqual([]);
+    expect(files).not.toContain("dist/compiler/plan/codec.js");
     expect(files).not.toContain("dist/vm/runtime.js");
     expect(under(files, "dist/cli/commands/")).toEqual(["dist/cli/commands/check.js"]);
   });
 
-  it("awr run on recorded answers loads the VM but not the openai SDK", () => {
+  it("awr run on recorded answers and a memory: store loads the VM but not the openai SDK nor better-sqlite3", () => {
     const { files, status } = loaded("run", `${EX}/main.awr`, "--input", `@${EX}/input.json`, "--models", `recorded:${EX}/recorded.jsonl`, "--store", "memory:");
     expect(status).toBe(0);
     expect(files).toContain("dist/vm/runtime.js");
     expect(files).toContain("dist/vm/context/tokens.js");
     expect(under(files, "node_modules/openai/")).toEqual([]);
     expect(under(files, "node_modules/lodash-es/")).toEqual([]);
+    expect(files).toContain("dist/vm/store/memory.js");
+    expect(under(files, "node_modules/better-sqlite3/")).toEqual([]);
   });
 });
 
@@ -76,7 +81,7 @@ describe("the command table of cli/main.ts", () => {
     let out = "";
     const io = { cwd: ROOT, env: {}, stdout: { color: false, write: (t: string) => void (out += t) }, stderr: { color: false, write: () => {} } };
     expect(await main(["--help"], io)).toBe(0);
-    expect(COMMANDS.length).toBe(19);
+    expect(COMMANDS.length).toBe(21);
     for (const c of COMMANDS) expect(out).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
   });
 

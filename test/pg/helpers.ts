@@ -8,9 +8,9 @@ import { PostgresStore, type PostgresStoreOptions } from "../../vm/store/postgre
 
 export const PG_URL = process.env["AWR_TEST_POSTGRES"] || "postgres://postgres@127.0.0.1:5432/test";
 
-/** A schema name no other test uses. */
-export function freshSchema(): string {
-  return `awr_test_${process.pid}_${randomBytes(5).toString("hex")}`;
+/** A schema name no other test uses (`prefix`: whose tests made it, for a shared server). */
+export function freshSchema(prefix = "awr_test"): string {
+  return `${prefix}_${process.pid}_${randomBytes(5).toString("hex")}`;
 }
 
 /** One statement on a connection of its own (outside any store). */
@@ -29,8 +29,8 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 /** Stores on one fresh schema, as many as asked (each its own pool: separate "processes"); `cleanup` closes them and drops the schema. */
-export async function pgStores(opts: PostgresStoreOptions = {}) {
-  const schema = freshSchema();
+export async function pgStores(opts: PostgresStoreOptions = {}, prefix?: string) {
+  const schema = freshSchema(prefix);
   const opened: PostgresStore[] = [];
   const open = async (o: PostgresStoreOptions = {}): Promise<PostgresStore> => {
     const s = await PostgresStore.open(PG_URL, { ...opts, ...o, schema });

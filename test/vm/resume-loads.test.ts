@@ -68,7 +68,7 @@ describe("a resume loads the run once", () => {
     const { runId } = await rt.start("meet", { x: 1 });
     const stale = (await Effect.runPromise(mem.log.load(runId)))!;
     await rt.recover(runId); // moves the run on
-    await expect(rt.resume(runId, "ada", { loaded: stale })).rejects.toMatchObject({ _tag: "VersionConflict" });
+    await expect(rt.resume(runId, "ada", { loaded: stale })).rejects.toMatchObject({ _tag: "ClaimLost", runId });
     expect(await rt.resume(runId, "ada")).toMatchObject({ status: "completed" });
   });
 });

@@ -8,6 +8,7 @@ import { Journal } from "../journal.js";
 import { keyFormatOf } from "../keys.js";
 import type { Breakers } from "../health.js";
 import type { ContextProvider, LoadedRun, ModelProvider, RunRecord, RunStore, ToolProvider, VmEvent } from "../types.js";
+import { webhookDispatches, type WebhookTarget } from "../webhooks.js";
 import type { AgentOptions } from "./agent-call.js";
 import { DEFAULT_SNAPSHOT_EVERY } from "./graph.js";
 import { Interpreter } from "./interpreter.js";
@@ -25,6 +26,7 @@ export interface ExecOptions {
   contexts?: ContextProvider;
   agents?: AgentOptions;
   snapshots?: { every: number } | false;
+  webhook?: WebhookTarget | ((run: RunRecord) => WebhookTarget | undefined);
 }
 
 /** What an execution needs from the runtime that starts it. */
@@ -69,7 +71,7 @@ export async function execute(host: RunHost, runId: string, eo: ExecuteOptions):
     journal.event(e);
     host.emit(e);
   };
-  await startTrace(journal, run, snapshotEvery);
+  await startTrace(journal, run, snapshotEvery).catch((e: unknown) => lost(host, journal, e));
   const interp = interpreterFor(host, run, journal, snapshotEvery, emitRun, eo.mocks);
   const t0 = host.now();
   emitRun({ type: "run.started", runId, graph: run.graph, at: t0 });
@@ -79,9 +81,17 @@ export async function execute(host: RunHost, runId: string, eo: ExecuteOptions):
   host.running.delete(runId);
   const reason = host.cancelReasons.get(runId);
   host.cancelReasons.delete(runId);
+  // Another process moved the run (vm/journal.ts `lost`): no status of ours, the caller is told.
+  if (journal.lost) lost(host, journal, journal.lost);
   const result = resultOf(exit, reason);
-  const status = await finish(host, runId, journal, result, t0);
+  const status = await finish(host, run, journal, result, t0);
   return { status, result, observed: interp.observed };
+}
+
+/** Ends an execution that lost its run to another process (`ClaimLost`), or that failed with `e`: its event streams close, nothing is stored. */
+function lost(host: RunHost, journal: Journal, e: unknown): never {
+  if (journal.lost) host.closeEvents(journal.runId);
+  throw journal.lost ?? e;
 }
 
 async function openJournal(host: RunHost, runId: string, eo: ExecuteOptions): Promise<{ run: RunRecord; journal: Journal }> {
@@ -154,8 +164,12 @@ function resultOf(exit: Exit.Exit<ExecResult>, reason: string | undefined): Exec
   return { status: "failed", error: { kind: "tool", message: `internal error in the VM: ${Cause.pretty(exit.cause).split("\n")[0]}`, retryable: false }, state: {} };
 }
 
-/** Commits the run's new status with its last event; listeners see the event once the commit returned. */
-async function finish(host: RunHost, runId: string, journal: Journal, result: ExecResult, t0: number): Promise<RunRecord["status"]> {
+/**
+ * Commits the run's new status with its last event and its webhook dispatches (DESIGN §8: in the
+ * same commit as the status change); listeners see the event once the commit returned.
+ */
+async function finish(host: RunHost, run: RunRecord, journal: Journal, result: ExecResult, t0: number): Promise<RunRecord["status"]> {
+  const runId = run.runId;
   const update: Partial<RunRecord> = { status: result.status === "failed" && result.error.kind === "cancelled" ? "cancelled" : result.status, pending: [] };
   if (result.status === "completed") update.output = result.output;
   if (result.status === "failed" || result.status === "needs_attention") update.error = result.error;
@@ -168,7 +182,9 @@ async function finish(host: RunHost, runId: string, journal: Journal, result: Ex
         ? { type: "run.suspended", runId, pending: result.pending, at }
         : { type: "run.failed", runId, error: result.error, at, durationMs: at - t0 };
   journal.event(last);
-  await Effect.runPromise(journal.commit([], update));
+  const w = host.opts.webhook;
+  const dispatch = webhookDispatches(run, update as Parameters<typeof webhookDispatches>[1], at, typeof w === "function" ? w(run) : w);
+  await Effect.runPromise(journal.commit([], update, false, dispatch));
   host.emit(last);
   host.closeEvents(runId);
   return update.status!;

@@ -30,7 +30,7 @@ import type { Json } from "../types.js";
 import type { PolicyFunction } from "../../compiler/plan/index.js";
 
 /** The strings of a value, depth first (numbers as text; keys are not included). */
-export function stringsOf(v: Json, out: string[] = []): string[] {
+function stringsOf(v: Json, out: string[] = []): string[] {
   if (typeof v === "string") out.push(v);
   else if (typeof v === "number") out.push(String(v));
   else if (Array.isArray(v)) for (const x of v) stringsOf(x, out);

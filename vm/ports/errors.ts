@@ -5,6 +5,7 @@
 //
 //   tag                  class                 meaning                                      CLI exit
 //   VersionConflict      VersionConflict       another writer committed first (expectVersion) 70
+//   ClaimLost            ClaimLost             an execution's run moved on in another process   75
 //   StoreError           StoreError            unreadable, foreign, newer, closed store; bad JSON 2
 //   ChainBroken          ChainError            a run's hash chain is broken (vm/store/chain.ts) 2
 //   BlobMissing          BlobMissing           a blob (a run's plan) is not in the store       2
@@ -24,6 +25,27 @@ export class VersionConflict extends Error {
   ) {
     super(`run ${runId} moved: expected version ${expected}, found ${actual}`);
     this.name = "VersionConflict";
+  }
+}
+
+/**
+ * An execution (start, resume, resolve, recover) found that another process committed to its run
+ * (a `VersionConflict` mid-run: a worker that took the run over, a second `awr resume`): this
+ * process stopped executing it and wrote nothing more. The run is not failed — it goes on where it
+ * moved; the caller drops it (a worker whose claim still holds loads it again). Effects already in
+ * flight here finish, but their outcomes are not stored: the other process's journal decides.
+ */
+export class ClaimLost extends Error {
+  readonly _tag = "ClaimLost";
+  /** The HTTP status an API answers with. */
+  readonly status = 409;
+  constructor(
+    readonly runId: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`run ${runId} was moved on by another execution, in another process or this one (expected version ${expected}, found ${actual}): this one stopped and stored nothing more; the run is not failed`);
+    this.name = "ClaimLost";
   }
 }
 

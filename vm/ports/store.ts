@@ -35,7 +35,7 @@ export interface RunLog {
   /**
    * One atomic commit; succeeds with the new version. `dispatch`: follow-up work written to the
    * outbox in the same transaction as the status change it follows from (DESIGN §8: webhooks) —
-   * for the coming server and workers, which take it with `takeDispatches`; the runtime puts none yet.
+   * for the coming server and workers, which take it with `takeDispatches`; the runtime puts the webhook events of a status change there (vm/webhooks.ts, kind `webhook`).
    */
   commit(req: CommitRequest): Effect.Effect<number, VersionConflict | StoreError>;
   /** Content-addressed blobs (plans, large payloads): succeeds with the sha256 hex. */

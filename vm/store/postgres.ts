@@ -22,8 +22,8 @@
 // `load` and `verify` read in one REPEATABLE READ transaction (one snapshot: the run's row and its
 // journal agree even while another process commits).
 //
-// Not here yet (issue 16, next increments): pg-boss dispatch and `awr worker`, group commit,
-// snapshots plus journal tails.
+// Not here yet (issue 16, next increments): group commit, snapshots plus journal tails. Workers
+// and their queue (pg-boss) are in server/worker/.
 import pg from "pg";
 import { Effect } from "effect";
 import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
