@@ -4,6 +4,7 @@
 // into it by one handler, so no route writes an error body by hand.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { errorTag } from "../vm/ports/errors.js";
+import { httpErrorOf } from "./auth/errors.js";
 
 export type ErrorCode =
   | "bad_request"
@@ -62,6 +63,9 @@ const CONTEXT: Record<string, string> = { body: "body", querystring: "query", pa
 /** Any error a route or fastify raised, as the status and body the API answers with. */
 export function errorReply(e: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   const body = (status: number, code: string, message: string, details?: Record<string, unknown>) => ({ status, body: { error: { code, message, ...(details ? { details } : {}) } } });
+  // The auth layer's refusals (401 with WWW-Authenticate, 429 with Retry-After) keep their code and headers.
+  const auth = httpErrorOf(e);
+  if (auth) return auth;
   if (e instanceof ApiError) return { ...body(e.status, e.code, e.message, e.details), ...(e.headers ? { headers: e.headers } : {}) };
   const fe = e as FastifyError & { validation?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[]; validationContext?: string };
   if (fe.validation && fe.validation.length > 0) {

@@ -52,7 +52,6 @@ export function isLoopback(host: string): boolean {
 
 export async function serve(o: ServeOptions): Promise<Serving> {
   if (o.insecureNoAuth && !isLoopback(o.host)) throw new ServeSetupError(`--insecure-no-auth serves only a loopback address (127.0.0.1, ::1, localhost), not ${o.host}`);
-  if (!o.insecureNoAuth && !o.authenticate) throw new ServeSetupError("this awr has no authentication for awr serve yet: pass --insecure-no-auth (loopback only)");
   const dir = resolve(o.cwd, o.dir);
   const deployments = await loadDir(dir, packageVersion());
   const spec = o.store ?? join(dir, ".awr", "runs.db");
@@ -63,6 +62,12 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   });
   let app: FastifyInstance;
   try {
+    // Auth is on by default: API keys of this store (`awr keys create --store …`).
+    let authenticate = o.authenticate;
+    if (!authenticate && !o.insecureNoAuth) {
+      const { KeyStore: Keys, authenticator } = await import("./auth/index.js");
+      authenticate = authenticator({ keys: await Keys.open(db) });
+    }
     app = await buildApp({
       store,
       storeSpec: spec,
@@ -72,7 +77,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       cwd: o.cwd,
       env: o.env,
       ...(o.models === undefined ? {} : { models: o.models }),
-      ...(o.authenticate ? { authenticate: o.authenticate } : { insecure: true }),
+      ...(authenticate ? { authenticate } : { insecure: true }),
       ...(o.logger === undefined ? {} : { logger: o.logger }),
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),

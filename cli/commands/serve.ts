@@ -29,7 +29,8 @@ ${MODELS_HELP}
                           is answered 429 with Retry-After (waiting runs do not count)
   --max-runs-per-tenant <n>  The same per tenant (default 100)
   --insecure-no-auth      Answer every request as one anonymous caller (tenant "default");
-                          refused on an address that is not loopback
+                          refused on an address that is not loopback. Without it every request
+                          needs Authorization: Bearer <key> (awr keys create --store …)
   -h, --help              Show this help
 
 The address is printed on stdout once the server listens. SIGINT or SIGTERM stops it gracefully:

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { awr } from "../helpers/awr-cli.js";
-import { FIXTURES } from "./harness.js";
+import { serve } from "../../server/index.js";
+import { call, FIXTURES } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "awr-serve-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,10 +18,23 @@ describe("awr serve (command line)", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("refuses to serve without authentication", async () => {
-    const r = await awr(["serve", FIXTURES, "--port", "0", "--store", "memory:"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no authentication .* --insecure-no-auth/);
+  it("without --insecure-no-auth, asks for an API key of the store (awr keys create): 401 without one, the key's tenant with it", async () => {
+    const store = join(dir, "auth.db");
+    // The server first: `awr keys create` on a file that is not yet a run store leaves one the run store refuses.
+    const s = await serve({ dir: FIXTURES, port: 0, host: "127.0.0.1", store, cwd: dir, env: {} });
+    try {
+      const created = await awr(["keys", "create", "--tenant", "acme", "--role", "operator", "--store", store, "--json"]);
+      expect(created.code).toBe(0);
+      const { key } = JSON.parse(created.stdout) as { key: string };
+      expect(await call(s.url, "GET", "/v1/runs")).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+      expect(await call(s.url, "GET", "/v1/runs", undefined, { authorization: "Bearer awr_nope" })).toMatchObject({ status: 401 });
+      const run = await call(s.url, "POST", "/v1/runs", { deployment: "quick", input: { n: 1 } }, { authorization: `Bearer ${key}` });
+      expect(run.status).toBe(201);
+      expect((await call(s.url, "GET", `/v1/runs/${run.body.runId}?wait=10s`, undefined, { authorization: `Bearer ${key}` })).body).toMatchObject({ status: "completed", output: 2 });
+      expect((await call(s.url, "GET", "/v1/health")).status).toBe(200);
+    } finally {
+      await s.close();
+    }
   });
 
   it("refuses programs with errors, naming them", async () => {
