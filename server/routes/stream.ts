@@ -1,6 +1,8 @@
 // `GET /v1/runs/{id}/events` (DESIGN §8): the run's stored events as Server-Sent Events, `id:` the
 // event's sequence number (1-based, in the order the store keeps them), after `Last-Event-ID`
-// when given; then live, until the run stops executing (`event: end`). The store is the only
+// when given; then live, until the run has ended — completed, failed or cancelled (`event: end`): a
+// run waiting for an answer (suspended, needs attention) keeps its stream open, with heartbeats,
+// through the answer and the rest of the run, whichever process executes it. The store is the only
 // source: this process's executions wake the stream, and it polls the store for runs executing
 // in another process — so a stream resumed on any server of the store loses and repeats nothing.
 import type { FastifyInstance } from "fastify";
@@ -8,6 +10,9 @@ import { Effect } from "effect";
 import type { Ctx } from "../app.js";
 import { S } from "../schemas.js";
 import { load, ownRun, pause } from "../views.js";
+
+/** The statuses after which a run has no more events: the stream's `end`. */
+const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 export function streamRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Params: { id: string }; Querystring: { lastEventId?: string }; Headers: { "last-event-id"?: string } }>("/v1/runs/:id/events", { schema: S.events }, async (request, reply) => {
@@ -39,7 +44,7 @@ export function streamRoutes(app: FastifyInstance, ctx: Ctx): void {
         const events = await Effect.runPromise(ctx.store.queries.events(row.run_id));
         for (let i = sent; i < events.length && open; i++) raw.write(`id: ${i + 1}\ndata: ${JSON.stringify(events[i])}\n\n`);
         sent = Math.max(sent, events.length);
-        if (status !== "running" && !ctx.executor.isExecuting(row.run_id)) {
+        if (ENDED.has(status) && !ctx.executor.isExecuting(row.run_id)) {
           if (open) raw.write(`event: end\ndata: ${JSON.stringify({ runId: row.run_id, status })}\n\n`);
           break;
         }

@@ -51,12 +51,26 @@ describe("awr serve: event streams", () => {
     expect((await s.call("GET", "/metrics")).body).toMatch(/awr_sse_clients 0/);
   });
 
-  it("ends at once for a run that stopped (a waiting one: status suspended); 404 for an unknown run; 422 for a bad Last-Event-ID", async () => {
+  it("a waiting run's stream stays open (heartbeats) through the answer and ends when the run does; 404 for an unknown run; 422 for a bad Last-Event-ID", async () => {
     const { runId } = (await s.call("POST", "/v1/runs", { deployment: "greet", input: { name: "x" } })).body;
-    await s.call("GET", `/v1/runs/${runId}?wait=10s`);
-    const r = await readSse(`${s.url}/v1/runs/${runId}/events`);
-    expect(r.events.at(-1)).toEqual({ event: "end", data: JSON.stringify({ runId, status: "suspended" }) });
-    expect(JSON.parse(data(r.events).at(-1)!)).toMatchObject({ type: "run.suspended" });
+    const waiting = (await s.call("GET", `/v1/runs/${runId}?wait=10s`)).body;
+    expect(waiting.status).toBe("suspended");
+    let answered = false;
+    const r = await readSse(`${s.url}/v1/runs/${runId}/events`, {
+      onEvent: (e) => {
+        // Once the history is read up to the wait, answer it: the same stream carries the rest.
+        if (!answered && e.data && JSON.parse(e.data).type === "run.suspended") {
+          answered = true;
+          setTimeout(() => void s.call("POST", `/v1/runs/${runId}/resume`, { value: "yes" }), 200);
+        }
+      },
+    });
+    expect(answered).toBe(true);
+    expect(r.comments).toBeGreaterThan(1); // the opening comment, then heartbeats while it waited
+    expect(r.events.at(-1)).toEqual({ event: "end", data: JSON.stringify({ runId, status: "completed" }) });
+    const types = data(r.events).map((d) => JSON.parse(d).type as string);
+    expect(types.indexOf("run.suspended")).toBeLessThan(types.lastIndexOf("run.completed"));
+    expect(ids(r.events)).toEqual(Array.from({ length: ids(r.events).length }, (_, i) => i + 1));
     expect((await readSse(`${s.url}/v1/runs/nope/events`)).status).toBe(404);
     expect((await readSse(`${s.url}/v1/runs/${runId}/events`, { lastEventId: "x" })).status).toBe(422);
   });
