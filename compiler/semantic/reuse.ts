@@ -8,8 +8,10 @@
 // ASTs are immutable and the parse caches hand back the same node for a declaration whose text and
 // offset did not change, so when the node is the same object and every read gets the same answer, a
 // new check would do exactly what the old one did, and its results are reused.
-import type { Decl, Module } from "../syntax/ast.js";
+import type { Decl, Module, Span } from "../syntax/ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ModuleInfo, Program, Sym } from "./program.js";
+import { originOf } from "../syntax/reparse.js";
 
 /** One observation of the program, keyed so that repeated reads are noted once. */
 type Read =
@@ -25,17 +27,33 @@ type Read =
   | { k: "moduleCount"; count: number }
   | { k: "includes"; file: string; decl: Decl; has: boolean }
   | { k: "entries"; entries: string }
-  | { k: "derived"; key: string; value: string; compute: (program: Program) => string };
+  | { k: "derived"; key: string; value: string; compute: (program: Program) => string }
+  | { k: "text"; file: string; span: Span; value: string };
 
 export type Reads = ReadonlyMap<string, Read>;
 
 const importsKey = (m: ModuleInfo | undefined) => (m ? m.imports.map((i) => i.file ?? "?").join("\0") : "");
 
-/** Same declarations, in the same order, by identity. */
-function sameDecls(a: readonly Decl[], b: readonly Decl[]): boolean {
+/** Same declarations, in the same order, by `same`. */
+function sameDecls(a: readonly Decl[], b: readonly Decl[], same: (now: Decl | undefined, then: Decl | undefined) => boolean): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (!same(b[i], a[i])) return false;
   return true;
+}
+
+/** How far back `movedFrom` looks (each edit before a declaration adds a step). */
+const MAX_MOVES = 64;
+
+/** True when `now` is a copy of `then` that edits before it moved (syntax/reparse.ts `originOf`). */
+export function movedFrom(now: Decl, then: Decl): boolean {
+  let d = now;
+  for (let i = 0; i < MAX_MOVES; i++) {
+    const o = originOf(d);
+    if (!o) return false;
+    if (o.from === then) return true;
+    d = o.from;
+  }
+  return false;
 }
 
 /**
@@ -46,12 +64,20 @@ function sameDecls(a: readonly Decl[], b: readonly Decl[]): boolean {
  */
 export type Derive = (key: string, compute: (program: Program) => string) => string;
 
+/** The source text of a span of a module (for messages that quote it). */
+export type SourceText = (file: string, span: Span) => string;
+
+/** The source text of `span` in module `file` of `program`; "" when there is none. */
+export function sourceTextOf(program: Program, file: string, span: Span): string {
+  return program.modules.get(file)?.text.slice(span.start, span.end) ?? "";
+}
+
 /**
  * A view of `program` that records what is read through it. Only what the checkers use is
  * forwarded: `get`/`has`/iteration/`size` of the three maps, and `entries`. `derive` records a
  * value computed from the whole program by its value.
  */
-export function recordingProgram(program: Program): { view: Program; reads: Reads; derive: Derive } {
+export function recordingProgram(program: Program): { view: Program; reads: Reads; derive: Derive; text: SourceText } {
   const reads = new Map<string, Read>();
   const note = (key: string, make: () => Read) => {
     if (!reads.has(key)) reads.set(key, make());
@@ -61,6 +87,12 @@ export function recordingProgram(program: Program): { view: Program; reads: Read
     if (hit?.k === "derived") return hit.value;
     const value = compute(program);
     reads.set(`d\0${key}`, { k: "derived", key, value, compute });
+    return value;
+  };
+  // Noted with its place, so a moved declaration's check can ask for the text where it moved.
+  const text: SourceText = (file, span) => {
+    const value = sourceTextOf(program, file, span);
+    note(`t\0${file}\0${span.start}\0${span.end}`, () => ({ k: "text", file, span, value }));
     return value;
   };
 
@@ -146,32 +178,50 @@ export function recordingProgram(program: Program): { view: Program; reads: Read
       return program.entries;
     },
   };
-  return { view, reads, derive };
+  return { view, reads, derive, text };
 }
 
 /** True when every read in `reads` gives the same answer in `program`. */
 export function readsHold(reads: Reads, program: Program): boolean {
+  return holding(reads, program, false) === "same";
+}
+
+/**
+ * Whether the reads of a result hold in `program`: "same" when every read gives the same answer;
+ * "moved" when they do but for declarations that edits before them moved (the answer is their
+ * moved copy, same text at another offset: a result that points at nothing outside its own
+ * declaration holds too — see `Move`); false otherwise. With `move` (the result is of a declaration
+ * that moved so), the text it quoted is looked for where the move put it.
+ */
+export function holding(reads: Reads, program: Program, allowMoved = true, move?: Move): "same" | "moved" | false {
+  let moved = false;
+  const same = (now: Decl | undefined, then: Decl | undefined): boolean => {
+    if (now === then) return true;
+    if (!allowMoved || !now || !then || !movedFrom(now, then)) return false;
+    moved = true;
+    return true;
+  };
   for (const r of reads.values()) {
     switch (r.k) {
       case "global": {
         const s = program.globals.get(r.name);
-        if (s?.decl !== r.decl || s?.file !== r.file) return false;
+        if (!same(s?.decl, r.decl) || s?.file !== r.file) return false;
         break;
       }
       case "globals":
-        if (!sameDecls(r.decls, [...program.globals.values()].map((s) => s.decl))) return false;
+        if (!sameDecls(r.decls, [...program.globals.values()].map((s) => s.decl), same)) return false;
         break;
       case "hasScope":
         if (program.scopes.has(r.file) !== r.has) return false;
         break;
       case "scope": {
         const s = program.scopes.get(r.file)?.get(r.name);
-        if (s?.decl !== r.decl || s?.file !== r.from) return false;
+        if (!same(s?.decl, r.decl) || s?.file !== r.from) return false;
         break;
       }
       case "scopeAll": {
         const scope = program.scopes.get(r.file);
-        if (!scope || !sameDecls(r.decls, [...scope.values()].map((s) => s.decl))) return false;
+        if (!scope || !sameDecls(r.decls, [...scope.values()].map((s) => s.decl), same)) return false;
         break;
       }
       case "module": {
@@ -200,9 +250,12 @@ export function readsHold(reads: Reads, program: Program): boolean {
       case "derived":
         if (r.compute(program) !== r.value) return false;
         break;
+      case "text":
+        if (sourceTextOf(program, r.file, move ? movedSpan(r.file, r.span, move) : r.span) !== r.value) return false;
+        break;
     }
   }
-  return true;
+  return moved ? "moved" : "same";
 }
 
 /** The file at position `index` of the program's module order. */
@@ -285,4 +338,43 @@ class ReadMap<K, V> extends Map<K, V> {
   override clear(): void {
     throw new Error("internal: a recorded program is read-only");
   }
+}
+
+// ---------------------------------------------------------------- moved declarations
+
+/**
+ * A declaration moved by an edit before it (syntax/reparse.ts `originOf`): the places of `file`
+ * inside `span` (the declaration where it was) are now `by` characters further. A result computed
+ * from the declaration where it was, from reads that still hold, is the same result moved: the
+ * reads name other declarations by identity, so nothing outside `span` that it points at moved.
+ */
+export interface Move {
+  file: string;
+  span: Span;
+  by: number;
+}
+
+/** `s` (a place in `file`) where `move` put it. */
+export function movedSpan(file: string, s: Span, move: Move): Span {
+  return move.by !== 0 && file === move.file && s.start >= move.span.start && s.end <= move.span.end ? { start: s.start + move.by, end: s.end + move.by } : s;
+}
+
+/** `x` (a reference, a field reference: anything with a file and a span) with its span moved. */
+export function movedAt<T extends { file: string; span: Span }>(x: T, move: Move): T {
+  const span = movedSpan(x.file, x.span, move);
+  return span === x.span ? x : { ...x, span };
+}
+
+/** `d` with its places (span, related places, fixes) moved. */
+export function movedDiagnostic(d: Diagnostic, move: Move): Diagnostic {
+  if (move.by === 0) return d;
+  const out: Diagnostic = { ...d, span: movedSpan(d.file, d.span, move) };
+  if (d.related) out.related = d.related.map((r) => movedAt(r, move));
+  if (d.fixes)
+    out.fixes = d.fixes.map((f) => {
+      if (f.kind !== "insert") return { ...f, span: movedSpan(d.file, f.span, move) };
+      const at = movedSpan(d.file, { start: f.offset, end: f.offset }, move);
+      return at.start === f.offset ? f : { ...f, offset: at.start };
+    });
+  return out;
 }
