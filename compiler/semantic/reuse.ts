@@ -11,7 +11,7 @@
 import type { Decl, Module, Span } from "../syntax/ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ModuleInfo, Program, Sym } from "./program.js";
-import { originOf } from "../syntax/reparse.js";
+import { MAX_ORIGINS, originOf } from "../syntax/reparse.js";
 
 /** One observation of the program, keyed so that repeated reads are noted once. */
 type Read =
@@ -41,13 +41,10 @@ function sameDecls(a: readonly Decl[], b: readonly Decl[], same: (now: Decl | un
   return true;
 }
 
-/** How far back `movedFrom` looks (each edit before a declaration adds a step). */
-const MAX_MOVES = 64;
-
 /** True when `now` is a copy of `then` that edits before it moved (syntax/reparse.ts `originOf`). */
 export function movedFrom(now: Decl, then: Decl): boolean {
   let d = now;
-  for (let i = 0; i < MAX_MOVES; i++) {
+  for (let i = 0; i < MAX_ORIGINS; i++) {
     const o = originOf(d);
     if (!o) return false;
     if (o.from === then) return true;
@@ -256,6 +253,37 @@ export function holding(reads: Reads, program: Program, allowMoved = true, move?
     }
   }
   return moved ? "moved" : "same";
+}
+
+/**
+ * `reads` (which hold in `program`, `holding` said "moved") with the declarations they name
+ * replaced by their moved copies in `program`, and quoted text by its place after `move`: so the
+ * next `holding` finds them by identity, without walking each copy's origins again.
+ */
+export function rebased(reads: Reads, program: Program, move?: Move): Reads {
+  const out = new Map<string, Read>();
+  for (const [key, r] of reads) {
+    switch (r.k) {
+      case "global":
+        out.set(key, { ...r, decl: program.globals.get(r.name)?.decl });
+        break;
+      case "globals":
+        out.set(key, { ...r, decls: [...program.globals.values()].map((s) => s.decl) });
+        break;
+      case "scope":
+        out.set(key, { ...r, decl: program.scopes.get(r.file)?.get(r.name)?.decl });
+        break;
+      case "scopeAll":
+        out.set(key, { ...r, decls: [...(program.scopes.get(r.file)?.values() ?? [])].map((s) => s.decl) });
+        break;
+      case "text":
+        out.set(key, move ? { ...r, span: movedSpan(r.file, r.span, move) } : r);
+        break;
+      default:
+        out.set(key, r);
+    }
+  }
+  return out;
 }
 
 /** The file at position `index` of the program's module order. */

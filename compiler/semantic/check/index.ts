@@ -4,7 +4,7 @@
 // functions taking the pass's `Checker` (checker.ts). This file runs them and caches their results.
 import type * as A from "../../syntax/ast.js";
 import type { ModuleInfo, Program } from "../program.js";
-import { holding, movedAt, movedDiagnostic, recordingProgram, type Move, type Reads } from "../reuse.js";
+import { holding, movedAt, movedDiagnostic, rebased, recordingProgram, type Move, type Reads } from "../reuse.js";
 import { originOf } from "../../syntax/reparse.js";
 import { CheckContext, kindWord, type FieldReference, type Reference } from "../scope.js";
 import type * as Ty from "../types.js";
@@ -109,7 +109,7 @@ export class CheckCache {
     for (const k of kept) {
       k.reads ??= union(k.decls.map((d) => d.reads));
       k.local ??= k.decls.every((d) => d.local);
-      if (holds(k.reads, k.local, program)) {
+      if (holds(k as { reads: Reads; local: boolean }, program)) {
         this.stats.reused += k.decls.length;
         return k.result;
       }
@@ -128,7 +128,7 @@ export class CheckCache {
 
   private decl(program: Program, file: string, d: A.Decl): DeclCheck {
     const kept = this.byDecl.get(d) ?? [];
-    const hit = kept.find((k) => holds(k.reads, k.local, program));
+    const hit = kept.find((k) => holds(k, program));
     if (hit) {
       this.stats.reused++;
       return hit;
@@ -141,11 +141,14 @@ export class CheckCache {
       from = o.from;
       by += o.by;
       const move: Move = { file, span: from.span, by };
-      const before = this.byDecl.get(from)?.find((k) => holds(k.reads, k.local, program, move));
+      const before = this.byDecl.get(from)?.find((k) => {
+        const h = holding(k.reads, program, true, move);
+        return h === "same" || (h === "moved" && k.local);
+      });
       if (!before) continue;
       this.stats.moved++;
       const entry: DeclCheck = {
-        reads: before.reads,
+        reads: rebased(before.reads, program, move),
         diagnostics: before.diagnostics.map((x) => movedDiagnostic(x, move)),
         references: before.references.map((r) => movedAt(r, move)),
         fieldReferences: before.fieldReferences.map((r) => movedAt(r, move)),
@@ -166,10 +169,15 @@ export class CheckCache {
   }
 }
 
-/** True when reads of a result with `local` results still hold in `program` (see `holding`). */
-function holds(reads: Reads, local: boolean, program: Program, move?: Move): boolean {
-  const h = holding(reads, program, true, move);
-  return h === "same" || (h === "moved" && local);
+/**
+ * True when the reads of `entry` (a declaration's or a module's) still hold in `program` (see
+ * `holding`); when they hold with moved declarations, they are re-based on them (`rebased`), so
+ * the next look finds them by identity.
+ */
+function holds(entry: { reads: Reads; local: boolean }, program: Program): boolean {
+  const h = holding(entry.reads, program);
+  if (h === "moved" && entry.local) entry.reads = rebased(entry.reads, program);
+  return h === "same" || (h === "moved" && entry.local);
 }
 
 /** Whether every place in `r` lies in `file` inside `span`. */
