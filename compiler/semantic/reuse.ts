@@ -286,6 +286,60 @@ export function rebased(reads: Reads, program: Program, move?: Move): Reads {
   return out;
 }
 
+// ---------------------------------------------------------------- consecutive programs
+
+/**
+ * What changed from one program of a session to the next, when only declarations did (the same
+ * modules in the same order, with the same imports and entries): the names of the declarations
+ * added, removed or replaced (by identity) in the modules whose AST changed. A read of a name not
+ * among them gives the same answer in both, so reads that held in `from` hold in `to` when they name
+ * none of them (`holdsAcross`) — one set lookup per changed name instead of a look-up per read.
+ */
+export interface ProgramDelta {
+  names: ReadonlySet<string>;
+}
+
+/** The delta from `from` to `to`; undefined when more than declarations changed. */
+export function programDelta(from: Program, to: Program): ProgramDelta | undefined {
+  if (from.modules.size !== to.modules.size || from.entries.join("\0") !== to.entries.join("\0")) return undefined;
+  const names = new Set<string>();
+  const old = from.modules.values();
+  for (const m of to.modules.values()) {
+    const o = old.next().value as ModuleInfo | undefined;
+    if (!o || o.file !== m.file || o.library !== m.library || importsKey(o) !== importsKey(m)) return undefined;
+    if (o.ast === m.ast) continue;
+    const before = new Set(o.ast.decls);
+    const after = new Set(m.ast.decls);
+    for (const d of o.ast.decls) if (!after.has(d)) names.add(d.name.name);
+    for (const d of m.ast.decls) if (!before.has(d)) names.add(d.name.name);
+  }
+  return { names };
+}
+
+/** The names `reads` looks up, when it reads nothing but names and presence (else undefined). */
+function namesRead(reads: Reads): ReadonlySet<string> | undefined {
+  if (simpleNames.has(reads)) return simpleNames.get(reads) ?? undefined;
+  let names: Set<string> | null = new Set<string>();
+  for (const r of reads.values()) {
+    if (r.k === "global" || r.k === "scope") names.add(r.name);
+    else if (r.k !== "hasScope" && r.k !== "hasModule") {
+      names = null;
+      break;
+    }
+  }
+  simpleNames.set(reads, names);
+  return names ?? undefined;
+}
+const simpleNames = new WeakMap<Reads, Set<string> | null>();
+
+/** True when `reads`, which held in `delta.from`, hold in the program `delta` leads to (see `ProgramDelta`). */
+export function holdsAcross(reads: Reads, delta: ProgramDelta): boolean {
+  const names = namesRead(reads);
+  if (!names) return false;
+  for (const n of delta.names) if (names.has(n)) return false;
+  return true;
+}
+
 /** The file at position `index` of the program's module order. */
 function fileAt(program: Program, index: number): string | undefined {
   let files = moduleOrder.get(program);

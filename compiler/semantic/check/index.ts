@@ -4,7 +4,7 @@
 // functions taking the pass's `Checker` (checker.ts). This file runs them and caches their results.
 import type * as A from "../../syntax/ast.js";
 import type { ModuleInfo, Program } from "../program.js";
-import { holding, movedAt, movedDiagnostic, rebased, recordingProgram, type Move, type Reads } from "../reuse.js";
+import { holding, holdsAcross, movedAt, movedDiagnostic, programDelta, rebased, recordingProgram, type Move, type ProgramDelta, type Reads } from "../reuse.js";
 import { originOf } from "../../syntax/reparse.js";
 import { CheckContext, kindWord, type FieldReference, type Reference } from "../scope.js";
 import type * as Ty from "../types.js";
@@ -39,6 +39,7 @@ export interface CheckResult {
 export function checkProgram(program: Program, cache?: CheckCache): CheckResult {
   const ctx = new CheckContext(program);
   const checker = newChecker(ctx);
+  cache?.begin(program);
   for (const m of program.modules.values()) {
     if (cache) {
       const r = cache.module(program, m);
@@ -102,6 +103,45 @@ export class CheckCache {
   /** Per module, the last few whole-module results (checked at once while the module is unchanged). */
   private readonly byModule = new WeakMap<A.Module, ModuleEntry[]>();
 
+  /** The program being checked (and its number), the one checked before it, and what changed between them. */
+  private program: Program | undefined;
+  private generation = 0;
+  private delta: ProgramDelta | undefined;
+  /**
+   * Per result (a declaration's or a module's), the number of the last program its reads were found
+   * to hold in (a number: results outlive programs, and should not keep them alive).
+   */
+  private readonly heldIn = new WeakMap<object, number>();
+
+  /** Starts the check of `program`. */
+  begin(program: Program): void {
+    if (program === this.program) return;
+    this.delta = this.program && programDelta(this.program, program);
+    this.program = program;
+    this.generation++;
+  }
+
+  /**
+   * True when the reads of `entry` (a declaration's or a module's) still hold in `program` (see
+   * `holding`): quickly when they held in the program checked before and name nothing that changed
+   * since (`holdsAcross`). When they hold with moved declarations, they are re-based on them
+   * (`rebased`), so the next look finds them by identity.
+   */
+  private holds(entry: { reads: Reads; local: boolean }, program: Program): boolean {
+    const now = this.program === program ? this.generation : -1;
+    const held = now < 0 ? undefined : this.heldIn.get(entry);
+    if (held !== undefined && held === now) return true;
+    if (held !== undefined && held === now - 1 && this.delta && holdsAcross(entry.reads, this.delta)) {
+      this.heldIn.set(entry, now);
+      return true;
+    }
+    const h = holding(entry.reads, program);
+    if (h === "moved" && entry.local) entry.reads = rebased(entry.reads, program);
+    const ok = h === "same" || (h === "moved" && entry.local);
+    if (ok && now >= 0) this.heldIn.set(entry, now);
+    return ok;
+  }
+
   /** The check of module `m` of `program`, declaration by declaration. */
   module(program: Program, m: ModuleInfo): Omit<DeclCheck, "reads" | "local"> {
     // An unchanged module: one pass over the union of its declarations' reads.
@@ -109,7 +149,7 @@ export class CheckCache {
     for (const k of kept) {
       k.reads ??= union(k.decls.map((d) => d.reads));
       k.local ??= k.decls.every((d) => d.local);
-      if (holds(k as { reads: Reads; local: boolean }, program)) {
+      if (this.holds(k as { reads: Reads; local: boolean }, program)) {
         this.stats.reused += k.decls.length;
         return k.result;
       }
@@ -122,13 +162,16 @@ export class CheckCache {
       result.fieldReferences.push(...r.fieldReferences);
       for (const u of r.used) result.used.add(u);
     }
-    this.byModule.set(m.ast, [{ decls, result }, ...kept].slice(0, 4));
+    const entry: ModuleEntry = { decls, result };
+    // Its union of reads, made when first needed, holds in `program` (each declaration's does).
+    this.heldIn.set(entry, this.generation);
+    this.byModule.set(m.ast, [entry, ...kept].slice(0, 4));
     return result;
   }
 
   private decl(program: Program, file: string, d: A.Decl): DeclCheck {
     const kept = this.byDecl.get(d) ?? [];
-    const hit = kept.find((k) => holds(k, program));
+    const hit = kept.find((k) => this.holds(k, program));
     if (hit) {
       this.stats.reused++;
       return hit;
@@ -155,6 +198,7 @@ export class CheckCache {
         used: before.used,
         local: before.local,
       };
+      this.heldIn.set(entry, this.generation);
       this.byDecl.set(d, [entry, ...kept].slice(0, 4));
       return entry;
     }
@@ -164,20 +208,10 @@ export class CheckCache {
     checkDecl(newChecker(ctx), file, d);
     const entry: DeclCheck = { reads, diagnostics: ctx.diagnostics, references: ctx.references, fieldReferences: ctx.fieldReferences, used: ctx.used, local: false };
     entry.local = isLocal(entry, file, d.span);
+    this.heldIn.set(entry, this.generation);
     this.byDecl.set(d, [entry, ...kept].slice(0, 4));
     return entry;
   }
-}
-
-/**
- * True when the reads of `entry` (a declaration's or a module's) still hold in `program` (see
- * `holding`); when they hold with moved declarations, they are re-based on them (`rebased`), so
- * the next look finds them by identity.
- */
-function holds(entry: { reads: Reads; local: boolean }, program: Program): boolean {
-  const h = holding(entry.reads, program);
-  if (h === "moved" && entry.local) entry.reads = rebased(entry.reads, program);
-  return h === "same" || (h === "moved" && entry.local);
 }
 
 /** Whether every place in `r` lies in `file` inside `span`. */
