@@ -22,7 +22,7 @@ import { fullParse, originOf, reparse, type Parsed } from "./syntax/reparse.js";
 import type { Program, SourceHost } from "./semantic/program.js";
 import { ParseCache, loadProgram } from "./semantic/load.js";
 import { CheckCache, checkProgram, type CheckResult } from "./semantic/check/index.js";
-import { readsHold, recordingProgram, type Reads } from "./semantic/reuse.js";
+import { movedDiagnostic, readsHold, recordingProgram, type Reads } from "./semantic/reuse.js";
 import { checkJsModules } from "./semantic/js-modules.js";
 import { checkProjectPaths } from "./semantic/project-paths.js";
 import { analyzeGraph, classifierHooks, costDiagnostics, sameClassifierHooks, type ClassifierHook } from "./analysis/index.js";
@@ -247,7 +247,8 @@ export class Session {
       const before = this.analyses.get(from)?.find((k) => sameClassifierHooks(k.hooks, hooks) && readsHold(k.reads, program));
       if (!before) continue;
       this.analysisStats.reused++;
-      const diagnostics = before.diagnostics.map((x) => moved(x, file, from.span, by));
+      const move = { file, span: from.span, by };
+      const diagnostics = before.diagnostics.map((x) => movedDiagnostic(x, move));
       this.analyses.set(d, [{ reads: before.reads, hooks, diagnostics }, ...kept].slice(0, 4));
       return diagnostics;
     }
@@ -257,20 +258,6 @@ export class Session {
     this.analyses.set(d, [{ reads, hooks, diagnostics }, ...kept].slice(0, 4));
     return diagnostics;
   }
-}
-
-/** `d` with the places inside `span` of `file` (the graph it is about) moved by `by`. */
-function moved(d: Diagnostic, file: string, span: { start: number; end: number }, by: number): Diagnostic {
-  if (by === 0) return d;
-  const inside = (f: string, s: { start: number; end: number }) => f === file && s.start >= span.start && s.end <= span.end;
-  const move = (s: { start: number; end: number }) => ({ start: s.start + by, end: s.end + by });
-  const out: Diagnostic = { ...d, span: inside(d.file, d.span) ? move(d.span) : d.span };
-  if (d.related) out.related = d.related.map((r) => (inside(r.file, r.span) ? { ...r, span: move(r.span) } : r));
-  if (d.fixes)
-    out.fixes = d.fixes.map((f) =>
-      f.kind === "insert" ? (inside(d.file, { start: f.offset, end: f.offset }) ? { ...f, offset: f.offset + by } : f) : inside(d.file, f.span) ? { ...f, span: move(f.span) } : f,
-    );
-  return out;
 }
 
 /**

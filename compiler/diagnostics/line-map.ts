@@ -2,7 +2,8 @@
 export class LineMap {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    // indexOf, not charCodeAt: an editor's text is a rope, which indexOf flattens once.
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
   }
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number } {

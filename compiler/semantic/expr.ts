@@ -202,7 +202,7 @@ export class ExprChecker {
       );
       return Ty.ERROR;
     }
-    const enumMembers = this.enumMembersInScope(env.file);
+    const enumMembers = this.ctx.enumMembersInScope(env.file);
     if (enumMembers.has(e.name)) {
       // A bare enum member where nothing says which enum: accept it as its enum's value.
       return { k: "literal", value: e.name };
@@ -211,14 +211,6 @@ export class ExprChecker {
     this.ctx.unknown(env.file, { name: e.name, span: e.span }, [...env.vars.keys(), ...enumMembers], env.unknownCode === "AWR3003" ? "parameter" : "name", env.unknownCode);
     if (env.hint && this.ctx.diagnostics.length > before) this.ctx.diagnostics[this.ctx.diagnostics.length - 1]!.message += ` (${env.hint})`;
     return Ty.ERROR;
-  }
-
-  private enumMembersInScope(file: string): Set<string> {
-    const out = new Set<string>();
-    for (const s of this.ctx.program.scopes.get(file)?.values() ?? []) {
-      if (s.decl.kind === "EnumDecl") for (const m of s.decl.members) out.add(m.name);
-    }
-    return out;
   }
 
   private member(e: A.MemberExpr, objT: Ty.Ty, env: Env): Ty.Ty {

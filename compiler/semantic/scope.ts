@@ -2,7 +2,7 @@ import type * as A from "../syntax/ast.js";
 import { diag, type Diagnostic, type FixData } from "../diagnostics/diagnostic.js";
 import type { Code } from "../diagnostics/codes.js";
 import type { Program, Sym } from "./program.js";
-import type { Derive } from "./reuse.js";
+import { sourceTextOf, type Derive, type SourceText } from "./reuse.js";
 import * as Ty from "./types.js";
 
 /** A resolved reference from a name in source to a top-level declaration (for the LSP). */
@@ -51,11 +51,38 @@ export class CheckContext implements Ty.TypeTable {
     readonly program: Program,
     /** Values computed from the whole program (see reuse.ts); by default from `program` itself. */
     readonly derive: Derive = (_key, compute) => compute(program),
+    /** The source text of a span; by default from `program` (a recording program notes it, see reuse.ts). */
+    private readonly text: SourceText = (file, span) => sourceTextOf(program, file, span),
   ) {}
 
   /** The source text of `span` in `file` (a module of the program); "" when there is none. */
   sourceText(file: string, span: A.Span): string {
-    return this.derive(`text\0${file}\0${span.start}\0${span.end}`, (p) => p.modules.get(file)?.text.slice(span.start, span.end) ?? "");
+    return this.text(file, span);
+  }
+
+  /**
+   * The names in scope in `file` of declarations of `kinds` (candidates for "did you mean"): a
+   * value, so a check that lists them still holds when a declaration in scope changed but the
+   * names did not.
+   */
+  namesInScope(file: string, kinds: readonly A.DeclKind[]): string[] {
+    const names = this.derive(`names\0${file}\0${kinds.join(",")}`, (p) =>
+      [...(p.scopes.get(file)?.values() ?? [])]
+        .filter((s) => kinds.includes(s.decl.kind))
+        .map((s) => s.name)
+        .join("\n"),
+    );
+    return names === "" ? [] : names.split("\n");
+  }
+
+  /** The members of the enums in scope in `file` (a value, as `namesInScope`). */
+  enumMembersInScope(file: string): Set<string> {
+    const members = this.derive(`enum members\0${file}`, (p) => {
+      const out = new Set<string>();
+      for (const s of p.scopes.get(file)?.values() ?? []) if (s.decl.kind === "EnumDecl") for (const m of s.decl.members) out.add(m.name);
+      return [...out].join("\n");
+    });
+    return new Set(members === "" ? [] : members.split("\n"));
   }
 
   /** True when `file` is a library module (the stdlib). */
@@ -82,7 +109,7 @@ export class CheckContext implements Ty.TypeTable {
     if (id.name === "") return undefined;
     const sym = this.lookup(file, id.name, id.span);
     if (!sym) {
-      const candidates = [...(this.program.scopes.get(file)?.values() ?? [])].filter((s) => (kinds as string[]).includes(s.decl.kind)).map((s) => s.name);
+      const candidates = this.namesInScope(file, kinds);
       const global = this.program.globals.get(id.name);
       if (global && (kinds as string[]).includes(global.decl.kind)) {
         this.report("AWR2001", file, id.span, `${what} "${id.name}" is declared in ${global.file.split(/[\\/]/).pop()} but that module is not imported here`);
@@ -181,7 +208,7 @@ export class CheckContext implements Ty.TypeTable {
             else {
               const candidates = [
                 ...BUILTIN_TYPE_NAMES,
-                ...[...(this.program.scopes.get(file)?.values() ?? [])].filter((s) => s.decl.kind === "TypeDecl" || s.decl.kind === "EnumDecl").map((s) => s.name),
+                ...this.namesInScope(file, ["TypeDecl", "EnumDecl"]),
               ];
               this.unknown(file, t.name, candidates, "type", "AWR2010");
             }

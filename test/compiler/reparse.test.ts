@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../compiler/syntax/parser.js";
-import { reparse } from "../../compiler/syntax/reparse.js";
+import { MAX_ORIGINS, commonPrefix, commonSuffix, fullParse, originOf, reparse } from "../../compiler/syntax/reparse.js";
 import { IncrementalParseCache } from "../../compiler/session.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
@@ -47,5 +47,56 @@ describe("incremental parse", () => {
       }
     }
     expect(partial).toBeGreaterThan(300);
+  });
+});
+
+describe("moved declarations", () => {
+  // Each copy keeps the one it was moved from alive: an unbounded chain kept every past copy of the
+  // declarations after the cursor, and the language server's heap grew with every keystroke.
+  it("remember at most MAX_ORIGINS copies back, however many edits moved them", () => {
+    const file = "/virtual/origins.awr";
+    let prev = fullParse(file, "type A { a: int }\n\ntype B { b: int }\n\ntype C { c: int }\n");
+    for (let i = 0; i < 50; i++) {
+      const text = i % 2 ? prev.text.replace("ax: int", "a: int") : prev.text.replace("a: int", "ax: int");
+      const next = reparse(file, prev, text);
+      expect(next).toBeDefined();
+      prev = next!;
+    }
+    const last = prev.module.decls[2]!;
+    expect(last.name.name).toBe("C");
+    expect(JSON.stringify(last)).toBe(JSON.stringify(parse(file, prev.text).module.decls[2]));
+    let chain = 0;
+    for (let d = originOf(last); d; d = originOf(d.from)) chain++;
+    expect(chain).toBeGreaterThan(0);
+    expect(chain).toBeLessThanOrEqual(MAX_ORIGINS);
+  });
+});
+
+describe("commonPrefix and commonSuffix", () => {
+  it("agree with a character-by-character comparison on random strings and ropes", () => {
+    let seed = 3;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % Math.max(1, n);
+    };
+    const naivePrefix = (a: string, b: string) => {
+      let p = 0;
+      while (p < Math.min(a.length, b.length) && a[p] === b[p]) p++;
+      return p;
+    };
+    const naiveSuffix = (a: string, b: string, limit: number) => {
+      let s = 0;
+      while (s < limit && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
+      return s;
+    };
+    for (let i = 0; i < 500; i++) {
+      const base = Array.from({ length: rand(20_000) }, () => "ab\n"[rand(3)]).join("");
+      const at = rand(base.length + 1);
+      const other = base.slice(0, at) + "xyz".slice(0, rand(4)) + base.slice(Math.min(base.length, at + rand(3)));
+      const p = commonPrefix(base, other);
+      expect(p).toBe(naivePrefix(base, other));
+      const limit = Math.min(base.length, other.length) - p;
+      expect(commonSuffix(base, other, limit)).toBe(naiveSuffix(base, other, limit));
+    }
   });
 });

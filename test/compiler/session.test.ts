@@ -55,6 +55,7 @@ describe("incremental check", () => {
     };
     let reusedChecks = 0;
     let checks = 0;
+    let movedChecks = 0;
     let reusedGraphs = 0;
     for (const dir of projects) {
       const files = readdirSync(dir)
@@ -105,13 +106,65 @@ describe("incremental check", () => {
         }
       }
       reusedChecks += session.checks!.stats.reused;
+      movedChecks += session.checks!.stats.moved;
       checks += session.checks!.stats.checked;
       reusedGraphs += session.analysisStats.reused;
     }
     // Most module checks were reused, not redone.
     expect(reusedChecks).toBeGreaterThan(checks);
+    // Among them declarations an edit before them moved (their results moved with them).
+    expect(movedChecks).toBeGreaterThan(0);
     // And graph analyses were reused too.
     expect(reusedGraphs).toBeGreaterThan(0);
+  });
+
+  // Declarations after an edit are moved copies (new nodes at new offsets): their checks are the
+  // old ones moved — diagnostics, their replace and insert fixes, references — not redone.
+  it("reuses the checks of the declarations after a mid-file edit, moved, and equals compile", () => {
+    const graph = (i: number) => `graph g${i}(p: Pri) -> int {
+  state { n: int = 0 }
+  node a { set n = ${i} }
+  node b { set n = nn }
+  edge start -> a
+  edge a -> b when p == "low"
+  edge b -> end
+  return n
+}
+`;
+    const file = "/virtual/moved/main.awr";
+    let text = `enum Pri { low, high }\n\n${Array.from({ length: 12 }, (_, i) => graph(i)).join("\n")}`;
+    const session = new Session(() => new FileHost());
+    const compare = () => {
+      const want = compile([file], new BufferHost(new Map([[file, text]])));
+      const got = session.analyse(file);
+      expect(JSON.stringify(got.fileDiagnostics(file))).toBe(JSON.stringify(want.diagnostics));
+      expect(JSON.stringify(got.check.references)).toBe(JSON.stringify(want.check.references));
+      expect(JSON.stringify(got.check.fieldReferences)).toBe(JSON.stringify(want.check.fieldReferences));
+      return want;
+    };
+    session.setText(file, text);
+    const first = compare();
+    // Each graph has an AWR2001 with a replace fix and an AWR3005 with an insert fix.
+    expect(first.diagnostics.filter((d) => d.fixes?.[0]?.kind === "insert")).toHaveLength(12);
+    expect(first.diagnostics.filter((d) => d.fixes?.[0]?.kind === "replace")).toHaveLength(12);
+    const stats = session.checks!.stats;
+    const third = text.indexOf("set n = 2");
+    const edits: [string, (t: string) => string][] = [
+      ["a digit typed in the third graph", (t) => t.slice(0, third + 8) + "1" + t.slice(third + 8)],
+      ["another", (t) => t.slice(0, third + 8) + "1" + t.slice(third + 8)],
+      ["its closing brace deleted (a syntax error)", (t) => t.replace("set n = 112 }", "set n = 112 ")],
+      ["typed again", (t) => t.replace("set n = 112 \n", "set n = 112 }\n")],
+      ["two digits deleted", (t) => t.replace("set n = 112 }", "set n = 2 }")],
+    ];
+    for (const [, edit] of edits) {
+      const before = { ...stats };
+      text = edit(text);
+      session.setText(file, text);
+      compare();
+      // The edited graph alone is checked again (the syntax error splits it in two); the 9 after it move.
+      expect(stats.checked - before.checked).toBeLessThanOrEqual(2);
+      expect(stats.moved - before.moved).toBe(9);
+    }
   });
 });
 

@@ -4,7 +4,8 @@
 // functions taking the pass's `Checker` (checker.ts). This file runs them and caches their results.
 import type * as A from "../../syntax/ast.js";
 import type { ModuleInfo, Program } from "../program.js";
-import { readsHold, recordingProgram, type Reads } from "../reuse.js";
+import { holding, holdsAcross, movedAt, movedDiagnostic, programDelta, rebased, recordingProgram, type Move, type ProgramDelta, type Reads } from "../reuse.js";
+import { originOf } from "../../syntax/reparse.js";
 import { CheckContext, kindWord, type FieldReference, type Reference } from "../scope.js";
 import type * as Ty from "../types.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -38,6 +39,7 @@ export interface CheckResult {
 export function checkProgram(program: Program, cache?: CheckCache): CheckResult {
   const ctx = new CheckContext(program);
   const checker = newChecker(ctx);
+  cache?.begin(program);
   for (const m of program.modules.values()) {
     if (cache) {
       const r = cache.module(program, m);
@@ -58,13 +60,20 @@ interface DeclCheck {
   references: Reference[];
   fieldReferences: FieldReference[];
   used: ReadonlySet<string>;
+  /**
+   * Every place in the results lies inside the declaration: they point at no other declaration, so
+   * they hold when a declaration read moved (`holding` says "moved").
+   */
+  local: boolean;
 }
 
 interface ModuleEntry {
   decls: DeclCheck[];
+  /** Every declaration's results are `local`. */
+  local?: boolean;
   /** The union of the declarations' reads, made when first needed (an edited module never needs it). */
   reads?: Reads;
-  result: Omit<DeclCheck, "reads">;
+  result: Omit<DeclCheck, "reads" | "local">;
 }
 
 /** One map of every read of `all` (reads that currently hold agree where their keys agree). */
@@ -78,25 +87,69 @@ function union(all: Reads[]): Reads {
  * Per-declaration check results kept across compiles of a changing program (see `checkProgram`).
  * Keyed by the declaration's AST node: the parse cache hands back the same node for a declaration
  * whose text and offset did not change, and a declaration's check reads nothing of its module but
- * through the program (recorded). So an edit re-checks the declarations it touched, those after it
- * in the same file (their offsets moved), and those that read a changed declaration.
+ * through the program (recorded). So an edit re-checks the declarations it touched and those that
+ * read a changed declaration; those after it in the same file (new nodes: their offsets moved)
+ * reuse the results of the node they were moved from, moved.
  */
 export class CheckCache {
   /** Per declaration, the last few checks (a module shared by several programs reads different globals). */
   private readonly byDecl = new WeakMap<A.Decl, DeclCheck[]>();
-  /** Declarations checked and declarations reused since the cache was made (for tests and benches). */
-  readonly stats = { checked: 0, reused: 0 };
+  /**
+   * Declarations checked, reused, and reused moved (a copy an edit before it moved, see `decl`)
+   * since the cache was made (for tests and benches).
+   */
+  readonly stats = { checked: 0, reused: 0, moved: 0 };
 
   /** Per module, the last few whole-module results (checked at once while the module is unchanged). */
   private readonly byModule = new WeakMap<A.Module, ModuleEntry[]>();
 
+  /** The program being checked (and its number), the one checked before it, and what changed between them. */
+  private program: Program | undefined;
+  private generation = 0;
+  private delta: ProgramDelta | undefined;
+  /**
+   * Per result (a declaration's or a module's), the number of the last program its reads were found
+   * to hold in (a number: results outlive programs, and should not keep them alive).
+   */
+  private readonly heldIn = new WeakMap<object, number>();
+
+  /** Starts the check of `program`. */
+  begin(program: Program): void {
+    if (program === this.program) return;
+    this.delta = this.program && programDelta(this.program, program);
+    this.program = program;
+    this.generation++;
+  }
+
+  /**
+   * True when the reads of `entry` (a declaration's or a module's) still hold in `program` (see
+   * `holding`): quickly when they held in the program checked before and name nothing that changed
+   * since (`holdsAcross`). When they hold with moved declarations, they are re-based on them
+   * (`rebased`), so the next look finds them by identity.
+   */
+  private holds(entry: { reads: Reads; local: boolean }, program: Program): boolean {
+    const now = this.program === program ? this.generation : -1;
+    const held = now < 0 ? undefined : this.heldIn.get(entry);
+    if (held !== undefined && held === now) return true;
+    if (held !== undefined && held === now - 1 && this.delta && holdsAcross(entry.reads, this.delta)) {
+      this.heldIn.set(entry, now);
+      return true;
+    }
+    const h = holding(entry.reads, program);
+    if (h === "moved" && entry.local) entry.reads = rebased(entry.reads, program);
+    const ok = h === "same" || (h === "moved" && entry.local);
+    if (ok && now >= 0) this.heldIn.set(entry, now);
+    return ok;
+  }
+
   /** The check of module `m` of `program`, declaration by declaration. */
-  module(program: Program, m: ModuleInfo): Omit<DeclCheck, "reads"> {
+  module(program: Program, m: ModuleInfo): Omit<DeclCheck, "reads" | "local"> {
     // An unchanged module: one pass over the union of its declarations' reads.
     const kept = this.byModule.get(m.ast) ?? [];
     for (const k of kept) {
       k.reads ??= union(k.decls.map((d) => d.reads));
-      if (readsHold(k.reads, program)) {
+      k.local ??= k.decls.every((d) => d.local);
+      if (this.holds(k as { reads: Reads; local: boolean }, program)) {
         this.stats.reused += k.decls.length;
         return k.result;
       }
@@ -109,25 +162,71 @@ export class CheckCache {
       result.fieldReferences.push(...r.fieldReferences);
       for (const u of r.used) result.used.add(u);
     }
-    this.byModule.set(m.ast, [{ decls, result }, ...kept].slice(0, 4));
+    const entry: ModuleEntry = { decls, result };
+    // Its union of reads, made when first needed, holds in `program` (each declaration's does).
+    this.heldIn.set(entry, this.generation);
+    this.byModule.set(m.ast, [entry, ...kept].slice(0, 4));
     return result;
   }
 
   private decl(program: Program, file: string, d: A.Decl): DeclCheck {
     const kept = this.byDecl.get(d) ?? [];
-    const hit = kept.find((k) => readsHold(k.reads, program));
+    const hit = kept.find((k) => this.holds(k, program));
     if (hit) {
       this.stats.reused++;
       return hit;
     }
+    // A declaration after an edit in its file is a moved copy of one checked before (its text is
+    // the same, its offset not): when what that check read still holds, its results hold, moved.
+    let from: A.Decl = d;
+    let by = 0;
+    for (let o = originOf(from); o; o = originOf(from)) {
+      from = o.from;
+      by += o.by;
+      const move: Move = { file, span: from.span, by };
+      const before = this.byDecl.get(from)?.find((k) => {
+        const h = holding(k.reads, program, true, move);
+        return h === "same" || (h === "moved" && k.local);
+      });
+      if (!before) continue;
+      this.stats.moved++;
+      const entry: DeclCheck = {
+        reads: rebased(before.reads, program, move),
+        diagnostics: before.diagnostics.map((x) => movedDiagnostic(x, move)),
+        references: before.references.map((r) => movedAt(r, move)),
+        fieldReferences: before.fieldReferences.map((r) => movedAt(r, move)),
+        used: before.used,
+        local: before.local,
+      };
+      this.heldIn.set(entry, this.generation);
+      this.byDecl.set(d, [entry, ...kept].slice(0, 4));
+      return entry;
+    }
     this.stats.checked++;
-    const { view, reads, derive } = recordingProgram(program);
-    const ctx = new CheckContext(view, derive);
+    const { view, reads, derive, text } = recordingProgram(program);
+    const ctx = new CheckContext(view, derive, text);
     checkDecl(newChecker(ctx), file, d);
-    const entry: DeclCheck = { reads, diagnostics: ctx.diagnostics, references: ctx.references, fieldReferences: ctx.fieldReferences, used: ctx.used };
+    const entry: DeclCheck = { reads, diagnostics: ctx.diagnostics, references: ctx.references, fieldReferences: ctx.fieldReferences, used: ctx.used, local: false };
+    entry.local = isLocal(entry, file, d.span);
+    this.heldIn.set(entry, this.generation);
     this.byDecl.set(d, [entry, ...kept].slice(0, 4));
     return entry;
   }
+}
+
+/** Whether every place in `r` lies in `file` inside `span`. */
+function isLocal(r: Omit<DeclCheck, "local" | "reads">, file: string, span: A.Span): boolean {
+  const inside = (f: string, s: A.Span) => f === file && s.start >= span.start && s.end <= span.end;
+  return (
+    r.references.every((x) => inside(x.file, x.span)) &&
+    r.fieldReferences.every((x) => inside(x.file, x.span)) &&
+    r.diagnostics.every(
+      (x) =>
+        inside(x.file, x.span) &&
+        (x.related ?? []).every((y) => inside(y.file, y.span)) &&
+        (x.fixes ?? []).every((f) => inside(x.file, f.kind === "insert" ? { start: f.offset, end: f.offset } : f.span)),
+    )
+  );
 }
 
 /** One declaration, by kind. */
