@@ -15,6 +15,7 @@ import { runRoutes } from "./routes/runs.js";
 import { streamRoutes } from "./routes/stream.js";
 import { systemRoutes } from "./routes/system.js";
 import { migrateServe } from "./tables.js";
+import { DeliveryLog, WebhookDeliverer, webhookRoutes, type DelivererOptions } from "./webhooks/index.js";
 
 export interface AppOptions {
   store: RunStore;
@@ -52,6 +53,13 @@ export interface AppOptions {
    * where another one may be executing them.
    */
   recover?: boolean;
+  /**
+   * Webhooks out (DESIGN §8): the signing secret (`--webhook-secret`, else `AWR_WEBHOOK_SECRET`).
+   * Without one, a start request's `webhook` is refused (nothing could be signed) and no delivery
+   * is attempted; the deliveries stay listable. `webhookOptions`: the deliverer's tuning (tests).
+   */
+  webhookSecret?: string;
+  webhookOptions?: Omit<DelivererOptions, "store" | "deliveries" | "secret">;
 }
 
 export interface Ctx {
@@ -65,6 +73,8 @@ export interface Ctx {
   closing: AbortSignal;
   /** Open event streams, ended when the server closes. */
   streams: Set<{ end(): void }>;
+  /** Signs and delivers the webhook events of the outbox; undefined without a signing secret. */
+  deliverer: WebhookDeliverer | undefined;
 }
 
 declare module "fastify" {
@@ -100,7 +110,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
   });
-  const ctx: Ctx = { o, store: o.store, db: o.db, registry, executor, metrics, closing: closing.signal, streams: new Set() };
+  const deliveries = await DeliveryLog.open(o.db);
+  const deliverer = o.webhookSecret === undefined ? undefined : new WebhookDeliverer({ onError: (e) => app.log.error({ err: e }, "webhook delivery"), ...o.webhookOptions, store: o.store, deliveries, secret: o.webhookSecret });
+  const ctx: Ctx = { o, store: o.store, db: o.db, registry, executor, metrics, closing: closing.signal, streams: new Set(), deliverer };
   installErrors(app);
   app.addContentTypeParser(PLAN_MEDIA_TYPE, { parseAs: "buffer", bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   app.decorateRequest("caller", null as unknown as Caller);
@@ -118,13 +130,17 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook("onClose", async () => {
     await executor.close(o.graceMs ?? 10_000);
+    // After the executions: the events of their last commits are delivered before the loop stops.
+    await deliverer?.stop();
   });
   await app.register(async (scope) => {
     systemRoutes(scope, ctx);
     planRoutes(scope, ctx);
     runRoutes(scope, ctx);
     streamRoutes(scope, ctx);
+    await scope.register(webhookRoutes, { deliveries });
   });
+  deliverer?.start();
   if (o.recover) await recoverRuns(ctx);
   return app;
 }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "webhooks_off"
   | "payload_too_large"
   | "unsupported_media_type"
   | "invalid_request"

@@ -141,10 +141,12 @@ export class Executor {
   }
 
   /** Starts a new run of `planHash` (the run is stored when this resolves). */
-  async start(planHash: string, root: string, graph: string, input: Json, opts: { runId: string; tenant: string; principal: Json; sessionId?: string }): Promise<void> {
+  async start(planHash: string, root: string, graph: string, input: Json, opts: { runId: string; tenant: string; principal: Json; sessionId?: string; webhook?: { url: string } }): Promise<void> {
     const { runtime } = await this.runtime(planHash);
+    // The tenant in the run's meta: the webhook events of its status commits carry it (vm/webhooks.ts).
+    const meta = { ...(this.meta(root) as Record<string, Json>), tenant: opts.tenant };
     await this.launch(opts.runId, () =>
-      runtime.start(graph, input, { runId: opts.runId, principal: opts.principal, meta: this.meta(root), ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }) }),
+      runtime.start(graph, input, { runId: opts.runId, principal: opts.principal, meta, ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }), ...(opts.webhook ? { webhook: opts.webhook } : {}) }),
       opts.tenant,
     );
     this.o.metrics.runStarted();

@@ -15,6 +15,7 @@ export { ServeSetupError } from "./registry.js";
 export { openWorker, enqueueRun, DEFAULT_HEARTBEAT_MS, type OpenWorker, type WorkerConfig, type WorkerReport } from "./worker/index.js";
 export { openServerDb, type ServerDb } from "./db.js";
 export { KeyStore, type ApiKey } from "./auth/keys.js";
+export { webhookSecretFrom } from "./webhooks/deliverer.js";
 
 export interface ServeOptions {
   dir: string;
@@ -35,6 +36,10 @@ export interface ServeOptions {
   /** Runs executing at once, per tenant and in all (AppOptions). */
   maxRunsPerTenant?: number;
   maxRuns?: number;
+  /** Webhooks out: the `whsec_…` signing secret (`--webhook-secret`, else AWR_WEBHOOK_SECRET). */
+  webhookSecret?: string;
+  /** JWT bearer tokens besides API keys (`--jwt-issuer`, `--jwks`): verified against the issuer's keys. */
+  jwt?: { issuer: string; jwks: string; audience?: string; tenantClaim?: string; rolesClaim?: string };
 }
 
 export interface Serving {
@@ -66,7 +71,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     let authenticate = o.authenticate;
     if (!authenticate && !o.insecureNoAuth) {
       const { KeyStore: Keys, authenticator } = await import("./auth/index.js");
-      authenticate = authenticator({ keys: await Keys.open(db) });
+      authenticate = authenticator({ keys: await Keys.open(db), ...(o.jwt ? { jwt: { ...o.jwt, jwks: /^https?:\/\//i.test(o.jwt.jwks) ? o.jwt.jwks : resolve(o.cwd, o.jwt.jwks) } } : {}) });
     }
     app = await buildApp({
       store,
@@ -84,6 +89,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
       ...(o.maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant: o.maxRunsPerTenant }),
       ...(o.maxRuns === undefined ? {} : { maxRuns: o.maxRuns }),
+      ...(o.webhookSecret === undefined ? {} : { webhookSecret: o.webhookSecret }),
       recover: !/^postgres(ql)?:\/\//i.test(spec),
     });
     await app.listen({ port: o.port, host: o.host });

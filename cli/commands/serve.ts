@@ -13,12 +13,19 @@ export const serve: Command = {
     "insecure-no-auth": { type: "boolean" },
     "max-runs": { type: "string" },
     "max-runs-per-tenant": { type: "string" },
+    "webhook-secret": { type: "string" },
+    "jwt-issuer": { type: "string" },
+    jwks: { type: "string" },
+    "jwt-audience": { type: "string" },
+    "jwt-tenant-claim": { type: "string" },
+    "jwt-roles-claim": { type: "string" },
   },
   help: `Serve the programs of DIR over HTTP (docs/server.md): each entry program (a .awr file no other
 file imports, or a .awrp plan) is a deployment named after its file stem; runs are stored in the
 store and executed in this process; the same runs awr runs, awr trace and awr replay see.
 
-Usage: awr serve [DIR] [--port 8080] [--host 127.0.0.1] [--store SPEC] [--max-runs N] [--insecure-no-auth]
+Usage: awr serve [DIR] [--port 8080] [--host 127.0.0.1] [--store SPEC] [--max-runs N]
+                 [--webhook-secret whsec_…] [--jwt-issuer URL --jwks URL|FILE] [--insecure-no-auth]
 
 Options:
   -p, --port <n>          The port (default 8080; 0: any free port, printed)
@@ -28,6 +35,14 @@ ${MODELS_HELP}
   --max-runs <n>          Runs executing at once in this server (default 1000); a start past it
                           is answered 429 with Retry-After (waiting runs do not count)
   --max-runs-per-tenant <n>  The same per tenant (default 100)
+  --webhook-secret <whsec_…>  Sign and send webhooks (run.completed, run.failed, run.suspended,
+                          run.needs_attention) per Standard Webhooks; default AWR_WEBHOOK_SECRET.
+                          Without a secret a start request's "webhook" is refused (422)
+  --jwt-issuer <iss>      Also accept JWT bearer tokens of this issuer, verified against --jwks
+  --jwks <url|file>       The issuer's JSON Web Key Set (a URL, or a JWKS file)
+  --jwt-audience <aud>    The audience tokens must name (optional)
+  --jwt-tenant-claim <c>  The claim holding the tenant (default tenant; a dotted path works)
+  --jwt-roles-claim <c>   The claim holding the roles (default roles)
   --insecure-no-auth      Answer every request as one anonymous caller (tenant "default");
                           refused on an address that is not loopback. Without it every request
                           needs Authorization: Bearer <key> (awr keys create --store …)
@@ -57,7 +72,27 @@ Exit codes:
     };
     const maxRuns = limit("max-runs");
     const maxRunsPerTenant = limit("max-runs-per-tenant");
-    const { serve: start, ServeSetupError } = await import("../../server/index.js");
+    const str = (flag: string): string | undefined => (typeof args.values[flag] === "string" ? (args.values[flag] as string) : undefined);
+    const issuer = str("jwt-issuer");
+    const jwks = str("jwks");
+    if ((issuer === undefined) !== (jwks === undefined)) throw new UsageError("--jwt-issuer and --jwks go together: the issuer tokens must name, and where its keys are");
+    const { serve: start, ServeSetupError, webhookSecretFrom } = await import("../../server/index.js");
+    let webhookSecret: string | undefined;
+    try {
+      webhookSecret = webhookSecretFrom(str("webhook-secret"), io.env);
+    } catch (e) {
+      throw new UsageError(`--webhook-secret: ${(e as Error).message}`);
+    }
+    const jwt =
+      issuer === undefined || jwks === undefined
+        ? undefined
+        : {
+            issuer,
+            jwks,
+            ...(str("jwt-audience") === undefined ? {} : { audience: str("jwt-audience")! }),
+            ...(str("jwt-tenant-claim") === undefined ? {} : { tenantClaim: str("jwt-tenant-claim")! }),
+            ...(str("jwt-roles-claim") === undefined ? {} : { rolesClaim: str("jwt-roles-claim")! }),
+          };
     let serving;
     try {
       serving = await start({
@@ -69,6 +104,8 @@ Exit codes:
         insecureNoAuth: args.values["insecure-no-auth"] === true,
         ...(maxRuns === undefined ? {} : { maxRuns }),
         ...(maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant }),
+        ...(webhookSecret === undefined ? {} : { webhookSecret }),
+        ...(jwt === undefined ? {} : { jwt }),
         cwd: io.cwd,
         env: io.env,
       });

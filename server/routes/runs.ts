@@ -81,6 +81,9 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     }
     // Before the run exists: input that does not fit starts nothing (422 with the path).
     checkInput(entry.plan, graph, b.input);
+    if (b.webhook && !ctx.deliverer) {
+      throw new ApiError(422, "webhooks_off", "this server sends no webhooks: it was started without a signing secret (awr serve --webhook-secret whsec_… or AWR_WEBHOOK_SECRET)", { path: "$.body.webhook" });
+    }
     const inserted = await ctx.db.run(
       "INSERT INTO server_runs (run_id, tenant, deployment, plan_hash, graph, created_at, idempotency_key, request_hash, webhook_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       [runId, tenant, b.deployment ?? null, planHash, graph, Date.now(), key ?? null, requestHash, b.webhook?.url ?? null],
@@ -88,7 +91,7 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
     // Two requests with one key at once: the other one's run is the answer.
     if (inserted === 0) return (await again()) ?? reply.code(409).send({ error: { code: "conflict", message: "try again" } });
     try {
-      await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, tenant, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }) });
+      await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, tenant, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }), ...(b.webhook ? { webhook: b.webhook } : {}) });
     } catch (e) {
       await ctx.db.run("DELETE FROM server_runs WHERE run_id = ?", [runId]);
       throw e;
