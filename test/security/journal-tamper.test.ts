@@ -77,7 +77,7 @@ describe("a journal changed with SQL", () => {
   it("the untouched store verifies: OK, with the number of entries and the head hash of each chain", async () => {
     const r = await awr(["audit", "--verify", runId, "--store", clean()], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const head = readStore(clean(), (db) => db.prepare("SELECT lower(hex(journal_head)) AS journal_head, lower(hex(audit_head)) AS audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string });
+    const head = readStore(clean(), (db) => db.prepare("SELECT journal_head, audit_head FROM runs WHERE run_id = ?").get(runId) as { journal_head: string; audit_head: string });
     expect(r.stdout).toContain(`run ${runId}: OK`);
     expect(r.stdout).toMatch(new RegExp(`journal +3 entries +head ${head.journal_head}`));
     expect(r.stdout).toMatch(new RegExp(`audit +2 records +head ${head.audit_head}`));
@@ -133,8 +133,8 @@ describe("a journal changed with SQL", () => {
       db.prepare(`UPDATE journal SET value = '"forged-ref"' WHERE run_id = ? AND seq = 1`).run(runId);
       const rows = db.prepare("SELECT seq, key, step, kind, phase, hash, at, value, value_blob, error, chain FROM journal WHERE run_id = ? ORDER BY seq").all(runId) as JournalRow[];
       const head = chainRows(genesis("journal", runId), rows, journalLink);
-      for (const r of rows) db.prepare("UPDATE journal SET chain = unhex(?) WHERE run_id = ? AND seq = ?").run(r.chain, runId, r.seq);
-      db.prepare("UPDATE runs SET journal_head = unhex(?) WHERE run_id = ?").run(head, runId);
+      for (const r of rows) db.prepare("UPDATE journal SET chain = ? WHERE run_id = ? AND seq = ?").run(r.chain, runId, r.seq);
+      db.prepare("UPDATE runs SET journal_head = ? WHERE run_id = ?").run(head, runId);
     });
     const r = await awr(["audit", "--verify", runId, "--store", path], { cwd: dir });
     expect(r.code).toBe(0);

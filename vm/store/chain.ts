@@ -1,6 +1,5 @@
 // Hash chains over a run's journal and over its audit records (schema 5; docs/security.md
-// § Tamper-evident journal and audit log). Values are lower-case hex here and in reports; SQLite
-// keeps their 32 bytes (schema 6), PostgreSQL and the memory store the hex. Per run and per log, entry i stores
+// § Tamper-evident journal and audit log). Per run and per log, entry i stores
 //
 //   chain_i = sha256hex(chain_{i-1} ‖ "\n" ‖ canonical(entry i))     chain_{-1} = genesis(log, run id)
 //

@@ -4,14 +4,14 @@
 //   meta     (key PRIMARY KEY, value)                 schema_version — see MIGRATIONS
 //   runs     (run_id PRIMARY KEY, graph, plan_hash, status, created_at, updated_at,
 //             version, next_seq, next_event, next_audit, input, principal, output, error,
-//             pending, meta, journal_head, audit_head (schema 5; 32-byte BLOBs since 6))  JSON as TEXT
+//             pending, meta, journal_head, audit_head (schema 5))               JSON as TEXT
 //   journal  (run_id → runs, seq, key, step, kind, phase, hash, at,
-//             value (inline JSON) | value_blob (→ blobs), error, chain (schema 5; BLOB since 6))
+//             value (inline JSON) | value_blob (→ blobs), error, chain (schema 5))
 //             PRIMARY KEY (run_id, seq) WITHOUT ROWID
 //   events   (run_id → runs, seq, count, body JSON)  PRIMARY KEY (run_id, seq) WITHOUT ROWID:
 //             one row per commit, `body` the array of its events, `seq` the first one's position
 //   audit    (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason,
-//             redacted, at, actor, comment (schema 4), chain (schema 5; BLOB since 6))  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
+//             redacted, at, actor, comment (schema 4), chain (schema 5))  PRIMARY KEY (run_id, seq) WITHOUT ROWID, INDEX (at);
 //             append-only: triggers refuse UPDATE and DELETE
 //   sessions (session_id, seq, run_id, agent, role, content, tool_calls, tool_call_id, at,
 //             principal)  PRIMARY KEY (session_id, seq) WITHOUT ROWID,
@@ -27,9 +27,7 @@
 //
 // Hash chains (schema 5, chain.ts): every journal entry and audit record stores `chain`, the sha256
 // of the previous one's chain value and its own content; the run's row keeps the heads
-// (`next_seq` + `journal_head`, `next_audit` + `audit_head`). The file holds each value as its 32
-// bytes (schema 6; every byte of a journal row costs at commit), JS as hex: `unhex(?)` where they
-// are written, `hexOf` where read. A commit needs the old heads: they
+// (`next_seq` + `journal_head`, `next_audit` + `audit_head`). A commit needs the old heads: they
 // are cached per run from this connection's last load or commit, and the UPDATE only matches when
 // the row still holds them (`journal_head IS @old_journal_head …`), so a stale cache costs a
 // re-read, never a wrong chain. `load` verifies the journal chain; `verify` both chains.
@@ -100,7 +98,7 @@ import { StoreError } from "./errors.js";
 export const DEFAULT_STORE_PATH = ".awr/runs.db";
 
 /** The schema this build writes. A database with a higher version is refused, a lower one migrated. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 5;
 
 const statusList = RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
@@ -278,24 +276,6 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER audit_no_update;
   DROP TRIGGER audit_no_delete;
   `,
-  // 5 → 6: chain values and heads as their 32 bytes instead of 64 hex characters (the columns keep
-  // their declared TEXT: SQLite stores a BLOB as it is). Every byte of a journal row costs at
-  // commit (docs/performance.md § Known regression); the values themselves do not change, so the
-  // chains stay anchored where they were and the heads `awr audit --verify` printed still match.
-  // A value that is not hex (edited behind the store's back) becomes NULL and stays a break. The
-  // triggers are dropped for this conversion, the only other UPDATE the audit log sees, and created
-  // again (also where someone had dropped them).
-  `
-  DROP TRIGGER IF EXISTS audit_no_update;
-  DROP TRIGGER IF EXISTS audit_no_delete;
-  UPDATE journal SET chain = unhex(chain) WHERE typeof(chain) = 'text';
-  UPDATE audit SET chain = unhex(chain) WHERE typeof(chain) = 'text';
-  UPDATE runs SET
-    journal_head = iif(typeof(journal_head) = 'text', unhex(journal_head), journal_head),
-    audit_head   = iif(typeof(audit_head) = 'text', unhex(audit_head), audit_head);
-  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-  `,
 ];
 
 const AUDIT_TRIGGERS = `
@@ -303,16 +283,8 @@ const AUDIT_TRIGGERS = `
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `;
 
-// Chain values are 32-byte BLOBs in the file (schema 6) and lower-case hex in JS, as chain.ts
-// computes and `verify` prints them: `unhex(?)` where they are written, `hexOf` where read.
-/** A chain column read as hex (NULL stays NULL; hex() alone would make it ''). */
-const hexOf = (col: string): string => `iif(${col} IS NULL, NULL, lower(hex(${col}))) AS ${col}`;
-const JOURNAL_COLUMNS = `seq, key, step, kind, phase, hash, at, value, value_blob, error, ${hexOf("chain")}`;
-const AUDIT_COLUMNS = `run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, ${hexOf("chain")}`;
-const RUN_COLUMNS = `run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, next_event, next_audit, input, principal, output, error, pending, meta, ${hexOf("journal_head")}, ${hexOf("audit_head")}`;
-/** The columns as schema 5 stored them (hex text): what BACKFILL[5] reads, before 5 → 6 converts them. */
-const JOURNAL_COLUMNS_5 = "seq, key, step, kind, phase, hash, at, value, value_blob, error, chain";
-const AUDIT_COLUMNS_5 = "run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain";
+const JOURNAL_COLUMNS = "seq, key, step, kind, phase, hash, at, value, value_blob, error, chain";
+const AUDIT_COLUMNS = "run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain";
 
 /**
  * Steps in code after MIGRATIONS[to - 1]. 5: chain the rows already stored, in seq order, as they
@@ -322,9 +294,9 @@ const AUDIT_COLUMNS_5 = "run_id, seq, step, principal, kind, hook, target, polic
  */
 const BACKFILL: Record<number, (db: Database.Database) => void> = {
   5: (db) => {
-    const journal = db.prepare(`SELECT ${JOURNAL_COLUMNS_5} FROM journal WHERE run_id = ? ORDER BY seq`);
+    const journal = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`);
     const setEntry = db.prepare(`UPDATE journal SET chain = ? WHERE run_id = ? AND seq = ?`);
-    const audit = db.prepare(`SELECT ${AUDIT_COLUMNS_5} FROM audit WHERE run_id = ? ORDER BY seq`);
+    const audit = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE run_id = ? ORDER BY seq`);
     const setRecord = db.prepare(`UPDATE audit SET chain = ? WHERE run_id = ? AND seq = ?`);
     const setHeads = db.prepare(`UPDATE runs SET journal_head = ?, audit_head = ? WHERE run_id = ?`);
     const ids = db.prepare(`SELECT run_id FROM runs UNION SELECT run_id FROM audit`).pluck().all() as string[];
@@ -472,15 +444,15 @@ export class SqliteStore implements StoreEngine, RunStore {
     this.s = {
       insertRun: db.prepare(
         `INSERT INTO runs (run_id, graph, plan_hash, status, created_at, updated_at, version, next_seq, input, principal, output, error, pending, meta, journal_head, audit_head)
-         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending, @meta, unhex(@journal_head), unhex(@audit_head))`,
+         VALUES (@run_id, @graph, @plan_hash, @status, @created_at, @updated_at, @version, @next_seq, @input, @principal, @output, @error, @pending, @meta, @journal_head, @audit_head)`,
       ),
-      selectRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`),
-      selectHead: db.prepare(`SELECT version, next_seq, next_audit, ${hexOf("journal_head")}, ${hexOf("audit_head")} FROM runs WHERE run_id = ?`),
+      selectRun: db.prepare(`SELECT * FROM runs WHERE run_id = ?`),
+      selectHead: db.prepare(`SELECT version, next_seq, next_audit, journal_head, audit_head FROM runs WHERE run_id = ?`),
       selectJournal: db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`),
       bumpRun: db.prepare(
         `UPDATE runs SET version = version + 1, next_seq = next_seq + ?, next_event = next_event + ?, next_audit = next_audit + ?,
-           journal_head = unhex(?), audit_head = unhex(?)
-         WHERE run_id = ? AND version = ? AND journal_head IS unhex(?) AND audit_head IS unhex(?)
+           journal_head = ?, audit_head = ?
+         WHERE run_id = ? AND version = ? AND journal_head IS ? AND audit_head IS ?
          RETURNING version, next_seq, next_event, next_audit`,
       ),
       // One statement for every update: a column is set when its flag is 1.
@@ -496,12 +468,12 @@ export class SqliteStore implements StoreEngine, RunStore {
            error      = CASE WHEN @u_error      THEN @error      ELSE error      END,
            pending    = CASE WHEN @u_pending    THEN @pending    ELSE pending    END,
            version = version + 1, next_seq = next_seq + @appended, next_event = next_event + @events, next_audit = next_audit + @audits,
-           journal_head = unhex(@journal_head), audit_head = unhex(@audit_head)
-         WHERE run_id = @run_id AND version = @expect AND journal_head IS unhex(@old_journal_head) AND audit_head IS unhex(@old_audit_head)
+           journal_head = @journal_head, audit_head = @audit_head
+         WHERE run_id = @run_id AND version = @expect AND journal_head IS @old_journal_head AND audit_head IS @old_audit_head
          RETURNING version, next_seq, next_event, next_audit`,
       ),
       insertEntry: db.prepare(
-        `INSERT INTO journal (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(?))`,
+        `INSERT INTO journal (run_id, seq, key, step, kind, phase, hash, at, value, value_blob, error, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBlob: db.prepare(`INSERT OR IGNORE INTO blobs (hash, size, bytes) VALUES (?, ?, ?)`),
       selectBlob: db.prepare(`SELECT bytes FROM blobs WHERE hash = ?`).pluck(),
@@ -509,7 +481,7 @@ export class SqliteStore implements StoreEngine, RunStore {
       selectDispatches: db.prepare(`SELECT id, kind, run_id, payload FROM dispatch ORDER BY id LIMIT ?`),
       deleteDispatches: db.prepare(`DELETE FROM dispatch WHERE id <= ?`),
       insertAudit: db.prepare(
-        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(?))`,
+        `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertEvent: db.prepare(`INSERT INTO events (run_id, seq, count, body) VALUES (?, ?, ?, ?)`),
       selectEvents: db.prepare(`SELECT seq, count, body FROM events WHERE run_id = ? ORDER BY seq`),
@@ -836,7 +808,7 @@ export class SqliteStore implements StoreEngine, RunStore {
         ? [runId]
         : (db.prepare(`SELECT run_id FROM (SELECT run_id, created_at, rowid AS o FROM runs UNION ALL SELECT DISTINCT run_id, NULL, NULL FROM audit WHERE run_id NOT IN (SELECT run_id FROM runs)) ORDER BY created_at IS NULL, created_at, o, run_id`).pluck().all() as string[]);
     const selectAudit = this.query(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE run_id = ? ORDER BY seq`);
-    const selectRow = this.query(`SELECT next_seq, next_audit, ${hexOf("journal_head")}, ${hexOf("audit_head")}, created_at FROM runs WHERE run_id = ?`);
+    const selectRow = this.query(`SELECT next_seq, next_audit, journal_head, audit_head, created_at FROM runs WHERE run_id = ?`);
     const blobProblem = (h: string): string | undefined => {
       const b = this.s.selectBlob.get(h) as Buffer | undefined;
       if (!b) return `its value is blob ${h}, which is missing`;
