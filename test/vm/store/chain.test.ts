@@ -1,11 +1,16 @@
 // Hash chains (schema 5), one contract for both stores: every commit extends the run's journal
 // and audit chains, `verify` reports intact chains with their heads, `load` refuses a journal
 // changed behind the store's back and `verify` names each break. And the SQLite 4 → 5 migration
-// chains the rows already stored.
+// chains the rows already stored; a file written at schema 5 by an earlier build verifies with the
+// heads that build printed (the links are computed the same way).
 import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ChainError, genesis } from "../../../vm/store/chain.js";
+import { ChainError, auditLink, genesis, journalLink } from "../../../vm/store/chain.js";
 import type { AuditRow, JournalRow, RunRow } from "../../../vm/store/codec.js";
 import { MIGRATIONS } from "../../../vm/store/sqlite.js";
 import { MemoryStore, SCHEMA_VERSION, SqliteStore, StoreError } from "../../../vm/store/index.js";
@@ -328,5 +333,81 @@ describe("SqliteStore: schema 4 → 5", () => {
     } finally {
       s.close();
     }
+  });
+});
+
+describe("SqliteStore: a file written by an earlier build", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  // fixtures/schema-5.db was written by the schema-5 store of commit 1175ebb (its links built the
+  // canonical text with JSON.stringify): r1 completed (4 entries, one value in the blob table, one
+  // failed outcome; 3 audit records, one with redactions), r2 suspended (3 entries), r3 (3 entries)
+  // whose entry 1 was then edited behind the store's back. The heads are what that build's
+  // `awr audit --verify` printed.
+  const HEADS = {
+    r1: { journal: "29024b57a83010a9a47a1cc99ff5532211be652cba18fb179e78fb67deb078b3", audit: "1f4b242c370c24b40281bc8eaa4ca5e81b92cf696a9236caa9a8574ed1661239" },
+    r2: { journal: "cf07caee52836792280ab8fb30df7c125d11b42d2e91aea5d6f700b96803726a", audit: "22c394168833268f7e90c76b4507562fb933603c7653412cdfae898ae797e213" },
+  };
+  const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+  it("verifies with the heads that build printed, names the break it had, and appending carries on", () => {
+    const path = join(tmp.dir, "runs.db");
+    copyFileSync(join(FIXTURES, "schema-5.db"), path);
+    const s = new SqliteStore(path);
+    try {
+      const [r1, r2, r3] = s.verify();
+      expect(r1).toEqual({ runId: "r1", journal: { entries: 4, head: HEADS.r1.journal, problems: [] }, audit: { entries: 3, head: HEADS.r1.audit, problems: [] } });
+      expect(r2).toEqual({ runId: "r2", journal: { entries: 3, head: HEADS.r2.journal, problems: [] }, audit: { entries: 0, head: HEADS.r2.audit, problems: [] } });
+      expect(r3!.journal.problems.map((p) => [p.seq, p.kind])).toEqual([[1, "edited"]]);
+      expect(() => s.load("r3")).toThrow(ChainError);
+      const loaded = s.load("r1")!;
+      expect(loaded.snapshot).toMatchObject({ status: "completed", output: { ok: true } });
+      expect(loaded.journal.map((e) => e.value ?? e.error)).toEqual([{ q: 'parcel "7"\n' }, { rows: "x".repeat(10_000) }, { to: "ada" }, { kind: "tool", message: "timeout" }]);
+      s.commit({ runId: "r2", expectVersion: 1, append: [outcome("ask#1")], audit: [auditRecord("r2")] });
+      expect(s.verify("r2")[0]).toMatchObject({ journal: { entries: 4, problems: [] }, audit: { entries: 1, problems: [] } });
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("chain links: the canonical text", () => {
+  // The links write out JSON.stringify's text of a row's columns by hand; this is what they must equal.
+  const journalSpec = (prev: string, r: JournalRow): string => {
+    const head = JSON.stringify([r.key, r.step, r.kind, r.phase, r.hash, r.at, r.value_blob, r.error]);
+    return createHash("sha256").update(r.value === null ? `${prev}\n${head}\n` : `${prev}\n${head}\n${r.value}`).digest("hex");
+  };
+  const auditSpec = (prev: string, r: AuditRow): string => {
+    const body = JSON.stringify([r.step, r.principal, r.kind, r.hook, r.target, r.policy, r.rule, r.outcome, r.reason, r.redacted, r.actor, r.comment, r.at]);
+    return createHash("sha256").update(`${prev}\n${body}`).digest("hex");
+  };
+  // Strings with what JSON escapes: quotes, backslashes, control characters, lone and paired surrogates.
+  const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom('"', "\\", "\n", "\u0000", "\u2028", "\ud800", "a\udc00b", "😀", "ü"));
+  const cell = fc.oneof(text, fc.constant(null), fc.integer(), fc.double());
+  const at = fc.oneof(fc.integer(), fc.double(), fc.constant(-0));
+
+  it("a journal row's link is sha256 over JSON.stringify of its columns, whatever they hold", () => {
+    fc.assert(
+      fc.property(fc.tuple(text, cell, cell, cell, cell, cell, at, cell, cell, fc.oneof(text, fc.constant(null))), ([prev, key, step, kind, phase, hash, at, blob, error, value]) => {
+        const r = { seq: 0, key, step, kind, phase, hash, at, value_blob: blob, error, value, chain: null } as unknown as JournalRow;
+        expect(journalLink(prev, r)).toBe(journalSpec(prev, r));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("an audit row's link likewise", () => {
+    fc.assert(
+      fc.property(fc.tuple(text, fc.array(cell, { minLength: 12, maxLength: 12 }), at), ([prev, c, at]) => {
+        const [step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment] = c;
+        const r = { run_id: "r", seq: 0, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain: null } as unknown as AuditRow;
+        expect(auditLink(prev, r)).toBe(auditSpec(prev, r));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
