@@ -134,18 +134,23 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Takes the outbox's dispatches and records the webhook ones as deliveries (the rest go to `onOtherDispatch`). */
+  /**
+   * Records the outbox's webhook dispatches as deliveries (the rest go to `onOtherDispatch`), then
+   * removes them from the outbox: a crash in between finds them again, and recording one twice
+   * keeps the first (its message id is the delivery's key) — none is lost, none sent twice.
+   */
   async intake(): Promise<number> {
     let n = 0;
     for (;;) {
-      const batch = await Effect.runPromise(this.opts.store.log.takeDispatches(100));
-      for (const d of batch) {
+      const batch = await Effect.runPromise(this.opts.store.log.peekDispatches(100));
+      for (const { seq: _seq, ...d } of batch) {
         if (d.kind === WEBHOOK_DISPATCH) {
           await this.opts.deliveries.record(d.runId, d.payload as unknown as WebhookDispatchPayload, this.o.now());
           n++;
         } else if (this.o.onOtherDispatch) await this.o.onOtherDispatch(d);
         else this.o.onError(new Error(`the webhook deliverer took a dispatch of kind "${d.kind}" for run ${d.runId} and has no handler for it`));
       }
+      await Effect.runPromise(this.opts.store.log.ackDispatches(batch.map((d) => d.seq)));
       if (batch.length < 100) return n;
     }
   }

@@ -17,6 +17,9 @@ import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, Loa
 
 export type { CommitRequest, Dispatch, LoadedRun } from "../types.js";
 
+/** A dispatch as the outbox holds it: `seq` orders the outbox and names the entry to acknowledge. */
+export type OutboxEntry = Dispatch & { seq: number };
+
 /**
  * The run log: runs, their journals (hash-chained), the blobs they refer to, and the outbox of
  * follow-up work. Shaped for many workers sharing one database (DESIGN §5, §9): `load` gives a
@@ -43,6 +46,14 @@ export interface RunLog {
   getBlob(hash: string): Effect.Effect<Uint8Array | undefined, StoreError>;
   /** Dispatches not yet taken (oldest first), removed as they are taken. */
   takeDispatches(limit?: number): Effect.Effect<Dispatch[], StoreError>;
+  /**
+   * Dispatches not yet acknowledged (oldest first), each with its outbox `seq`; they stay in the
+   * outbox. A taker that must not lose one (the webhook deliverer) stores what it needs, then
+   * `ackDispatches`: a crash in between hands the same dispatches out again (at least once).
+   */
+  peekDispatches(limit?: number): Effect.Effect<OutboxEntry[], StoreError>;
+  /** Removes these dispatches from the outbox (seqs already gone are ignored). */
+  ackDispatches(seqs: readonly number[]): Effect.Effect<void, StoreError>;
   /**
    * Checks the hash chains of a run's journal and audit records (of every run when no id is given)
    * and reports each break (`awr audit --verify`).

@@ -3,7 +3,7 @@
 // vm/store/ and the stores' own tests call an engine directly; everyone else has a `RunStore`.
 import { Effect } from "effect";
 import { StoreError, VersionConflict } from "../ports/errors.js";
-import type { RunLog, RunQueries, SessionStore } from "../ports/store.js";
+import type { OutboxEntry, RunLog, RunQueries, SessionStore } from "../ports/store.js";
 import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 
 /**
@@ -24,6 +24,8 @@ export interface StoreEngine {
   putBlob(bytes: Uint8Array): string;
   getBlob(hash: string): Uint8Array | undefined;
   takeDispatches(limit?: number): Dispatch[];
+  peekDispatches(limit?: number): OutboxEntry[];
+  ackDispatches(seqs: readonly number[]): void;
   verify(runId?: string): ChainReport[];
   close(): void;
 }
@@ -59,6 +61,8 @@ export function portsOf(engine: StoreEngine): { log: RunLog; queries: RunQueries
       putBlob: (bytes) => call(() => engine.putBlob(bytes)),
       getBlob: (hash) => call(() => engine.getBlob(hash)),
       takeDispatches: (limit) => call(() => engine.takeDispatches(limit)),
+      peekDispatches: (limit) => call(() => engine.peekDispatches(limit)),
+      ackDispatches: (seqs) => call(() => engine.ackDispatches(seqs)),
       verify: (runId) => call(() => engine.verify(runId)),
     },
     queries: {

@@ -5,7 +5,7 @@
 // the truth about SQLite. Everything returned is freshly decoded: callers cannot mutate stored
 // state, and stored state never aliases what a caller passed in.
 import { portsOf, type StoreEngine } from "./engine.js";
-import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
+import type { OutboxEntry, RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
 import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
@@ -67,7 +67,8 @@ export class MemoryStore implements StoreEngine, RunStore {
   readonly sessions: SessionStore;
   private readonly runs = new Map<string, RunSlot>();
   private readonly blobs = new Map<string, Uint8Array>();
-  private dispatches: DispatchRow[] = [];
+  private dispatches: (DispatchRow & { seq: number })[] = [];
+  private nextDispatch = 1;
   /** Append-only: commits push, nothing else touches it. */
   private readonly auditRows: AuditRow[] = [];
   private readonly sessionRows = new Map<string, SessionRow[]>();
@@ -128,7 +129,7 @@ export class MemoryStore implements StoreEngine, RunStore {
     slot.journal.push(...rows);
     slot.events.push(...events);
     slot.row = { ...slot.row, ...cols, version: slot.row.version + 1, next_seq: seq, next_event: slot.row.next_event + events.length, next_audit: slot.row.next_audit + audit.length, journal_head: journalHead, audit_head: auditHead };
-    this.dispatches.push(...outbox);
+    for (const d of outbox) this.dispatches.push({ ...d, seq: this.nextDispatch++ });
     this.auditRows.push(...audit);
     return slot.row.version;
   }
@@ -225,6 +226,18 @@ export class MemoryStore implements StoreEngine, RunStore {
     this.open();
     const n = checkLimit(limit, "takeDispatches: limit") ?? this.dispatches.length;
     return this.dispatches.splice(0, n).map(decodeDispatch);
+  }
+
+  peekDispatches(limit?: number): OutboxEntry[] {
+    this.open();
+    const n = checkLimit(limit, "peekDispatches: limit") ?? this.dispatches.length;
+    return this.dispatches.slice(0, n).map((d) => ({ ...decodeDispatch(d), seq: d.seq }));
+  }
+
+  ackDispatches(seqs: readonly number[]): void {
+    this.open();
+    const gone = new Set(seqs);
+    this.dispatches = this.dispatches.filter((d) => !gone.has(d.seq));
   }
 
   close(): void {

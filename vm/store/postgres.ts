@@ -26,7 +26,7 @@
 // and their queue (pg-boss) are in server/worker/.
 import pg from "pg";
 import { Effect } from "effect";
-import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
+import type { OutboxEntry, RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
 import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import {
   checkAuditQuery,
@@ -192,6 +192,8 @@ export class PostgresStore implements RunStore {
       putBlob: (bytes) => write("putBlob", () => this.putBlob(bytes)),
       getBlob: (hash) => call("getBlob", () => this.getBlob(hash)),
       takeDispatches: (limit) => write("takeDispatches", () => this.takeDispatches(limit)),
+      peekDispatches: (limit) => call("peekDispatches", () => this.peekDispatches(limit)),
+      ackDispatches: (seqs) => write("ackDispatches", () => this.ackDispatches(seqs)),
       verify: (runId) => call("verify", () => this.verify(runId)),
     };
     this.queries = {
@@ -381,6 +383,21 @@ export class PostgresStore implements RunStore {
       values: [n],
     });
     return r.rows.map(decodeDispatch);
+  }
+
+  private async peekDispatches(limit?: number): Promise<OutboxEntry[]> {
+    const n = checkLimit(limit, "peekDispatches: limit") ?? null;
+    const r = await this.pool.query<DispatchRow & { id: string }>({
+      name: "awr.peekDispatches",
+      text: `SELECT id, kind, run_id, payload FROM ${this.t.dispatch} ORDER BY id LIMIT $1`,
+      values: [n],
+    });
+    return r.rows.map((row) => ({ ...decodeDispatch(row), seq: Number(row.id) }));
+  }
+
+  private async ackDispatches(seqs: readonly number[]): Promise<void> {
+    if (!seqs.length) return;
+    await this.pool.query({ name: "awr.ackDispatches", text: `DELETE FROM ${this.t.dispatch} WHERE id = ANY($1::bigint[])`, values: [[...seqs]] });
   }
 
   private verify(runId?: string): Promise<ChainReport[]> {

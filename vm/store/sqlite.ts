@@ -52,7 +52,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Effect } from "effect";
 import { portsOf, settled, type StoreEngine } from "./engine.js";
-import type { RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
+import type { OutboxEntry, RunLog, RunQueries, RunStore, SessionStore } from "../ports/store.js";
 import type { AuditQuery, AuditRecord, ChainReport, CommitRequest, Dispatch, LoadedRun, RunRecord, RunStatus, SessionEntry, SessionMemoryEntry, SessionQuery, VmEvent } from "../types.js";
 import { VersionConflict } from "../types.js";
 import {
@@ -368,6 +368,7 @@ export class SqliteStore implements StoreEngine, RunStore {
     insertDispatch: Stmt;
     selectDispatches: Stmt;
     deleteDispatches: Stmt;
+    deleteDispatch: Stmt;
     insertAudit: Stmt;
     insertEvent: Stmt;
     selectEvents: Stmt;
@@ -480,6 +481,7 @@ export class SqliteStore implements StoreEngine, RunStore {
       insertDispatch: db.prepare(`INSERT INTO dispatch (kind, run_id, payload, created_at) VALUES (?, ?, ?, ?)`),
       selectDispatches: db.prepare(`SELECT id, kind, run_id, payload FROM dispatch ORDER BY id LIMIT ?`),
       deleteDispatches: db.prepare(`DELETE FROM dispatch WHERE id <= ?`),
+      deleteDispatch: db.prepare(`DELETE FROM dispatch WHERE id = ?`),
       insertAudit: db.prepare(
         `INSERT INTO audit (run_id, seq, step, principal, kind, hook, target, policy, rule, outcome, reason, redacted, actor, comment, at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -621,6 +623,19 @@ export class SqliteStore implements StoreEngine, RunStore {
 
   takeDispatches(limit?: number): Dispatch[] {
     return this.guard("takeDispatches", () => this.takeTx(checkLimit(limit, "takeDispatches: limit") ?? -1));
+  }
+
+  peekDispatches(limit?: number): OutboxEntry[] {
+    return this.guard("peekDispatches", () => {
+      const rows = this.s.selectDispatches.all(checkLimit(limit, "peekDispatches: limit") ?? -1) as (DispatchRow & { id: number })[];
+      return rows.map((r) => ({ ...decodeDispatch(r), seq: r.id }));
+    });
+  }
+
+  ackDispatches(seqs: readonly number[]): void {
+    this.guard("ackDispatches", () => this.db.transaction(() => {
+      for (const id of seqs) this.s.deleteDispatch.run(id);
+    })());
   }
 
   close(): void {

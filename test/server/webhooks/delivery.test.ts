@@ -10,11 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Effect } from "effect";
 import { openStore } from "../../../host/stores.js";
 import { openServerDb, type ServerDb } from "../../../server/db.js";
 import { DeliveryLog, WebhookDeliverer, backoffMs, newWebhookSecret, webhookSecretFrom } from "../../../server/webhooks/index.js";
 import { createRuntime } from "../../../vm/runtime.js";
 import type { RunStore } from "../../../vm/types.js";
+import type { WebhookDispatchPayload } from "../../../vm/webhooks.js";
 import { noModels, noTools, planOf } from "../../vm/helpers.js";
 
 const WAIT = `
@@ -188,6 +190,25 @@ describe("webhook deliveries", () => {
     expect(received[0]!.verified).toMatchObject({ type: "run.suspended", data: { runId: s.runId } });
   });
 
+  it("a crash between recording the outbox's events and removing them from it loses nothing and sends nothing twice", async () => {
+    const dir = newDir();
+    const first = await open(dir);
+    const rt = createRuntime({ plan: PLAN, store: first.store, models: noModels, tools: noTools });
+    const s = await rt.start("meet", { x: 1 }, { webhook: { url: `${base}/ok` } });
+    // The process dies after the deliveries table has the event and before the outbox forgot it:
+    // recorded by hand here, as intake does, without the acknowledgement.
+    const [entry] = await Effect.runPromise(first.store.log.peekDispatches());
+    expect(entry).toMatchObject({ kind: "webhook", runId: s.runId, seq: expect.any(Number) });
+    await first.log.record(entry!.runId, entry!.payload as unknown as WebhookDispatchPayload, Date.now());
+    for (const c of closers.splice(0).reverse()) await c();
+    const again = await open(dir);
+    expect(await again.deliverer.intake()).toBe(1); // found in the outbox again, recorded once
+    expect(await Effect.runPromise(again.store.log.peekDispatches())).toEqual([]);
+    await drain(again.deliverer, again.log);
+    expect(received).toHaveLength(1);
+    expect((await again.log.list({ tenant: "default" })).items).toHaveLength(1);
+  });
+
   it("a crash after the event was recorded, or in the middle of an attempt, loses nothing: a pending delivery is sent after the restart", async () => {
     const dir = newDir();
     const first = await open(dir);
@@ -228,7 +249,7 @@ describe("webhook deliveries", () => {
     const { store, deliverer } = await open(dir, { onError: (e) => errors.push(e) });
     const rt = createRuntime({ plan: PLAN, store, models: noModels, tools: noTools });
     const s = await rt.start("meet", { x: 1 });
-    const { Effect } = await import("effect");
+
     const loaded = await Effect.runPromise(store.log.load(s.runId));
     await Effect.runPromise(store.log.commit({ runId: s.runId, expectVersion: loaded!.version, append: [], dispatch: [{ kind: "resume", runId: s.runId }] }));
     expect(await deliverer.intake()).toBe(0);

@@ -123,6 +123,24 @@ describe.each(stores)("store contract through the ports: %s", (_name, open) => {
     expect(await run$(store.log.takeDispatches())).toEqual([]);
   });
 
+  it("peeked dispatches stay in the outbox until acknowledged, by any worker; an acknowledged seq twice is harmless", async () => {
+    await run$(store.log.create(run("r1")));
+    await run$(store.log.commit({ runId: "r1", expectVersion: 0, append: [], update: { status: "completed" }, dispatch: [{ kind: "webhook", runId: "r1", payload: { type: "run.completed" } }, { kind: "resume", runId: "r2" }] }));
+    const first = await run$(store.log.peekDispatches(1));
+    expect(first).toEqual([{ kind: "webhook", runId: "r1", payload: { type: "run.completed" }, seq: expect.any(Number) }]);
+    // Not acknowledged (the taker died): a peer finds both again, in order.
+    const all = await run$(o.peer().log.peekDispatches());
+    expect(all.map((d) => d.kind)).toEqual(["webhook", "resume"]);
+    expect(all[0]!.seq).toBe(first[0]!.seq);
+    expect(all[1]!.seq).toBeGreaterThan(all[0]!.seq);
+    await run$(o.peer().log.ackDispatches([all[0]!.seq]));
+    await run$(store.log.ackDispatches([all[0]!.seq]));
+    expect((await run$(store.log.peekDispatches())).map((d) => d.kind)).toEqual(["resume"]);
+    await run$(store.log.ackDispatches([all[1]!.seq]));
+    expect(await run$(store.log.peekDispatches())).toEqual([]);
+    expect(await run$(store.log.takeDispatches())).toEqual([]);
+  });
+
   it("queries: runs newest first with filters, a run's events in order, audit records by query", async () => {
     await run$(store.log.create(run("old", { createdAt: 1, updatedAt: 1 })));
     await run$(store.log.create(run("new", { createdAt: 2, updatedAt: 2, status: "suspended" })));
