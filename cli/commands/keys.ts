@@ -4,7 +4,7 @@
 import { KeyStore, openServerDb } from "../../server/index.js";
 import type { Command } from "../command.js";
 import { Exit, UsageError } from "../io.js";
-import { STORE_HELP, existingStore, storeLabel } from "../runs.js";
+import { STORE_HELP, existingStore, openRunStore, storeLabel } from "../runs.js";
 
 export const keys: Command = {
   name: "keys",
@@ -54,6 +54,9 @@ Exit codes:
       if (tenant === undefined) throw new UsageError("missing --tenant", "every key belongs to one tenant: awr keys create --tenant T [--role R]");
       const roles = ((args.values.role as unknown as string[] | undefined) ?? []).flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
       const name = args.values.name as string | undefined;
+      // A new store is made a run store first (the server opens it as one): keys made before the
+      // first `awr serve` or `awr run` must not leave a file the run store refuses.
+      await (await openRunStore(spec, io)).close();
       return withKeys(spec, io.cwd, async (ks) => {
         const made = await checked(() => ks.create({ tenant, roles, ...(name !== undefined ? { name } : {}) }));
         if (json) io.stdout.write(`${JSON.stringify(made, null, 2)}\n`);

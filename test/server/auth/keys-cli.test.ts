@@ -52,6 +52,14 @@ describe("awr keys", () => {
     expect((await awr(["keys", "list", "--store", "runs.db"], { cwd: dir })).stdout).toContain("revoked");
   });
 
+  it("a key made in a store that did not exist yet leaves a run store the other commands open", async () => {
+    const made = await awr(["keys", "create", "--tenant", "acme", "--store", "fresh.db", "--json"], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const runs = await awr(["runs", "--store", "fresh.db", "--json"], { cwd: dir });
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+  });
+
   it("usage errors exit 2: no --tenant, a bad tenant, a memory: store, an unknown subcommand, a missing store for list", async () => {
     for (const args of [
       ["keys", "create", "--store", "runs.db"],
