@@ -35,7 +35,9 @@ interface Outcome {
 /** One child running RUNS runs; its outcomes and its group-commit counters, parsed from stdout. */
 function child(tag: string, mode: "start" | "recover") {
   const c = crashChild("child-many.mjs", [DIST, planFile, join(dir, `${tag}.db`), dir, tag, String(RUNS), mode], { AWR_CRASH_EFFECTS: join(dir, `${tag}.effects`) }, `${tag} ${mode}`);
+  let running = true;
   const done = c.done.then(({ signal, stdout }) => {
+    running = false;
     const lines = stdout.split("\n");
     const groups = lines.find((l) => l.startsWith("groups "));
     return {
@@ -44,7 +46,7 @@ function child(tag: string, mode: "start" | "recover") {
       groups: groups ? (JSON.parse(groups.slice(7)) as { inline: number; grouped: number; groups: number }) : undefined,
     };
   });
-  return { done, ready: c.ready, kill: c.kill };
+  return { done, ready: c.ready, kill: c.kill, running: () => running };
 }
 
 /** The effect lines (`<idempotency key> <label>=<value>`) and calls of one child's runs, by run. */
@@ -67,20 +69,16 @@ describe("crash and recovery with grouped commits", () => {
     const perRun = ref.lines.filter((l) => runOf(l) === "run-reference-0").map((l) => l.split(" ")[1]).sort();
     expect(ref.lines).toHaveLength(perRun.length * RUNS);
 
-    const timed = child("timed", "start");
-    await timed.ready;
-    const ready = Date.now();
-    await timed.done;
-    const span = Math.max(50, Date.now() - ready);
-
     let killedMidRun = 0;
     const random = prng(SEED);
     for (let k = 0; k < KILLS; k++) {
       const tag = `kill${k}`;
       const c = child(tag, "start");
       await c.ready;
-      // Inside the middle 80 % of the runs' span: all 100 runs are under way.
-      await new Promise((r) => setTimeout(r, Math.floor(span * (0.1 + (0.8 * (k + random())) / KILLS))));
+      // Inside the middle 80 % of the runs' work, measured by the side effects done so far (not by
+      // time: how fast the runs go depends on the machine's load): all 100 runs are under way.
+      const target = Math.floor(ref.lines.length * (0.1 + (0.8 * (k + random())) / KILLS));
+      while (effects(tag).lines.length < target && c.running()) await new Promise((r) => setTimeout(r, 2));
       c.kill();
       const first = await c.done;
       if (first.signal === "SIGKILL") killedMidRun++;
