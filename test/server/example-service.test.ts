@@ -30,7 +30,7 @@ const WRONG = JSON.parse(fromReadme(/-d '(\{"value":\{"approved":"yes"\}\})'/, "
 const ANSWER = JSON.parse(fromReadme(/-d '(\{"value":\{"approved":true[^']*)'/, "the approval"));
 const OUTPUT = JSON.parse(fromReadme(/"status":"completed","output":(\{[^}]*\})/, "the completed run's output"));
 
-type Received = { type: string; data: { runId: string; status: string; pending?: { kind: string; reason: string }[] } };
+type Received = { type: string; data: { runId: string; status: string; output?: unknown; pending?: { kind: string; reason: string }[] } };
 
 describe("examples/service/README.md", () => {
   let dir: string;
@@ -117,6 +117,7 @@ describe("examples/service/README.md", () => {
       ["run.suspended", id, "suspended"],
       ["run.completed", id, "completed"],
     ]);
+    expect(received[1]!.data.output).toEqual(OUTPUT);
     expect(refused).toEqual([]);
 
     const audit = await call(s.url, "GET", `/v1/runs/${id}/audit`);
