@@ -86,9 +86,31 @@ export class Executor {
     return this.executing.has(runId);
   }
 
-  /** How many runs of `tenant` execute in this process (all tenants' without one). */
+  /** How many runs of `tenant` execute in this process (all tenants' without one), places held by `reserve` included. */
   executingCount(tenant?: string): number {
-    return tenant === undefined ? this.executing.size : (this.perTenant.get(tenant) ?? 0);
+    return tenant === undefined ? this.executing.size + this.startingTotal : (this.perTenant.get(tenant) ?? 0) + (this.starting.get(tenant) ?? 0);
+  }
+
+  private readonly starting = new Map<string, number>();
+  private startingTotal = 0;
+
+  /**
+   * Holds a place for a run about to start, counted by `executingCount` until the returned release
+   * is called (once the run executes, it counts itself): starts that arrive together cannot all pass
+   * the limit check while each is still looking up its plan.
+   */
+  reserve(tenant: string): () => void {
+    this.starting.set(tenant, (this.starting.get(tenant) ?? 0) + 1);
+    this.startingTotal++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.startingTotal--;
+      const n = (this.starting.get(tenant) ?? 1) - 1;
+      if (n > 0) this.starting.set(tenant, n);
+      else this.starting.delete(tenant);
+    };
   }
 
   /** The runs' metadata: where js tools are and which models they run with (what `awr resume` reads). */

@@ -66,38 +66,44 @@ export function runRoutes(app: FastifyInstance, ctx: Ctx): void {
       const which = ctx.executor.executingCount(tenant) >= perTenant ? `${perTenant} runs of this tenant` : `${total} runs`;
       throw new ApiError(429, "rate_limited", `${which} are executing on this server: try again shortly`, { limit: which }, { "retry-after": "1" });
     }
-    const runId = randomUUID();
-    let planHash: string;
-    if (b.deployment !== undefined) {
-      const d = await ctx.registry.deployment(tenant, b.deployment);
-      if (!d) throw new ApiError(404, "not_found", `no deployment ${b.deployment}`, { path: "$.body.deployment" });
-      planHash = Registry.choose(d, runId);
-    } else planHash = b.plan!;
-    const entry = await ctx.registry.plan(tenant, planHash);
-    if (!entry) throw new ApiError(404, "not_found", `no plan ${planHash}`, { path: "$.body.plan" });
-    const graph = b.graph ?? entry.graphs[0];
-    if (graph === undefined || !entry.graphs.includes(graph)) {
-      throw new ApiError(422, "invalid_request", `the plan has no graph ${JSON.stringify(b.graph)} (it has ${entry.graphs.join(", ") || "none"})`, { path: "$.body.graph", graphs: entry.graphs });
-    }
-    // Before the run exists: input that does not fit starts nothing (422 with the path).
-    checkInput(entry.plan, graph, b.input);
-    if (b.webhook && !ctx.deliverer) {
-      throw new ApiError(422, "webhooks_off", "this server sends no webhooks: it was started without a signing secret (awr serve --webhook-secret whsec_… or AWR_WEBHOOK_SECRET)", { path: "$.body.webhook" });
-    }
-    const inserted = await ctx.db.run(
-      "INSERT INTO server_runs (run_id, tenant, deployment, plan_hash, graph, created_at, idempotency_key, request_hash, webhook_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      [runId, tenant, b.deployment ?? null, planHash, graph, Date.now(), key ?? null, requestHash, b.webhook?.url ?? null],
-    );
-    // Two requests with one key at once: the other one's run is the answer.
-    if (inserted === 0) return (await again()) ?? reply.code(409).send({ error: { code: "conflict", message: "try again" } });
+    // The place is taken now, before the awaits below: concurrent starts see it.
+    const release = ctx.executor.reserve(tenant);
     try {
-      await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, tenant, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }), ...(b.webhook ? { webhook: b.webhook } : {}) });
-    } catch (e) {
-      await ctx.db.run("DELETE FROM server_runs WHERE run_id = ?", [runId]);
-      throw e;
+      const runId = randomUUID();
+      let planHash: string;
+      if (b.deployment !== undefined) {
+        const d = await ctx.registry.deployment(tenant, b.deployment);
+        if (!d) throw new ApiError(404, "not_found", `no deployment ${b.deployment}`, { path: "$.body.deployment" });
+        planHash = Registry.choose(d, runId);
+      } else planHash = b.plan!;
+      const entry = await ctx.registry.plan(tenant, planHash);
+      if (!entry) throw new ApiError(404, "not_found", `no plan ${planHash}`, { path: "$.body.plan" });
+      const graph = b.graph ?? entry.graphs[0];
+      if (graph === undefined || !entry.graphs.includes(graph)) {
+        throw new ApiError(422, "invalid_request", `the plan has no graph ${JSON.stringify(b.graph)} (it has ${entry.graphs.join(", ") || "none"})`, { path: "$.body.graph", graphs: entry.graphs });
+      }
+      // Before the run exists: input that does not fit starts nothing (422 with the path).
+      checkInput(entry.plan, graph, b.input);
+      if (b.webhook && !ctx.deliverer) {
+        throw new ApiError(422, "webhooks_off", "this server sends no webhooks: it was started without a signing secret (awr serve --webhook-secret whsec_… or AWR_WEBHOOK_SECRET)", { path: "$.body.webhook" });
+      }
+      const inserted = await ctx.db.run(
+        "INSERT INTO server_runs (run_id, tenant, deployment, plan_hash, graph, created_at, idempotency_key, request_hash, webhook_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [runId, tenant, b.deployment ?? null, planHash, graph, Date.now(), key ?? null, requestHash, b.webhook?.url ?? null],
+      );
+      // Two requests with one key at once: the other one's run is the answer.
+      if (inserted === 0) return (await again()) ?? reply.code(409).send({ error: { code: "conflict", message: "try again" } });
+      try {
+        await ctx.executor.start(planHash, entry.root, graph, b.input, { runId, tenant, principal: principal as unknown as Json, ...(b.session === undefined ? {} : { sessionId: b.session }), ...(b.webhook ? { webhook: b.webhook } : {}) });
+      } catch (e) {
+        await ctx.db.run("DELETE FROM server_runs WHERE run_id = ?", [runId]);
+        throw e;
+      }
+      const status = ctx.executor.isExecuting(runId) ? "running" : ((await load(ctx, runId))?.snapshot.status ?? "running");
+      return reply.code(201).header("location", `/v1/runs/${runId}`).send({ runId, status, planHash });
+    } finally {
+      release();
     }
-    const status = ctx.executor.isExecuting(runId) ? "running" : ((await load(ctx, runId))?.snapshot.status ?? "running");
-    return reply.code(201).header("location", `/v1/runs/${runId}`).send({ runId, status, planHash });
   });
 
   app.get<{ Querystring: { status?: string; deployment?: string; since?: string; cursor?: string; limit?: string } }>("/v1/runs", { schema: S.listRuns }, async (request) => {

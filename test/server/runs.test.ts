@@ -237,4 +237,17 @@ describe("awr serve: overload", () => {
       await t.close();
     }
   });
+
+  it("starts that arrive together cannot pass the limit together: with --max-runs 3, 30 at once start 3", async () => {
+    const t = await startServer({ maxRuns: 3 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => t.call("POST", "/v1/runs", { deployment: "slow", input: { ms: 3000, steps: 3 } })));
+      const counts = new Map<number, number>();
+      for (const a of answers) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
+      expect(Object.fromEntries(counts)).toEqual({ 201: 3, 429: 27 });
+      for (const a of answers.filter((x) => x.status === 201)) await t.call("POST", `/v1/runs/${a.body.runId}/cancel`);
+    } finally {
+      await t.close();
+    }
+  });
 });
