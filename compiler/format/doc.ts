@@ -40,7 +40,9 @@ export class PrintContext {
       const gap = c.span.start >= end ? this.text.slice(end, c.span.start) : "";
       const newlines = countNewlines(gap);
       if (newlines === 0) parts.push(c.kind === "block" ? [" ", this.comment(c)] : [lineSuffix([" ", this.comment(c)]), breakParent]);
-      else parts.push(lineSuffix([hardline, newlines > 1 ? hardline : "", this.comment(c)]), breakParent);
+      // A stray `///` on a line of its own after the node would become the doc of what follows (the
+      // next field or node): a blank line after it ends the doc block.
+      else parts.push(lineSuffix([hardline, newlines > 1 ? hardline : "", this.comment(c), this.comments.strayDocs?.has(c) ? hardline : ""]), breakParent);
       end = Math.max(end, c.span.end);
     }
     return parts;

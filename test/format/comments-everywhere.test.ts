@@ -245,6 +245,13 @@ describe("the cases of issue 15", () => {
     expect(format(once)).toBe(once);
   });
 
+  it("a stray `///` inside a field's type, moved after the field, does not become the next field's doc", () => {
+    const text = `type T {\n  tags: list<string\n/// d\n> @maxItems(10) = []\n  total: float\n}\n`;
+    const once = format(text);
+    expect(once).toBe(`type T {\n  tags: list<string> @maxItems(10) = []\n  /// d\n\n  total: float\n}\n`);
+    expect(format(once)).toBe(once);
+  });
+
   it("a comment between `then` and the next answer settles", () => {
     const text = `test t {\n  run g()\n  mock f => 1 then\n  // second\n  2\n}\n`;
     const once = format(text);
