@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every bench script in bench/ (every *.mjs but this one and compare.mjs, which compares two
-// checkouts and needs --base: compile, concurrent, context, lsp, pii, plan-load, replay, scale,
-// startup, store, vm), one after the other, each in its own Node process so one bench's JIT state
+// checkouts and needs --base: commit-cpu, compile, concurrent, context, lsp, pii, plan-load, replay,
+// scale, serve, startup, store, vm), one after the other, each in its own Node process so one bench's JIT state
 // and heap never colour another's numbers.
 //
 //   npm run build && node bench/run.mjs [args passed to every bench]
