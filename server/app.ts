@@ -16,6 +16,7 @@ import { streamRoutes } from "./routes/stream.js";
 import { systemRoutes } from "./routes/system.js";
 import { migrateServe } from "./tables.js";
 import { DeliveryLog, WebhookDeliverer, webhookRoutes, type DelivererOptions } from "./webhooks/index.js";
+import { registerAuth } from "./auth/plugin.js";
 
 export interface AppOptions {
   store: RunStore;
@@ -60,6 +61,12 @@ export interface AppOptions {
    */
   webhookSecret?: string;
   webhookOptions?: Omit<DelivererOptions, "store" | "deliveries" | "secret">;
+  /**
+   * Requests per window per caller (an API key, a JWT principal; by address for health and
+   * readiness): past it, 429 with Retry-After (server/auth/plugin.ts). Default 100 per second with
+   * auth; none with `insecure` (one anonymous caller: the limit would be the whole server's).
+   */
+  rateLimit?: { max: number; timeWindowMs?: number } | false;
 }
 
 export interface Ctx {
@@ -121,6 +128,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     request.caller = o.authenticate ? await o.authenticate(request) : INSECURE_CALLER;
     if (!request.caller) throw new ApiError(401, "unauthorized", "no caller");
   });
+  // After the hook above (hooks run in the order they are added): the caller is known, so the bucket is its own.
+  const rate = o.rateLimit ?? (o.authenticate ? { max: 100, timeWindowMs: 1000 } : false);
+  if (rate) await registerAuth(app, { rateLimit: rate, isPublic: (request) => request.routeOptions.config?.public === true });
   app.addHook("onResponse", async (request, reply) => {
     metrics.request(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
   });

@@ -36,6 +36,8 @@ export interface ServeOptions {
   /** Runs executing at once, per tenant and in all (AppOptions). */
   maxRunsPerTenant?: number;
   maxRuns?: number;
+  /** Requests per window per caller (`--rate-limit N`: per second; AppOptions.rateLimit). */
+  rateLimit?: { max: number; timeWindowMs?: number } | false;
   /** Webhooks out: the `whsec_…` signing secret (`--webhook-secret`, else AWR_WEBHOOK_SECRET). */
   webhookSecret?: string;
   /** JWT bearer tokens besides API keys (`--jwt-issuer`, `--jwks`): verified against the issuer's keys. */
@@ -90,6 +92,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       ...(o.maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant: o.maxRunsPerTenant }),
       ...(o.maxRuns === undefined ? {} : { maxRuns: o.maxRuns }),
       ...(o.webhookSecret === undefined ? {} : { webhookSecret: o.webhookSecret }),
+      ...(o.rateLimit === undefined ? {} : { rateLimit: o.rateLimit }),
       recover: !/^postgres(ql)?:\/\//i.test(spec),
     });
     await app.listen({ port: o.port, host: o.host });

@@ -14,6 +14,7 @@ export const serve: Command = {
     "max-runs": { type: "string" },
     "max-runs-per-tenant": { type: "string" },
     "webhook-secret": { type: "string" },
+    "rate-limit": { type: "string" },
     "jwt-issuer": { type: "string" },
     jwks: { type: "string" },
     "jwt-audience": { type: "string" },
@@ -35,6 +36,8 @@ ${MODELS_HELP}
   --max-runs <n>          Runs executing at once in this server (default 1000); a start past it
                           is answered 429 with Retry-After (waiting runs do not count)
   --max-runs-per-tenant <n>  The same per tenant (default 100)
+  --rate-limit <n>        Requests per second per API key or token (default 100; 0: none); past it,
+                          429 with Retry-After
   --webhook-secret <whsec_…>  Sign and send webhooks (run.completed, run.failed, run.suspended,
                           run.needs_attention) per Standard Webhooks; default AWR_WEBHOOK_SECRET.
                           Without a secret a start request's "webhook" is refused (422)
@@ -72,6 +75,9 @@ Exit codes:
     };
     const maxRuns = limit("max-runs");
     const maxRunsPerTenant = limit("max-runs-per-tenant");
+    const rateArg = args.values["rate-limit"];
+    if (rateArg !== undefined && (typeof rateArg !== "string" || !/^\d{1,7}$/.test(rateArg))) throw new UsageError(`--rate-limit must be a whole number of requests per second (0: none), got "${String(rateArg)}"`);
+    const rateLimit = rateArg === undefined ? undefined : Number(rateArg) === 0 ? (false as const) : { max: Number(rateArg), timeWindowMs: 1000 };
     const str = (flag: string): string | undefined => (typeof args.values[flag] === "string" ? (args.values[flag] as string) : undefined);
     const issuer = str("jwt-issuer");
     const jwks = str("jwks");
@@ -105,6 +111,7 @@ Exit codes:
         ...(maxRuns === undefined ? {} : { maxRuns }),
         ...(maxRunsPerTenant === undefined ? {} : { maxRunsPerTenant }),
         ...(webhookSecret === undefined ? {} : { webhookSecret }),
+        ...(rateLimit === undefined ? {} : { rateLimit }),
         ...(jwt === undefined ? {} : { jwt }),
         cwd: io.cwd,
         env: io.env,

@@ -251,3 +251,26 @@ describe("awr serve: overload", () => {
     }
   });
 });
+
+describe("awr serve: per-caller rate limits", () => {
+  it("a key past its requests per window gets 429 with Retry-After; another key does not; health is not counted against keys", async () => {
+    const t = await startServer({
+      authenticate: async (request) => {
+        const who = String(request.headers["x-who"] ?? "nobody");
+        return { principal: { id: who, roles: [], attrs: {} }, tenant: "t", via: { kind: "key", keyId: who } };
+      },
+      rateLimit: { max: 3, timeWindowMs: 60_000 },
+    });
+    try {
+      const a = () => t.call("GET", "/v1/runs", undefined, { "x-who": "a" });
+      for (let i = 0; i < 3; i++) expect((await a()).status).toBe(200);
+      const over = await a();
+      expect(over).toMatchObject({ status: 429, body: { error: { code: "rate_limited" } } });
+      expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await t.call("GET", "/v1/runs", undefined, { "x-who": "b" })).status).toBe(200);
+      expect((await t.call("GET", "/v1/health")).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
