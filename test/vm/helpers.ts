@@ -12,6 +12,17 @@ export function planOf(source: string, files: Record<string, string> = {}): Plan
 }
 
 /** A model provider for graphs that must not call a model: any call fails (non-retryable), naming its caller. */
+/** A graph that waits for a person at once (`meet`): the shortest run that suspends. */
+export const WAIT = `
+graph meet(x: int) -> string {
+  state { who: string? = null }
+  node ask { await human("who is it?") -> who }
+  edge start -> ask
+  edge ask -> end
+  return who!
+}
+`;
+
 export const noModels: ModelProvider = {
   async call(req) {
     throw new VmFailure({ kind: "transport", message: `no model for ${req.caller} in this test`, retryable: false });

@@ -6,17 +6,8 @@ import { describe, expect, it } from "vitest";
 import { createRuntime, storedPlanOfRun } from "../../vm/runtime.js";
 import { MemoryStore } from "../../vm/store/memory.js";
 import type { RunStore } from "../../vm/ports/store.js";
-import { noModels, noTools, planOf } from "./helpers.js";
+import { WAIT, noModels, noTools, planOf } from "./helpers.js";
 
-const WAIT = `
-graph meet(x: int) -> string {
-  state { who: string? = null }
-  node ask { await human("who is it?") -> who }
-  edge start -> ask
-  edge ask -> end
-  return who!
-}
-`;
 
 /** The store's ports, with `log.load` counted. */
 function counting(store: MemoryStore): { store: RunStore; loads: () => number } {

@@ -17,17 +17,8 @@ import { DeliveryLog, WebhookDeliverer, backoffMs, newWebhookSecret, webhookSecr
 import { createRuntime } from "../../../vm/runtime.js";
 import type { RunStore } from "../../../vm/types.js";
 import type { WebhookDispatchPayload } from "../../../vm/webhooks.js";
-import { noModels, noTools, planOf } from "../../vm/helpers.js";
+import { WAIT, noModels, noTools, planOf } from "../../vm/helpers.js";
 
-const WAIT = `
-graph meet(x: int) -> string {
-  state { who: string? = null }
-  node ask { await human("who is it?") -> who }
-  edge start -> ask
-  edge ask -> end
-  return who!
-}
-`;
 const PLAN = planOf(WAIT);
 const SECRET = newWebhookSecret();
 

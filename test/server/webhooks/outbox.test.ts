@@ -5,17 +5,8 @@ import { createRuntime } from "../../../vm/runtime.js";
 import { MemoryStore } from "../../../vm/store/memory.js";
 import { WEBHOOK_DISPATCH, webhookDispatches, type WebhookDispatchPayload } from "../../../vm/webhooks.js";
 import type { RunRecord } from "../../../vm/types.js";
-import { noModels, noTools, planOf } from "../../vm/helpers.js";
+import { WAIT, noModels, noTools, planOf } from "../../vm/helpers.js";
 
-const WAIT = `
-graph meet(x: int) -> string {
-  state { who: string? = null }
-  node ask { await human("who is it?") -> who }
-  edge start -> ask
-  edge ask -> end
-  return who!
-}
-`;
 
 const payloads = (store: MemoryStore) => store.takeDispatches().map((d) => ({ kind: d.kind, runId: d.runId, ...(d.payload as unknown as WebhookDispatchPayload) }));
 
