@@ -8,7 +8,6 @@ import { MemoryStore } from "../../vm/store/memory.js";
 import type { RunStore } from "../../vm/ports/store.js";
 import { WAIT, noModels, noTools, planOf } from "./helpers.js";
 
-
 /** The store's ports, with `log.load` counted. */
 function counting(store: MemoryStore): { store: RunStore; loads: () => number } {
   let n = 0;

@@ -7,7 +7,6 @@ import { WEBHOOK_DISPATCH, webhookDispatches, type WebhookDispatchPayload } from
 import type { RunRecord } from "../../../vm/types.js";
 import { WAIT, noModels, noTools, planOf } from "../../vm/helpers.js";
 
-
 const payloads = (store: MemoryStore) => store.takeDispatches().map((d) => ({ kind: d.kind, runId: d.runId, ...(d.payload as unknown as WebhookDispatchPayload) }));
 
 describe("webhook dispatches in the status commit", () => {
