@@ -3,6 +3,7 @@
 // the background. A request waits only until the execution has stored what it was asked to store
 // (the new run, the answer, the resolution) — known by the execution's first event — or until it
 // was refused before storing anything, so refusals still reach the caller as 404/409/422.
+import { tenantMeta } from "./auth/tenancy.js";
 import { Effect } from "effect";
 import { modelsToStore, openRuntime, type OpenRuntime } from "../host/runtime.js";
 import type { AuditRecord, Json, Resolution, RunOutcome, RunStore, VmEvent } from "../vm/index.js";
@@ -166,7 +167,7 @@ export class Executor {
   async start(planHash: string, root: string, graph: string, input: Json, opts: { runId: string; tenant: string; principal: Json; sessionId?: string; webhook?: { url: string } }): Promise<void> {
     const { runtime } = await this.runtime(planHash);
     // The tenant in the run's meta: the webhook events of its status commits carry it (vm/webhooks.ts).
-    const meta = { ...(this.meta(root) as Record<string, Json>), tenant: opts.tenant };
+    const meta = tenantMeta({ tenant: opts.tenant }, this.meta(root) as Record<string, Json>);
     await this.launch(opts.runId, () =>
       runtime.start(graph, input, { runId: opts.runId, principal: opts.principal, meta, ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }), ...(opts.webhook ? { webhook: opts.webhook } : {}) }),
       opts.tenant,

@@ -30,6 +30,6 @@ export function sameTenant(caller: Caller, record: Tenanted | undefined | null):
 }
 
 /** The `meta` a run started by `caller` is stored with: `meta.tenant` (and whatever else the server keeps there). */
-export function tenantMeta(caller: Caller, meta: Record<string, Json> = {}): Record<string, Json> {
+export function tenantMeta(caller: Pick<Caller, "tenant">, meta: Record<string, Json> = {}): Record<string, Json> {
   return { ...meta, tenant: caller.tenant };
 }
